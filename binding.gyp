@@ -1,0 +1,23 @@
+{
+  "targets": [
+    {
+      "target_name": "rdkafka_napi",
+      "sources": [
+        "native/addon.cc",
+        "native/common.cc",
+        "native/handle.cc",
+        "native/producer.cc",
+        "native/consumer.cc",
+        "native/topic_partition.cc",
+        "native/mock.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                    "<!@(pkg-config --cflags rdkafka)"],
+      "libraries": ["<!@(pkg-config --libs rdkafka)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+    }
+  ]
+}

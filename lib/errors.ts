@@ -1,0 +1,65 @@
+// One error class for everything Kafka says no to, carrying librdkafka's code and name.
+import { capi } from './native';
+
+/** librdkafka error codes this package acts on (rd_kafka_resp_err_t). */
+export const ErrorCode = {
+  NO_ERROR: 0,
+  /** Consume: nothing yet (the C-style API's "no message"). */
+  NO_MESSAGE: 1,
+  _BAD_MSG: -199,
+  _MSG_TIMED_OUT: -192,
+  _UNKNOWN_PARTITION: -190,
+  _ALL_BROKERS_DOWN: -187,
+  _INVALID_ARG: -186,
+  _TIMED_OUT: -185,
+  _QUEUE_FULL: -184,
+  _STATE: -172,
+  _NO_OFFSET: -168,
+  _TRANSPORT: -195,
+  _PURGE_QUEUE: -152,
+  UNKNOWN_TOPIC_OR_PART: 3,
+  MSG_SIZE_TOO_LARGE: 10,
+} as const;
+
+// Failures worth retrying as they are: the broker or the network will likely recover.
+const RETRIABLE = new Set<number>([
+  -195, // _TRANSPORT
+  -192, // _MSG_TIMED_OUT
+  -187, // _ALL_BROKERS_DOWN
+  -185, // _TIMED_OUT
+  -184, // _QUEUE_FULL
+  3, // UNKNOWN_TOPIC_OR_PART
+  5, // LEADER_NOT_AVAILABLE
+  6, // NOT_LEADER_FOR_PARTITION
+  7, // REQUEST_TIMED_OUT
+  8, // BROKER_NOT_AVAILABLE
+  13, // NETWORK_EXCEPTION
+  14, // COORDINATOR_LOAD_IN_PROGRESS
+  15, // COORDINATOR_NOT_AVAILABLE
+  16, // NOT_COORDINATOR
+  19, // NOT_ENOUGH_REPLICAS
+  20, // NOT_ENOUGH_REPLICAS_AFTER_APPEND
+  27, // REBALANCE_IN_PROGRESS
+]);
+
+export class KafkaError extends Error {
+  /** librdkafka's numeric code: negative for local errors, positive for broker errors. */
+  readonly code: number;
+  /** The symbolic name, e.g. `ERR__QUEUE_FULL` or `ERR_UNKNOWN_TOPIC_OR_PART`. */
+  readonly codeName: string;
+  /** Whether the same call may succeed if tried again later. */
+  readonly retriable: boolean;
+
+  constructor(code: number, message?: string) {
+    super(message || capi.DRMessageError(code));
+    this.name = 'KafkaError';
+    this.code = code;
+    this.codeName = `ERR_${capi.ErrorName(code)}`;
+    this.retriable = RETRIABLE.has(code);
+  }
+}
+
+/** Throws a KafkaError unless `code` is 0. */
+export function check(code: number, message?: string): void {
+  if (code !== 0) throw new KafkaError(code, message);
+}

@@ -1,0 +1,33 @@
+// rdkafka-napi: a Kafka client for Node over the system librdkafka.
+//   capi       the C-style handle API (InitKafka, SetKafkaConf, Produce, DeliveryReport, ...)
+//   classes    Producer, Consumer, Record, TopicPartitionList, MockCluster, KafkaError
+export { capi } from './native';
+export type {
+  Bytes,
+  CodeAndMessage,
+  ConsumeResult,
+  DeliveryReportResult,
+  HeaderTuple,
+  KafkaHandle,
+  MessageTuple,
+  MockClusterHandle,
+  NativeBinding,
+  ProduceResult,
+  TopicPartitionListHandle,
+  TopicPartitionTuple,
+} from './native';
+export { KafkaError, ErrorCode } from './errors';
+export type { Config, ConfigValue } from './config';
+export { Record } from './record';
+export { TopicPartitionList, OFFSET_INVALID, type TopicPartitionOffset } from './topic-partition-list';
+export { Producer, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
+export { Consumer, type CommitOffset } from './consumer';
+export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
+
+import { capi } from './native';
+
+/** librdkafka's version: `{ hex, text }`, e.g. `{ hex: 0x020002ff, text: '2.0.2' }`. */
+export function librdkafkaVersion(): { hex: number; text: string } {
+  const [hex, text] = capi.Version();
+  return { hex, text };
+}

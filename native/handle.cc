@@ -1,0 +1,372 @@
+// The handle's lifecycle: InitKafka, SetKafkaConf, starting the client, wake-ups, Uninit*,
+// collection by the garbage collector and cleanup when the environment exits.
+#include "handle.h"
+
+#include <set>
+#include <thread>
+
+namespace rdk {
+
+namespace {
+
+// Handles still open in one environment (main thread or a worker), closed when it exits.
+struct EnvHandles {
+  std::set<KafkaHandle*> open;
+};
+
+EnvHandles* HandlesOf(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<EnvHandles*>(data);
+}
+
+// The environment is going away (process exit or worker termination): stop every open client
+// now, without leaving the group politely, so nothing runs on after its loop is gone.
+void CloseOpenHandles(void* arg) {
+  auto* handles = static_cast<EnvHandles*>(arg);
+  std::set<KafkaHandle*> open;
+  open.swap(handles->open);
+  for (KafkaHandle* handle : open) {
+    auto keep = handle->shared_from_this();
+    handle->Detach();
+    handle->Shutdown(0, false);
+  }
+}
+
+void FinalizeHandle(Napi::Env, std::shared_ptr<KafkaHandle>* held) {
+  std::shared_ptr<KafkaHandle> handle = *held;
+  delete held;
+  if (handle->state() == KafkaHandle::State::Closed) return;
+  // Dropped without Uninit: stop it, and do the blocking part off the JS thread.
+  handle->Detach();
+  std::thread([handle]() { handle->Shutdown(5000, true); }).detach();
+}
+
+}  // namespace
+
+KafkaHandle::KafkaHandle(Napi::Env env) : env_(env), conf_(rd_kafka_conf_new()) {
+  if (EnvHandles* handles = HandlesOf(env)) handles->open.insert(this);
+}
+
+KafkaHandle::~KafkaHandle() {
+  if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only reached if Shutdown never ran
+  rd_kafka_conf_destroy(conf_);
+}
+
+int KafkaHandle::SetConf(const std::string& key, const std::string& value, std::string* message) {
+  if (state_ != State::Configuring) {
+    *message = "Configuration cannot change after the client has started (key '" + key + "')";
+    return RD_KAFKA_RESP_ERR__STATE;
+  }
+  char errstr[512] = "";
+  rd_kafka_conf_res_t res = rd_kafka_conf_set(conf_, key.c_str(), value.c_str(), errstr, sizeof errstr);
+  *message = errstr;
+  // librdkafka names the canonical property ("acks" is "request.required.acks"): name the caller's too.
+  if (res != RD_KAFKA_CONF_OK && message->find("\"" + key + "\"") == std::string::npos) {
+    *message += " (set as \"" + key + "\")";
+  }
+  return static_cast<int>(res);
+}
+
+int KafkaHandle::Start(Kind kind, std::string* message) {
+  if (state_ == State::Closed) {
+    *message = "the handle is closed";
+    return RD_KAFKA_RESP_ERR__STATE;
+  }
+  if (state_ == State::Running) {
+    if (kind_ == kind) return 0;
+    *message = kind_ == Kind::Producer ? "this handle is a producer, not a consumer"
+                                       : "this handle is a consumer, not a producer";
+    return RD_KAFKA_RESP_ERR__INVALID_ARG;
+  }
+  // librdkafka takes the configuration it is given: keep ours so a failed start can be retried.
+  rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_);
+  rd_kafka_conf_set_opaque(conf, this);
+  if (kind == Kind::Producer) rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  char errstr[512] = "";
+  rd_kafka_t* rk = rd_kafka_new(kind == Kind::Producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,
+                                errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    *message = std::string("Failed to create the client: ") + errstr;
+    return RD_KAFKA_RESP_ERR__INVALID_ARG;
+  }
+  rk_ = rk;
+  kind_ = kind;
+  if (kind == Kind::Consumer) {
+    rd_kafka_poll_set_consumer(rk_);  // one queue for messages, errors and rebalances
+    wake_queue_ = rd_kafka_queue_get_consumer(rk_);
+  }
+  if (wake_queue_ == nullptr) wake_queue_ = rd_kafka_queue_get_main(rk_);
+
+  uv_loop_t* loop = nullptr;
+  napi_get_uv_event_loop(env_, &loop);
+  async_ = new uv_async_t;
+  uv_async_init(loop, async_, OnWake);
+  async_->data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(async_));
+  napi_value resource_name;
+  napi_create_string_utf8(env_, "rdkafka-napi:wake", NAPI_AUTO_LENGTH, &resource_name);
+  napi_value resource;
+  napi_create_object(env_, &resource);
+  napi_async_init(env_, resource, resource_name, &async_context_);
+
+  // librdkafka calls OnQueueEvent from its own thread when the queue becomes non-empty.
+  rd_kafka_queue_cb_event_enable(wake_queue_, OnQueueEvent, this);
+  state_ = State::Running;
+  return 0;
+}
+
+void KafkaHandle::OnQueueEvent(rd_kafka_t*, void* opaque) {
+  // Called with librdkafka's queue lock held: only signal, never call back into librdkafka.
+  uv_async_send(static_cast<KafkaHandle*>(opaque)->async_);
+}
+
+void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* self = static_cast<KafkaHandle*>(opaque);
+  std::lock_guard<std::mutex> lock(self->reports_mutex_);
+  self->reports_.push_back({static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private)),
+                            static_cast<int32_t>(message->err), message->partition, message->offset});
+  self->outstanding_.fetch_sub(1);
+}
+
+void KafkaHandle::OnWake(uv_async_t* async) {
+  auto* self = static_cast<KafkaHandle*>(async->data);
+  if (self->state_ != State::Running) return;
+  // The queue event fires only on empty -> non-empty: drain the main queue completely now.
+  // A consumer's messages stay queued until Consume takes them.
+  if (self->kind_ == Kind::Producer) self->ServeMainQueue();
+  self->UpdateLoopReference();
+  if (self->wake_callback_.IsEmpty()) return;
+
+  napi_env env = self->env_;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value global, result;
+  napi_get_global(env, &global);
+  napi_value callback = self->wake_callback_.Value();
+  napi_status status = napi_make_callback(env, self->async_context_, global, callback, 0, nullptr, &result);
+  if (status == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);  // surfaces as 'uncaughtException', like any callback
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+void KafkaHandle::SetWakeCallback(Napi::Env, Napi::Value callback) {
+  if (callback.IsFunction()) {
+    wake_callback_ = Napi::Persistent(callback.As<Napi::Function>());
+  } else {
+    wake_callback_.Reset();
+  }
+  UpdateLoopReference();
+}
+
+void KafkaHandle::UpdateLoopReference() {
+  if (async_ == nullptr) return;
+  bool waiting = !wake_callback_.IsEmpty() && (kind_ == Kind::Consumer || outstanding_.load() > 0);
+  auto* handle = reinterpret_cast<uv_handle_t*>(async_);
+  if (waiting) {
+    uv_ref(handle);
+  } else {
+    uv_unref(handle);
+  }
+}
+
+void KafkaHandle::MessageAccepted() {
+  next_msgid_.fetch_add(1);
+  if (outstanding_.fetch_add(1) == 0) UpdateLoopReference();
+}
+
+void KafkaHandle::ServeMainQueue() {
+  if (rk_ == nullptr || kind_ != Kind::Producer) return;
+  // rd_kafka_poll serves everything queued when called; a few rounds catch what arrives meanwhile.
+  for (int round = 0; round < 4 && rd_kafka_poll(rk_, 0) > 0; round++) {
+  }
+}
+
+std::deque<DeliveryReportEntry> KafkaHandle::TakeReports(size_t max) {
+  std::lock_guard<std::mutex> lock(reports_mutex_);
+  std::deque<DeliveryReportEntry> taken;
+  if (max >= reports_.size()) {
+    taken.swap(reports_);
+  } else {
+    taken.assign(reports_.begin(), reports_.begin() + static_cast<long>(max));
+    reports_.erase(reports_.begin(), reports_.begin() + static_cast<long>(max));
+  }
+  return taken;
+}
+
+void KafkaHandle::Detach() {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  if (EnvHandles* handles = HandlesOf(env_)) handles->open.erase(this);
+  // After this returns librdkafka no longer calls OnQueueEvent, so the async can close.
+  if (wake_queue_ != nullptr) rd_kafka_queue_cb_event_enable(wake_queue_, nullptr, nullptr);
+  if (async_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+    async_ = nullptr;
+  }
+  if (async_context_ != nullptr) {
+    napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+  wake_callback_.Reset();
+}
+
+int KafkaHandle::Shutdown(int flush_timeout_ms, bool close_consumer) {
+  {
+    std::unique_lock<std::mutex> lock(tasks_mutex_);
+    tasks_done_.wait(lock, [this] { return tasks_in_flight_ == 0; });
+    if (shut_down_) return 0;
+    shut_down_ = true;
+  }
+  if (rk_ == nullptr) return 0;
+  rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (kind_ == Kind::Producer && flush_timeout_ms > 0) result = rd_kafka_flush(rk_, flush_timeout_ms);
+  if (kind_ == Kind::Consumer && close_consumer) result = rd_kafka_consumer_close(rk_);
+  if (wake_queue_ != nullptr) rd_kafka_queue_destroy(wake_queue_);
+  wake_queue_ = nullptr;
+  rd_kafka_destroy_flags(rk_, close_consumer ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  rk_ = nullptr;
+  return result;
+}
+
+KafkaHandle::TaskToken::TaskToken(std::shared_ptr<KafkaHandle> handle) : handle_(std::move(handle)) {
+  std::lock_guard<std::mutex> lock(handle_->tasks_mutex_);
+  handle_->tasks_in_flight_++;
+}
+
+KafkaHandle::TaskToken::~TaskToken() {
+  std::lock_guard<std::mutex> lock(handle_->tasks_mutex_);
+  handle_->tasks_in_flight_--;
+  handle_->tasks_done_.notify_all();
+}
+
+std::shared_ptr<KafkaHandle> UnwrapHandle(const Napi::CallbackInfo& info, size_t i, bool require_open) {
+  auto* held = UnwrapTagged<std::shared_ptr<KafkaHandle>>(info, i, &kKafkaHandleTag, "a Kafka handle from InitKafka()", "handle");
+  if (require_open && (*held)->state() == KafkaHandle::State::Closed) {
+    Napi::Error error = Napi::Error::New(info.Env(), "The handle is closed: it was passed to UninitProducer or UninitConsumer");
+    error.Set("code", Napi::String::New(info.Env(), "ERR_HANDLE_CLOSED"));
+    throw error;
+  }
+  return *held;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exported functions
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+// Version() -> [hexVersion, text]
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  Napi::Array result = Napi::Array::New(info.Env(), 2);
+  result.Set(0u, Napi::Number::New(info.Env(), rd_kafka_version()));
+  result.Set(1u, Napi::String::New(info.Env(), rd_kafka_version_str()));
+  return result;
+}
+
+// InitKafka() -> handle. Creates the struct only; the client starts on first use.
+Napi::Value InitKafka(const Napi::CallbackInfo& info) {
+  auto* held = new std::shared_ptr<KafkaHandle>(std::make_shared<KafkaHandle>(info.Env()));
+  return MakeTaggedExternal(info.Env(), held, &kKafkaHandleTag, FinalizeHandle);
+}
+
+// SetKafkaConf(h, key, value) -> [code, message]: 0 ok, -1 invalid value, -2 unknown key.
+Napi::Value SetKafkaConf(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  std::string key = ExpectString(info, 1, "key");
+  std::string value = ExpectString(info, 2, "value");
+  std::string message;
+  int code = handle->SetConf(key, value, &message);
+  return CodeAndMessage(info.Env(), code, message);
+}
+
+// SetWakeup(h, callback | null): see KafkaHandle::SetWakeCallback.
+Napi::Value SetWakeup(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  Napi::Value callback = Arg(info, 1);
+  if (!callback.IsFunction() && !callback.IsNull() && !callback.IsUndefined()) {
+    ThrowExpected(info.Env(), "a function or null", "callback", callback);
+  }
+  handle->SetWakeCallback(info.Env(), callback);
+  return info.Env().Undefined();
+}
+
+// DRMessageError(code) -> librdkafka's sentence for an error code.
+Napi::Value DRMessageError(const Napi::CallbackInfo& info) {
+  int64_t code = ExpectInteger(info, 0, "code", INT32_MIN, INT32_MAX);
+  return Napi::String::New(info.Env(), rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(code)));
+}
+
+// ErrorName(code) -> the symbolic name without the RD_KAFKA_RESP_ prefix, e.g. "_QUEUE_FULL".
+Napi::Value ErrorName(const Napi::CallbackInfo& info) {
+  int64_t code = ExpectInteger(info, 0, "code", INT32_MIN, INT32_MAX);
+  return Napi::String::New(info.Env(), rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code)));
+}
+
+// HandleInfo(h) -> { kind, state }: lets the classes report what a handle is.
+Napi::Value HandleInfo(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0, false);
+  static const char* kinds[] = {"unstarted", "producer", "consumer"};
+  static const char* states[] = {"configuring", "running", "closed"};
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("kind", kinds[static_cast<int>(handle->kind())]);
+  result.Set("state", states[static_cast<int>(handle->state())]);
+  return result;
+}
+
+// Uninit: flush (producer, bounded) or close (consumer), then destroy. Safe to call twice.
+// Returns 0; ERR__TIMED_OUT when a producer's flush ran out of time with messages undelivered;
+// ERR__INVALID_ARG (and the handle stays open) when it is a client of the other kind.
+Napi::Value Uninit(const Napi::CallbackInfo& info, KafkaHandle::Kind kind, bool async) {
+  auto handle = UnwrapHandle(info, 0, false);
+  int flush_timeout_ms = static_cast<int>(ExpectIntegerOr(info, 1, "timeoutMs", 0, INT32_MAX, 5000));
+  Napi::Env env = info.Env();
+  int code = 0;
+  if (handle->kind() != KafkaHandle::Kind::Unstarted && handle->kind() != kind) {
+    code = RD_KAFKA_RESP_ERR__INVALID_ARG;
+  } else if (handle->state() != KafkaHandle::State::Closed) {
+    handle->Detach();
+    if (async) {
+      return RunBlocking(env, [handle, flush_timeout_ms]() -> Completion {
+        int result = handle->Shutdown(flush_timeout_ms, true);
+        return [result](Napi::Env e) { return Napi::Number::New(e, result); };
+      });
+    }
+    code = handle->Shutdown(flush_timeout_ms, true);
+  }
+  if (!async) return Napi::Number::New(env, code);
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Resolve(Napi::Number::New(env, code));
+  return deferred.Promise();
+}
+
+Napi::Value UninitProducer(const Napi::CallbackInfo& info) { return Uninit(info, KafkaHandle::Kind::Producer, false); }
+Napi::Value UninitProducerAsync(const Napi::CallbackInfo& info) { return Uninit(info, KafkaHandle::Kind::Producer, true); }
+Napi::Value UninitConsumer(const Napi::CallbackInfo& info) { return Uninit(info, KafkaHandle::Kind::Consumer, false); }
+Napi::Value UninitConsumerAsync(const Napi::CallbackInfo& info) { return Uninit(info, KafkaHandle::Kind::Consumer, true); }
+
+}  // namespace
+
+void InitHandle(Napi::Env env, Napi::Object exports) {
+  auto* handles = new EnvHandles();
+  napi_set_instance_data(env, handles, [](napi_env, void* data, void*) { delete static_cast<EnvHandles*>(data); }, nullptr);
+  napi_add_env_cleanup_hook(env, CloseOpenHandles, handles);
+
+  exports.Set("Version", Napi::Function::New(env, Version, "Version"));
+  exports.Set("InitKafka", Napi::Function::New(env, InitKafka, "InitKafka"));
+  exports.Set("SetKafkaConf", Napi::Function::New(env, SetKafkaConf, "SetKafkaConf"));
+  exports.Set("SetWakeup", Napi::Function::New(env, SetWakeup, "SetWakeup"));
+  exports.Set("DRMessageError", Napi::Function::New(env, DRMessageError, "DRMessageError"));
+  exports.Set("ErrorName", Napi::Function::New(env, ErrorName, "ErrorName"));
+  exports.Set("HandleInfo", Napi::Function::New(env, HandleInfo, "HandleInfo"));
+  exports.Set("UninitProducer", Napi::Function::New(env, UninitProducer, "UninitProducer"));
+  exports.Set("UninitProducerAsync", Napi::Function::New(env, UninitProducerAsync, "UninitProducerAsync"));
+  exports.Set("UninitConsumer", Napi::Function::New(env, UninitConsumer, "UninitConsumer"));
+  exports.Set("UninitConsumerAsync", Napi::Function::New(env, UninitConsumerAsync, "UninitConsumerAsync"));
+}
+
+}  // namespace rdk

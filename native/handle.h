@@ -1,0 +1,119 @@
+// The kafka_struct: one per client. It holds the configuration until the client starts, then the
+// librdkafka instance, the delivery reports waiting for JavaScript, and the wake-up that tells the
+// JS thread there is something to collect.
+#pragma once
+
+#include "common.h"
+
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+namespace rdk {
+
+struct DeliveryReportEntry {
+  uint64_t msgid;
+  int32_t error;
+  int32_t partition;
+  int64_t offset;
+};
+
+class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
+ public:
+  enum class Kind { Unstarted, Producer, Consumer };
+  enum class State { Configuring, Running, Closed };
+
+  explicit KafkaHandle(Napi::Env env);
+  ~KafkaHandle();
+
+  // --- Configuration (JS thread) ---
+  // rd_kafka_conf_set's result: 0 ok, -1 invalid value, -2 unknown key; or ERR__STATE once started.
+  int SetConf(const std::string& key, const std::string& value, std::string* message);
+
+  // --- Starting (JS thread) ---
+  // Creates the librdkafka client of `kind` from the configuration. On failure returns a librdkafka
+  // error code and fills `message`; the handle stays configurable so the caller can fix and retry.
+  int Start(Kind kind, std::string* message);
+
+  // --- Wake-ups (JS thread) ---
+  // `callback` runs on the JS thread whenever delivery reports or messages arrive. While set, the
+  // handle holds it strongly and keeps the event loop alive (a producer only while messages are
+  // outstanding): clear it when nobody waits, or the handle can never be collected.
+  void SetWakeCallback(Napi::Env env, Napi::Value callback);
+
+  // --- Delivery reports ---
+  // Serves the main queue without blocking; the delivery callback appends to the report list.
+  void ServeMainQueue();
+  // Takes up to `max` reports, oldest first.
+  std::deque<DeliveryReportEntry> TakeReports(size_t max);
+  // msgids count per handle from 1; one is used up only when librdkafka accepted the message.
+  uint64_t PeekMsgid() const { return next_msgid_.load(); }
+  void MessageAccepted();
+
+  // --- Closing ---
+  // Stops wake-ups and marks the handle closed (JS thread). Later calls get a clear error.
+  void Detach();
+  // Flushes (producer, bounded by flush_timeout_ms) or closes (consumer), then destroys the
+  // client. Blocks: call it off the JS thread unless the caller asked for the synchronous form.
+  // Returns the flush's or the close's error code (ERR__TIMED_OUT: messages left undelivered).
+  int Shutdown(int flush_timeout_ms, bool close_consumer);
+
+  // Blocking tasks (commit, committed, flush) hold a token so Shutdown waits for them.
+  class TaskToken {
+   public:
+    explicit TaskToken(std::shared_ptr<KafkaHandle> handle);
+    ~TaskToken();
+    KafkaHandle* operator->() const { return handle_.get(); }
+    rd_kafka_t* rk() const { return handle_->rk_; }
+
+   private:
+    std::shared_ptr<KafkaHandle> handle_;
+  };
+
+  rd_kafka_t* rk() const { return rk_; }
+  rd_kafka_queue_t* queue() const { return wake_queue_; }
+  Kind kind() const { return kind_; }
+  State state() const { return state_; }
+
+ private:
+  static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
+  static void OnWake(uv_async_t* async);
+  void UpdateLoopReference();
+
+  napi_env env_;
+  rd_kafka_conf_t* conf_;
+  rd_kafka_t* rk_ = nullptr;
+  rd_kafka_queue_t* wake_queue_ = nullptr;  // main queue (producer) or consumer queue
+  Kind kind_ = Kind::Unstarted;
+  State state_ = State::Configuring;
+
+  std::atomic<uint64_t> next_msgid_{1};
+  std::atomic<int64_t> outstanding_{0};  // accepted messages without a delivery report yet
+  std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
+  std::deque<DeliveryReportEntry> reports_;
+
+  uv_async_t* async_ = nullptr;  // freed by its close callback
+  napi_async_context async_context_ = nullptr;
+  Napi::FunctionReference wake_callback_;
+
+  std::mutex tasks_mutex_;
+  std::condition_variable tasks_done_;
+  int tasks_in_flight_ = 0;
+  bool shut_down_ = false;
+};
+
+// The handle behind a tagged external argument. `require_open` throws when it was closed.
+std::shared_ptr<KafkaHandle> UnwrapHandle(const Napi::CallbackInfo& info, size_t i, bool require_open = true);
+
+// Module-level registration of the handle functions.
+void InitHandle(Napi::Env env, Napi::Object exports);
+void InitProducer(Napi::Env env, Napi::Object exports);
+void InitConsumer(Napi::Env env, Napi::Object exports);
+void InitTopicPartition(Napi::Env env, Napi::Object exports);
+void InitMock(Napi::Env env, Napi::Object exports);
+
+}  // namespace rdk

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Brings a fresh or a warm machine to a built project: Debian packages (librdkafka-dev, kcat),
+# npm packages, the native addon and the TypeScript build. Each step runs only when needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v kcat >/dev/null || missing+=(kcat)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm packages (npm ci also builds the addon through the package's install script).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+addon=build/Release/rdkafka_napi.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  echo "setup: building the native addon"
+  npx node-gyp rebuild --nodedir=/usr >/dev/null
+fi
+
+if [ ! -f dist/index.mjs ] || [ -n "$(find lib tsconfig.json -newer dist/index.mjs -print -quit)" ]; then
+  echo "setup: compiling TypeScript"
+  npm run --silent build:ts
+fi

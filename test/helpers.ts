@@ -1,0 +1,71 @@
+// Shared test fixtures: the embedded broker, unique topic names, and consuming with a deadline.
+import { randomUUID } from 'node:crypto';
+import { Consumer, MockCluster, type Record } from '../lib';
+
+/** A topic name no other test uses. */
+export function uniqueTopic(prefix = 'topic'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Consumer settings that make group joins quick on the embedded broker. */
+export function consumerConfig(bootstrapServers: string, groupId: string, extra: { [key: string]: string | number | boolean } = {}) {
+  return {
+    'bootstrap.servers': bootstrapServers,
+    'group.id': groupId,
+    'auto.offset.reset': 'earliest',
+    'session.timeout.ms': 6000,
+    'heartbeat.interval.ms': 500,
+    ...extra,
+  };
+}
+
+/** Reads until `count` records arrived or `deadlineMs` passed; returns what came. */
+export async function consumeCount(consumer: Consumer, count: number, deadlineMs = 30_000): Promise<Record[]> {
+  const records: Record[] = [];
+  const deadline = Date.now() + deadlineMs;
+  while (records.length < count && Date.now() < deadline) {
+    const record = await consumer.consumeRecord(Math.max(1, Math.min(500, deadline - Date.now())));
+    if (record) records.push(record);
+  }
+  return records;
+}
+
+/** Reads from several consumers at once until `count` records arrived in total or the deadline. */
+export async function consumeAll(consumers: Consumer[], count: number, deadlineMs = 30_000): Promise<Record[][]> {
+  const got: Record[][] = consumers.map(() => []);
+  const deadline = Date.now() + deadlineMs;
+  const total = () => got.reduce((n, list) => n + list.length, 0);
+  await Promise.all(
+    consumers.map(async (consumer, i) => {
+      while (total() < count && Date.now() < deadline) {
+        const record = await consumer.consumeRecord(200);
+        if (record) got[i].push(record);
+      }
+    }),
+  );
+  return got;
+}
+
+/** A fresh embedded cluster; closed by the returned function. */
+export function startMock(brokers = 3): MockCluster {
+  return new MockCluster({ brokers });
+}
+
+/** Measures the longest gap between ticks of a 1 ms interval while `work` runs. */
+export async function longestTimerGap(work: () => Promise<unknown>): Promise<{ longestGapMs: number; ticks: number }> {
+  let last = performance.now();
+  let longestGapMs = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longestGapMs = Math.max(longestGapMs, now - last);
+    last = now;
+    ticks++;
+  }, 1);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return { longestGapMs, ticks };
+}
