@@ -111,9 +111,11 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   napi_create_object(env_, &resource);
   napi_async_init(env_, resource, resource_name, &async_context_);
 
-  // librdkafka calls OnQueueEvent from its own thread when the queue becomes non-empty.
+  // librdkafka calls OnQueueEvent from its own thread when the queue becomes non-empty. Its
+  // threads may have queued events already, so look once now: no later edge would tell us.
   rd_kafka_queue_cb_event_enable(wake_queue_, OnQueueEvent, this);
   state_ = State::Running;
+  uv_async_send(async_);
   return 0;
 }
 
@@ -133,9 +135,12 @@ void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, voi
 void KafkaHandle::OnWake(uv_async_t* async) {
   auto* self = static_cast<KafkaHandle*>(async->data);
   if (self->state_ != State::Running) return;
-  // The queue event fires only on empty -> non-empty: drain the main queue completely now.
-  // A consumer's messages stay queued until Consume takes them.
-  if (self->kind_ == Kind::Producer) self->ServeMainQueue();
+  // The queue event fires only on empty -> non-empty: drain the main queue completely now, and
+  // look again if events arrived meanwhile. A consumer's messages stay queued for Consume.
+  if (self->kind_ == Kind::Producer) {
+    self->ServeMainQueue();
+    if (rd_kafka_queue_length(self->wake_queue_) > 0) uv_async_send(self->async_);
+  }
   self->UpdateLoopReference();
   if (self->wake_callback_.IsEmpty()) return;
 
