@@ -16,7 +16,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter",
                     "<!@(pkg-config --cflags rdkafka)"],
-      "libraries": ["<!@(pkg-config --libs rdkafka)"],
+      "libraries": ["<!@(pkg-config --libs rdkafka)", "-ldl"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
     }
   ]
