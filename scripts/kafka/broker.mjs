@@ -1,0 +1,463 @@
+#!/usr/bin/env node
+// Runs a real Apache Kafka 3.9.1 cluster (KRaft, combined broker+controller nodes) on 127.0.0.1
+// for tests and benchmarks, from Maven Central jars only (no Docker, no other downloads).
+//
+//   import { startKafka, runKafkaTool, kafkaClasspath } from './scripts/kafka/broker.mjs';
+//   const kafka = await startKafka({ nodes: 3 });   // kafka.bootstrapServers = '127.0.0.1:p1,...'
+//   await runKafkaTool('org.apache.kafka.tools.TopicCommand',
+//     ['--bootstrap-server', kafka.bootstrapServers, '--list']);
+//   await kafka.stop();
+//
+//   node scripts/kafka/broker.mjs fetch               # download the jars into the cache
+//   node scripts/kafka/broker.mjs start [--nodes N]   # print bootstrap.servers=..., run until ^C
+//
+// Plain Node ESM, no dependencies. Needs `java` (17+) and `mvn` on PATH (or JAVA_HOME).
+
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const KAFKA_VERSION = '3.9.1';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const POM = path.join(HERE, 'pom.xml');
+const LOG4J_URL = pathToFileURL(path.join(HERE, 'log4j.properties')).href;
+const CACHE_DIR = path.join(os.homedir(), '.cache', 'rdkafka-napi', `kafka-${KAFKA_VERSION}`);
+const MARKER = '.complete'; // written last; holds a hash of pom.xml so an edited pom re-fetches
+const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+const HOST = '127.0.0.1';
+
+const COMMON_JVM_ARGS = ['-Djava.awt.headless=true', `-Dlog4j.configuration=${LOG4J_URL}`];
+// Same GC settings as Kafka's own kafka-server-start.sh, with the heap asked for in the spec.
+const BROKER_JVM_ARGS = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
+const TOOL_JVM_ARGS = ['-Xmx256m'];
+// Only for the short StorageTool runs: C1-only JIT and serial GC start ~40% faster on 2 cores
+// (not for tools in general: ProducerPerformance & co. need the full JIT).
+const QUICK_JVM_ARGS = ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
+
+// ---------------------------------------------------------------------------------------------
+// Child process bookkeeping: every Java process we start is killed if this Node process exits.
+
+const liveChildren = new Set();
+const liveRunDirs = new Set();
+let exitHandlerInstalled = false;
+
+function track(child) {
+  if (!exitHandlerInstalled) {
+    exitHandlerInstalled = true;
+    // 'exit' handlers must be synchronous: SIGKILL (no waiting possible) and best-effort cleanup.
+    process.on('exit', () => {
+      for (const c of liveChildren) try { c.kill('SIGKILL'); } catch {}
+      for (const d of liveRunDirs) try { fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 }); } catch {}
+    });
+  }
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  return child;
+}
+
+// setpriv --pdeathsig makes the kernel SIGKILL the JVM even if Node itself is SIGKILLed (no
+// 'exit' event then). It execs in place, so the pid we see is the JVM's own pid.
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+function spawnJava(args, options) {
+  return SETPRIV
+    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', JAVA, ...args], options)
+    : spawn(JAVA, args, options);
+}
+
+function missingCommandError(cmd, what) {
+  return new Error(`'${cmd}' was not found on PATH; ${what} is needed to run the Kafka broker ` +
+    `(Debian: apt-get install -y openjdk-17-jdk-headless maven)`);
+}
+
+function requireCommand(cmd, args, what) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error?.code === 'ENOENT') throw missingCommandError(cmd, what);
+  if (r.error) throw new Error(`could not run '${cmd}': ${r.error.message}`);
+}
+
+// Runs a command to completion, collecting its output. Rejects only if it cannot be started or
+// exceeds timeoutMs (then it is SIGKILLed); a non-zero exit code is returned, not thrown.
+function run(cmd, args, { input, timeoutMs = 60000, java = false, label = cmd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = track(java ? spawnJava(args, {}) : spawn(cmd, args));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    child.stdin.on('error', () => {}); // the tool may exit without reading its input (EPIPE)
+    child.stdin.end(input ?? ''); // always close stdin so that tools reading it never hang
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${label} timed out after ${timeoutMs} ms` +
+        `\n--- stdout (tail) ---\n${tail(stdout)}\n--- stderr (tail) ---\n${tail(stderr)}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err.code === 'ENOENT' ? missingCommandError(cmd, cmd) : err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : -1), stdout, stderr });
+    });
+  });
+}
+
+function tail(text, lines = 60) {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function fileTail(file, lines = 60) {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.min(size, 16384);
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, size - len);
+      return tail(buf.toString('utf8'), lines) || '(empty)';
+    } finally { fs.closeSync(fd); }
+  } catch (err) {
+    return `(could not read ${file}: ${err.message})`;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Jars
+
+let classpathPromise;
+
+/** Java class path (all Kafka 3.9.1 runtime jars), downloading them with Maven on first use. */
+export async function kafkaClasspath() {
+  // One fetch per process even when called concurrently; a failed fetch may be retried.
+  classpathPromise ??= fetchJars().catch((err) => { classpathPromise = undefined; throw err; });
+  return classpathPromise;
+}
+
+async function fetchJars() {
+  requireCommand(JAVA, ['-version'], 'Java (17+)');
+  const pomHash = crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+  const complete = () => {
+    try { return fs.readFileSync(path.join(CACHE_DIR, MARKER), 'utf8').trim() === pomHash; } catch { return false; }
+  };
+  if (!complete()) {
+    requireCommand('mvn', ['-v'], 'Maven');
+    // Download into a private dir and rename it into place, so a concurrent or interrupted
+    // fetch never leaves a half-filled cache behind.
+    await fsp.mkdir(path.dirname(CACHE_DIR), { recursive: true });
+    const tmp = await fsp.mkdtemp(`${CACHE_DIR}.tmp-`);
+    try {
+      const r = await run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies',
+        '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { timeoutMs: 15 * 60000 });
+      if (r.code !== 0) {
+        throw new Error(`mvn dependency:copy-dependencies failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`);
+      }
+      await fsp.writeFile(path.join(tmp, MARKER), `${pomHash}\n`);
+      if (!complete()) {
+        await fsp.rm(CACHE_DIR, { recursive: true, force: true }); // stale or partial
+        await fsp.rename(tmp, CACHE_DIR).catch((err) => { if (!complete()) throw err; }); // lost a race: fine
+      }
+    } finally {
+      await fsp.rm(tmp, { recursive: true, force: true });
+    }
+  }
+  const jars = (await fsp.readdir(CACHE_DIR)).filter((f) => f.endsWith('.jar')).sort();
+  return jars.map((f) => path.join(CACHE_DIR, f)).join(path.delimiter);
+}
+
+/**
+ * Runs a Kafka command-line tool class, e.g. org.apache.kafka.tools.TopicCommand,
+ * kafka.tools.ConsoleProducer, org.apache.kafka.tools.consumer.ConsoleConsumer,
+ * org.apache.kafka.tools.consumer.group.ConsumerGroupCommand, org.apache.kafka.tools.ProducerPerformance.
+ * `input` is written to its stdin (stdin is closed either way). Resolves to { code, stdout, stderr }
+ * (code 128+N if killed by signal N); rejects if it runs longer than timeoutMs (it is killed then).
+ */
+export async function runKafkaTool(mainClass, args = [], { input, timeoutMs = 60000 } = {}) {
+  const classpath = await kafkaClasspath();
+  return run(JAVA, [...TOOL_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath, mainClass, ...args],
+    { input, timeoutMs, java: true, label: `${mainClass} ${args.join(' ')}` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster
+
+/** Ports that are free right now: bind them all to port 0 at once (so they differ), then close. */
+async function freePorts(count) {
+  const servers = await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, HOST, () => resolve(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** A KRaft cluster id, as StorageTool random-uuid makes it (16 random bytes, base64url) without a JVM. */
+function randomClusterId() {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id; // Kafka's Uuid.randomUuid() rejects these too
+  }
+}
+
+/**
+ * Sends one Metadata request (v4, no topics) to 127.0.0.1:port and resolves to the node ids of
+ * the live (registered, unfenced) brokers in the answer. This is what a client does first, so
+ * success means the node really serves clients.
+ */
+function metadataBrokerIds(port, timeoutMs = 2000) {
+  return new Promise((resolve, reject) => {
+    const clientId = Buffer.from('broker.mjs');
+    const req = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length + 4 + 1);
+    let o = req.writeInt32BE(req.length - 4, 0); // size
+    o = req.writeInt16BE(3, o); // api_key: Metadata
+    o = req.writeInt16BE(4, o); // api_version
+    o = req.writeInt32BE(1, o); // correlation_id
+    o = req.writeInt16BE(clientId.length, o);
+    o += clientId.copy(req, o);
+    o = req.writeInt32BE(0, o); // topics: empty array = none (null would mean all)
+    req.writeInt8(0, o); // allow_auto_topic_creation: false
+
+    let buf = Buffer.alloc(0);
+    const sock = net.connect({ host: HOST, port });
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`metadata request to port ${port} timed out`)));
+    sock.on('connect', () => sock.write(req));
+    sock.on('error', reject);
+    sock.on('close', () => reject(new Error(`port ${port} closed the connection`))); // no-op once resolved
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
+      sock.destroy();
+      try {
+        // Response v4: size, correlation_id, throttle_time_ms, brokers[node_id, host, port, rack], ...
+        const count = buf.readInt32BE(12);
+        let p = 16;
+        const ids = [];
+        for (let i = 0; i < count; i++) {
+          ids.push(buf.readInt32BE(p));
+          p += 4;
+          p += 2 + buf.readInt16BE(p); // host
+          p += 4; // port
+          const rack = buf.readInt16BE(p);
+          p += 2 + Math.max(rack, 0); // nullable rack: -1 = null
+        }
+        resolve(ids);
+      } catch (err) {
+        reject(new Error(`malformed metadata response from port ${port}: ${err.message}`));
+      }
+    });
+  });
+}
+
+function serverProperties(node, all) {
+  const n = all.length;
+  return [
+    'process.roles=broker,controller',
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${all.map((x) => `${x.id}@${HOST}:${x.controllerPort}`).join(',')}`,
+    `listeners=PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${node.logDir}`,
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'num.partitions=1',
+    'auto.create.topics.enable=true',
+    'group.initial.rebalance.delay.ms=0',
+    // Internal topics: replicated on every node (up to 3); one partition each so that the first
+    // consumer group / transactional producer does not wait for 50 partitions to be created.
+    `offsets.topic.replication.factor=${Math.min(n, 3)}`,
+    'offsets.topic.num.partitions=1',
+    `transaction.state.log.replication.factor=${Math.min(n, 3)}`,
+    `transaction.state.log.min.isr=${Math.min(n, 2)}`,
+    'transaction.state.log.num.partitions=1',
+    // min.insync.replicas stays at its default (1), so a 3-node cluster still accepts acks=all
+    // writes with only one replica left.
+    '',
+  ].join('\n');
+}
+
+/**
+ * Starts a Kafka cluster of `nodes` combined broker+controller nodes on 127.0.0.1, in a fresh
+ * temp dir under `dir` (default: the OS temp dir), and waits until every node answers a Metadata
+ * request listing all nodes. Resolves to:
+ *   { bootstrapServers, dir, clusterId,
+ *     nodes: [{ id, port, controllerPort, pid, dir, logDir, logFile }],
+ *     stop(), kill(id, signal = 'SIGKILL'), restart(id) }
+ * (logDir = Kafka's log.dirs; logFile = the node's stdout+stderr; pid is null while it is down.)
+ */
+export async function startKafka({ nodes: count = 1, dir, timeoutMs = 60000 } = {}) {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`nodes must be a positive integer, got ${count}`);
+  const classpath = await kafkaClasspath();
+  const runDir = await fsp.mkdtemp(path.join(dir ?? os.tmpdir(), 'rdkafka-napi-kafka-'));
+  liveRunDirs.add(runDir);
+  const clusterId = randomClusterId();
+  const ports = await freePorts(2 * count);
+  const nodes = Array.from({ length: count }, (_, i) => {
+    const nodeDir = path.join(runDir, `node-${i + 1}`);
+    return {
+      id: i + 1, port: ports[2 * i], controllerPort: ports[2 * i + 1], pid: null,
+      dir: nodeDir, logDir: path.join(nodeDir, 'data'), logFile: path.join(nodeDir, 'server.log'),
+    };
+  });
+  const procs = new Map(); // id -> ChildProcess while it runs
+  const propsFile = (node) => path.join(node.dir, 'server.properties');
+  const byId = (id) => {
+    const node = nodes.find((x) => x.id === id);
+    if (!node) throw new Error(`no Kafka node with id ${id}`);
+    return node;
+  };
+
+  function spawnNode(node) {
+    // The JVM writes straight into the file, so its output never reaches our terminal or pipes.
+    const fd = fs.openSync(node.logFile, 'a');
+    const child = track(spawnJava([...BROKER_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath,
+      'kafka.Kafka', propsFile(node)], { stdio: ['ignore', fd, fd] }));
+    fs.closeSync(fd);
+    procs.set(node.id, child);
+    node.pid = child.pid;
+    child.on('error', () => {}); // a failed spawn also emits 'exit', which is handled below
+    child.once('exit', (code, signal) => {
+      if (procs.get(node.id) === child) procs.delete(node.id);
+      if (node.pid === child.pid) node.pid = null;
+      node.lastExit = { code, signal };
+    });
+  }
+
+  async function stopNode(node, graceMs = 20000) {
+    const child = procs.get(node.id);
+    if (!child) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  // Polls until each node answers Metadata listing (at least) the expected node ids.
+  async function waitReady(waitFor, expectIds) {
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(waitFor);
+    while (pending.size) {
+      for (const node of pending) {
+        if (!procs.has(node.id)) {
+          const why = node.lastExit ? `exited (code ${node.lastExit.code}, signal ${node.lastExit.signal})` : 'is not running';
+          throw new Error(`Kafka node ${node.id} ${why} before it was ready; last lines of ${node.logFile}:\n${fileTail(node.logFile)}`);
+        }
+        const ids = await metadataBrokerIds(node.port).catch(() => []);
+        if (expectIds.every((id) => ids.includes(id))) pending.delete(node);
+      }
+      if (!pending.size) break;
+      if (Date.now() > deadline) {
+        throw new Error(`Kafka node(s) ${[...pending].map((x) => x.id).join(', ')} not ready after ${timeoutMs} ms` +
+          [...pending].map((x) => `\n--- last lines of ${x.logFile} ---\n${fileTail(x.logFile)}`).join(''));
+      }
+      await sleep(200);
+    }
+  }
+
+  let stopping; // the one stop() promise, so concurrent or repeated calls all wait for it
+  function stop() {
+    stopping ??= (async () => {
+      await Promise.all(nodes.map((node) => stopNode(node)));
+      await fsp.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
+      liveRunDirs.delete(runDir);
+    })();
+    return stopping;
+  }
+
+  try {
+    await Promise.all(nodes.map(async (node) => {
+      await fsp.mkdir(node.logDir, { recursive: true });
+      await fsp.writeFile(propsFile(node), serverProperties(node, nodes));
+      const r = await run(JAVA, [...QUICK_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath,
+        'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(node)], { java: true });
+      if (r.code !== 0) throw new Error(`formatting ${node.logDir} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`);
+    }));
+    // All at once: a controller quorum of 3 needs 2 voters up before any node can finish starting.
+    nodes.forEach(spawnNode);
+    await waitReady(nodes, nodes.map((x) => x.id));
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+
+  return {
+    bootstrapServers: nodes.map((x) => `${HOST}:${x.port}`).join(','),
+    clusterId,
+    dir: runDir,
+    nodes,
+    stop,
+    /** Sends a signal to one node (default SIGKILL: a crash). Returns false if it was not running. */
+    kill(id, signal = 'SIGKILL') {
+      const child = procs.get(byId(id).id);
+      return child ? child.kill(signal) : false;
+    },
+    /** Stops the node if it runs (SIGTERM, then SIGKILL after 20 s), starts it again on the same
+     *  ports and data, and waits until it serves Metadata and lists itself as a live broker. */
+    async restart(id) {
+      if (stopping) throw new Error('this Kafka cluster was stopped');
+      const node = byId(id);
+      await stopNode(node);
+      spawnNode(node);
+      await waitReady([node], [node.id]);
+      return node;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  if (command === 'fetch') {
+    const started = Date.now();
+    await kafkaClasspath();
+    console.error(`Kafka ${KAFKA_VERSION} jars ready in ${CACHE_DIR} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } else if (command === 'start') {
+    const i = rest.findIndex((a) => a === '--nodes' || a.startsWith('--nodes='));
+    const nodes = i < 0 ? 1 : Number(rest[i].includes('=') ? rest[i].split('=')[1] : rest[i + 1]);
+    let kafka;
+    let stopping = false;
+    const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
+      // Still starting: exiting runs the 'exit' handler, which kills the JVMs and removes the dir.
+      if (kafka) await kafka.stop();
+      process.exit(kafka ? 0 : 130);
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+    const started = Date.now();
+    kafka = await startKafka({ nodes });
+    for (const n of kafka.nodes) {
+      console.error(`node ${n.id}: port ${n.port}, controller port ${n.controllerPort}, pid ${n.pid}, log ${n.logFile}`);
+    }
+    console.error(`Kafka cluster of ${nodes} node(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
+    console.log(`bootstrap.servers=${kafka.bootstrapServers}`);
+  } else {
+    console.error('usage: node scripts/kafka/broker.mjs fetch | start [--nodes N]');
+    process.exitCode = 2;
+  }
+}
+
+const invokedDirectly = process.argv[1] &&
+  fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+if (invokedDirectly) {
+  main(process.argv.slice(2)).catch((err) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
