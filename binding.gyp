@@ -9,7 +9,8 @@
         "native/producer.cc",
         "native/consumer.cc",
         "native/topic_partition.cc",
-        "native/mock.cc"
+        "native/mock.cc",
+        "native/admin.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags!": ["-fno-exceptions"],

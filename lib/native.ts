@@ -43,6 +43,9 @@ export type ConsumeResult = MessageTuple | [1] | CodeAndMessage;
 /** `[topic, partition, offset, error]` */
 export type TopicPartitionTuple = [topic: string, partition: number, offset: number, error: number];
 
+/** An admin request's outcome for one topic: `[name, code, message]`. */
+export type TopicResultTuple = [name: string, code: number, message: string];
+
 export interface NativeBinding {
   // The handle
   Version(): [hexVersion: number, text: string];
@@ -84,6 +87,13 @@ export interface NativeBinding {
   SetTopicPartitionList(list: TopicPartitionListHandle, topic: string, partition?: number): number;
   SetOffset(list: TopicPartitionListHandle, topic: string, partition: number, offset: number | bigint): number;
   TopicPartitionListEntries(list: TopicPartitionListHandle): TopicPartitionTuple[];
+  // Admin
+  CreateTopics(
+    handle: KafkaHandle,
+    topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][]][],
+    timeoutMs?: number,
+  ): Promise<TopicResultTuple[] | CodeAndMessage>;
+  DeleteTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

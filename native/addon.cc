@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitConsumer(env, exports);
   InitTopicPartition(env, exports);
   InitMock(env, exports);
+  InitAdmin(env, exports);
   return exports;
 }
 

@@ -115,5 +115,6 @@ void InitProducer(Napi::Env env, Napi::Object exports);
 void InitConsumer(Napi::Env env, Napi::Object exports);
 void InitTopicPartition(Napi::Env env, Napi::Object exports);
 void InitMock(Napi::Env env, Napi::Object exports);
+void InitAdmin(Napi::Env env, Napi::Object exports);
 
 }  // namespace rdk

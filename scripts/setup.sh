@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Brings a fresh or a warm machine to a built project: Debian packages (librdkafka-dev, kcat),
+# Brings a fresh or a warm machine to a built project: Debian packages (librdkafka-dev, kcat,
+# Java and Maven for the real broker),
 # npm packages, the native addon and the TypeScript build. Each step runs only when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v kcat >/dev/null || missing+=(kcat)
+# The test suite runs a real Kafka broker from Maven Central jars.
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
@@ -27,6 +31,9 @@ if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -
   echo "setup: building the native addon"
   npx node-gyp rebuild --nodedir=/usr >/dev/null
 fi
+
+# The real broker's jars (cached under ~/.cache after the first run).
+node scripts/kafka/broker.mjs fetch >/dev/null
 
 if [ ! -f dist/index.mjs ] || [ -n "$(find lib tsconfig.json -newer dist/index.mjs -print -quit)" ]; then
   echo "setup: compiling TypeScript"

@@ -1,321 +1,332 @@
 // The C-style handle API: the spec's functions and tuples, and each defect of the original that
-// ours must not have.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capi, type KafkaHandle, type MockCluster } from '../lib';
-import { consumeCount, consumerConfig, startMock, uniqueTopic } from './helpers';
-import { Consumer } from '../lib';
+// ours must not have. Runs against the embedded broker and a real Kafka broker.
+import { describe, expect, it } from 'vitest';
+import { capi, Consumer, type KafkaHandle } from '../lib';
+import { testBrokers, useBroker } from './brokers';
+import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
-let mock: MockCluster;
-beforeAll(() => {
-  mock = startMock(3);
-});
-afterAll(() => mock.close());
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
 
-function producerHandle(extra: [string, string][] = []): KafkaHandle {
-  const h = capi.InitKafka();
-  expect(capi.SetKafkaConf(h, 'bootstrap.servers', mock.bootstrapServers)).toEqual([0, '']);
-  for (const [key, value] of extra) expect(capi.SetKafkaConf(h, key, value)[0]).toBe(0);
-  return h;
-}
-
-/** Collects delivery reports through the wake-up until `count` arrived. */
-function reportsFor(h: KafkaHandle, count: number, timeoutMs = 20_000): Promise<{ ids: number[]; errors: number[]; partitions: number[]; offsets: number[] }> {
-  const all = { ids: [] as number[], errors: [] as number[], partitions: [] as number[], offsets: [] as number[] };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${all.ids.length} of ${count} reports`)), timeoutMs);
-    const take = () => {
-      const [ids, errors, partitions, offsets] = capi.DeliveryReport(h, 100000);
-      all.ids.push(...ids);
-      all.errors.push(...errors);
-      all.partitions.push(...partitions);
-      all.offsets.push(...offsets);
-      if (all.ids.length >= count) {
-        clearTimeout(timer);
-        capi.SetWakeup(h, null);
-        resolve(all);
-      }
-    };
-    capi.SetWakeup(h, take);
-    take();
-  });
-}
-
-describe('Version', () => {
-  it('reports the linked librdkafka as [hexVersion, text]', () => {
-    const [hex, text] = capi.Version();
-    expect(text).toMatch(/^\d+\.\d+\.\d+/);
-    const [major, minor] = text.split('.').map(Number);
-    expect(hex >>> 24).toBe(major);
-    expect((hex >>> 16) & 0xff).toBe(minor);
-  });
-});
-
-describe('SetKafkaConf', () => {
-  it('returns 0 for a valid setting, -1 for an invalid value, -2 for an unknown key', () => {
+  function producerHandle(extra: [string, string][] = []): KafkaHandle {
     const h = capi.InitKafka();
-    expect(capi.SetKafkaConf(h, 'linger.ms', '5')).toEqual([0, '']);
-    const [invalid, invalidText] = capi.SetKafkaConf(h, 'linger.ms', 'soon');
-    expect(invalid).toBe(-1);
-    expect(invalidText).toContain('linger.ms');
-    const [unknown, unknownText] = capi.SetKafkaConf(h, 'no.such.key', '1');
-    expect(unknown).toBe(-2);
-    expect(unknownText).toContain('no.such.key');
-    capi.UninitProducer(h);
+    expect(capi.SetKafkaConf(h, 'bootstrap.servers', broker.bootstrapServers)).toEqual([0, '']);
+    for (const [key, value] of extra) expect(capi.SetKafkaConf(h, key, value)[0]).toBe(0);
+    return h;
+  }
+
+  /** Collects delivery reports through the wake-up until `count` arrived. */
+  function reportsFor(h: KafkaHandle, count: number, timeoutMs = 20_000): Promise<{ ids: number[]; errors: number[]; partitions: number[]; offsets: number[] }> {
+    const all = { ids: [] as number[], errors: [] as number[], partitions: [] as number[], offsets: [] as number[] };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${all.ids.length} of ${count} reports`)), timeoutMs);
+      const take = () => {
+        const [ids, errors, partitions, offsets] = capi.DeliveryReport(h, 100000);
+        all.ids.push(...ids);
+        all.errors.push(...errors);
+        all.partitions.push(...partitions);
+        all.offsets.push(...offsets);
+        if (all.ids.length >= count) {
+          clearTimeout(timer);
+          capi.SetWakeup(h, null);
+          resolve(all);
+        }
+      };
+      capi.SetWakeup(h, take);
+      take();
+    });
+  }
+
+  describe('Version', () => {
+    it('reports the linked librdkafka as [hexVersion, text]', () => {
+      const [hex, text] = capi.Version();
+      expect(text).toMatch(/^\d+\.\d+\.\d+/);
+      const [major, minor] = text.split('.').map(Number);
+      expect(hex >>> 24).toBe(major);
+      expect((hex >>> 16) & 0xff).toBe(minor);
+    });
   });
 
-  it('refuses changes after the client started, instead of ignoring them', () => {
-    const h = producerHandle();
-    expect(capi.Produce(h, uniqueTopic(), 'x', null)[0]).toBe(0);
-    const [code, message] = capi.SetKafkaConf(h, 'linger.ms', '100');
-    expect(code).toBe(-172); // ERR__STATE
-    expect(message).toMatch(/after the client has started.*linger\.ms/);
-    capi.UninitProducer(h, 0);
-  });
-});
+  describe('SetKafkaConf', () => {
+    it('returns 0 for a valid setting, -1 for an invalid value, -2 for an unknown key', () => {
+      const h = capi.InitKafka();
+      expect(capi.SetKafkaConf(h, 'linger.ms', '5')).toEqual([0, '']);
+      const [invalid, invalidText] = capi.SetKafkaConf(h, 'linger.ms', 'soon');
+      expect(invalid).toBe(-1);
+      expect(invalidText).toContain('linger.ms');
+      const [unknown, unknownText] = capi.SetKafkaConf(h, 'no.such.key', '1');
+      expect(unknown).toBe(-2);
+      expect(unknownText).toContain('no.such.key');
+      capi.UninitProducer(h);
+    });
 
-describe('Produce and DeliveryReport', () => {
-  it('producing before any SetKafkaConf does not crash: the message is accepted and later times out', async () => {
-    const h = capi.InitKafka();
-    const [code, msgid] = capi.Produce(h, 'nowhere', 'payload', null);
-    expect([code, msgid]).toEqual([0, 1]);
-    expect(capi.UninitProducer(h, 0)).toBe(0);
-  });
-
-  it('reports a client that cannot be created as a code and a message, and can be fixed and retried', () => {
-    const h = producerHandle([['enable.idempotence', 'true'], ['acks', '1']]);
-    const [code, msgid, message] = capi.Produce(h, uniqueTopic(), 'x', null);
-    expect(code).toBe(-186); // ERR__INVALID_ARG
-    expect(msgid).toBe(0);
-    expect(message).toMatch(/acks/);
-    expect(capi.SetKafkaConf(h, 'acks', 'all')[0]).toBe(0);
-    expect(capi.Produce(h, uniqueTopic(), 'x', null).slice(0, 2)).toEqual([0, 1]);
-    capi.UninitProducer(h, 0);
+    it('refuses changes after the client started, instead of ignoring them', () => {
+      const h = producerHandle();
+      expect(capi.Produce(h, uniqueTopic(), 'x', null)[0]).toBe(0);
+      const [code, message] = capi.SetKafkaConf(h, 'linger.ms', '100');
+      expect(code).toBe(-172); // ERR__STATE
+      expect(message).toMatch(/after the client has started.*linger\.ms/);
+      capi.UninitProducer(h, 0);
+    });
   });
 
-  it('counts msgids per handle, from 1, only for accepted messages', () => {
-    const a = producerHandle();
-    const b = producerHandle();
-    const topic = uniqueTopic();
-    expect(capi.Produce(a, topic, 'a1', null)[1]).toBe(1);
-    expect(capi.Produce(a, topic, 'a2', null)[1]).toBe(2);
-    expect(capi.Produce(b, topic, 'b1', null)[1]).toBe(1);
-    // A refused message (partition that does not exist yet is accepted; an oversized one is not).
-    const huge = Buffer.alloc(2_000_000);
-    const [code, msgid] = capi.Produce(a, topic, huge, null);
-    expect(code).toBe(10); // MSG_SIZE_TOO_LARGE
-    expect(msgid).toBe(0);
-    expect(capi.Produce(a, topic, 'a3', null)[1]).toBe(3);
-    capi.UninitProducer(a, 0);
-    capi.UninitProducer(b, 0);
+  describe('Produce and DeliveryReport', () => {
+    it('producing before any SetKafkaConf does not crash: the message is accepted and later times out', async () => {
+      const h = capi.InitKafka();
+      const [code, msgid] = capi.Produce(h, 'nowhere', 'payload', null);
+      expect([code, msgid]).toEqual([0, 1]);
+      expect(capi.UninitProducer(h, 0)).toBe(0);
+    });
+
+    it('reports a client that cannot be created as a code and a message, and can be fixed and retried', () => {
+      const h = producerHandle([['enable.idempotence', 'true'], ['acks', '1']]);
+      const [code, msgid, message] = capi.Produce(h, uniqueTopic(), 'x', null);
+      expect(code).toBe(-186); // ERR__INVALID_ARG
+      expect(msgid).toBe(0);
+      expect(message).toMatch(/acks/);
+      expect(capi.SetKafkaConf(h, 'acks', 'all')[0]).toBe(0);
+      expect(capi.Produce(h, uniqueTopic(), 'x', null).slice(0, 2)).toEqual([0, 1]);
+      capi.UninitProducer(h, 0);
+    });
+
+    it('counts msgids per handle, from 1, only for accepted messages', () => {
+      const a = producerHandle();
+      const b = producerHandle();
+      const topic = uniqueTopic();
+      expect(capi.Produce(a, topic, 'a1', null)[1]).toBe(1);
+      expect(capi.Produce(a, topic, 'a2', null)[1]).toBe(2);
+      expect(capi.Produce(b, topic, 'b1', null)[1]).toBe(1);
+      // A refused message (partition that does not exist yet is accepted; an oversized one is not).
+      const huge = Buffer.alloc(2_000_000);
+      const [code, msgid] = capi.Produce(a, topic, huge, null);
+      expect(code).toBe(10); // MSG_SIZE_TOO_LARGE
+      expect(msgid).toBe(0);
+      expect(capi.Produce(a, topic, 'a3', null)[1]).toBe(3);
+      capi.UninitProducer(a, 0);
+      capi.UninitProducer(b, 0);
+    });
+
+    it('returns every report once, oldest first, with partition and offset', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const h = producerHandle();
+      const ids: number[] = [];
+      for (let i = 0; i < 500; i++) ids.push(capi.Produce(h, topic, `m${i}`, null, 0)[1]);
+      const reports = await reportsFor(h, 500);
+      expect(reports.ids).toEqual(ids); // FIFO, each once
+      expect(new Set(reports.errors)).toEqual(new Set([0]));
+      expect(reports.partitions.every((p) => p === 0)).toBe(true);
+      expect(reports.offsets).toEqual(ids.map((_, i) => i));
+      expect(capi.DeliveryReport(h, 10)[0]).toEqual([]);
+      capi.UninitProducer(h);
+    });
+
+    it('DeliveryReport(h, max) hands over at most max reports and keeps the rest', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const h = producerHandle();
+      for (let i = 0; i < 30; i++) capi.Produce(h, topic, `m${i}`, null);
+      expect(capi.Flush(h, 10_000)).toBe(0);
+      const first = capi.DeliveryReport(h, 10)[0];
+      const rest = capi.DeliveryReport(h, 100)[0];
+      expect(first).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(rest.length).toBe(20);
+      capi.UninitProducer(h);
+    });
+
+    it('DeliveryReport never waits: with nothing to report it returns at once', () => {
+      const h = producerHandle();
+      capi.Produce(h, uniqueTopic(), 'x', null);
+      const started = performance.now();
+      for (let i = 0; i < 10; i++) capi.DeliveryReport(h, 10);
+      // The original polled for 500 ms on every call; ten calls here would take 5 s.
+      expect(performance.now() - started).toBeLessThan(250);
+      capi.UninitProducer(h, 0);
+    });
+
+    it('keeps NUL bytes, empty payloads and null payloads apart', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const h = producerHandle();
+      const payloads = [Buffer.from([0, 1, 0, 2, 0]), Buffer.alloc(0), null, 'text\u0000with nul'];
+      payloads.forEach((p, i) => capi.Produce(h, topic, p, i === 1 ? '' : null, 0));
+      expect(capi.Flush(h, 10_000)).toBe(0);
+      const consumer = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')), [topic]);
+      const records = await consumeCount(consumer, payloads.length);
+      expect(records.map((r) => r.payload)).toEqual([Buffer.from([0, 1, 0, 2, 0]), Buffer.alloc(0), null, Buffer.from('text\u0000with nul')]);
+      expect(records.map((r) => r.key)).toEqual([null, Buffer.alloc(0), null, null]);
+      await consumer.close();
+      capi.UninitProducer(h);
+    });
+
+    it('reports a full queue as -184, not a crash', () => {
+      const h = producerHandle([['queue.buffering.max.messages', '10'], ['linger.ms', '10000']]);
+      const topic = uniqueTopic();
+      const codes = Array.from({ length: 20 }, (_, i) => capi.Produce(h, topic, `m${i}`, null)[0]);
+      expect(codes.slice(0, 10)).toEqual(Array(10).fill(0));
+      expect(codes.slice(10)).toEqual(Array(10).fill(-184));
+      capi.UninitProducer(h, 0);
+    });
   });
 
-  it('returns every report once, oldest first, with partition and offset', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const h = producerHandle();
-    const ids: number[] = [];
-    for (let i = 0; i < 500; i++) ids.push(capi.Produce(h, topic, `m${i}`, null, 0)[1]);
-    const reports = await reportsFor(h, 500);
-    expect(reports.ids).toEqual(ids); // FIFO, each once
-    expect(new Set(reports.errors)).toEqual(new Set([0]));
-    expect(reports.partitions.every((p) => p === 0)).toBe(true);
-    expect(reports.offsets).toEqual(ids.map((_, i) => i));
-    expect(capi.DeliveryReport(h, 10)[0]).toEqual([]);
-    capi.UninitProducer(h);
-  });
-
-  it('DeliveryReport(h, max) hands over at most max reports and keeps the rest', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const h = producerHandle();
-    for (let i = 0; i < 30; i++) capi.Produce(h, topic, `m${i}`, null);
-    expect(capi.Flush(h, 10_000)).toBe(0);
-    const first = capi.DeliveryReport(h, 10)[0];
-    const rest = capi.DeliveryReport(h, 100)[0];
-    expect(first).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(rest.length).toBe(20);
-    capi.UninitProducer(h);
-  });
-
-  it('DeliveryReport never waits: with nothing to report it returns at once', () => {
-    const h = producerHandle();
-    capi.Produce(h, uniqueTopic(), 'x', null);
-    const started = performance.now();
-    for (let i = 0; i < 10; i++) capi.DeliveryReport(h, 10);
-    // The original polled for 500 ms on every call; ten calls here would take 5 s.
-    expect(performance.now() - started).toBeLessThan(250);
-    capi.UninitProducer(h, 0);
-  });
-
-  it('keeps NUL bytes, empty payloads and null payloads apart', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const h = producerHandle();
-    const payloads = [Buffer.from([0, 1, 0, 2, 0]), Buffer.alloc(0), null, 'text\u0000with nul'];
-    payloads.forEach((p, i) => capi.Produce(h, topic, p, i === 1 ? '' : null, 0));
-    expect(capi.Flush(h, 10_000)).toBe(0);
-    const consumer = new Consumer(consumerConfig(mock.bootstrapServers, uniqueTopic('g')), [topic]);
-    const records = await consumeCount(consumer, payloads.length);
-    expect(records.map((r) => r.payload)).toEqual([Buffer.from([0, 1, 0, 2, 0]), Buffer.alloc(0), null, Buffer.from('text\u0000with nul')]);
-    expect(records.map((r) => r.key)).toEqual([null, Buffer.alloc(0), null, null]);
-    await consumer.close();
-    capi.UninitProducer(h);
-  });
-
-  it('reports a full queue as -184, not a crash', () => {
-    const h = producerHandle([['queue.buffering.max.messages', '10'], ['linger.ms', '10000']]);
-    const topic = uniqueTopic();
-    const codes = Array.from({ length: 20 }, (_, i) => capi.Produce(h, topic, `m${i}`, null)[0]);
-    expect(codes.slice(0, 10)).toEqual(Array(10).fill(0));
-    expect(codes.slice(10)).toEqual(Array(10).fill(-184));
-    capi.UninitProducer(h, 0);
-  });
-});
-
-describe('Consume, Commit, Committed', () => {
-  it('before subscribe: Consume, Commit and Committed return ERR__STATE instead of crashing', async () => {
-    const h = capi.InitKafka();
-    const list = capi.NewTopicPartitionList();
-    capi.SetTopicPartitionList(list, 't', 0);
-    expect(capi.Consume(h, 0)[0]).toBe(-172);
-    expect(capi.Commit(h, null)).toBe(-172);
-    expect(capi.Commit(h, list, true)).toBe(-172);
-    expect(capi.Committed(h, list)[0]).toBe(-172);
-    expect(await capi.CommitAsync(h, null)).toBe(-172);
-    expect((await capi.CommittedAsync(h, list))[0]).toBe(-172);
-    expect(capi.ConsumeBatch(h, 10)[0][0]).toBe(-172);
-    expect(capi.UninitConsumer(h)).toBe(0);
-  });
-
-  it('Committed reads every entry of the list, and the list stays usable after subscribe', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 3);
-    const group = uniqueTopic('g');
-    const h = capi.InitKafka();
-    for (const [k, v] of Object.entries(consumerConfig(mock.bootstrapServers, group))) capi.SetKafkaConf(h, k, String(v));
-    const list = capi.NewTopicPartitionList();
-    for (const p of [0, 1, 2]) capi.SetTopicPartitionList(list, topic, p);
-    expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']);
-    expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']); // re-subscribe the same client
-    // Commit explicit offsets for all three partitions, then read all three back.
-    for (const [p, offset] of [[0, 7], [1, 11], [2, 13]]) expect(capi.SetOffset(list, topic, p, offset)).toBe(0);
-    expect(capi.SetOffset(list, topic, 9, 1)).toBe(-190);
-    expect(await capi.CommitAsync(h, list)).toBe(0);
-    const [code, entries] = await capi.CommittedAsync(h, list);
-    expect(code).toBe(0);
-    expect(entries.map(([t, p, o]) => [t, p, o])).toEqual([[topic, 0, 7], [topic, 1, 11], [topic, 2, 13]]);
-    expect(capi.TopicPartitionListEntries(list).length).toBe(3);
-    expect(await capi.UninitConsumerAsync(h)).toBe(0);
-  });
-});
-
-describe('handles', () => {
-  it('a wrong or foreign object passed as a handle is a TypeError naming the parameter', () => {
-    const list = capi.NewTopicPartitionList();
-    const h = capi.InitKafka();
-    const wrong: unknown[] = [{}, null, undefined, 42, 'handle', [], list, mock, () => 0, Symbol('x')];
-    for (const value of wrong) {
-      expect(() => capi.Produce(value as KafkaHandle, 't', 'x', null)).toThrow(TypeError);
-      expect(() => capi.Produce(value as KafkaHandle, 't', 'x', null)).toThrow(/for handle/);
-      expect(() => capi.SetOffset(h as never, 't', 0, 1)).toThrow(/for list/);
-    }
-    capi.UninitProducer(h);
-  });
-
-  it('use after Uninit is a clear error, and Uninit is safe to call twice', () => {
-    const h = capi.InitKafka();
-    capi.SetKafkaConf(h, 'bootstrap.servers', mock.bootstrapServers);
-    capi.Produce(h, uniqueTopic(), 'x', null);
-    expect(capi.UninitProducer(h)).toBe(0);
-    expect(capi.UninitProducer(h)).toBe(0);
-    for (const call of [() => capi.Produce(h, 't', 'x', null), () => capi.DeliveryReport(h, 1), () => capi.SetKafkaConf(h, 'a', 'b'), () => capi.Consume(h, 0)]) {
-      expect(call).toThrow(/handle is closed/);
-    }
-    expect(capi.HandleInfo(h)).toEqual({ kind: 'producer', state: 'closed' });
-  });
-
-  it('Uninit of the other kind is refused with ERR__INVALID_ARG and leaves the client open', () => {
-    const h = producerHandle();
-    capi.Produce(h, uniqueTopic(), 'x', null);
-    expect(capi.UninitConsumer(h)).toBe(-186);
-    expect(capi.HandleInfo(h).state).toBe('running');
-    expect(capi.UninitProducer(h)).toBe(0);
-  });
-
-  it('a list freed explicitly is never freed again by the garbage collector', async () => {
-    for (let i = 0; i < 1000; i++) {
+  describe('Consume, Commit, Committed', () => {
+    it('before subscribe: Consume, Commit and Committed return ERR__STATE instead of crashing', async () => {
+      const h = capi.InitKafka();
       const list = capi.NewTopicPartitionList();
-      capi.SetTopicPartitionList(list, `t${i}`, 0);
-      capi.DestroyTopicPartitionList(list);
-      capi.DestroyTopicPartitionList(list);
-      expect(() => capi.SetTopicPartitionList(list, 't', 0)).toThrow(/destroyed/);
-    }
-    global.gc?.();
-    await new Promise((r) => setTimeout(r, 50));
-    global.gc?.();
+      capi.SetTopicPartitionList(list, 't', 0);
+      expect(capi.Consume(h, 0)[0]).toBe(-172);
+      expect(capi.Commit(h, null)).toBe(-172);
+      expect(capi.Commit(h, list, true)).toBe(-172);
+      expect(capi.Committed(h, list)[0]).toBe(-172);
+      expect(await capi.CommitAsync(h, null)).toBe(-172);
+      expect((await capi.CommittedAsync(h, list))[0]).toBe(-172);
+      expect(capi.ConsumeBatch(h, 10)[0][0]).toBe(-172);
+      expect(capi.UninitConsumer(h)).toBe(0);
+    });
+
+    it('Committed reads every entry of the list, and the list stays usable after subscribe', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 3);
+      const group = uniqueTopic('g');
+      const h = capi.InitKafka();
+      for (const [k, v] of Object.entries(consumerConfig(broker.bootstrapServers, group))) capi.SetKafkaConf(h, k, String(v));
+      const list = capi.NewTopicPartitionList();
+      for (const p of [0, 1, 2]) capi.SetTopicPartitionList(list, topic, p);
+      expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']);
+      expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']); // re-subscribe the same client
+      // Commit explicit offsets for all three partitions, then read all three back.
+      for (const [p, offset] of [[0, 7], [1, 11], [2, 13]]) expect(capi.SetOffset(list, topic, p, offset)).toBe(0);
+      expect(capi.SetOffset(list, topic, 9, 1)).toBe(-190);
+      // Commit once the group join is done (the mock refuses commits mid-join and the client
+      // rejoins): consume one message from each partition first.
+      const producer = producerHandle();
+      for (const p of [0, 1, 2]) capi.Produce(producer, topic, `m${p}`, null, p);
+      expect(capi.Flush(producer, 10_000)).toBe(0);
+      capi.UninitProducer(producer);
+      const received = new Set<number>();
+      for (let tries = 0; tries < 200 && received.size < 3; tries++) {
+        const message = capi.Consume(h, 100);
+        if (message[0] === 0) received.add(message[4] as number);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(received).toEqual(new Set([0, 1, 2]));
+      expect(await capi.CommitAsync(h, list)).toBe(0);
+      const [code, entries] = await capi.CommittedAsync(h, list);
+      expect(code).toBe(0);
+      expect(entries.map(([t, p, o]) => [t, p, o])).toEqual([[topic, 0, 7], [topic, 1, 11], [topic, 2, 13]]);
+      expect(capi.TopicPartitionListEntries(list).length).toBe(3);
+      expect(await capi.UninitConsumerAsync(h)).toBe(0);
+    });
   });
 
-  it('handles dropped without Uninit are collected and their clients stopped', async () => {
-    const collected = { count: 0 };
-    const registry = new FinalizationRegistry(() => collected.count++);
-    (() => {
-      for (let i = 0; i < 50; i++) {
-        const h = producerHandle();
-        capi.Produce(h, uniqueTopic(), 'x', null); // started: librdkafka threads and sockets
-        registry.register(h, i);
-        const c = capi.InitKafka(); // never started
-        registry.register(c, i);
+  describe('handles', () => {
+    it('a wrong or foreign object passed as a handle is a TypeError naming the parameter', () => {
+      const list = capi.NewTopicPartitionList();
+      const h = capi.InitKafka();
+      const wrong: unknown[] = [{}, null, undefined, 42, 'handle', [], list, broker, () => 0, Symbol('x')];
+      for (const value of wrong) {
+        expect(() => capi.Produce(value as KafkaHandle, 't', 'x', null)).toThrow(TypeError);
+        expect(() => capi.Produce(value as KafkaHandle, 't', 'x', null)).toThrow(/for handle/);
+        expect(() => capi.SetOffset(h as never, 't', 0, 1)).toThrow(/for list/);
       }
-    })();
-    for (let i = 0; i < 20 && collected.count < 100; i++) {
+      capi.UninitProducer(h);
+    });
+
+    it('use after Uninit is a clear error, and Uninit is safe to call twice', () => {
+      const h = capi.InitKafka();
+      capi.SetKafkaConf(h, 'bootstrap.servers', broker.bootstrapServers);
+      capi.Produce(h, uniqueTopic(), 'x', null);
+      expect(capi.UninitProducer(h)).toBe(0);
+      expect(capi.UninitProducer(h)).toBe(0);
+      for (const call of [() => capi.Produce(h, 't', 'x', null), () => capi.DeliveryReport(h, 1), () => capi.SetKafkaConf(h, 'a', 'b'), () => capi.Consume(h, 0)]) {
+        expect(call).toThrow(/handle is closed/);
+      }
+      expect(capi.HandleInfo(h)).toEqual({ kind: 'producer', state: 'closed' });
+    });
+
+    it('Uninit of the other kind is refused with ERR__INVALID_ARG and leaves the client open', () => {
+      const h = producerHandle();
+      capi.Produce(h, uniqueTopic(), 'x', null);
+      expect(capi.UninitConsumer(h)).toBe(-186);
+      expect(capi.HandleInfo(h).state).toBe('running');
+      expect(capi.UninitProducer(h)).toBe(0);
+    });
+
+    it('a list freed explicitly is never freed again by the garbage collector', async () => {
+      for (let i = 0; i < 1000; i++) {
+        const list = capi.NewTopicPartitionList();
+        capi.SetTopicPartitionList(list, `t${i}`, 0);
+        capi.DestroyTopicPartitionList(list);
+        capi.DestroyTopicPartitionList(list);
+        expect(() => capi.SetTopicPartitionList(list, 't', 0)).toThrow(/destroyed/);
+      }
       global.gc?.();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(collected.count).toBe(100);
-  });
-});
+      await new Promise((r) => setTimeout(r, 50));
+      global.gc?.();
+    });
 
-describe('misuse', () => {
-  it('10,000 random calls with wrong types, closed handles and extreme numbers leave the process alive', () => {
-    const closed = capi.InitKafka();
-    capi.UninitProducer(closed);
-    // A started producer: calls that would wait on a consumer (Consume with a huge timeout)
-    // return ERR__STATE at once instead.
-    const open = capi.InitKafka();
-    capi.SetKafkaConf(open, 'bootstrap.servers', mock.bootstrapServers);
-    capi.SetKafkaConf(open, 'message.timeout.ms', '1');
-    capi.Produce(open, 'misuse', 'x', null);
-    const throwaway = capi.MockClusterNew(1);
-    const list = capi.NewTopicPartitionList();
-    const destroyed = capi.NewTopicPartitionList();
-    capi.DestroyTopicPartitionList(destroyed);
-    const values: unknown[] = [
-      undefined, null, true, 0, -1, 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, -(2 ** 64), 1.5, NaN, Infinity, -Infinity,
-      '', 'x', 'a\0b', 'x'.repeat(100_000), Buffer.alloc(0), Buffer.alloc(3_000_000), new Uint8Array(3), new Float64Array(2),
-      {}, [], [['h', 'v']], [['h']], [[1, 2]], () => 0, Symbol('s'), 10n, -(2n ** 70n), closed, open, list, destroyed, throwaway, mock,
-    ];
-    const pick = () => values[Math.floor(Math.random() * values.length)];
-    const functions = Object.entries(capi).filter(([name]) => !/^Uninit|Destroy|MockClusterNew|Flush$|SetWakeup/.test(name));
-    let threw = 0;
-    let returned = 0;
-    for (let i = 0; i < 10_000; i++) {
-      const [, fn] = functions[Math.floor(Math.random() * functions.length)];
-      const args = Array.from({ length: Math.floor(Math.random() * 8) }, pick);
-      try {
-        const result = (fn as (...a: unknown[]) => unknown)(...args);
-        if (result instanceof Promise) result.catch(() => undefined);
-        returned++;
-      } catch (error) {
-        expect(error).toBeInstanceOf(Error);
-        expect((error as Error).message.length).toBeGreaterThan(0);
-        threw++;
+    it('handles dropped without Uninit are collected and their clients stopped', async () => {
+      const collected = { count: 0 };
+      const registry = new FinalizationRegistry(() => collected.count++);
+      (() => {
+        for (let i = 0; i < 50; i++) {
+          const h = producerHandle();
+          capi.Produce(h, uniqueTopic(), 'x', null); // started: librdkafka threads and sockets
+          registry.register(h, i);
+          const c = capi.InitKafka(); // never started
+          registry.register(c, i);
+        }
+      })();
+      for (let i = 0; i < 20 && collected.count < 100; i++) {
+        global.gc?.();
+        await new Promise((r) => setTimeout(r, 100));
       }
-    }
-    expect(threw + returned).toBe(10_000);
-    expect(threw).toBeGreaterThan(1000);
-    // The open handle still works after all that.
-    expect(capi.HandleInfo(open).state).not.toBe('closed');
-    capi.UninitProducer(open, 0);
-    capi.MockClusterDestroy(throwaway);
+      expect(collected.count).toBe(100);
+    });
+  });
+
+  describe('misuse', () => {
+    it('10,000 random calls with wrong types, closed handles and extreme numbers leave the process alive', () => {
+      const closed = capi.InitKafka();
+      capi.UninitProducer(closed);
+      // A started producer: calls that would wait on a consumer (Consume with a huge timeout)
+      // return ERR__STATE at once instead.
+      const open = capi.InitKafka();
+      capi.SetKafkaConf(open, 'bootstrap.servers', broker.bootstrapServers);
+      capi.SetKafkaConf(open, 'message.timeout.ms', '1');
+      capi.Produce(open, 'misuse', 'x', null);
+      const throwaway = capi.MockClusterNew(1);
+      const list = capi.NewTopicPartitionList();
+      const destroyed = capi.NewTopicPartitionList();
+      capi.DestroyTopicPartitionList(destroyed);
+      const values: unknown[] = [
+        undefined, null, true, 0, -1, 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, -(2 ** 64), 1.5, NaN, Infinity, -Infinity,
+        '', 'x', 'a\0b', 'x'.repeat(100_000), Buffer.alloc(0), Buffer.alloc(3_000_000), new Uint8Array(3), new Float64Array(2),
+        {}, [], [['h', 'v']], [['h']], [[1, 2]], () => 0, Symbol('s'), 10n, -(2n ** 70n), closed, open, list, destroyed, throwaway, broker,
+      ];
+      const pick = () => values[Math.floor(Math.random() * values.length)];
+      const functions = Object.entries(capi).filter(([name]) => !/^Uninit|Destroy|MockClusterNew|Flush$|SetWakeup/.test(name));
+      let threw = 0;
+      let returned = 0;
+      for (let i = 0; i < 10_000; i++) {
+        const [, fn] = functions[Math.floor(Math.random() * functions.length)];
+        const args = Array.from({ length: Math.floor(Math.random() * 8) }, pick);
+        try {
+          const result = (fn as (...a: unknown[]) => unknown)(...args);
+          if (result instanceof Promise) result.catch(() => undefined);
+          returned++;
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message.length).toBeGreaterThan(0);
+          threw++;
+        }
+      }
+      expect(threw + returned).toBe(10_000);
+      expect(threw).toBeGreaterThan(1000);
+      // The open handle still works after all that.
+      expect(capi.HandleInfo(open).state).not.toBe('closed');
+      capi.UninitProducer(open, 0);
+      capi.MockClusterDestroy(throwaway);
+    });
   });
 });

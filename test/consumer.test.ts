@@ -1,229 +1,229 @@
 // The Consumer class: round trips, groups, manual commits, waiting without blocking.
+// Every test runs against the embedded broker and a real Kafka broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, Producer, TopicPartitionList, type MockCluster, type Record } from '../lib';
-import { consumeAll, consumeCount, consumerConfig, longestTimerGap, startMock, uniqueTopic } from './helpers';
-
-let mock: MockCluster;
-let producer: Producer;
-beforeAll(() => {
-  mock = startMock(3);
-  producer = new Producer({ 'bootstrap.servers': mock.bootstrapServers });
-});
-afterAll(async () => {
-  await producer.close();
-  mock.close();
-});
-
-function consumer(group: string, topics?: string[], extra: { [key: string]: string | number | boolean } = {}): Consumer {
-  return new Consumer(consumerConfig(mock.bootstrapServers, group, extra), topics);
-}
-
-/** Sends `count` messages keyed key0..key4 in turn, payload "<topic>:<i>". */
-async function fill(topic: string, count: number): Promise<void> {
-  await producer.sendBatch(Array.from({ length: count }, (_, i) => ({ topic, key: `key${i % 5}`, payload: `${topic}:${i}` })));
-}
+import { Consumer, KafkaError, Producer, TopicPartitionList, type Record } from '../lib';
+import { testBrokers, useBroker } from './brokers';
+import { consumeAll, consumeCount, consumerConfig, longestTimerGap, uniqueTopic } from './helpers';
 
 const text = (r: Record) => r.value();
 
-describe('round trip', () => {
-  it('15 and 20 keyed messages on two topics come back complete and in order within each key', async () => {
-    const [a, b] = [uniqueTopic('a'), uniqueTopic('b')];
-    mock.createTopic(a, 3);
-    mock.createTopic(b, 3);
-    await fill(a, 15);
-    await fill(b, 20);
-    const c = consumer(uniqueTopic('g'), [a, b]);
-    const records = await consumeCount(c, 35);
-    expect(records.length).toBe(35);
-    for (const [topic, count] of [[a, 15], [b, 20]] as const) {
-      const mine = records.filter((r) => r.topic === topic);
-      expect(mine.map(text).sort()).toEqual(Array.from({ length: count }, (_, i) => `${topic}:${i}`).sort());
-      for (let k = 0; k < 5; k++) {
-        const ofKey = mine.filter((r) => r.keyString() === `key${k}`).map((r) => Number(text(r)!.split(':')[1]));
-        expect(ofKey).toEqual([...ofKey].sort((x, y) => x - y)); // in order
-        expect(ofKey.every((i) => i % 5 === k)).toBe(true);
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
+  let producer: Producer;
+  beforeAll(() => {
+    producer = new Producer({ 'bootstrap.servers': broker.bootstrapServers });
+  });
+  afterAll(() => producer.close());
+
+  function consumer(group: string, topics?: string[], extra: { [key: string]: string | number | boolean } = {}): Consumer {
+    return new Consumer(consumerConfig(broker.bootstrapServers, group, extra), topics);
+  }
+
+  /** Sends `count` messages keyed key0..key4 in turn, payload "<topic>:<i>". */
+  async function fill(topic: string, count: number): Promise<void> {
+    await producer.sendBatch(Array.from({ length: count }, (_, i) => ({ topic, key: `key${i % 5}`, payload: `${topic}:${i}` })));
+  }
+
+  describe('round trip', () => {
+    it('15 and 20 keyed messages on two topics come back complete and in order within each key', async () => {
+      const [a, b] = [uniqueTopic('a'), uniqueTopic('b')];
+      await broker.createTopic(a, 3);
+      await broker.createTopic(b, 3);
+      await fill(a, 15);
+      await fill(b, 20);
+      const c = consumer(uniqueTopic('g'), [a, b]);
+      const records = await consumeCount(c, 35);
+      expect(records.length).toBe(35);
+      for (const [topic, count] of [[a, 15], [b, 20]] as const) {
+        const mine = records.filter((r) => r.topic === topic);
+        expect(mine.map(text).sort()).toEqual(Array.from({ length: count }, (_, i) => `${topic}:${i}`).sort());
+        for (let k = 0; k < 5; k++) {
+          const ofKey = mine.filter((r) => r.keyString() === `key${k}`).map((r) => Number(text(r)!.split(':')[1]));
+          expect(ofKey).toEqual([...ofKey].sort((x, y) => x - y)); // in order
+          expect(ofKey.every((i) => i % 5 === k)).toBe(true);
+        }
       }
-    }
-    expect(await c.consumeRecord(300)).toBeUndefined(); // nothing extra
-    await c.close();
-  });
-
-  it('payloads with NUL bytes, an empty key and a null key survive exactly', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const sent = [
-      { payload: Buffer.from([0, 0, 1, 0]), key: Buffer.from([0]) },
-      { payload: Buffer.from('a\0b\0'), key: '' },
-      { payload: Buffer.from('no key'), key: null },
-      { payload: null, key: 'tombstone' },
-    ];
-    for (const m of sent) await producer.send({ topic, ...m });
-    const c = consumer(uniqueTopic('g'), [topic]);
-    const got = await consumeCount(c, 4);
-    expect(got.map((r) => r.payload)).toEqual([Buffer.from([0, 0, 1, 0]), Buffer.from('a\0b\0'), Buffer.from('no key'), null]);
-    expect(got.map((r) => r.key)).toEqual([Buffer.from([0]), Buffer.alloc(0), null, Buffer.from('tombstone')]);
-    await c.close();
-  });
-
-  it('for await yields records until the consumer is closed', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 2);
-    await fill(topic, 10);
-    const c = consumer(uniqueTopic('g'), [topic]);
-    const seen: string[] = [];
-    for await (const record of c) {
-      seen.push(text(record)!);
-      if (seen.length === 10) await c.close();
-    }
-    expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `${topic}:${i}`).sort());
-  });
-});
-
-describe('groups', () => {
-  it('two consumers in one group split the partitions and together receive every message once', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 4);
-    await fill(topic, 200);
-    const group = uniqueTopic('g');
-    const members = [consumer(group, [topic]), consumer(group, [topic])];
-    const got = await consumeAll(members, 200);
-    const all = got.flat().map(text);
-    expect(all.length).toBe(200);
-    expect(new Set(all).size).toBe(200);
-    expect(got[0].length).toBeGreaterThan(0);
-    expect(got[1].length).toBeGreaterThan(0);
-    const partitions = got.map((list) => new Set(list.map((r) => r.partition)));
-    for (const p of partitions[0]) expect(partitions[1].has(p)).toBe(false); // disjoint
-    await Promise.all(members.map((m) => m.close()));
-  });
-
-  it('two consumers in different groups each receive every message', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 3);
-    await fill(topic, 50);
-    const [x, y] = [consumer(uniqueTopic('g'), [topic]), consumer(uniqueTopic('g'), [topic])];
-    const [gotX, gotY] = await Promise.all([consumeCount(x, 50), consumeCount(y, 50)]);
-    const expected = Array.from({ length: 50 }, (_, i) => `${topic}:${i}`).sort();
-    expect(gotX.map(text).sort()).toEqual(expected);
-    expect(gotY.map(text).sort()).toEqual(expected);
-    await Promise.all([x.close(), y.close()]);
-  });
-});
-
-describe('commits', () => {
-  it('manual commits every 5 messages: committed shows per partition exactly what was consumed, and a new member resumes there', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 3);
-    await fill(topic, 60);
-    const group = uniqueTopic('g');
-    const first = consumer(group, [topic], { 'enable.auto.commit': false });
-    const consumed: Record[] = [];
-    const perPartition = new Map<number, number>();
-    while (consumed.length < 37) {
-      const record = await first.consumeRecord(5000);
-      if (!record) throw new Error('consumer ran dry');
-      consumed.push(record);
-      perPartition.set(record.partition, (perPartition.get(record.partition) ?? 0) + 1);
-      if (consumed.length % 5 === 0) await first.commit();
-    }
-    await first.commit(); // and at the end
-    for (const p of [0, 1, 2]) expect(await first.committed(topic, p)).toBe(perPartition.get(p) ?? undefined);
-    await first.close();
-
-    const second = consumer(group, [topic], { 'enable.auto.commit': false });
-    const rest = await consumeCount(second, 60 - 37);
-    const seen = new Set([...consumed, ...rest].map(text));
-    expect(rest.length).toBe(23);
-    expect(seen.size).toBe(60); // nothing skipped, nothing read twice
-    for (const r of rest) expect(r.offset).toBeGreaterThanOrEqual(perPartition.get(r.partition) ?? 0);
-    await second.close();
-  });
-
-  it('commit(records) stores offset + 1, commit(offsets) stores them as given', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 2);
-    await producer.sendBatch([0, 1, 0, 1, 0].map((partition, i) => ({ topic, partition, payload: `m${i}` })));
-    const c = consumer(uniqueTopic('g'), [topic], { 'enable.auto.commit': false });
-    const records = await consumeCount(c, 5);
-    await c.commit(records.filter((r) => r.partition === 0));
-    expect(await c.committed(topic, 0)).toBe(3);
-    await c.commit([{ topic, partition: 1, offset: 1 }]);
-    expect(await c.committed(topic, 1)).toBe(1);
-    await expect(c.commit([{ topic, partition: -3, offset: 0 }])).rejects.toThrow(TypeError);
-    await c.close();
-  });
-
-  it('a TopicPartitionList subscription works like subscribe()', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    await fill(topic, 3);
-    const c = consumer(uniqueTopic('g'));
-    c.subscribeTopicPartitions(new TopicPartitionList().add(topic));
-    expect((await consumeCount(c, 3)).map(text)).toEqual([0, 1, 2].map((i) => `${topic}:${i}`));
-    await c.close();
-  });
-});
-
-describe('waiting', () => {
-  it('waiting 5 s on an empty topic does not block the event loop, and returns undefined', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const c = consumer(uniqueTopic('g'), [topic]);
-    let result: Record | undefined | 'unset' = 'unset';
-    const { longestGapMs, ticks } = await longestTimerGap(async () => {
-      result = await c.consumeRecord(5000);
+      expect(await c.consumeRecord(300)).toBeUndefined(); // nothing extra
+      await c.close();
     });
-    expect(result).toBeUndefined();
-    expect(ticks).toBeGreaterThan(1000); // a 1 ms timer over 5 s
-    expect(longestGapMs).toBeLessThan(250);
-    await c.close();
+
+    it('payloads with NUL bytes, an empty key and a null key survive exactly', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const sent = [
+        { payload: Buffer.from([0, 0, 1, 0]), key: Buffer.from([0]) },
+        { payload: Buffer.from('a\0b\0'), key: '' },
+        { payload: Buffer.from('no key'), key: null },
+        { payload: null, key: 'tombstone' },
+      ];
+      for (const m of sent) await producer.send({ topic, ...m });
+      const c = consumer(uniqueTopic('g'), [topic]);
+      const got = await consumeCount(c, 4);
+      expect(got.map((r) => r.payload)).toEqual([Buffer.from([0, 0, 1, 0]), Buffer.from('a\0b\0'), Buffer.from('no key'), null]);
+      expect(got.map((r) => r.key)).toEqual([Buffer.from([0]), Buffer.alloc(0), null, Buffer.from('tombstone')]);
+      await c.close();
+    });
+
+    it('for await yields records until the consumer is closed', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 2);
+      await fill(topic, 10);
+      const c = consumer(uniqueTopic('g'), [topic]);
+      const seen: string[] = [];
+      for await (const record of c) {
+        seen.push(text(record)!);
+        if (seen.length === 10) await c.close();
+      }
+      expect(seen.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `${topic}:${i}`).sort());
+    });
   });
 
-  it('a record produced during a wait is returned at once', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const c = consumer(uniqueTopic('g'), [topic]);
-    expect(await c.consumeRecord(4000)).toBeUndefined(); // joined, nothing there
-    const waiting = c.consumeRecord(20_000);
-    await producer.send({ topic, payload: 'late' });
-    const started = Date.now();
-    const record = await waiting;
-    expect(record?.value()).toBe('late');
-    expect(Date.now() - started).toBeLessThan(5000); // not the 20 s timeout
-    await c.close();
+  describe('groups', () => {
+    it('two consumers in one group split the partitions and together receive every message once', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 4);
+      await fill(topic, 200);
+      const group = uniqueTopic('g');
+      const members = [consumer(group, [topic]), consumer(group, [topic])];
+      const got = await consumeAll(members, 200);
+      const all = got.flat().map(text);
+      expect(all.length).toBe(200);
+      expect(new Set(all).size).toBe(200);
+      expect(got[0].length).toBeGreaterThan(0);
+      expect(got[1].length).toBeGreaterThan(0);
+      const partitions = got.map((list) => new Set(list.map((r) => r.partition)));
+      for (const p of partitions[0]) expect(partitions[1].has(p)).toBe(false); // disjoint
+      await Promise.all(members.map((m) => m.close()));
+    });
+
+    it('two consumers in different groups each receive every message', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 3);
+      await fill(topic, 50);
+      const [x, y] = [consumer(uniqueTopic('g'), [topic]), consumer(uniqueTopic('g'), [topic])];
+      const [gotX, gotY] = await Promise.all([consumeCount(x, 50), consumeCount(y, 50)]);
+      const expected = Array.from({ length: 50 }, (_, i) => `${topic}:${i}`).sort();
+      expect(gotX.map(text).sort()).toEqual(expected);
+      expect(gotY.map(text).sort()).toEqual(expected);
+      await Promise.all([x.close(), y.close()]);
+    });
   });
 
-  it('close() ends pending waits with undefined', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const c = consumer(uniqueTopic('g'), [topic]);
-    const waiting = c.consumeRecord(30_000);
-    await c.close();
-    expect(await waiting).toBeUndefined();
-    await expect(c.consumeRecord(10)).rejects.toThrow(/consumer is closed/);
-  });
-});
+  describe('commits', () => {
+    it('manual commits every 5 messages: committed shows per partition exactly what was consumed, and a new member resumes there', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 3);
+      await fill(topic, 60);
+      const group = uniqueTopic('g');
+      const first = consumer(group, [topic], { 'enable.auto.commit': false });
+      const consumed: Record[] = [];
+      const perPartition = new Map<number, number>();
+      while (consumed.length < 37) {
+        const record = await first.consumeRecord(5000);
+        if (!record) throw new Error('consumer ran dry');
+        consumed.push(record);
+        perPartition.set(record.partition, (perPartition.get(record.partition) ?? 0) + 1);
+        if (consumed.length % 5 === 0) await first.commit();
+      }
+      await first.commit(); // and at the end
+      for (const p of [0, 1, 2]) expect(await first.committed(topic, p)).toBe(perPartition.get(p) ?? undefined);
+      await first.close();
 
-describe('bad input', () => {
-  it('consuming before subscribe is a KafkaError ERR__STATE', async () => {
-    const c = consumer(uniqueTopic('g'));
-    await expect(c.consumeRecord(10)).rejects.toMatchObject({ codeName: 'ERR__STATE' });
-    await c.close();
+      const second = consumer(group, [topic], { 'enable.auto.commit': false });
+      const rest = await consumeCount(second, 60 - 37);
+      const seen = new Set([...consumed, ...rest].map(text));
+      expect(rest.length).toBe(23);
+      expect(seen.size).toBe(60); // nothing skipped, nothing read twice
+      for (const r of rest) expect(r.offset).toBeGreaterThanOrEqual(perPartition.get(r.partition) ?? 0);
+      await second.close();
+    });
+
+    it('commit(records) stores offset + 1, commit(offsets) stores them as given', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 2);
+      await producer.sendBatch([0, 1, 0, 1, 0].map((partition, i) => ({ topic, partition, payload: `m${i}` })));
+      const c = consumer(uniqueTopic('g'), [topic], { 'enable.auto.commit': false });
+      const records = await consumeCount(c, 5);
+      await c.commit(records.filter((r) => r.partition === 0));
+      expect(await c.committed(topic, 0)).toBe(3);
+      await c.commit([{ topic, partition: 1, offset: 1 }]);
+      expect(await c.committed(topic, 1)).toBe(1);
+      await expect(c.commit([{ topic, partition: -3, offset: 0 }])).rejects.toThrow(TypeError);
+      await c.close();
+    });
+
+    it('a TopicPartitionList subscription works like subscribe()', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      await fill(topic, 3);
+      const c = consumer(uniqueTopic('g'));
+      c.subscribeTopicPartitions(new TopicPartitionList().add(topic));
+      expect((await consumeCount(c, 3)).map(text)).toEqual([0, 1, 2].map((i) => `${topic}:${i}`));
+      await c.close();
+    });
   });
 
-  it('wrong argument types are TypeErrors naming the parameter', async () => {
-    const c = consumer(uniqueTopic('g'));
-    expect(() => c.subscribe([])).toThrow(/for topics/);
-    expect(() => c.subscribe([5 as never])).toThrow(/for topics\[0\]/);
-    await expect(c.consumeRecord(-5)).rejects.toThrow(/for timeoutMs/);
-    await expect(c.committed('t', 'x' as never)).rejects.toThrow(/for partition/);
-    expect(() => c.subscribeTopicPartitions({} as never)).toThrow(/TopicPartitionList/);
-    await c.close();
+  describe('waiting', () => {
+    it('waiting 5 s on an empty topic does not block the event loop, and returns undefined', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const c = consumer(uniqueTopic('g'), [topic]);
+      let result: Record | undefined | 'unset' = 'unset';
+      const { longestGapMs, ticks } = await longestTimerGap(async () => {
+        result = await c.consumeRecord(5000);
+      });
+      expect(result).toBeUndefined();
+      expect(ticks).toBeGreaterThan(1000); // a 1 ms timer over 5 s
+      expect(longestGapMs).toBeLessThan(250);
+      await c.close();
+    });
+
+    it('a record produced during a wait is returned at once', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const c = consumer(uniqueTopic('g'), [topic]);
+      expect(await c.consumeRecord(4000)).toBeUndefined(); // joined, nothing there
+      const waiting = c.consumeRecord(20_000);
+      await producer.send({ topic, payload: 'late' });
+      const started = Date.now();
+      const record = await waiting;
+      expect(record?.value()).toBe('late');
+      expect(Date.now() - started).toBeLessThan(5000); // not the 20 s timeout
+      await c.close();
+    });
+
+    it('close() ends pending waits with undefined', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const c = consumer(uniqueTopic('g'), [topic]);
+      const waiting = c.consumeRecord(30_000);
+      await c.close();
+      expect(await waiting).toBeUndefined();
+      await expect(c.consumeRecord(10)).rejects.toThrow(/consumer is closed/);
+    });
   });
 
-  it('a consumer without group.id cannot subscribe, with a clear error', async () => {
-    const c = new Consumer({ 'bootstrap.servers': mock.bootstrapServers });
-    expect(() => c.subscribe('t')).toThrow(KafkaError);
-    await c.close();
+  describe('bad input', () => {
+    it('consuming before subscribe is a KafkaError ERR__STATE', async () => {
+      const c = consumer(uniqueTopic('g'));
+      await expect(c.consumeRecord(10)).rejects.toMatchObject({ codeName: 'ERR__STATE' });
+      await c.close();
+    });
+
+    it('wrong argument types are TypeErrors naming the parameter', async () => {
+      const c = consumer(uniqueTopic('g'));
+      expect(() => c.subscribe([])).toThrow(/for topics/);
+      expect(() => c.subscribe([5 as never])).toThrow(/for topics\[0\]/);
+      await expect(c.consumeRecord(-5)).rejects.toThrow(/for timeoutMs/);
+      await expect(c.committed('t', 'x' as never)).rejects.toThrow(/for partition/);
+      expect(() => c.subscribeTopicPartitions({} as never)).toThrow(/TopicPartitionList/);
+      await c.close();
+    });
+
+    it('a consumer without group.id cannot subscribe, with a clear error', async () => {
+      const c = new Consumer({ 'bootstrap.servers': broker.bootstrapServers });
+      expect(() => c.subscribe('t')).toThrow(KafkaError);
+      await c.close();
+    });
   });
 });

@@ -1,17 +1,10 @@
 // The Producer class: msgids and delivery reports the APL way, promises, backpressure, bad input.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, Producer, Record, type MockCluster } from '../lib';
+// Behavioural tests run against the embedded broker and a real Kafka broker; fault injection
+// (a broker taken down) uses the embedded one.
+import { describe, expect, it } from 'vitest';
+import { Consumer, KafkaError, Producer, Record } from '../lib';
+import { testBrokers, useBroker } from './brokers';
 import { consumeCount, consumerConfig, longestTimerGap, startMock, uniqueTopic } from './helpers';
-
-let mock: MockCluster;
-beforeAll(() => {
-  mock = startMock(3);
-});
-afterAll(() => mock.close());
-
-function producer(extra: { [key: string]: string | number | boolean } = {}): Producer {
-  return new Producer({ 'bootstrap.servers': mock.bootstrapServers, ...extra });
-}
 
 async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -23,28 +16,7 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 20_000): Promi
   }
 }
 
-describe('produce and deliveryReport', () => {
-  it('every msgid comes back exactly once, and updateOutstanding empties as they are delivered', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 3);
-    const p = producer();
-    const ids = Array.from({ length: 1000 }, (_, i) => p.produce(topic, `m${i}`, `k${i % 7}`));
-    expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    const seen: number[] = [];
-    await waitFor(() => {
-      for (const r of p.deliveryReport(250)) {
-        expect(r.error).toBe(0);
-        seen.push(r.msgid);
-      }
-      return seen.length >= 1000 ? true : undefined;
-    });
-    expect(seen.length).toBe(1000);
-    expect(new Set(seen)).toEqual(new Set(ids));
-    expect(p.deliveryReport(10)).toEqual([]);
-    expect(p.updateOutstanding()).toEqual([]);
-    await p.close();
-  });
-
+describe('undeliverable messages (embedded broker with its only broker down)', () => {
   it('a message that cannot be delivered reports its error; updateOutstanding lists pending then failed ids', async () => {
     const down = startMock(1);
     const topic = uniqueTopic();
@@ -84,140 +56,172 @@ describe('produce and deliveryReport', () => {
   });
 });
 
-describe('send', () => {
-  it('resolves with partition and offset; a key always lands on the same partition', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 5);
-    const p = producer();
-    const results = await p.sendBatch(Array.from({ length: 60 }, (_, i) => ({ topic, key: `key${i % 6}`, payload: `v${i}` })));
-    const partitionOf = new Map<string, number>();
-    results.forEach((result, i) => {
-      const key = `key${i % 6}`;
-      expect(result.topic).toBe(topic);
-      if (!partitionOf.has(key)) partitionOf.set(key, result.partition);
-      expect(result.partition).toBe(partitionOf.get(key));
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
+
+  function producer(extra: { [key: string]: string | number | boolean } = {}): Producer {
+    return new Producer({ 'bootstrap.servers': broker.bootstrapServers, ...extra });
+  }
+
+  describe('produce and deliveryReport', () => {
+    it('every msgid comes back exactly once, and updateOutstanding empties as they are delivered', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 3);
+      const p = producer();
+      const ids = Array.from({ length: 1000 }, (_, i) => p.produce(topic, `m${i}`, `k${i % 7}`));
+      expect(ids).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+      const seen: number[] = [];
+      await waitFor(() => {
+        for (const r of p.deliveryReport(250)) {
+          expect(r.error).toBe(0);
+          seen.push(r.msgid);
+        }
+        return seen.length >= 1000 ? true : undefined;
+      });
+      expect(seen.length).toBe(1000);
+      expect(new Set(seen)).toEqual(new Set(ids));
+      expect(p.deliveryReport(10)).toEqual([]);
+      expect(p.updateOutstanding()).toEqual([]);
+      await p.close();
     });
-    // Offsets within each partition are 0, 1, 2, ... in send order.
-    const byPartition = new Map<number, number[]>();
-    for (const r of results) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
-    for (const offsets of byPartition.values()) expect(offsets).toEqual(offsets.map((_, i) => i));
-    await p.close();
+
   });
 
-  it('headers and timestamps travel with the record', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const p = producer();
-    await p.send({ topic, payload: 'v', key: 'k', headers: [['a', '1'], ['a', Buffer.from([0, 2])], ['n', null]], timestamp: 1_700_000_000_000 });
-    await p.send({ topic, payload: 'w', headers: { trace: 'abc' } });
-    const c = new Consumer(consumerConfig(mock.bootstrapServers, uniqueTopic('g')), [topic]);
-    const [first, second] = await consumeCount(c, 2);
-    expect(first.headers).toEqual([['a', Buffer.from('1')], ['a', Buffer.from([0, 2])], ['n', null]]);
-    expect(first.timestamp).toBe(1_700_000_000_000);
-    expect(second.headers).toEqual([['trace', Buffer.from('abc')]]);
-    expect(second.timestamp).toBeGreaterThan(1_700_000_000_000);
-    await c.close();
-    await p.close();
-  });
-
-  it('waits for room when the queue is full instead of failing, and loses nothing', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 2);
-    const p = producer({ 'queue.buffering.max.messages': 100 });
-    const results = await p.sendBatch(Array.from({ length: 5000 }, (_, i) => ({ topic, payload: `m${i}`, partition: i % 2 })));
-    expect(results.length).toBe(5000);
-    expect(new Set(results.map((r) => r.msgid)).size).toBe(5000);
-    const perPartition = [0, 1].map((p) => results.filter((r) => r.partition === p).map((r) => r.offset));
-    for (const offsets of perPartition) expect(offsets).toEqual(offsets.map((_, i) => i)); // in order, no gaps
-    await p.close();
-  });
-
-  it('the synchronous produce reports a full queue as KafkaError ERR__QUEUE_FULL', async () => {
-    const p = producer({ 'queue.buffering.max.messages': 5, 'linger.ms': 5000 });
-    const topic = uniqueTopic();
-    for (let i = 0; i < 5; i++) p.produce(topic, `m${i}`);
-    const error = (() => {
-      try {
-        p.produce(topic, 'one too many');
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(KafkaError);
-    expect((error as KafkaError).codeName).toBe('ERR__QUEUE_FULL');
-    expect((error as KafkaError).retriable).toBe(true);
-    await p.close();
-  });
-
-  it('the event loop keeps running during a burst of 100,000 produces', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 3);
-    const p = producer({ 'linger.ms': 5 });
-    const payload = Buffer.alloc(100, 7);
-    let delivered = 0;
-    const { longestGapMs, ticks } = await longestTimerGap(async () => {
-      const sends: Promise<unknown>[] = [];
-      for (let i = 0; i < 100_000; i++) {
-        sends.push(p.send({ topic, payload }).then(() => delivered++));
-        if (i % 1000 === 999) await new Promise((r) => setImmediate(r)); // the caller yields between chunks
-      }
-      await Promise.all(sends);
+  describe('send', () => {
+    it('resolves with partition and offset; a key always lands on the same partition', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 5);
+      const p = producer();
+      const results = await p.sendBatch(Array.from({ length: 60 }, (_, i) => ({ topic, key: `key${i % 6}`, payload: `v${i}` })));
+      const partitionOf = new Map<string, number>();
+      results.forEach((result, i) => {
+        const key = `key${i % 6}`;
+        expect(result.topic).toBe(topic);
+        if (!partitionOf.has(key)) partitionOf.set(key, result.partition);
+        expect(result.partition).toBe(partitionOf.get(key));
+      });
+      // Offsets within each partition are 0, 1, 2, ... in send order.
+      const byPartition = new Map<number, number[]>();
+      for (const r of results) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
+      for (const offsets of byPartition.values()) expect(offsets).toEqual(offsets.map((_, i) => i));
+      await p.close();
     });
-    expect(delivered).toBe(100_000);
-    expect(ticks).toBeGreaterThan(10);
-    // A blocked loop shows as one long gap; generous bound for a noisy 2-core machine.
-    expect(longestGapMs).toBeLessThan(250);
-    await p.close();
-  });
-});
 
-describe('configuration and bad input', () => {
-  it('an unknown key and an invalid value are errors naming the key', () => {
-    expect(() => new Producer({ 'no.such.property': 1 })).toThrow(/Unknown configuration property 'no.such.property'/);
-    expect(() => new Producer({ acks: 'sometimes' })).toThrow(/'sometimes'.*'acks'/);
-    expect(() => new Producer([['linger.ms', 'later']])).toThrow(/linger\.ms/);
-    expect(() => new Producer({ 'linger.ms': {} as never })).toThrow(TypeError);
+    it('headers and timestamps travel with the record', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const p = producer();
+      await p.send({ topic, payload: 'v', key: 'k', headers: [['a', '1'], ['a', Buffer.from([0, 2])], ['n', null]], timestamp: 1_700_000_000_000 });
+      await p.send({ topic, payload: 'w', headers: { trace: 'abc' } });
+      const c = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')), [topic]);
+      const [first, second] = await consumeCount(c, 2);
+      expect(first.headers).toEqual([['a', Buffer.from('1')], ['a', Buffer.from([0, 2])], ['n', null]]);
+      expect(first.timestamp).toBe(1_700_000_000_000);
+      expect(second.headers).toEqual([['trace', Buffer.from('abc')]]);
+      expect(second.timestamp).toBeGreaterThan(1_700_000_000_000);
+      await c.close();
+      await p.close();
+    });
+
+    it('waits for room when the queue is full instead of failing, and loses nothing', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 2);
+      const p = producer({ 'queue.buffering.max.messages': 100 });
+      const results = await p.sendBatch(Array.from({ length: 5000 }, (_, i) => ({ topic, payload: `m${i}`, partition: i % 2 })));
+      expect(results.length).toBe(5000);
+      expect(new Set(results.map((r) => r.msgid)).size).toBe(5000);
+      const perPartition = [0, 1].map((p) => results.filter((r) => r.partition === p).map((r) => r.offset));
+      for (const offsets of perPartition) expect(offsets).toEqual(offsets.map((_, i) => i)); // in order, no gaps
+      await p.close();
+    });
+
+    it('the synchronous produce reports a full queue as KafkaError ERR__QUEUE_FULL', async () => {
+      const p = producer({ 'queue.buffering.max.messages': 5, 'linger.ms': 5000 });
+      const topic = uniqueTopic();
+      for (let i = 0; i < 5; i++) p.produce(topic, `m${i}`);
+      const error = (() => {
+        try {
+          p.produce(topic, 'one too many');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(KafkaError);
+      expect((error as KafkaError).codeName).toBe('ERR__QUEUE_FULL');
+      expect((error as KafkaError).retriable).toBe(true);
+      await p.close();
+    });
+
+    it('the event loop keeps running during a burst of 100,000 produces', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 3);
+      const p = producer({ 'linger.ms': 5 });
+      const payload = Buffer.alloc(100, 7);
+      let delivered = 0;
+      const { longestGapMs, ticks } = await longestTimerGap(async () => {
+        const sends: Promise<unknown>[] = [];
+        for (let i = 0; i < 100_000; i++) {
+          sends.push(p.send({ topic, payload }).then(() => delivered++));
+          if (i % 1000 === 999) await new Promise((r) => setImmediate(r)); // the caller yields between chunks
+        }
+        await Promise.all(sends);
+      });
+      expect(delivered).toBe(100_000);
+      expect(ticks).toBeGreaterThan(10);
+      // A blocked loop shows as one long gap; generous bound for a noisy 2-core machine.
+      expect(longestGapMs).toBeLessThan(250);
+      await p.close();
+    });
   });
 
-  it('configure after the first message is a KafkaError, not silently ignored', async () => {
-    const p = producer();
-    p.configure('linger.ms', 1);
-    p.produce(uniqueTopic(), 'x');
-    expect(() => p.configure('linger.ms', 50)).toThrow(/after the client has started/);
-    await p.close();
-  });
+  describe('configuration and bad input', () => {
+    it('an unknown key and an invalid value are errors naming the key', () => {
+      expect(() => new Producer({ 'no.such.property': 1 })).toThrow(/Unknown configuration property 'no.such.property'/);
+      expect(() => new Producer({ acks: 'sometimes' })).toThrow(/'sometimes'.*'acks'/);
+      expect(() => new Producer([['linger.ms', 'later']])).toThrow(/linger\.ms/);
+      expect(() => new Producer({ 'linger.ms': {} as never })).toThrow(TypeError);
+    });
 
-  it('wrong argument types are TypeErrors naming the parameter', async () => {
-    const p = producer();
-    expect(() => p.produce(42 as never, 'x')).toThrow(/Expected a non-empty string for topic but received 42 of type number/);
-    expect(() => p.produce('t', {} as never)).toThrow(/for payload/);
-    expect(() => p.produce('t', 'x', 7 as never)).toThrow(/for key/);
-    expect(() => p.produce('t', 'x', null, 1.5)).toThrow(/for partition/);
-    expect(() => p.produce('', 'x')).toThrow(/for topic/);
-    expect(() => p.deliveryReport(-1)).toThrow(/for max/);
-    await expect(p.send({ topic: 't', payload: 'x', headers: [['h']] as never })).rejects.toThrow(/headers\[0\]/);
-    await expect(p.send(null as never)).rejects.toThrow(/for record/);
-    await p.close();
-  });
+    it('configure after the first message is a KafkaError, not silently ignored', async () => {
+      const p = producer();
+      p.configure('linger.ms', 1);
+      p.produce(uniqueTopic(), 'x');
+      expect(() => p.configure('linger.ms', 50)).toThrow(/after the client has started/);
+      await p.close();
+    });
 
-  it('a closed producer refuses work with a clear error; close twice is fine', async () => {
-    const p = producer();
-    await p.send({ topic: uniqueTopic(), payload: 'x' });
-    await p.close();
-    await p.close();
-    expect(() => p.produce('t', 'x')).toThrow(/producer is closed/);
-    await expect(p.send({ topic: 't', payload: 'x' })).rejects.toThrow(/producer is closed/);
-  });
+    it('wrong argument types are TypeErrors naming the parameter', async () => {
+      const p = producer();
+      expect(() => p.produce(42 as never, 'x')).toThrow(/Expected a non-empty string for topic but received 42 of type number/);
+      expect(() => p.produce('t', {} as never)).toThrow(/for payload/);
+      expect(() => p.produce('t', 'x', 7 as never)).toThrow(/for key/);
+      expect(() => p.produce('t', 'x', null, 1.5)).toThrow(/for partition/);
+      expect(() => p.produce('', 'x')).toThrow(/for topic/);
+      expect(() => p.deliveryReport(-1)).toThrow(/for max/);
+      await expect(p.send({ topic: 't', payload: 'x', headers: [['h']] as never })).rejects.toThrow(/headers\[0\]/);
+      await expect(p.send(null as never)).rejects.toThrow(/for record/);
+      await p.close();
+    });
 
-  it('a payload over message.max.bytes is refused with MSG_SIZE_TOO_LARGE and nothing else is lost', async () => {
-    const topic = uniqueTopic();
-    mock.createTopic(topic, 1);
-    const p = producer();
-    const small = p.send({ topic, payload: 'before' });
-    await expect(p.send({ topic, payload: Buffer.alloc(5_000_000) })).rejects.toMatchObject({ codeName: 'ERR_MSG_SIZE_TOO_LARGE' });
-    const after = await p.send({ topic, payload: 'after' });
-    expect((await small).offset).toBe(0);
-    expect(after.offset).toBe(1);
-    await p.close();
+    it('a closed producer refuses work with a clear error; close twice is fine', async () => {
+      const p = producer();
+      await p.send({ topic: uniqueTopic(), payload: 'x' });
+      await p.close();
+      await p.close();
+      expect(() => p.produce('t', 'x')).toThrow(/producer is closed/);
+      await expect(p.send({ topic: 't', payload: 'x' })).rejects.toThrow(/producer is closed/);
+    });
+
+    it('a payload over message.max.bytes is refused with MSG_SIZE_TOO_LARGE and nothing else is lost', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const p = producer();
+      const small = p.send({ topic, payload: 'before' });
+      await expect(p.send({ topic, payload: Buffer.alloc(5_000_000) })).rejects.toMatchObject({ codeName: 'ERR_MSG_SIZE_TOO_LARGE' });
+      const after = await p.send({ topic, payload: 'after' });
+      expect((await small).offset).toBe(0);
+      expect(after.offset).toBe(1);
+      await p.close();
+    });
   });
 });

@@ -1,0 +1,69 @@
+// The brokers every behavioural test runs against: the embedded mock and a real Kafka broker.
+// Use as `describe.each(testBrokers())('$name', (broker) => { ... })`.
+import { afterAll, beforeAll, inject } from 'vitest';
+import { capi, MockCluster, type KafkaHandle } from '../lib';
+
+export interface TestBroker {
+  readonly name: 'mock' | 'kafka';
+  /** Valid inside tests and hooks (after the fixture's beforeAll). */
+  bootstrapServers: string;
+  /** Creates a topic and waits until it is usable. */
+  createTopic(name: string, partitions: number): Promise<void>;
+  /** The mock cluster, for the mock fixture only. */
+  mock?: MockCluster;
+}
+
+class MockBroker implements TestBroker {
+  readonly name = 'mock';
+  bootstrapServers = '';
+  mock?: MockCluster;
+
+  start(): void {
+    this.mock = new MockCluster({ brokers: 3 });
+    this.bootstrapServers = this.mock.bootstrapServers;
+  }
+
+  async createTopic(name: string, partitions: number): Promise<void> {
+    this.mock!.createTopic(name, partitions);
+  }
+
+  stop(): void {
+    this.mock?.close();
+  }
+}
+
+class KafkaBroker implements TestBroker {
+  readonly name = 'kafka';
+  bootstrapServers = '';
+  #admin: KafkaHandle | undefined;
+
+  start(): void {
+    this.bootstrapServers = inject('kafkaBootstrap');
+    this.#admin = capi.InitKafka();
+    capi.SetKafkaConf(this.#admin, 'bootstrap.servers', this.bootstrapServers);
+  }
+
+  async createTopic(name: string, partitions: number): Promise<void> {
+    const result = await capi.CreateTopics(this.#admin!, [[name, partitions, 1]], 30_000);
+    const [, code, message] = result[0] as [string, number, string];
+    if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
+  }
+
+  stop(): void {
+    if (this.#admin) capi.UninitProducer(this.#admin, 0);
+  }
+}
+
+/** The fixtures for this run: mock always, the real broker unless RDKAFKA_TEST_BROKERS=mock. */
+export function testBrokers(): TestBroker[] {
+  const fixtures: (MockBroker | KafkaBroker)[] = [new MockBroker()];
+  if (process.env.RDKAFKA_TEST_BROKERS !== 'mock') fixtures.push(new KafkaBroker());
+  return fixtures;
+}
+
+/** Starts the fixture before the suite's tests and stops it after. Call inside describe.each. */
+export function useBroker(broker: TestBroker): void {
+  const fixture = broker as MockBroker | KafkaBroker;
+  beforeAll(() => fixture.start());
+  afterAll(() => fixture.stop());
+}
