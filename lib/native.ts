@@ -70,6 +70,14 @@ export interface NativeBinding {
     timestamp?: number,
   ): ProduceResult;
   DeliveryReport(handle: KafkaHandle, max?: number): DeliveryReportResult;
+  ProduceBatch(
+    handle: KafkaHandle,
+    topic: string,
+    partition: number,
+    payloads: Bytes[],
+    keys?: Bytes[] | null,
+  ): [code: number, firstMsgid: number, count: number, errors: Int32Array | null, message: string];
+  DeliveryReportInto(handle: KafkaHandle, msgids: Float64Array, errors: Int32Array, partitions: Int32Array, offsets: Float64Array): number;
   Flush(handle: KafkaHandle, timeoutMs: number): number;
   FlushAsync(handle: KafkaHandle, timeoutMs: number): Promise<number>;
   OutstandingCount(handle: KafkaHandle): number;

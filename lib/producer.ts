@@ -46,6 +46,38 @@ interface PendingSend {
   reject: (error: KafkaError) => void;
 }
 
+/** One sendBatch call: per-record outcome in typed arrays, settled when nothing is pending. */
+interface BatchState {
+  topic: string;
+  partitions: Int32Array;
+  offsets: Float64Array;
+  msgids: Float64Array;
+  pending: number;
+  firstError: number;
+  resolve: (results: DeliveryResult[]) => void;
+  reject: (error: KafkaError) => void;
+}
+
+/** A run of records of one batch produced in one ProduceBatch call: msgids first..first+count-1. */
+interface BatchChunk {
+  first: number;
+  count: number;
+  /** Queued messages of the run still without a report. */
+  remaining: number;
+  /** The batch index of msgid `first`. */
+  startIndex: number;
+  batch: BatchState;
+}
+
+/** Records [start, end) of a batch still to be produced, as one topic/partition run. */
+interface BatchChunkRequest {
+  batch: BatchState;
+  partition: number;
+  payloads: Payload[];
+  keys: Payload[] | null;
+  startIndex: number;
+}
+
 interface Checked {
   topic: string;
   payload: Payload;
@@ -66,8 +98,14 @@ export class Producer {
   #sends = new Map<number, PendingSend>();
   /** `send()` calls waiting for room in librdkafka's queue, in order. */
   #blocked = new Fifo<{ record: Checked; pending: PendingSend }>();
+  /** `sendBatch` chunks queued natively, by first msgid (ascending). */
+  #chunks: BatchChunk[] = [];
+  /** Batch chunks waiting for room in librdkafka's queue, in order (with the blocked sends). */
+  #blockedBatches = new Fifo<BatchChunkRequest>();
   /** Accepted messages whose report has not reached JavaScript. */
   #inFlight = 0;
+  /** Delivery reports are drained into these, without allocating per report. */
+  readonly #drain = { ids: new Float64Array(8192), errors: new Int32Array(8192), partitions: new Int32Array(8192), offsets: new Float64Array(8192) };
   #wakeSet = false;
   readonly #onWake = (): void => this.#collect();
 
@@ -131,19 +169,84 @@ export class Producer {
 
   /** Sends one record; resolves once the broker has it, waits while librdkafka's queue is full. */
   send(record: ProducerRecord | Record): Promise<DeliveryResult> {
-    return new Promise<DeliveryResult>((resolve, reject) => {
+    try {
       this.#checkOpen();
-      const checked = this.#check(record);
+      return this.#sendChecked(this.#check(record));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #sendChecked(checked: Checked): Promise<DeliveryResult> {
+    return new Promise<DeliveryResult>((resolve, reject) => {
       const pending = { topic: checked.topic, resolve, reject };
       // Behind earlier blocked sends, or when the queue is full: wait, in order.
-      if (this.#blocked.length > 0 || !this.#trySend(checked, pending)) this.#blocked.push({ record: checked, pending });
+      if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#trySend(checked, pending)) this.#blocked.push({ record: checked, pending });
     });
   }
 
-  /** Sends many records; resolves with their results in order, or rejects with the first failure. */
+  /**
+   * Sends many records of one topic in one native call per run (ProduceBatch); resolves with
+   * their results in order once all are on the broker, or rejects with the first failure. Waits
+   * while librdkafka's queue is full. Records with headers or timestamps go one by one.
+   */
   sendBatch(records: Array<ProducerRecord | Record>): Promise<DeliveryResult[]> {
-    if (!Array.isArray(records)) return Promise.reject(invalidParameter('an array of records', 'records', records));
-    return Promise.all(records.map((record) => this.send(record)));
+    return new Promise<DeliveryResult[]>((resolve, reject) => {
+      this.#checkOpen();
+      if (!Array.isArray(records)) throw invalidParameter('an array of records', 'records', records);
+      const checked = records.map((record, i) => {
+        try {
+          return this.#check(record);
+        } catch (error) {
+          throw error instanceof TypeError ? new TypeError(`records[${i}]: ${error.message}`) : error;
+        }
+      });
+      const n = checked.length;
+      const batch: BatchState = {
+        topic: n > 0 ? checked[0].topic : '',
+        partitions: new Int32Array(n),
+        offsets: new Float64Array(n),
+        msgids: new Float64Array(n),
+        pending: n,
+        firstError: 0,
+        resolve,
+        reject,
+      };
+      if (n === 0) return resolve([]);
+      const simple = checked.every((r) => r.topic === batch.topic && r.headers === null && r.timestamp === 0 && r.partition === checked[0].partition);
+      if (!simple) {
+        // Mixed topics or per-record extras: one send each, gathered in order.
+        Promise.all(checked.map((r) => this.#sendChecked(r))).then(resolve, reject);
+        return;
+      }
+      const request: BatchChunkRequest = {
+        batch,
+        partition: checked[0].partition,
+        payloads: checked.map((r) => r.payload),
+        keys: checked.some((r) => r.key !== null) ? checked.map((r) => r.key) : null,
+        startIndex: 0,
+      };
+      if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
+    });
+  }
+
+  /**
+   * Queues many messages for one topic in one native call and returns their msgids
+   * (`firstMsgid`..`firstMsgid + count - 1`), like `produce` for each: collect outcomes with
+   * `deliveryReport`. Throws ERR__QUEUE_FULL when none fit; when only some fit, `count` says how many.
+   */
+  produceBatch(topic: string, payloads: Payload[], keys: Payload[] | null = null, partition = -1): { firstMsgid: number; count: number } {
+    this.#checkOpen();
+    expectString(topic, 'topic');
+    if (!Array.isArray(payloads)) throw invalidParameter('an array of payloads', 'payloads', payloads);
+    if (keys !== null && (!Array.isArray(keys) || keys.length !== payloads.length)) throw invalidParameter('null or an array of keys as long as payloads', 'keys', keys);
+    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads, keys);
+    // Stop at the first refusal: msgids after it are not the caller's to track.
+    const accepted = errors === null ? count : errors.findIndex((e) => e !== 0);
+    if (accepted === 0 && code !== 0) throw new KafkaError(code, message);
+    for (let i = 0; i < accepted; i++) this.#outstanding.set(first + i, 0);
+    this.#acceptedMany(errors === null ? count : errors.filter((e) => e === 0).length);
+    return { firstMsgid: first, count: accepted };
   }
 
   /** Waits until every queued message has its delivery report (rejects on timeout). */
@@ -223,39 +326,136 @@ export class Producer {
   }
 
   #accepted(): void {
-    this.#inFlight++;
-    if (!this.#wakeSet) {
+    this.#acceptedMany(1);
+  }
+
+  #acceptedMany(count: number): void {
+    this.#inFlight += count;
+    if (count > 0 && !this.#wakeSet) {
       capi.SetWakeup(this.#handle, this.#onWake);
       this.#wakeSet = true;
     }
   }
 
+  /** Produces a batch run; false when part of it must wait for room (the request keeps the rest). */
+  #tryBatch(request: BatchChunkRequest): boolean {
+    const { batch, partition, payloads, keys, startIndex } = request;
+    const [code, first, count, errors] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
+    if (count === 0) {
+      this.#failRecords(batch, payloads.length, code); // the client could not start
+      return true;
+    }
+    // Refusals for lack of room form a suffix (nothing frees room during the call): they wait.
+    // Any other refusal fails its record.
+    let waitFrom = count;
+    let queued = count;
+    if (errors !== null) {
+      while (waitFrom > 0 && errors[waitFrom - 1] === ErrorCode._QUEUE_FULL) waitFrom--;
+      if (waitFrom === 0 && this.#inFlight === 0) {
+        this.#failRecords(batch, count, code); // nothing in flight will ever make room
+        return true;
+      }
+      queued = 0;
+      for (let i = 0; i < waitFrom; i++) {
+        if (errors[i] === 0) queued++;
+        else this.#failRecords(batch, 1, errors[i]);
+      }
+    }
+    if (queued > 0) {
+      this.#chunks.push({ first, count: waitFrom, remaining: queued, startIndex, batch });
+      this.#acceptedMany(queued);
+    }
+    if (waitFrom === count) return true;
+    request.payloads = payloads.slice(waitFrom);
+    request.keys = keys === null ? null : keys.slice(waitFrom);
+    request.startIndex = startIndex + waitFrom;
+    return false;
+  }
+
+  #failRecords(batch: BatchState, count: number, code: number): void {
+    if (batch.firstError === 0) batch.firstError = code;
+    batch.pending -= count;
+    if (batch.pending === 0) this.#settleBatch(batch);
+  }
+
+  #settleBatch(batch: BatchState): void {
+    if (batch.firstError !== 0) {
+      batch.reject(new KafkaError(batch.firstError));
+      return;
+    }
+    const results: DeliveryResult[] = new Array(batch.partitions.length);
+    for (let i = 0; i < results.length; i++) {
+      results[i] = { msgid: batch.msgids[i], topic: batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
+    }
+    batch.resolve(results);
+  }
+
+  /** The batch chunk holding `msgid`, by binary search over the chunks in flight. */
+  #chunkOf(msgid: number): BatchChunk | undefined {
+    const chunks = this.#chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = chunks[mid];
+      if (msgid < chunk.first) hi = mid - 1;
+      else if (msgid >= chunk.first + chunk.count) lo = mid + 1;
+      else return chunk;
+    }
+    return undefined;
+  }
+
   /** Takes the reports librdkafka has ready and hands each to its owner. */
   #collect(): void {
     if (this.#closed) return;
-    const [msgids, errors, partitions, offsets] = capi.DeliveryReport(this.#handle);
-    this.#inFlight -= msgids.length;
-    for (let i = 0; i < msgids.length; i++) {
-      const msgid = msgids[i];
-      const pending = this.#sends.get(msgid);
-      if (pending === undefined) {
-        this.#reports.push({ msgid, error: errors[i] });
-        continue;
-      }
-      this.#sends.delete(msgid);
-      if (errors[i] === 0) {
-        pending.resolve({ msgid, topic: pending.topic, partition: partitions[i], offset: offsets[i] });
-      } else {
-        pending.reject(new KafkaError(errors[i]));
+    const { ids, errors, partitions, offsets } = this.#drain;
+    let settledChunks = false;
+    for (let n = capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets); n > 0; n = n === ids.length ? capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets) : 0) {
+      this.#inFlight -= n;
+      for (let i = 0; i < n; i++) {
+        const msgid = ids[i];
+        const chunk = this.#chunks.length > 0 ? this.#chunkOf(msgid) : undefined;
+        if (chunk !== undefined) {
+          const batch = chunk.batch;
+          const index = chunk.startIndex + (msgid - chunk.first);
+          batch.msgids[index] = msgid;
+          batch.partitions[index] = partitions[i];
+          batch.offsets[index] = offsets[i];
+          if (errors[i] !== 0 && batch.firstError === 0) batch.firstError = errors[i];
+          if (--chunk.remaining === 0) settledChunks = true;
+          if (--batch.pending === 0) this.#settleBatch(batch);
+          continue;
+        }
+        const pending = this.#sends.get(msgid);
+        if (pending === undefined) {
+          this.#reports.push({ msgid, error: errors[i] });
+          continue;
+        }
+        this.#sends.delete(msgid);
+        if (errors[i] === 0) {
+          pending.resolve({ msgid, topic: pending.topic, partition: partitions[i], offset: offsets[i] });
+        } else {
+          pending.reject(new KafkaError(errors[i]));
+        }
       }
     }
-    for (let next = this.#blocked.peek(); next !== undefined && this.#trySend(next.record, next.pending); next = this.#blocked.peek()) {
-      this.#blocked.shift();
-    }
+    if (settledChunks) this.#chunks = this.#chunks.filter((c) => c.remaining > 0);
+    this.#retryBlocked();
     if (this.#inFlight === 0 && this.#wakeSet) {
       // Nothing in flight: let the process exit and the producer be collected.
       capi.SetWakeup(this.#handle, null);
       this.#wakeSet = false;
+    }
+  }
+
+  /** Retries waiting batches, then waiting sends, in order, until the queue is full again. */
+  #retryBlocked(): void {
+    for (let next = this.#blockedBatches.peek(); next !== undefined; next = this.#blockedBatches.peek()) {
+      if (!this.#tryBatch(next)) return;
+      this.#blockedBatches.shift();
+    }
+    for (let next = this.#blocked.peek(); next !== undefined && this.#trySend(next.record, next.pending); next = this.#blocked.peek()) {
+      this.#blocked.shift();
     }
   }
 

@@ -184,6 +184,19 @@ void KafkaHandle::MessageAccepted() {
   if (outstanding_.fetch_add(1) == 0) UpdateLoopReference();
 }
 
+void KafkaHandle::BatchProduced(uint64_t count, int64_t accepted) {
+  next_msgid_.fetch_add(count);
+  if (accepted > 0 && outstanding_.fetch_add(accepted) == 0) UpdateLoopReference();
+}
+
+rd_kafka_topic_t* KafkaHandle::Topic(const std::string& name) {
+  auto found = topics_.find(name);
+  if (found != topics_.end()) return found->second;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_, name.c_str(), nullptr);
+  if (topic != nullptr) topics_.emplace(name, topic);
+  return topic;
+}
+
 void KafkaHandle::ServeMainQueue() {
   if (rk_ == nullptr || kind_ != Kind::Producer) return;
   // rd_kafka_poll serves everything queued when called; a few rounds catch what arrives meanwhile.
@@ -231,6 +244,8 @@ int KafkaHandle::Shutdown(int flush_timeout_ms, bool close_consumer) {
   rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (kind_ == Kind::Producer && flush_timeout_ms > 0) result = rd_kafka_flush(rk_, flush_timeout_ms);
   if (kind_ == Kind::Consumer && close_consumer) result = rd_kafka_consumer_close(rk_);
+  for (auto& [name, topic] : topics_) rd_kafka_topic_destroy(topic);
+  topics_.clear();
   if (wake_queue_ != nullptr) rd_kafka_queue_destroy(wake_queue_);
   wake_queue_ = nullptr;
   rd_kafka_destroy_flags(rk_, close_consumer ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

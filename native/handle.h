@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 
 namespace rdk {
 
@@ -52,6 +53,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // msgids count per handle from 1; one is used up only when librdkafka accepted the message.
   uint64_t PeekMsgid() const { return next_msgid_.load(); }
   void MessageAccepted();
+  // A batch of `count` messages took msgids PeekMsgid()..+count-1, of which `accepted` were queued.
+  void BatchProduced(uint64_t count, int64_t accepted);
+  // The producer's topic object for `name`, created once (JS thread; freed by Shutdown).
+  rd_kafka_topic_t* Topic(const std::string& name);
 
   // --- Closing ---
   // Stops wake-ups and marks the handle closed (JS thread). Later calls get a clear error.
@@ -95,6 +100,7 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::atomic<int64_t> outstanding_{0};  // accepted messages without a delivery report yet
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
   std::deque<DeliveryReportEntry> reports_;
+  std::unordered_map<std::string, rd_kafka_topic_t*> topics_;
 
   uv_async_t* async_ = nullptr;  // freed by its close callback
   napi_async_context async_context_ = nullptr;

@@ -1,6 +1,9 @@
 // Producing: Produce, DeliveryReport, Flush.
 #include "handle.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace rdk {
 
 namespace {
@@ -99,6 +102,108 @@ Napi::Value DeliveryReport(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// ProduceBatch(h, topic, partition, payloads[], keys[] | null) -> [code, firstMsgid, count, errors, message]
+// Queues many messages for one topic in one call (rd_kafka_produce_batch). partition -1 runs the
+// partitioner for each message (on its key); otherwise all go to that partition. Every message
+// takes a msgid: firstMsgid .. firstMsgid + count - 1. `errors` is null when all were accepted,
+// else an Int32Array with each message's code (0 = accepted; typically -184 once the queue filled),
+// and `code` is the first failure. Headers are not supported here (use Produce).
+Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = UnwrapHandle(info, 0);
+  std::string topic = ExpectString(info, 1, "topic");
+  int32_t partition = static_cast<int32_t>(ExpectInteger(info, 2, "partition", -1, INT32_MAX));
+  Napi::Value payloads_arg = Arg(info, 3);
+  if (!payloads_arg.IsArray()) ThrowExpected(env, "an array of payloads", "payloads", payloads_arg);
+  Napi::Array payloads = payloads_arg.As<Napi::Array>();
+  Napi::Value keys_arg = Arg(info, 4);
+  bool has_keys = !keys_arg.IsNull() && !keys_arg.IsUndefined();
+  if (has_keys && (!keys_arg.IsArray() || keys_arg.As<Napi::Array>().Length() != payloads.Length())) {
+    ThrowExpected(env, "null or an array of keys as long as payloads", "keys", keys_arg);
+  }
+  uint32_t count = payloads.Length();
+  // Check every element before queueing any, so a bad one leaves nothing half-sent.
+  std::vector<Bytes> values(count), keys(has_keys ? count : 0);
+  auto bytes_at = [](Napi::Array array, uint32_t i, const char* name) {
+    Napi::Value value = array.Get(i);
+    if (value.IsString() || value.IsTypedArray() || value.IsNull() || value.IsUndefined()) return ExpectBytes(value, name);
+    std::string where = std::string(name) + "[" + std::to_string(i) + "]";  // built only to throw
+    return ExpectBytes(value, where.c_str());
+  };
+  for (uint32_t i = 0; i < count; i++) {
+    values[i] = bytes_at(payloads, i, "payloads");
+    if (has_keys) keys[i] = bytes_at(keys_arg.As<Napi::Array>(), i, "keys");
+  }
+  auto result = [&](int code, uint64_t first, Napi::Value errors, const std::string& message) {
+    Napi::Array out = Napi::Array::New(env, 5);
+    out.Set(0u, Napi::Number::New(env, code));
+    out.Set(1u, Napi::Number::New(env, static_cast<double>(first)));
+    out.Set(2u, Napi::Number::New(env, code == 0 || !errors.IsNull() ? count : 0));
+    out.Set(3u, errors);
+    out.Set(4u, Napi::String::New(env, message));
+    return out;
+  };
+  std::string message;
+  int code = handle->Start(KafkaHandle::Kind::Producer, &message);
+  if (code != 0) return result(code, 0, env.Null(), message);
+  if (count == 0) return result(0, handle->PeekMsgid(), env.Null(), "");
+  rd_kafka_topic_t* rkt = handle->Topic(topic);
+  if (rkt == nullptr) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    return result(err, 0, env.Null(), rd_kafka_err2str(err));
+  }
+  uint64_t first = handle->PeekMsgid();
+  std::vector<rd_kafka_message_t> messages(count);
+  for (uint32_t i = 0; i < count; i++) {
+    rd_kafka_message_t& m = messages[i];
+    m = rd_kafka_message_t{};
+    m.payload = const_cast<char*>(values[i].data());
+    m.len = values[i].size;
+    if (has_keys) {
+      m.key = const_cast<char*>(keys[i].data());
+      m.key_len = keys[i].size;
+    }
+    m._private = reinterpret_cast<void*>(static_cast<uintptr_t>(first + i));
+  }
+  int accepted = rd_kafka_produce_batch(rkt, partition, RD_KAFKA_MSG_F_COPY, messages.data(), static_cast<int>(count));
+  handle->BatchProduced(count, accepted);
+  if (accepted == static_cast<int>(count)) return result(0, first, env.Null(), "");
+  Napi::Int32Array errors = Napi::Int32Array::New(env, count);
+  int first_error = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    errors[i] = messages[i].err;
+    if (first_error == 0) first_error = messages[i].err;
+  }
+  return result(first_error, first, errors, rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(first_error)));
+}
+
+// DeliveryReportInto(h, msgids: Float64Array, errors: Int32Array, partitions: Int32Array,
+// offsets: Float64Array) -> count. DeliveryReport without allocating: fills the arrays (up to
+// the shortest one's length) with the oldest reports and returns how many it wrote.
+Napi::Value DeliveryReportInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = UnwrapHandle(info, 0);
+  auto typed = [&](size_t i, napi_typedarray_type type, const char* what, const char* name) {
+    Napi::Value value = Arg(info, i);
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != type) ThrowExpected(env, what, name, value);
+    return value.As<Napi::TypedArray>();
+  };
+  auto ids = typed(1, napi_float64_array, "a Float64Array", "msgids").As<Napi::Float64Array>();
+  auto errors = typed(2, napi_int32_array, "an Int32Array", "errors").As<Napi::Int32Array>();
+  auto partitions = typed(3, napi_int32_array, "an Int32Array", "partitions").As<Napi::Int32Array>();
+  auto offsets = typed(4, napi_float64_array, "a Float64Array", "offsets").As<Napi::Float64Array>();
+  size_t max = std::min({ids.ElementLength(), errors.ElementLength(), partitions.ElementLength(), offsets.ElementLength()});
+  handle->ServeMainQueue();
+  std::deque<DeliveryReportEntry> reports = handle->TakeReports(max);
+  for (size_t i = 0; i < reports.size(); i++) {
+    ids[i] = static_cast<double>(reports[i].msgid);
+    errors[i] = reports[i].error;
+    partitions[i] = reports[i].partition;
+    offsets[i] = static_cast<double>(reports[i].offset);
+  }
+  return Napi::Number::New(env, static_cast<double>(reports.size()));
+}
+
 // Flush(h, timeoutMs) -> code. Synchronous: waits up to timeoutMs on the calling thread.
 // 0 when every message has its delivery report, ERR__TIMED_OUT otherwise.
 Napi::Value Flush(const Napi::CallbackInfo& info) {
@@ -136,6 +241,8 @@ Napi::Value OutstandingCount(const Napi::CallbackInfo& info) {
 void InitProducer(Napi::Env env, Napi::Object exports) {
   exports.Set("Produce", Napi::Function::New(env, Produce, "Produce"));
   exports.Set("DeliveryReport", Napi::Function::New(env, DeliveryReport, "DeliveryReport"));
+  exports.Set("ProduceBatch", Napi::Function::New(env, ProduceBatch, "ProduceBatch"));
+  exports.Set("DeliveryReportInto", Napi::Function::New(env, DeliveryReportInto, "DeliveryReportInto"));
   exports.Set("Flush", Napi::Function::New(env, Flush, "Flush"));
   exports.Set("FlushAsync", Napi::Function::New(env, FlushAsync, "FlushAsync"));
   exports.Set("OutstandingCount", Napi::Function::New(env, OutstandingCount, "OutstandingCount"));

@@ -174,6 +174,55 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('batches', () => {
+    it('sendBatch of one topic goes through ProduceBatch and resolves every record in order, keys keeping their partition', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 4);
+      const p = producer();
+      const records = Array.from({ length: 3000 }, (_, i) => ({ topic, key: `k${i % 10}`, payload: `v${i}` }));
+      const results = await p.sendBatch(records);
+      expect(results.length).toBe(3000);
+      expect(results.map((r) => r.msgid)).toEqual(results.map((_, i) => results[0].msgid + i));
+      const partitionOfKey = new Map<string, number>();
+      results.forEach((r, i) => {
+        const key = records[i].key;
+        if (!partitionOfKey.has(key)) partitionOfKey.set(key, r.partition);
+        expect(r.partition).toBe(partitionOfKey.get(key));
+      });
+      const perPartition = new Map<number, number[]>();
+      for (const r of results) perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r.offset]);
+      for (const offsets of perPartition.values()) expect(offsets).toEqual(offsets.map((_, i) => i));
+      await p.close();
+    });
+
+    it('sendBatch waits for room when a batch is larger than the queue, and loses nothing', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const p = producer({ 'queue.buffering.max.messages': 1000 });
+      const batches = await Promise.all([0, 1, 2].map((b) => p.sendBatch(Array.from({ length: 2500 }, (_, i) => ({ topic, payload: `${b}:${i}` })))));
+      const offsets = batches.flat().map((r) => r.offset).sort((x, y) => x - y);
+      expect(offsets).toEqual(Array.from({ length: 7500 }, (_, i) => i));
+      // Batches were queued in call order: batch 0's records have the lowest offsets.
+      expect(Math.max(...batches[0].map((r) => r.offset))).toBeLessThan(Math.min(...batches[1].map((r) => r.offset)));
+      await p.close();
+    });
+
+    it('produceBatch returns consecutive msgids whose reports come back once each', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 2);
+      const p = producer();
+      const { firstMsgid, count } = p.produceBatch(topic, ['a', Buffer.from([0, 1]), null], ['x', null, 'z']);
+      expect(count).toBe(3);
+      await p.flush(10_000);
+      const reports = p.deliveryReport(10);
+      expect(reports.map((r) => r.msgid).sort()).toEqual([firstMsgid, firstMsgid + 1, firstMsgid + 2]);
+      expect(reports.every((r) => r.error === 0)).toBe(true);
+      expect(p.updateOutstanding()).toEqual([]);
+      expect(() => p.produceBatch(topic, ['a', 5 as never])).toThrow(/payloads\[1\]/);
+      await p.close();
+    });
+  });
+
   describe('configuration and bad input', () => {
     it('an unknown key and an invalid value are errors naming the key', () => {
       expect(() => new Producer({ 'no.such.property': 1 })).toThrow(/Unknown configuration property 'no.such.property'/);
