@@ -20,10 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm packages (npm ci also builds the addon through the package's install script).
+# npm packages, at the lock file's versions (this also builds the addon through the package's
+# install script). Not `npm ci`: npm 11 leaves other platforms' optional packages out of the lock
+# file it writes and then `npm ci` refuses it.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 addon=build/Release/rdkafka_napi.node
