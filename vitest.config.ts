@@ -9,6 +9,7 @@ export default defineConfig({
     poolOptions: { forks: { execArgv: ['--expose-gc'], maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: 'test-results/results.json' }]],
   },
 });
