@@ -27,6 +27,8 @@ export class Consumer implements AsyncIterable<Record> {
   #closed = false;
   #subscribed = false;
   #waiters = new Fifo<Waiter>();
+  /** A consumer error met inside a batch, after records that were returned first. */
+  #deferredError: KafkaError | undefined;
   #wakeSet = false;
   readonly #onWake = (): void => this.#serveWaiters();
 
@@ -86,14 +88,22 @@ export class Consumer implements AsyncIterable<Record> {
     return this.#wait(timeoutMs);
   }
 
-  /** Up to `max` records: waits up to `timeoutMs` for the first, then takes what is ready. */
+  /**
+   * Up to `max` records: waits up to `timeoutMs` for the first, then takes what is ready in one
+   * native call (ConsumeBatch). An error met after some records is thrown by the next call.
+   */
   async consumeBatch(max: number, timeoutMs = 1000): Promise<Record[]> {
     expectInteger(max, 'max', 1, 1000000);
     const first = await this.consumeRecord(timeoutMs);
     if (first === undefined) return [];
     const records = [first];
-    for (let next = this.#take(); next !== undefined; next = records.length < max ? this.#take() : undefined) {
-      records.push(next);
+    if (max === 1) return records;
+    for (const result of capi.ConsumeBatch(this.#handle, max - 1)) {
+      if (result.length === 8) {
+        records.push(Record.fromMessage(result));
+      } else if (this.#deferredError === undefined) {
+        this.#deferredError = new KafkaError(result[0], result[1]);
+      }
     }
     return records;
   }
@@ -156,6 +166,11 @@ export class Consumer implements AsyncIterable<Record> {
   /** One record if librdkafka has one ready; never waits. */
   #take(): Record | undefined {
     if (!this.#subscribed) throw new KafkaError(ErrorCode._STATE, 'The consumer is not subscribed: call subscribe() first');
+    if (this.#deferredError !== undefined) {
+      const error = this.#deferredError;
+      this.#deferredError = undefined;
+      throw error;
+    }
     const result: ConsumeResult = capi.Consume(this.#handle, 0);
     if (result.length === 8) return Record.fromMessage(result);
     if (result[0] === ErrorCode.NO_MESSAGE && result.length === 1) return undefined;

@@ -109,6 +109,29 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('batches', () => {
+    it('consumeBatch returns up to max records in order per partition, and [] on an empty topic', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 2);
+      await fill(topic, 500);
+      const c = consumer(uniqueTopic('g'), [topic]);
+      const got: Record[] = [];
+      while (got.length < 500) {
+        const batch = await c.consumeBatch(128, 5000);
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(128);
+        got.push(...batch);
+      }
+      expect(new Set(got.map(text)).size).toBe(500);
+      for (const p of [0, 1]) {
+        const offsets = got.filter((r) => r.partition === p).map((r) => r.offset);
+        expect(offsets).toEqual(offsets.map((_, i) => i));
+      }
+      expect(await c.consumeBatch(10, 300)).toEqual([]);
+      await c.close();
+    });
+  });
+
   describe('commits', () => {
     it('manual commits every 5 messages: committed shows per partition exactly what was consumed, and a new member resumes there', async () => {
       const topic = uniqueTopic();
