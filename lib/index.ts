@@ -20,7 +20,7 @@ export { KafkaError, ErrorCode } from './errors';
 export type { Config, ConfigValue } from './config';
 export { Record } from './record';
 export { TopicPartitionList, OFFSET_INVALID, type TopicPartitionOffset } from './topic-partition-list';
-export { Producer, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
+export { Producer, type DeliveryOutcome, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
 export { Consumer, type CommitOffset } from './consumer';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 

@@ -34,6 +34,12 @@ export interface DeliveryResult {
   offset: number;
 }
 
+/** A record's outcome in `sendBatchSettled`: where it landed, or why it did not. */
+export interface DeliveryOutcome extends DeliveryResult {
+  /** Set when the record was not delivered (partition and offset are then -1). */
+  error?: KafkaError;
+}
+
 /** A row of `updateOutstanding`: error 0 = still pending, otherwise the failure. */
 export interface OutstandingMessage {
   msgid: number;
@@ -52,9 +58,13 @@ interface BatchState {
   partitions: Int32Array;
   offsets: Float64Array;
   msgids: Float64Array;
+  /** Each record's error code (0 = delivered). */
+  codes: Int32Array;
   pending: number;
   firstError: number;
-  resolve: (results: DeliveryResult[]) => void;
+  /** Resolve with every record's outcome instead of rejecting on the first failure. */
+  settleAll: boolean;
+  resolve: (results: DeliveryOutcome[]) => void;
   reject: (error: KafkaError) => void;
 }
 
@@ -191,7 +201,19 @@ export class Producer {
    * while librdkafka's queue is full. Records with headers or timestamps go one by one.
    */
   sendBatch(records: Array<ProducerRecord | Record>): Promise<DeliveryResult[]> {
-    return new Promise<DeliveryResult[]>((resolve, reject) => {
+    return this.#sendMany(records, false);
+  }
+
+  /**
+   * Like `sendBatch`, but never rejects for a record: resolves with each record's outcome, an
+   * `error` on those that were not delivered. Bad arguments still reject.
+   */
+  sendBatchSettled(records: Array<ProducerRecord | Record>): Promise<DeliveryOutcome[]> {
+    return this.#sendMany(records, true);
+  }
+
+  #sendMany(records: Array<ProducerRecord | Record>, settleAll: boolean): Promise<DeliveryOutcome[]> {
+    return new Promise<DeliveryOutcome[]>((resolve, reject) => {
       this.#checkOpen();
       if (!Array.isArray(records)) throw invalidParameter('an array of records', 'records', records);
       const checked = records.map((record, i) => {
@@ -207,8 +229,10 @@ export class Producer {
         partitions: new Int32Array(n),
         offsets: new Float64Array(n),
         msgids: new Float64Array(n),
+        codes: new Int32Array(n),
         pending: n,
         firstError: 0,
+        settleAll,
         resolve,
         reject,
       };
@@ -216,7 +240,18 @@ export class Producer {
       const simple = checked.every((r) => r.topic === batch.topic && r.headers === null && r.timestamp === 0 && r.partition === checked[0].partition);
       if (!simple) {
         // Mixed topics or per-record extras: one send each, gathered in order.
-        Promise.all(checked.map((r) => this.#sendChecked(r))).then(resolve, reject);
+        const sends = checked.map((r) => this.#sendChecked(r));
+        if (!settleAll) {
+          Promise.all(sends).then(resolve, reject);
+          return;
+        }
+        void Promise.allSettled(sends).then((outcomes) =>
+          resolve(
+            outcomes.map((o, i) =>
+              o.status === 'fulfilled' ? o.value : { msgid: 0, topic: checked[i].topic, partition: -1, offset: -1, error: o.reason as KafkaError },
+            ),
+          ),
+        );
         return;
       }
       const request: BatchChunkRequest = {
@@ -342,7 +377,7 @@ export class Producer {
     const { batch, partition, payloads, keys, startIndex } = request;
     const [code, first, count, errors] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
     if (count === 0) {
-      this.#failRecords(batch, payloads.length, code); // the client could not start
+      this.#failRecords(batch, startIndex, payloads.length, code); // the client could not start
       return true;
     }
     // Refusals for lack of room form a suffix (nothing frees room during the call): they wait.
@@ -352,13 +387,13 @@ export class Producer {
     if (errors !== null) {
       while (waitFrom > 0 && errors[waitFrom - 1] === ErrorCode._QUEUE_FULL) waitFrom--;
       if (waitFrom === 0 && this.#inFlight === 0) {
-        this.#failRecords(batch, count, code); // nothing in flight will ever make room
+        this.#failRecords(batch, startIndex, count, code); // nothing in flight will ever make room
         return true;
       }
       queued = 0;
       for (let i = 0; i < waitFrom; i++) {
         if (errors[i] === 0) queued++;
-        else this.#failRecords(batch, 1, errors[i]);
+        else this.#failRecords(batch, startIndex + i, 1, errors[i]);
       }
     }
     if (queued > 0) {
@@ -372,20 +407,24 @@ export class Producer {
     return false;
   }
 
-  #failRecords(batch: BatchState, count: number, code: number): void {
+  #failRecords(batch: BatchState, start: number, count: number, code: number): void {
     if (batch.firstError === 0) batch.firstError = code;
+    batch.codes.fill(code, start, start + count);
+    batch.partitions.fill(-1, start, start + count);
+    batch.offsets.fill(-1, start, start + count);
     batch.pending -= count;
     if (batch.pending === 0) this.#settleBatch(batch);
   }
 
   #settleBatch(batch: BatchState): void {
-    if (batch.firstError !== 0) {
+    if (batch.firstError !== 0 && !batch.settleAll) {
       batch.reject(new KafkaError(batch.firstError));
       return;
     }
-    const results: DeliveryResult[] = new Array(batch.partitions.length);
+    const results: DeliveryOutcome[] = new Array(batch.partitions.length);
     for (let i = 0; i < results.length; i++) {
       results[i] = { msgid: batch.msgids[i], topic: batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
+      if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i]);
     }
     batch.resolve(results);
   }
@@ -421,6 +460,7 @@ export class Producer {
           batch.msgids[index] = msgid;
           batch.partitions[index] = partitions[i];
           batch.offsets[index] = offsets[i];
+          batch.codes[index] = errors[i];
           if (errors[i] !== 0 && batch.firstError === 0) batch.firstError = errors[i];
           if (--chunk.remaining === 0) settledChunks = true;
           if (--batch.pending === 0) this.#settleBatch(batch);
