@@ -45,6 +45,40 @@ export type TopicPartitionTuple = [topic: string, partition: number, offset: num
 
 /** An admin request's outcome for one topic: `[name, code, message]`. */
 export type TopicResultTuple = [name: string, code: number, message: string];
+/** A broker: `[id, host, port]`. */
+export type BrokerTuple = [id: number, host: string, port: number];
+/** A partition in `Metadata`: leader, replicas and in-sync replicas are broker ids. */
+export type PartitionMetadataTuple = [partition: number, error: number, leader: number, replicas: number[], isrs: number[]];
+export type TopicMetadataTuple = [name: string, error: number, partitions: PartitionMetadataTuple[]];
+/** `Metadata`'s result, or `[code, message]`. */
+export type MetadataResult = [code: 0, brokers: BrokerTuple[], topics: TopicMetadataTuple[], clusterId: string, controllerId: number] | CodeAndMessage;
+/** `[code, low, high]`: a partition's first offset and the offset after its last message. */
+export type WatermarkResult = [code: number, low: number, high: number];
+/** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
+export type ResourceTypeCode = 2 | 3 | 4;
+/** One property: source is librdkafka's rd_kafka_ConfigSource_t (1 dynamic topic config, 5 default, ...). */
+export type ConfigEntryTuple = [name: string, value: string | null, source: number, readOnly: boolean, isDefault: boolean, sensitive: boolean];
+export type ConfigResourceTuple = [type: number, name: string, code: number, message: string, entries: ConfigEntryTuple[]];
+export type AlterConfigsResultTuple = [type: number, name: string, code: number, message: string];
+/** `[groupId, isSimple, state]` */
+export type GroupListingTuple = [groupId: string, isSimple: boolean, state: string];
+export type GroupMemberTuple = [memberId: string, clientId: string, host: string, groupInstanceId: string | null, assignment: TopicPartitionTuple[]];
+export type GroupDescriptionTuple = [
+  groupId: string,
+  code: number,
+  message: string,
+  isSimple: boolean,
+  partitionAssignor: string,
+  state: string,
+  coordinator: BrokerTuple | null,
+  members: GroupMemberTuple[],
+];
+/** An admin request's outcome for one group: `[groupId, code, message]`. */
+export type GroupResultTuple = [groupId: string, code: number, message: string];
+/** `ListConsumerGroupOffsets`' outcome: the group's committed offsets (-1001: none). */
+export type GroupOffsetsTuple = [groupId: string, code: number, message: string, offsets: TopicPartitionTuple[]];
+/** A rebalance event: code -175 assigned, -174 revoked (lost: not handed over), else an error. */
+export type RebalanceEventTuple = [code: number, partitions: TopicPartitionTuple[], lost: boolean, protocol: string];
 
 export interface NativeBinding {
   // The handle
@@ -53,6 +87,7 @@ export interface NativeBinding {
   SetKafkaConf(handle: KafkaHandle, key: string, value: string): CodeAndMessage;
   SetWakeup(handle: KafkaHandle, callback: (() => void) | null): void;
   HandleInfo(handle: KafkaHandle): { kind: 'unstarted' | 'producer' | 'consumer'; state: 'configuring' | 'running' | 'closed' };
+  Statistics(handle: KafkaHandle): string | null;
   DRMessageError(code: number): string;
   ErrorName(code: number): string;
   UninitProducer(handle: KafkaHandle, timeoutMs?: number): number;
@@ -89,6 +124,14 @@ export interface NativeBinding {
   CommitAsync(handle: KafkaHandle, list: TopicPartitionListHandle | null): Promise<number>;
   Committed(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): [code: number, offsets: TopicPartitionTuple[]];
   CommittedAsync(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]]>;
+  EnableConsumerEvents(handle: KafkaHandle): number;
+  ConsumerEvents(handle: KafkaHandle, max?: number): [code: number, events: RebalanceEventTuple[]];
+  Assign(handle: KafkaHandle, list: TopicPartitionListHandle | null): CodeAndMessage;
+  Assignment(handle: KafkaHandle): [code: number, partitions: TopicPartitionTuple[]];
+  Seek(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): [code: number, partitions: TopicPartitionTuple[]];
+  Position(handle: KafkaHandle, list: TopicPartitionListHandle): [code: number, partitions: TopicPartitionTuple[]];
+  Pause(handle: KafkaHandle, list: TopicPartitionListHandle): [code: number, partitions: TopicPartitionTuple[]];
+  Resume(handle: KafkaHandle, list: TopicPartitionListHandle): [code: number, partitions: TopicPartitionTuple[]];
   // Topic-partition lists
   NewTopicPartitionList(): TopicPartitionListHandle;
   DestroyTopicPartitionList(list: TopicPartitionListHandle): number;
@@ -102,6 +145,29 @@ export interface NativeBinding {
     timeoutMs?: number,
   ): Promise<TopicResultTuple[] | CodeAndMessage>;
   DeleteTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
+  CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number][], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
+  DescribeConfigs(handle: KafkaHandle, resources: [type: ResourceTypeCode, name: string][], timeoutMs?: number): Promise<ConfigResourceTuple[] | CodeAndMessage>;
+  AlterConfigs(
+    handle: KafkaHandle,
+    resources: [type: ResourceTypeCode, name: string, configs: [key: string, value: string | null][]][],
+    timeoutMs?: number,
+  ): Promise<AlterConfigsResultTuple[] | CodeAndMessage>;
+  DeleteRecords(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<TopicPartitionTuple[] | CodeAndMessage>;
+  ListConsumerGroups(handle: KafkaHandle, timeoutMs?: number): Promise<[groups: GroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;
+  DescribeConsumerGroups(handle: KafkaHandle, groups: string[], timeoutMs?: number): Promise<GroupDescriptionTuple[] | CodeAndMessage>;
+  ListConsumerGroupOffsets(
+    handle: KafkaHandle,
+    groupId: string,
+    list: TopicPartitionListHandle | null,
+    timeoutMs?: number,
+    requireStable?: boolean,
+  ): Promise<GroupOffsetsTuple[] | CodeAndMessage>;
+  DeleteGroups(handle: KafkaHandle, groups: string[], timeoutMs?: number): Promise<GroupResultTuple[] | CodeAndMessage>;
+  // Metadata and offsets
+  Metadata(handle: KafkaHandle, topics?: string[] | null, timeoutMs?: number): Promise<MetadataResult>;
+  QueryWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number, timeoutMs?: number): Promise<WatermarkResult>;
+  GetWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number): WatermarkResult;
+  OffsetsForTimes(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]]>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

@@ -284,6 +284,13 @@ export class Producer {
     return { firstMsgid: first, count: accepted };
   }
 
+  /** librdkafka's latest statistics (set statistics.interval.ms), parsed; undefined before the first. */
+  statistics(): { [key: string]: unknown } | undefined {
+    this.#checkOpen();
+    const json = capi.Statistics(this.#handle);
+    return json === null ? undefined : (JSON.parse(json) as { [key: string]: unknown });
+  }
+
   /** Waits until every queued message has its delivery report (rejects on timeout). */
   async flush(timeoutMs = 30000): Promise<void> {
     this.#checkOpen();

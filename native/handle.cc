@@ -83,6 +83,7 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_);
   rd_kafka_conf_set_opaque(conf, this);
   if (kind == Kind::Producer) rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_stats_cb(conf, OnStatistics);
   char errstr[512] = "";
   rd_kafka_t* rk = rd_kafka_new(kind == Kind::Producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,
                                 errstr, sizeof errstr);
@@ -130,6 +131,18 @@ void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, voi
   self->reports_.push_back({static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private)),
                             static_cast<int32_t>(message->err), message->partition, message->offset});
   self->outstanding_.fetch_sub(1);
+}
+
+int KafkaHandle::OnStatistics(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+  auto* self = static_cast<KafkaHandle*>(opaque);
+  std::lock_guard<std::mutex> lock(self->statistics_mutex_);
+  self->statistics_.assign(json, json_len);
+  return 0;  // librdkafka frees the JSON
+}
+
+std::string KafkaHandle::LatestStatistics() {
+  std::lock_guard<std::mutex> lock(statistics_mutex_);
+  return statistics_;
 }
 
 void KafkaHandle::OnWake(uv_async_t* async) {
@@ -338,6 +351,15 @@ Napi::Value HandleInfo(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Statistics(h) -> the latest librdkafka statistics JSON text, or null before the first
+// (set statistics.interval.ms to have them; they arrive as the handle is served).
+Napi::Value Statistics(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  std::string json = handle->LatestStatistics();
+  if (json.empty()) return info.Env().Null();
+  return Napi::String::New(info.Env(), json);
+}
+
 // Uninit: flush (producer, bounded) or close (consumer), then destroy. Safe to call twice.
 // Returns 0; ERR__TIMED_OUT when a producer's flush ran out of time with messages undelivered;
 // ERR__INVALID_ARG (and the handle stays open) when it is a client of the other kind.
@@ -383,6 +405,7 @@ void InitHandle(Napi::Env env, Napi::Object exports) {
   exports.Set("DRMessageError", Napi::Function::New(env, DRMessageError, "DRMessageError"));
   exports.Set("ErrorName", Napi::Function::New(env, ErrorName, "ErrorName"));
   exports.Set("HandleInfo", Napi::Function::New(env, HandleInfo, "HandleInfo"));
+  exports.Set("Statistics", Napi::Function::New(env, Statistics, "Statistics"));
   exports.Set("UninitProducer", Napi::Function::New(env, UninitProducer, "UninitProducer"));
   exports.Set("UninitProducerAsync", Napi::Function::New(env, UninitProducerAsync, "UninitProducerAsync"));
   exports.Set("UninitConsumer", Napi::Function::New(env, UninitConsumer, "UninitConsumer"));

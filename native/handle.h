@@ -15,6 +15,8 @@
 
 namespace rdk {
 
+struct ConsumerState;  // consumer.cc: rebalance events waiting for ConsumerEvents
+
 struct DeliveryReportEntry {
   uint64_t msgid;
   int32_t error;
@@ -58,6 +60,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // The producer's topic object for `name`, created once (JS thread; freed by Shutdown).
   rd_kafka_topic_t* Topic(const std::string& name);
 
+  // --- Statistics ---
+  // The latest statistics JSON (emitted every statistics.interval.ms), or "" before the first.
+  std::string LatestStatistics();
+
   // --- Closing ---
   // Stops wake-ups and marks the handle closed (JS thread). Later calls get a clear error.
   void Detach();
@@ -83,8 +89,12 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   Kind kind() const { return kind_; }
   State state() const { return state_; }
 
+  // Owned by consumer.cc: set by EnableConsumerEvents before the consumer starts (JS thread).
+  std::shared_ptr<ConsumerState> consumer_state;
+
  private:
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+  static int OnStatistics(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
   static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
   static void OnWake(uv_async_t* async);
   void UpdateLoopReference();
@@ -101,6 +111,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
   std::deque<DeliveryReportEntry> reports_;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;
+  std::mutex statistics_mutex_;
+  std::string statistics_;
 
   uv_async_t* async_ = nullptr;  // freed by its close callback
   napi_async_context async_context_ = nullptr;
@@ -111,6 +123,11 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   int tasks_in_flight_ = 0;
   bool shut_down_ = false;
 };
+
+// Called by Start on a consumer's configuration before rd_kafka_new (consumer.cc): when
+// EnableConsumerEvents asked for them, installs the rebalance callback that assigns partitions
+// (incrementally for cooperative protocols) and records the events for ConsumerEvents.
+void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf);
 
 // The handle behind a tagged external argument. `require_open` throws when it was closed.
 std::shared_ptr<KafkaHandle> UnwrapHandle(const Napi::CallbackInfo& info, size_t i, bool require_open = true);

@@ -223,6 +223,23 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('statistics', () => {
+    it('statistics() returns librdkafka\'s figures: messages sent and produce requests', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const p = producer({ 'statistics.interval.ms': 100, 'linger.ms': 20 });
+      expect(p.statistics()).toBeUndefined();
+      await p.sendBatch(Array.from({ length: 500 }, (_, i) => ({ topic, payload: `m${i}` })));
+      await new Promise((r) => setTimeout(r, 300));
+      const stats = p.statistics() as { txmsgs: number; brokers: { [name: string]: { req: { Produce: number } } } };
+      expect(stats.txmsgs).toBe(500);
+      const produceRequests = Object.values(stats.brokers).reduce((n, b) => n + (b.req?.Produce ?? 0), 0);
+      expect(produceRequests).toBeGreaterThan(0);
+      expect(produceRequests).toBeLessThan(500); // batched
+      await p.close();
+    });
+  });
+
   describe('configuration and bad input', () => {
     it('an unknown key and an invalid value are errors naming the key', () => {
       expect(() => new Producer({ 'no.such.property': 1 })).toThrow(/Unknown configuration property 'no.such.property'/);
