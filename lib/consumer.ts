@@ -3,10 +3,52 @@
 import { applyConfig, setConfig, type Config } from './config';
 import { ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
-import { capi, type ConsumeResult, type KafkaHandle } from './native';
+import { capi, type ConsumeResult, type KafkaHandle, type TopicPartitionTuple } from './native';
 import { Record } from './record';
 import { OFFSET_INVALID, TopicPartitionList } from './topic-partition-list';
 import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
+
+/** A partition of a topic. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** Offsets with a meaning of their own, for `assign` and `seek`. */
+export const SpecialOffset = {
+  /** The partition's first offset. */
+  BEGINNING: -2,
+  /** The offset after the last message: only new messages. */
+  END: -1,
+  /** The group's committed offset, else auto.offset.reset. */
+  STORED: -1000,
+} as const;
+
+/** A change of this consumer's partitions in its group, or a failed one. */
+export interface RebalanceEvent {
+  /** assign: partitions were added; revoke: taken away; error: the rebalance failed. */
+  type: 'assign' | 'revoke' | 'error';
+  partitions: TopicPartition[];
+  /** revoke only: the partitions were lost (e.g. the session timed out), not handed over in order. */
+  lost: boolean;
+  /** EAGER: the events carry the whole assignment; COOPERATIVE: only what changed. */
+  protocol: string;
+  /** Set for type 'error'. */
+  error?: KafkaError;
+}
+
+export type RebalanceListener = (event: RebalanceEvent) => void;
+
+export interface ConsumerOptions {
+  /** Called on each rebalance (see `onRebalance`); given here, it sees the first assignment too. */
+  onRebalance?: RebalanceListener;
+}
+
+const ASSIGN_PARTITIONS = -175;
+const REVOKE_PARTITIONS = -174;
+const NOT_IMPLEMENTED = -170;
+/** ERR__IN_PROGRESS: what Seek with no timeout reports for each seek it started. */
+const SEEK_STARTED = -178;
 
 /** An offset to commit: the next offset to read (Kafka's convention), as in `commit`. */
 export interface CommitOffset {
@@ -32,10 +74,17 @@ export class Consumer implements AsyncIterable<Record> {
   #wakeSet = false;
   readonly #onWake = (): void => this.#serveWaiters();
 
-  /** `config` needs `group.id`; `topics`, when given, subscribes at once. */
-  constructor(config?: Config, topics?: string[] | string) {
+  #rebalanceListeners = new Set<RebalanceListener>();
+  #warnedNoRebalanceEvents = false;
+
+  /**
+   * `config` needs `group.id` for `subscribe` (not for `assign`); `topics`, when given,
+   * subscribes at once. `options.onRebalance` registers a rebalance listener before that.
+   */
+  constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions = {}) {
     this.#handle = capi.InitKafka();
     applyConfig(this.#handle, config);
+    if (options.onRebalance !== undefined) this.onRebalance(options.onRebalance);
     if (topics !== undefined) this.subscribe(topics);
   }
 
@@ -105,6 +154,7 @@ export class Consumer implements AsyncIterable<Record> {
         this.#deferredError = new KafkaError(result[0], result[1]);
       }
     }
+    if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // ConsumeBatch served them
     return records;
   }
 
@@ -159,6 +209,182 @@ export class Consumer implements AsyncIterable<Record> {
     }
   }
 
+  /**
+   * Calls `listener` with each rebalance: the partitions assigned to this consumer, and those
+   * revoked. librdkafka hands rebalances over while the consumer reads (consumeRecord,
+   * consumeBatch, for await), and the listener runs then, after the change took effect. Register
+   * before the consumer starts (subscribe or assign), or pass it to the constructor. Returns a
+   * function that removes the listener.
+   */
+  onRebalance(listener: RebalanceListener): () => void {
+    this.#checkOpen();
+    if (typeof listener !== 'function') throw invalidParameter('a function', 'listener', listener);
+    const code = capi.EnableConsumerEvents(this.#handle);
+    if (code !== 0) {
+      throw new KafkaError(code, 'Register rebalance listeners before the consumer starts (before subscribe or assign), or pass options.onRebalance to the constructor');
+    }
+    this.#rebalanceListeners.add(listener);
+    return () => {
+      this.#rebalanceListeners.delete(listener);
+    };
+  }
+
+  /** Leaves the subscription (the group's partitions are revoked); the consumer stays open. */
+  unsubscribe(): void {
+    this.#checkOpen();
+    const code = capi.Unsubscribe(this.#handle);
+    if (code !== 0 && code !== ErrorCode._STATE) throw new KafkaError(code);
+  }
+
+  /**
+   * Reads exactly these partitions, with no group rebalancing, replacing any earlier assignment.
+   * Each starts at its `offset` if given (see SpecialOffset), else at the group's committed offset,
+   * else where auto.offset.reset says. librdkafka needs a `group.id` even here, but the consumer
+   * joins no group: the id only names where commits go.
+   */
+  assign(partitions: Array<TopicPartition & { offset?: number }>): void {
+    this.#checkOpen();
+    if (!Array.isArray(partitions)) throw invalidParameter('an array of { topic, partition, offset? }', 'partitions', partitions);
+    const list = new TopicPartitionList();
+    try {
+      partitions.forEach((p, i) => {
+        if (typeof p !== 'object' || p === null) throw invalidParameter('{ topic, partition, offset? }', `partitions[${i}]`, p);
+        const topic = expectString(p.topic, `partitions[${i}].topic`);
+        const partition = expectInteger(p.partition, `partitions[${i}].partition`, 0, INT32_MAX);
+        list.add(topic, partition);
+        if (p.offset !== undefined) list.setOffset(topic, partition, expectOffset(p.offset, `partitions[${i}].offset`));
+      });
+      const [code, message] = capi.Assign(this.#handle, list.handle);
+      if (code !== 0) throw new KafkaError(code, message);
+    } finally {
+      list.destroy();
+    }
+    this.#subscribed = true;
+  }
+
+  /** Stops reading every assigned partition. */
+  unassign(): void {
+    this.#checkOpen();
+    if (!this.#subscribed) return;
+    const [code, message] = capi.Assign(this.#handle, null);
+    if (code !== 0) throw new KafkaError(code, message);
+  }
+
+  /** The partitions this consumer reads now (from the group or from `assign`). */
+  assignment(): TopicPartition[] {
+    this.#checkOpen();
+    const [code, entries] = capi.Assignment(this.#handle);
+    if (code === ErrorCode._STATE && !this.#subscribed) return [];
+    if (code !== 0) throw new KafkaError(code);
+    return entries.map(([topic, partition]) => ({ topic, partition }));
+  }
+
+  /**
+   * The next record of an assigned partition comes from `offset` (see SpecialOffset for the
+   * beginning and the end). Records of that partition already read ahead are dropped.
+   */
+  seek(topic: string, partition: number, offset: number): void {
+    const [entry] = this.#partitionCall('seek', [{ topic, partition, offset: expectOffset(offset, 'offset') }], (list) => capi.Seek(this.#handle, list, 0));
+    if (entry[3] !== 0 && entry[3] !== SEEK_STARTED) throw partitionError(entry, 'seek');
+  }
+
+  /** The offset of the next record to consume from a partition; undefined before the first (or when not assigned). */
+  position(topic: string, partition: number): number | undefined {
+    const [entry] = this.#partitionCall('position', [{ topic, partition }], (list) => capi.Position(this.#handle, list), false);
+    if (entry[3] !== 0) throw partitionError(entry, 'position');
+    return entry[2] < 0 ? undefined : entry[2];
+  }
+
+  /** Stops fetching these partitions; they stay assigned. */
+  pause(partitions: TopicPartition[]): void {
+    for (const entry of this.#partitionCall('pause', partitions, (list) => capi.Pause(this.#handle, list))) {
+      if (entry[3] !== 0) throw partitionError(entry, 'pause');
+    }
+  }
+
+  /** Fetches paused partitions again. */
+  resume(partitions: TopicPartition[]): void {
+    for (const entry of this.#partitionCall('resume', partitions, (list) => capi.Resume(this.#handle, list))) {
+      if (entry[3] !== 0) throw partitionError(entry, 'resume');
+    }
+  }
+
+  /** A partition's first and end offsets, asked of its leader (the consumer must have started). */
+  async watermarkOffsets(topic: string, partition: number, timeoutMs = 10000): Promise<{ low: number; high: number }> {
+    this.#checkStarted('watermarkOffsets');
+    const [code, low, high] = await capi.QueryWatermarkOffsets(this.#handle, expectString(topic, 'topic'), expectInteger(partition, 'partition', 0, INT32_MAX), expectTimeout(timeoutMs) || 1);
+    if (code !== 0) throw new KafkaError(code, `Watermark offsets of ${topic} [${partition}]: ${capi.DRMessageError(code)}`);
+    return { low, high };
+  }
+
+  #checkStarted(what: string): void {
+    this.#checkOpen();
+    if (!this.#subscribed) throw new KafkaError(ErrorCode._STATE, `${what}: the consumer has not started: call subscribe() or assign() first`);
+  }
+
+  /** Runs a per-partition C-style call on a list of these partitions; returns its entries. */
+  #partitionCall(
+    what: string,
+    partitions: Array<TopicPartition & { offset?: number }>,
+    call: (list: TopicPartitionList['handle']) => [number, TopicPartitionTuple[]],
+    requireAssigned = true,
+  ): TopicPartitionTuple[] {
+    this.#checkStarted(what);
+    if (!Array.isArray(partitions)) throw invalidParameter('an array of { topic, partition }', 'partitions', partitions);
+    const list = new TopicPartitionList();
+    try {
+      partitions.forEach((p, i) => {
+        if (typeof p !== 'object' || p === null) throw invalidParameter('{ topic, partition }', `partitions[${i}]`, p);
+        const topic = expectString(p.topic, partitions.length === 1 ? 'topic' : `partitions[${i}].topic`);
+        const partition = expectInteger(p.partition, partitions.length === 1 ? 'partition' : `partitions[${i}].partition`, 0, INT32_MAX);
+        list.add(topic, partition);
+        if (p.offset !== undefined) list.setOffset(topic, partition, p.offset);
+      });
+      if (requireAssigned) {
+        // librdkafka accepts any partition of a topic it knows; say plainly when it is not ours.
+        const assigned = new Set(this.assignment().map((tp) => `${tp.partition}:${tp.topic}`));
+        const foreign = list.entries().find((e) => !assigned.has(`${e.partition}:${e.topic}`));
+        if (foreign) throw partitionError([foreign.topic, foreign.partition, 0, ErrorCode._UNKNOWN_PARTITION], what);
+      }
+      const [code, entries] = call(list.handle);
+      if (code !== 0) throw new KafkaError(code, `${what}: ${capi.DRMessageError(code)}`);
+      return entries;
+    } finally {
+      list.destroy();
+    }
+  }
+
+  /** Hands the rebalance events Consume recorded to the listeners, in order. */
+  #dispatchRebalances(): void {
+    const [code, events] = capi.ConsumerEvents(this.#handle);
+    if (code !== 0) {
+      if (!this.#warnedNoRebalanceEvents) {
+        this.#warnedNoRebalanceEvents = true;
+        const why = code === NOT_IMPLEMENTED ? 'this build does not install the rebalance callback (PrepareConsumerConf)' : capi.DRMessageError(code);
+        process.emitWarning(`rdkafka-napi: rebalance events are not available: ${why}`);
+      }
+      return;
+    }
+    for (const [eventCode, partitions, lost, protocol] of events) {
+      const event: RebalanceEvent = {
+        type: eventCode === ASSIGN_PARTITIONS ? 'assign' : eventCode === REVOKE_PARTITIONS ? 'revoke' : 'error',
+        partitions: partitions.map(([topic, partition]) => ({ topic, partition })),
+        lost,
+        protocol,
+      };
+      if (event.type === 'error') event.error = new KafkaError(eventCode, `Rebalance failed: ${capi.DRMessageError(eventCode)}`);
+      for (const listener of [...this.#rebalanceListeners]) {
+        try {
+          listener(event);
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error; // a listener's bug surfaces as an uncaught exception, not as a failed read
+          });
+        }
+      }
+    }
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new KafkaError(ErrorCode._STATE, 'The consumer is closed');
   }
@@ -172,6 +398,7 @@ export class Consumer implements AsyncIterable<Record> {
       throw error;
     }
     const result: ConsumeResult = capi.Consume(this.#handle, 0);
+    if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // Consume served them
     if (result.length === 8) return Record.fromMessage(result);
     if (result[0] === ErrorCode.NO_MESSAGE && result.length === 1) return undefined;
     const [code, message] = result as [number, string];
@@ -255,4 +482,17 @@ function commitList(what: Record | Record[] | CommitOffset[]): TopicPartitionLis
   const list = new TopicPartitionList();
   for (const { topic, partition, offset } of next.values()) list.add(topic, partition).setOffset(topic, partition, offset);
   return list;
+}
+
+function expectOffset(value: unknown, parameter: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || (value < -2 && value !== SpecialOffset.STORED)) {
+    throw invalidParameter('an offset (an integer ≥ 0, or a SpecialOffset)', parameter, value);
+  }
+  return value;
+}
+
+/** The KafkaError for one partition's error in a per-partition call. */
+function partitionError([topic, partition, , error]: TopicPartitionTuple, what: string): KafkaError {
+  const why = error === ErrorCode._UNKNOWN_PARTITION ? 'it is not assigned to this consumer' : capi.DRMessageError(error);
+  return new KafkaError(error, `Cannot ${what} ${topic} [${partition}]: ${why}`);
 }

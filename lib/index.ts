@@ -1,6 +1,6 @@
 // rdkafka-napi: a Kafka client for Node over the system librdkafka.
 //   capi       the C-style handle API (InitKafka, SetKafkaConf, Produce, DeliveryReport, ...)
-//   classes    Producer, Consumer, Record, TopicPartitionList, MockCluster, KafkaError
+//   classes    Producer, Consumer, Admin, Record, TopicPartitionList, MockCluster, KafkaError
 export { capi } from './native';
 export type {
   Bytes,
@@ -15,13 +15,51 @@ export type {
   ProduceResult,
   TopicPartitionListHandle,
   TopicPartitionTuple,
+  TopicResultTuple,
+  BrokerTuple,
+  PartitionMetadataTuple,
+  TopicMetadataTuple,
+  MetadataResult,
+  WatermarkResult,
+  ResourceTypeCode,
+  ConfigEntryTuple,
+  ConfigResourceTuple,
+  AlterConfigsResultTuple,
+  GroupListingTuple,
+  GroupMemberTuple,
+  GroupDescriptionTuple,
+  GroupResultTuple,
+  GroupOffsetsTuple,
+  RebalanceEventTuple,
 } from './native';
 export { KafkaError, ErrorCode } from './errors';
 export type { Config, ConfigValue } from './config';
 export { Record } from './record';
 export { TopicPartitionList, OFFSET_INVALID, type TopicPartitionOffset } from './topic-partition-list';
 export { Producer, type DeliveryOutcome, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
-export { Consumer, type CommitOffset } from './consumer';
+export { Consumer, SpecialOffset, type CommitOffset, type ConsumerOptions, type RebalanceEvent, type RebalanceListener, type TopicPartition } from './consumer';
+export {
+  Admin,
+  type BrokerMetadata,
+  type ClusterMetadata,
+  type ConfigEntry,
+  type ConfigSource,
+  type GroupDescription,
+  type GroupLag,
+  type GroupListing,
+  type GroupMember,
+  type GroupOffset,
+  type GroupPartitionLag,
+  type NewTopic,
+  type PartitionMetadata,
+  type PartitionOffset,
+  type PartitionTimestamp,
+  type ResourceType,
+  type TimeoutOption,
+  type TopicChangeOptions,
+  type TopicMetadata,
+  type WatermarkOffsets,
+} from './admin';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

@@ -127,6 +127,7 @@ export interface NativeBinding {
   EnableConsumerEvents(handle: KafkaHandle): number;
   ConsumerEvents(handle: KafkaHandle, max?: number): [code: number, events: RebalanceEventTuple[]];
   Assign(handle: KafkaHandle, list: TopicPartitionListHandle | null): CodeAndMessage;
+  Unsubscribe(handle: KafkaHandle): number;
   Assignment(handle: KafkaHandle): [code: number, partitions: TopicPartitionTuple[]];
   Seek(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): [code: number, partitions: TopicPartitionTuple[]];
   Position(handle: KafkaHandle, list: TopicPartitionListHandle): [code: number, partitions: TopicPartitionTuple[]];
@@ -167,7 +168,7 @@ export interface NativeBinding {
   Metadata(handle: KafkaHandle, topics?: string[] | null, timeoutMs?: number): Promise<MetadataResult>;
   QueryWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number, timeoutMs?: number): Promise<WatermarkResult>;
   GetWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number): WatermarkResult;
-  OffsetsForTimes(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]]>;
+  OffsetsForTimes(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

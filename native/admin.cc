@@ -1,15 +1,27 @@
-// Admin requests: CreateTopics, DeleteTopics. Each runs on a thread of its own against a
-// temporary result queue, and resolves a promise with the per-item outcome.
+// Admin and metadata requests: cluster metadata, watermarks, offsets for times, topics,
+// partitions, configs, records and consumer groups. Everything that waits on the network runs on
+// a thread of its own and resolves a promise; request-wide failures resolve with [code, message].
 #include "admin.h"
+#include "topic_partition.h"
 
-#include <vector>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <optional>
 
 namespace rdk {
 
 Napi::Promise RunAdmin(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle, int timeout_ms,
-                       std::function<void(rd_kafka_t*, rd_kafka_queue_t*)> request, AdminReader read) {
+                       std::function<void(rd_kafka_t*, rd_kafka_queue_t*)> request, AdminReader read,
+                       AdminGuard guard) {
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  return RunBlocking(env, [token, timeout_ms, request = std::move(request), read = std::move(read)]() -> Completion {
+  return RunBlocking(env, [token, timeout_ms, request = std::move(request), read = std::move(read), guard = std::move(guard)]() -> Completion {
+    std::string refusal;
+    int refused = guard ? guard(token->rk(), &refusal) : 0;
+    if (refused != 0) {
+      return [refused, refusal](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, refused, refusal); };
+    }
     rd_kafka_queue_t* queue = rd_kafka_queue_new(token->rk());
     request(token->rk(), queue);
     // The request carries its own timeout; the margin only guards against a lost result.
@@ -44,6 +56,7 @@ rd_kafka_AdminOptions_t* AdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, in
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, op);
   char errstr[256];
   rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, errstr, sizeof errstr);
+  // Only the topic and partition requests take an operation timeout; the others refuse it.
   rd_kafka_AdminOptions_set_operation_timeout(options, timeout_ms, errstr, sizeof errstr);
   return options;
 }
@@ -63,6 +76,252 @@ Napi::Array TopicResults(Napi::Env env, const rd_kafka_topic_result_t** results,
 
 namespace {
 
+// ---------------------------------------------------------------------------------------------
+// Checking the elements of array arguments. Failures name the element: "topics[2][1]".
+// ---------------------------------------------------------------------------------------------
+
+std::string ElementName(const std::string& parameter, uint32_t i) { return parameter + "[" + std::to_string(i) + "]"; }
+
+Napi::Array ArrayAt(Napi::Env env, const Napi::Value& value, const std::string& name, const char* what) {
+  if (!value.IsArray()) ThrowExpected(env, what, name.c_str(), value);
+  return value.As<Napi::Array>();
+}
+
+std::string StringAt(Napi::Env env, const Napi::Value& value, const std::string& name) {
+  std::string s = value.IsString() ? value.As<Napi::String>().Utf8Value() : "";
+  if (s.empty() || s.find('\0') != std::string::npos) ThrowExpected(env, "a non-empty string", name.c_str(), value);
+  return s;
+}
+
+int64_t IntegerAt(Napi::Env env, const Napi::Value& value, const std::string& name, int64_t min, int64_t max) {
+  if (value.IsNumber()) {
+    double d = value.As<Napi::Number>().DoubleValue();
+    if (std::isfinite(d) && std::floor(d) == d && d >= static_cast<double>(min) && d <= static_cast<double>(max)) return static_cast<int64_t>(d);
+  }
+  std::string what = "an integer between " + std::to_string(min) + " and " + std::to_string(max);
+  ThrowExpected(env, what.c_str(), name.c_str(), value);
+}
+
+int TimeoutArg(const Napi::CallbackInfo& info, size_t i, int fallback) {
+  return static_cast<int>(ExpectIntegerOr(info, i, "timeoutMs", 1, INT32_MAX - 10000, fallback));
+}
+
+// A copy of the list argument, owned by the caller.
+rd_kafka_topic_partition_list_t* ListCopy(const Napi::CallbackInfo& info, size_t i) {
+  return rd_kafka_topic_partition_list_copy(UnwrapList(info, i));
+}
+
+// [code, entries]
+Napi::Array CodeAndEntries(Napi::Env env, int code, const rd_kafka_topic_partition_list_t* list) {
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, code));
+  result.Set(1u, list ? ListEntries(env, list) : Napi::Array::New(env));
+  return result;
+}
+
+Napi::Value StringOrNull(Napi::Env env, const char* s) { return s ? Napi::String::New(env, s) : env.Null(); }
+
+// Refuses the requests that librdkafka 2.0.2's mock cluster cannot take, before they are sent:
+// CreateTopics, DeleteTopics, CreatePartitions, Describe/AlterConfigs, DeleteRecords and the
+// group listings time out or fail obscurely there, a failed DescribeConsumerGroups leaves later
+// group requests of the client hanging, and DeleteGroups aborts the process. The mock's cluster id
+// is "mockCluster<hex>". When no broker answers in time, the request is refused as timed out
+// rather than waiting its own timeout once more.
+AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms) {
+  std::string name = request;
+  return [name, timeout_ms](rd_kafka_t* rk, std::string* message) -> int {
+    auto started = std::chrono::steady_clock::now();
+    char* id = rd_kafka_clusterid(rk, timeout_ms);
+    if (id == nullptr) {
+      // NULL at once: the brokers do not report a cluster id (so not the mock). NULL after the
+      // whole timeout: nobody answered.
+      if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(timeout_ms)) return 0;
+      *message = "No broker answered within " + std::to_string(timeout_ms) + " ms (check bootstrap.servers)";
+      return RD_KAFKA_RESP_ERR__TIMED_OUT;
+    }
+    bool mock = std::strncmp(id, "mockCluster", 11) == 0;
+    rd_kafka_mem_free(rk, id);
+    if (!mock) return 0;
+    *message = "The embedded broker (librdkafka's mock cluster) does not support " + name;
+    return RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata, watermarks, offsets for times
+// ---------------------------------------------------------------------------------------------
+
+struct PartitionInfo {
+  int32_t id;
+  int err;
+  int32_t leader;
+  std::vector<int32_t> replicas, isrs;
+};
+struct TopicInfo {
+  std::string name;
+  int err;
+  std::vector<PartitionInfo> partitions;
+};
+struct BrokerInfo {
+  int32_t id;
+  std::string host;
+  int port;
+};
+
+Napi::Array Int32Array(Napi::Env env, const std::vector<int32_t>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, values[i]));
+  return out;
+}
+
+// Metadata(h, topics | null = null, timeoutMs = 10000) -> Promise<[0, brokers, topics, clusterId,
+// controllerId] | [code, message]>. brokers: [id, host, port][]; topics: [name, error,
+// [partition, error, leader, replicas[], isrs[]][]][]. null asks for every topic; named topics
+// come back in the order asked, an unknown one with error 3 (UNKNOWN_TOPIC_OR_PART). Never
+// creates topics (it always asks the broker for all of them).
+Napi::Value Metadata(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  bool all = Arg(info, 1).IsNull() || Arg(info, 1).IsUndefined();
+  std::vector<std::string> wanted;
+  if (!all) wanted = ExpectStringArray(info, 1, "topics");
+  int timeout_ms = TimeoutArg(info, 2, 10000);
+  auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
+  return RunBlocking(env, [token, all, wanted, timeout_ms]() -> Completion {
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(token->rk(), 1, nullptr, &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return [err](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, err, rd_kafka_err2str(err)); };
+    }
+    std::vector<BrokerInfo> brokers;
+    for (int i = 0; i < md->broker_cnt; i++) brokers.push_back({md->brokers[i].id, md->brokers[i].host, md->brokers[i].port});
+    std::vector<TopicInfo> topics;
+    for (int i = 0; i < md->topic_cnt; i++) {
+      const rd_kafka_metadata_topic_t& t = md->topics[i];
+      TopicInfo topic{t.topic, t.err, {}};
+      for (int p = 0; p < t.partition_cnt; p++) {
+        const rd_kafka_metadata_partition_t& mp = t.partitions[p];
+        topic.partitions.push_back({mp.id, mp.err, mp.leader, std::vector<int32_t>(mp.replicas, mp.replicas + mp.replica_cnt),
+                                    std::vector<int32_t>(mp.isrs, mp.isrs + mp.isr_cnt)});
+      }
+      std::sort(topic.partitions.begin(), topic.partitions.end(), [](const PartitionInfo& a, const PartitionInfo& b) { return a.id < b.id; });
+      topics.push_back(std::move(topic));
+    }
+    rd_kafka_metadata_destroy(md);
+    if (!all) {
+      std::vector<TopicInfo> selected;
+      for (const auto& name : wanted) {
+        auto found = std::find_if(topics.begin(), topics.end(), [&](const TopicInfo& t) { return t.name == name; });
+        selected.push_back(found != topics.end() ? *found : TopicInfo{name, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, {}});
+      }
+      topics.swap(selected);
+    }
+    // Both come from the metadata just fetched (timeout 0: the cached values).
+    std::string cluster_id;
+    if (char* id = rd_kafka_clusterid(token->rk(), 0)) {
+      cluster_id = id;
+      rd_kafka_mem_free(token->rk(), id);
+    }
+    int32_t controller = rd_kafka_controllerid(token->rk(), 0);
+    return [brokers, topics, cluster_id, controller](Napi::Env env) -> Napi::Value {
+      Napi::Array jsBrokers = Napi::Array::New(env, brokers.size());
+      for (size_t i = 0; i < brokers.size(); i++) {
+        Napi::Array b = Napi::Array::New(env, 3);
+        b.Set(0u, Napi::Number::New(env, brokers[i].id));
+        b.Set(1u, Napi::String::New(env, brokers[i].host));
+        b.Set(2u, Napi::Number::New(env, brokers[i].port));
+        jsBrokers.Set(static_cast<uint32_t>(i), b);
+      }
+      Napi::Array jsTopics = Napi::Array::New(env, topics.size());
+      for (size_t i = 0; i < topics.size(); i++) {
+        Napi::Array partitions = Napi::Array::New(env, topics[i].partitions.size());
+        for (size_t p = 0; p < topics[i].partitions.size(); p++) {
+          const PartitionInfo& info = topics[i].partitions[p];
+          Napi::Array entry = Napi::Array::New(env, 5);
+          entry.Set(0u, Napi::Number::New(env, info.id));
+          entry.Set(1u, Napi::Number::New(env, info.err));
+          entry.Set(2u, Napi::Number::New(env, info.leader));
+          entry.Set(3u, Int32Array(env, info.replicas));
+          entry.Set(4u, Int32Array(env, info.isrs));
+          partitions.Set(static_cast<uint32_t>(p), entry);
+        }
+        Napi::Array t = Napi::Array::New(env, 3);
+        t.Set(0u, Napi::String::New(env, topics[i].name));
+        t.Set(1u, Napi::Number::New(env, topics[i].err));
+        t.Set(2u, partitions);
+        jsTopics.Set(static_cast<uint32_t>(i), t);
+      }
+      Napi::Array result = Napi::Array::New(env, 5);
+      result.Set(0u, Napi::Number::New(env, 0));
+      result.Set(1u, jsBrokers);
+      result.Set(2u, jsTopics);
+      result.Set(3u, Napi::String::New(env, cluster_id));
+      result.Set(4u, Napi::Number::New(env, controller));
+      return result;
+    };
+  });
+}
+
+Napi::Array Watermarks(Napi::Env env, int code, int64_t low, int64_t high) {
+  Napi::Array result = Napi::Array::New(env, 3);
+  result.Set(0u, Napi::Number::New(env, code));
+  result.Set(1u, Int64Value(env, low));
+  result.Set(2u, Int64Value(env, high));
+  return result;
+}
+
+// QueryWatermarkOffsets(h, topic, partition, timeoutMs = 10000) -> Promise<[code, low, high]>:
+// the partition's first offset and the offset after its last message, asked of its leader.
+Napi::Value QueryWatermarkOffsets(const Napi::CallbackInfo& info) {
+  auto handle = AdminHandle(info);
+  std::string topic = ExpectString(info, 1, "topic");
+  int32_t partition = static_cast<int32_t>(ExpectInteger(info, 2, "partition", 0, INT32_MAX));
+  int timeout_ms = TimeoutArg(info, 3, 10000);
+  auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
+  return RunBlocking(info.Env(), [token, topic, partition, timeout_ms]() -> Completion {
+    int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(token->rk(), topic.c_str(), partition, &low, &high, timeout_ms);
+    return [err, low, high](Napi::Env env) -> Napi::Value { return Watermarks(env, err, low, high); };
+  });
+}
+
+// GetWatermarkOffsets(h, topic, partition) -> [code, low, high]: the watermarks a consumer last
+// saw while fetching (-1001 when unknown). Never blocks; ERR__STATE before the client started.
+Napi::Value GetWatermarkOffsets(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  std::string topic = ExpectString(info, 1, "topic");
+  int32_t partition = static_cast<int32_t>(ExpectInteger(info, 2, "partition", 0, INT32_MAX));
+  int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+  int err = RD_KAFKA_RESP_ERR__STATE;
+  if (handle->rk() != nullptr) err = rd_kafka_get_watermark_offsets(handle->rk(), topic.c_str(), partition, &low, &high);
+  return Watermarks(info.Env(), err, low, high);
+}
+
+// OffsetsForTimes(h, list, timeoutMs = 10000) -> Promise<[code, entries] | [code, message]>. Each
+// entry's offset is a timestamp (ms) on the way in and, on the way out, the first offset whose
+// message timestamp is at least that, or -1 when there is none. Timestamp -1 gives the end, -2
+// the beginning. The embedded broker only knows -1 and -2: real timestamps are refused there
+// with [ERR__UNSUPPORTED_FEATURE, message].
+Napi::Value OffsetsForTimes(const Napi::CallbackInfo& info) {
+  auto handle = AdminHandle(info);
+  std::shared_ptr<rd_kafka_topic_partition_list_t> list(ListCopy(info, 1), rd_kafka_topic_partition_list_destroy);
+  int timeout_ms = TimeoutArg(info, 2, 10000);
+  bool by_time = false;
+  for (int i = 0; i < list->cnt; i++) by_time = by_time || list->elems[i].offset >= 0;
+  auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
+  return RunBlocking(info.Env(), [token, list, timeout_ms, by_time]() -> Completion {
+    std::string refusal;
+    int refused = by_time ? RefuseEmbeddedBroker("offsets for timestamps (only -1, the end, and -2, the beginning)", timeout_ms)(token->rk(), &refusal) : 0;
+    if (refused != 0) return [refused, refusal](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, refused, refusal); };
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(token->rk(), list.get(), timeout_ms);
+    return [err, list](Napi::Env env) -> Napi::Value { return CodeAndEntries(env, err, list.get()); };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topics and partitions
+// ---------------------------------------------------------------------------------------------
+
 struct NewTopicSpec {
   std::string name;
   int partitions;
@@ -78,7 +337,7 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
   auto handle = AdminHandle(info);
   Napi::Value arg = Arg(info, 1);
   if (!arg.IsArray()) ThrowExpected(env, "an array of [name, partitions, replicationFactor, configs?]", "topics", arg);
-  int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 2, "timeoutMs", 1, INT32_MAX - 10000, 30000));
+  int timeout_ms = TimeoutArg(info, 2, 30000);
   std::vector<NewTopicSpec> specs;
   Napi::Array topics = arg.As<Napi::Array>();
   for (uint32_t i = 0; i < topics.Length(); i++) {
@@ -118,7 +377,7 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
     size_t count = 0;
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
     return TopicResults(env, results, count);
-  });
+  }, RefuseEmbeddedBroker("CreateTopics", timeout_ms));
 }
 
 // DeleteTopics(h, [name, ...], timeoutMs) -> Promise<[[name, code, message], ...]>
@@ -127,7 +386,7 @@ Napi::Value DeleteTopics(const Napi::CallbackInfo& info) {
   auto handle = AdminHandle(info);
   Napi::Value arg = Arg(info, 1);
   if (!arg.IsArray()) ThrowExpected(env, "an array of topic names", "topics", arg);
-  int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 2, "timeoutMs", 1, INT32_MAX - 10000, 30000));
+  int timeout_ms = TimeoutArg(info, 2, 30000);
   std::vector<std::string> names;
   Napi::Array topics = arg.As<Napi::Array>();
   for (uint32_t i = 0; i < topics.Length(); i++) {
@@ -145,14 +404,378 @@ Napi::Value DeleteTopics(const Napi::CallbackInfo& info) {
     size_t count = 0;
     const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
     return TopicResults(env, results, count);
-  });
+  }, RefuseEmbeddedBroker("DeleteTopics", timeout_ms));
+}
+
+// CreatePartitions(h, [[topic, totalCount], ...], timeoutMs = 30000) -> Promise<[[name, code,
+// message], ...] | [code, message]>. totalCount is the new number of partitions (only grows).
+Napi::Value CreatePartitions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  Napi::Array items = ArrayAt(env, Arg(info, 1), "topics", "an array of [topic, totalCount]");
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  std::vector<std::pair<std::string, int>> specs;
+  for (uint32_t i = 0; i < items.Length(); i++) {
+    std::string where = ElementName("topics", i);
+    Napi::Array item = ArrayAt(env, items.Get(i), where, "[topic, totalCount]");
+    specs.emplace_back(StringAt(env, item.Get(0u), where + "[0]"), static_cast<int>(IntegerAt(env, item.Get(1u), where + "[1]", 1, 1000000)));
+  }
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_NewPartitions_t*> parts;
+    char errstr[512];
+    for (const auto& [topic, count] : specs) parts.push_back(rd_kafka_NewPartitions_new(topic.c_str(), count, errstr, sizeof errstr));
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms);
+    rd_kafka_CreatePartitions(rk, parts.data(), parts.size(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_NewPartitions_destroy_array(parts.data(), parts.size());
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(event), &count);
+    return TopicResults(env, results, count);
+  }, RefuseEmbeddedBroker("CreatePartitions", timeout_ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configs
+// ---------------------------------------------------------------------------------------------
+
+rd_kafka_ResourceType_t ResourceTypeAt(Napi::Env env, const Napi::Value& value, const std::string& name) {
+  int64_t type = IntegerAt(env, value, name, RD_KAFKA_RESOURCE_TOPIC, RD_KAFKA_RESOURCE_BROKER);
+  return static_cast<rd_kafka_ResourceType_t>(type);
+}
+
+// [[type, name, code, message, entries?], ...] for config resource results.
+Napi::Array ConfigResults(Napi::Env env, const rd_kafka_ConfigResource_t** resources, size_t count, bool with_entries) {
+  Napi::Array out = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) {
+    const rd_kafka_ConfigResource_t* r = resources[i];
+    Napi::Array entry = Napi::Array::New(env, with_entries ? 5 : 4);
+    entry.Set(0u, Napi::Number::New(env, rd_kafka_ConfigResource_type(r)));
+    entry.Set(1u, Napi::String::New(env, rd_kafka_ConfigResource_name(r)));
+    entry.Set(2u, Napi::Number::New(env, rd_kafka_ConfigResource_error(r)));
+    const char* text = rd_kafka_ConfigResource_error_string(r);
+    entry.Set(3u, Napi::String::New(env, text ? text : ""));
+    if (with_entries) {
+      size_t n = 0;
+      const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(r, &n);
+      Napi::Array jsConfigs = Napi::Array::New(env, n);
+      for (size_t j = 0; j < n; j++) {
+        Napi::Array c = Napi::Array::New(env, 6);
+        c.Set(0u, Napi::String::New(env, rd_kafka_ConfigEntry_name(configs[j])));
+        c.Set(1u, StringOrNull(env, rd_kafka_ConfigEntry_value(configs[j])));
+        c.Set(2u, Napi::Number::New(env, rd_kafka_ConfigEntry_source(configs[j])));
+        c.Set(3u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_read_only(configs[j])));
+        c.Set(4u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_default(configs[j])));
+        c.Set(5u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_sensitive(configs[j])));
+        jsConfigs.Set(static_cast<uint32_t>(j), c);
+      }
+      entry.Set(4u, jsConfigs);
+    }
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
+// DescribeConfigs(h, [[resourceType, name], ...], timeoutMs = 30000) -> Promise<[[type, name,
+// code, message, [[key, value | null, source, readOnly, isDefault, sensitive], ...]], ...] |
+// [code, message]>. resourceType: 2 topic, 3 group, 4 broker (name: the broker id).
+Napi::Value DescribeConfigs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  Napi::Array items = ArrayAt(env, Arg(info, 1), "resources", "an array of [resourceType, name]");
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  std::vector<std::pair<rd_kafka_ResourceType_t, std::string>> specs;
+  for (uint32_t i = 0; i < items.Length(); i++) {
+    std::string where = ElementName("resources", i);
+    Napi::Array item = ArrayAt(env, items.Get(i), where, "[resourceType, name]");
+    specs.emplace_back(ResourceTypeAt(env, item.Get(0u), where + "[0]"), StringAt(env, item.Get(1u), where + "[1]"));
+  }
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_ConfigResource_t*> resources;
+    for (const auto& [type, name] : specs) resources.push_back(rd_kafka_ConfigResource_new(type, name.c_str()));
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms);
+    rd_kafka_DescribeConfigs(rk, resources.data(), resources.size(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_ConfigResource_t** results = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count);
+    return ConfigResults(env, results, count, true);
+  }, RefuseEmbeddedBroker("DescribeConfigs", timeout_ms));
+}
+
+struct AlterSpec {
+  rd_kafka_ResourceType_t type;
+  std::string name;
+  std::vector<std::pair<std::string, std::optional<std::string>>> configs;
+};
+
+// AlterConfigs(h, [[resourceType, name, [[key, value | null], ...]], ...], timeoutMs = 30000) ->
+// Promise<[[type, name, code, message], ...] | [code, message]>. Kafka's (non-incremental)
+// AlterConfigs: the resource's dynamic configuration becomes exactly the pairs given; a property
+// left out returns to its default. null also means the default.
+Napi::Value AlterConfigs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  Napi::Array items = ArrayAt(env, Arg(info, 1), "resources", "an array of [resourceType, name, [[key, value], ...]]");
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  std::vector<AlterSpec> specs;
+  for (uint32_t i = 0; i < items.Length(); i++) {
+    std::string where = ElementName("resources", i);
+    Napi::Array item = ArrayAt(env, items.Get(i), where, "[resourceType, name, [[key, value], ...]]");
+    AlterSpec spec{ResourceTypeAt(env, item.Get(0u), where + "[0]"), StringAt(env, item.Get(1u), where + "[1]"), {}};
+    Napi::Array pairs = ArrayAt(env, item.Get(2u), where + "[2]", "an array of [key, value] pairs");
+    for (uint32_t j = 0; j < pairs.Length(); j++) {
+      std::string at = ElementName(where + "[2]", j);
+      Napi::Array pair = ArrayAt(env, pairs.Get(j), at, "a [key, value | null] pair");
+      Napi::Value value = pair.Get(1u);
+      std::optional<std::string> text;
+      if (!value.IsNull()) {
+        if (!value.IsString()) ThrowExpected(env, "a string or null", (at + "[1]").c_str(), value);
+        text = value.As<Napi::String>().Utf8Value();
+      }
+      spec.configs.emplace_back(StringAt(env, pair.Get(0u), at + "[0]"), text);
+    }
+    specs.push_back(std::move(spec));
+  }
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_ConfigResource_t*> resources;
+    for (const auto& spec : specs) {
+      rd_kafka_ConfigResource_t* r = rd_kafka_ConfigResource_new(spec.type, spec.name.c_str());
+      for (const auto& [key, value] : spec.configs) rd_kafka_ConfigResource_set_config(r, key.c_str(), value ? value->c_str() : nullptr);
+      resources.push_back(r);
+    }
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms);
+    rd_kafka_AlterConfigs(rk, resources.data(), resources.size(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_ConfigResource_t** results = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event), &count);
+    return ConfigResults(env, results, count, false);
+  }, RefuseEmbeddedBroker("AlterConfigs", timeout_ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------------
+
+// DeleteRecords(h, list, timeoutMs = 30000) -> Promise<[[topic, partition, lowWatermark, error],
+// ...] | [code, message]>. Deletes every record before each entry's offset (-1: the end, i.e.
+// all); the result is each partition's new first offset.
+Napi::Value DeleteRecords(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  rd_kafka_topic_partition_list_t* list = ListCopy(info, 1);
+  std::shared_ptr<rd_kafka_topic_partition_list_t> owned(list, rd_kafka_topic_partition_list_destroy);
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  return RunAdmin(env, handle, timeout_ms, [owned, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(owned.get());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout_ms);
+    rd_kafka_DeleteRecords(rk, &del, 1, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_DeleteRecords_destroy(del);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    return ListEntries(env, rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event)));
+  }, RefuseEmbeddedBroker("DeleteRecords", timeout_ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer groups
+// ---------------------------------------------------------------------------------------------
+
+Napi::Array ErrorTuple(Napi::Env env, const rd_kafka_error_t* error) {
+  return CodeAndMessage(env, error ? rd_kafka_error_code(error) : 0, error ? rd_kafka_error_string(error) : "");
+}
+
+// ListConsumerGroups(h, timeoutMs = 30000) -> Promise<[[[groupId, isSimple, state], ...],
+// [[code, message], ...]] | [code, message]>: the groups every broker knows, and the brokers'
+// errors. state: Unknown, PreparingRebalance, CompletingRebalance, Stable, Dead or Empty.
+Napi::Value ListConsumerGroups(const Napi::CallbackInfo& info) {
+  auto handle = AdminHandle(info);
+  int timeout_ms = TimeoutArg(info, 1, 30000);
+  return RunAdmin(info.Env(), handle, timeout_ms, [timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
+    rd_kafka_ListConsumerGroups(rk, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
+    size_t count = 0, error_count = 0;
+    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+    Napi::Array jsGroups = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      Napi::Array g = Napi::Array::New(env, 3);
+      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
+      g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
+      g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
+      jsGroups.Set(static_cast<uint32_t>(i), g);
+    }
+    Napi::Array jsErrors = Napi::Array::New(env, error_count);
+    for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, jsGroups);
+    out.Set(1u, jsErrors);
+    return out;
+  }, RefuseEmbeddedBroker("ListConsumerGroups", timeout_ms));
+}
+
+// DescribeConsumerGroups(h, [groupId, ...], timeoutMs = 30000) -> Promise<[[groupId, code,
+// message, isSimple, partitionAssignor, state, [id, host, port] | null, [[memberId, clientId,
+// host, groupInstanceId | null, [[topic, partition, offset, error], ...]], ...]], ...] |
+// [code, message]>: each group's state, coordinator and members with their assignments.
+Napi::Value DescribeConsumerGroups(const Napi::CallbackInfo& info) {
+  auto handle = AdminHandle(info);
+  std::vector<std::string> groups = ExpectStringArray(info, 1, "groups");
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  return RunAdmin(info.Env(), handle, timeout_ms, [groups, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<const char*> names;
+    for (const auto& g : groups) names.push_back(g.c_str());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
+    rd_kafka_DescribeConsumerGroups(rk, names.data(), names.size(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_ConsumerGroupDescription_t** descs =
+        rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_ConsumerGroupDescription_t* d = descs[i];
+      const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(d);
+      Napi::Array g = Napi::Array::New(env, 8);
+      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupDescription_group_id(d)));
+      g.Set(1u, Napi::Number::New(env, error ? rd_kafka_error_code(error) : 0));
+      g.Set(2u, Napi::String::New(env, error ? rd_kafka_error_string(error) : ""));
+      g.Set(3u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(d)));
+      const char* assignor = rd_kafka_ConsumerGroupDescription_partition_assignor(d);
+      g.Set(4u, Napi::String::New(env, assignor ? assignor : ""));
+      g.Set(5u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d))));
+      const rd_kafka_Node_t* node = rd_kafka_ConsumerGroupDescription_coordinator(d);
+      if (node != nullptr) {
+        Napi::Array c = Napi::Array::New(env, 3);
+        c.Set(0u, Napi::Number::New(env, rd_kafka_Node_id(node)));
+        c.Set(1u, Napi::String::New(env, rd_kafka_Node_host(node) ? rd_kafka_Node_host(node) : ""));
+        c.Set(2u, Napi::Number::New(env, rd_kafka_Node_port(node)));
+        g.Set(6u, c);
+      } else {
+        g.Set(6u, env.Null());
+      }
+      size_t members = rd_kafka_ConsumerGroupDescription_member_count(d);
+      Napi::Array jsMembers = Napi::Array::New(env, members);
+      for (size_t m = 0; m < members; m++) {
+        const rd_kafka_MemberDescription_t* member = rd_kafka_ConsumerGroupDescription_member(d, m);
+        Napi::Array jm = Napi::Array::New(env, 5);
+        jm.Set(0u, Napi::String::New(env, rd_kafka_MemberDescription_consumer_id(member)));
+        jm.Set(1u, Napi::String::New(env, rd_kafka_MemberDescription_client_id(member)));
+        jm.Set(2u, Napi::String::New(env, rd_kafka_MemberDescription_host(member)));
+        jm.Set(3u, StringOrNull(env, rd_kafka_MemberDescription_group_instance_id(member)));
+        const rd_kafka_MemberAssignment_t* assignment = rd_kafka_MemberDescription_assignment(member);
+        const rd_kafka_topic_partition_list_t* partitions = assignment ? rd_kafka_MemberAssignment_partitions(assignment) : nullptr;
+        jm.Set(4u, partitions ? ListEntries(env, partitions) : Napi::Array::New(env));
+        jsMembers.Set(static_cast<uint32_t>(m), jm);
+      }
+      g.Set(7u, jsMembers);
+      out.Set(static_cast<uint32_t>(i), g);
+    }
+    return out;
+  }, RefuseEmbeddedBroker("DescribeConsumerGroups", timeout_ms));
+}
+
+// [[groupId, code, message, entries?], ...] from group results.
+Napi::Array GroupResults(Napi::Env env, const rd_kafka_group_result_t** results, size_t count, bool with_partitions) {
+  Napi::Array out = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) {
+    const rd_kafka_error_t* error = rd_kafka_group_result_error(results[i]);
+    Napi::Array g = Napi::Array::New(env, with_partitions ? 4 : 3);
+    g.Set(0u, Napi::String::New(env, rd_kafka_group_result_name(results[i])));
+    g.Set(1u, Napi::Number::New(env, error ? rd_kafka_error_code(error) : 0));
+    g.Set(2u, Napi::String::New(env, error ? rd_kafka_error_string(error) : ""));
+    if (with_partitions) {
+      const rd_kafka_topic_partition_list_t* partitions = rd_kafka_group_result_partitions(results[i]);
+      g.Set(3u, partitions ? ListEntries(env, partitions) : Napi::Array::New(env));
+    }
+    out.Set(static_cast<uint32_t>(i), g);
+  }
+  return out;
+}
+
+// ListConsumerGroupOffsets(h, groupId, list | null, timeoutMs = 30000, requireStable = false) ->
+// Promise<[[groupId, code, message, [[topic, partition, offset, error], ...]]] | [code, message]>:
+// the group's committed offsets for the list's partitions, or for every partition it committed
+// when the list is null (offset -1001: nothing committed). The embedded broker answers only for
+// named partitions: null is refused there with ERR__UNSUPPORTED_FEATURE.
+Napi::Value ListConsumerGroupOffsets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  std::string group = ExpectString(info, 1, "groupId");
+  if (group.empty()) ThrowExpected(env, "a non-empty string", "groupId", Arg(info, 1));
+  std::shared_ptr<rd_kafka_topic_partition_list_t> partitions;
+  if (!Arg(info, 2).IsNull() && !Arg(info, 2).IsUndefined()) partitions.reset(ListCopy(info, 2), rd_kafka_topic_partition_list_destroy);
+  int timeout_ms = TimeoutArg(info, 3, 30000);
+  bool require_stable = ExpectBool(info, 4, "requireStable", false);
+  return RunAdmin(env, handle, timeout_ms, [group, partitions, timeout_ms, require_stable](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_ListConsumerGroupOffsets_t* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), partitions.get());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
+    if (require_stable) {
+      if (rd_kafka_error_t* error = rd_kafka_AdminOptions_set_require_stable_offsets(options, 1)) rd_kafka_error_destroy(error);
+    }
+    rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_group_result_t** results =
+        rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &count);
+    return GroupResults(env, results, count, true);
+  }, partitions ? AdminGuard() : RefuseEmbeddedBroker("listing all of a group's committed offsets (name the partitions)", timeout_ms));
+}
+
+// DeleteGroups(h, [groupId, ...], timeoutMs = 30000) -> Promise<[[groupId, code, message], ...] |
+// [code, message]>. Refused with ERR__UNSUPPORTED_FEATURE (-165) on the embedded broker, whose
+// 2.0.2 version would abort the process.
+Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
+  auto handle = AdminHandle(info);
+  std::vector<std::string> groups = ExpectStringArray(info, 1, "groups");
+  int timeout_ms = TimeoutArg(info, 2, 30000);
+  return RunAdmin(info.Env(), handle, timeout_ms, [groups, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_DeleteGroup_t*> deletes;
+    for (const auto& g : groups) deletes.push_back(rd_kafka_DeleteGroup_new(g.c_str()));
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout_ms);
+    rd_kafka_DeleteGroups(rk, deletes.data(), deletes.size(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_DeleteGroup_destroy_array(deletes.data(), deletes.size());
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_group_result_t** results = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(event), &count);
+    return GroupResults(env, results, count, false);
+  }, RefuseEmbeddedBroker("DeleteGroups", timeout_ms));
 }
 
 }  // namespace
 
+std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
+  Napi::Env env = info.Env();
+  Napi::Array items = ArrayAt(env, Arg(info, i), parameter, "an array of strings");
+  std::vector<std::string> out;
+  for (uint32_t j = 0; j < items.Length(); j++) out.push_back(StringAt(env, items.Get(j), ElementName(parameter, j)));
+  return out;
+}
+
 void InitAdmin(Napi::Env env, Napi::Object exports) {
+  exports.Set("Metadata", Napi::Function::New(env, Metadata, "Metadata"));
+  exports.Set("QueryWatermarkOffsets", Napi::Function::New(env, QueryWatermarkOffsets, "QueryWatermarkOffsets"));
+  exports.Set("GetWatermarkOffsets", Napi::Function::New(env, GetWatermarkOffsets, "GetWatermarkOffsets"));
+  exports.Set("OffsetsForTimes", Napi::Function::New(env, OffsetsForTimes, "OffsetsForTimes"));
   exports.Set("CreateTopics", Napi::Function::New(env, CreateTopics, "CreateTopics"));
   exports.Set("DeleteTopics", Napi::Function::New(env, DeleteTopics, "DeleteTopics"));
+  exports.Set("CreatePartitions", Napi::Function::New(env, CreatePartitions, "CreatePartitions"));
+  exports.Set("DescribeConfigs", Napi::Function::New(env, DescribeConfigs, "DescribeConfigs"));
+  exports.Set("AlterConfigs", Napi::Function::New(env, AlterConfigs, "AlterConfigs"));
+  exports.Set("DeleteRecords", Napi::Function::New(env, DeleteRecords, "DeleteRecords"));
+  exports.Set("ListConsumerGroups", Napi::Function::New(env, ListConsumerGroups, "ListConsumerGroups"));
+  exports.Set("DescribeConsumerGroups", Napi::Function::New(env, DescribeConsumerGroups, "DescribeConsumerGroups"));
+  exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
+  exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
 }
 
 }  // namespace rdk

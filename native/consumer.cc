@@ -1,10 +1,86 @@
-// Consuming: SubscribeConsumerTPList, Consume, ConsumeBatch, Commit, Committed.
+// Consuming: SubscribeConsumerTPList, Consume, ConsumeBatch, Commit, Committed; manual
+// assignment, seek, position, pause and resume; rebalance events (ConsumerEvents).
 #include "handle.h"
 #include "topic_partition.h"
 
+#include <cstring>
 #include <vector>
 
 namespace rdk {
+
+// ---------------------------------------------------------------------------------------------
+// Rebalance events. With EnableConsumerEvents, librdkafka hands each rebalance to our callback
+// instead of applying it itself. The callback runs inside whichever call serves the consumer
+// queue: Consume / ConsumeBatch on the JS thread, or the consumer close on a shutdown thread. It
+// applies the change at once (rd_kafka_assign, or the incremental calls for cooperative
+// protocols) and records it for ConsumerEvents; it never touches JavaScript.
+// ---------------------------------------------------------------------------------------------
+
+struct RebalanceEntry {
+  std::string topic;
+  int32_t partition;
+  int64_t offset;
+  int err;
+};
+
+struct RebalanceEvent {
+  int code;  // ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS, or an error
+  std::vector<RebalanceEntry> partitions;
+  bool lost;
+  std::string protocol;
+};
+
+struct ConsumerState {
+  // Events nobody drains are dropped oldest first beyond this many.
+  static constexpr size_t kMaxEvents = 1024;
+  std::mutex mutex;
+  std::deque<RebalanceEvent> events;
+  std::atomic<bool> installed{false};  // PrepareConsumerConf ran: the callback is in place
+
+  void Record(int code, const rd_kafka_topic_partition_list_t* partitions, bool lost, const char* protocol) {
+    RebalanceEvent event{code, {}, lost, protocol ? protocol : "NONE"};
+    for (int i = 0; partitions != nullptr && i < partitions->cnt; i++) {
+      const rd_kafka_topic_partition_t& tp = partitions->elems[i];
+      event.partitions.push_back({tp.topic, tp.partition, tp.offset, tp.err});
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    if (events.size() >= kMaxEvents) events.pop_front();
+    events.push_back(std::move(event));
+  }
+};
+
+namespace {
+
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  // The configuration's opaque is the handle (KafkaHandle::Start), which outlives its client.
+  ConsumerState* state = static_cast<KafkaHandle*>(opaque)->consumer_state.get();
+  const char* protocol = rd_kafka_rebalance_protocol(rk);
+  bool cooperative = protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0;
+  bool lost = err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && rd_kafka_assignment_lost(rk);  // read before unassigning
+  int failure = 0;
+  std::string failure_text;
+  if (cooperative && (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS || err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)) {
+    rd_kafka_error_t* error = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? rd_kafka_incremental_assign(rk, partitions)
+                                                                          : rd_kafka_incremental_unassign(rk, partitions);
+    if (error != nullptr) {
+      failure = rd_kafka_error_code(error);
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    failure = rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? partitions : nullptr);
+  }
+  if (state == nullptr) return;
+  state->Record(err, partitions, lost, protocol);
+  if (failure != 0) state->Record(failure, partitions, false, protocol);
+}
+
+}  // namespace
+
+void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf) {
+  if (!handle->consumer_state) return;  // events not asked for: librdkafka assigns by itself
+  rd_kafka_conf_set_rebalance_cb(conf, OnRebalance);
+  handle->consumer_state->installed = true;
+}
 
 namespace {
 
@@ -209,6 +285,164 @@ Napi::Value CommittedAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+// [code, entries]
+Napi::Array CodeAndEntries(Napi::Env env, int code, const rd_kafka_topic_partition_list_t* list) {
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, code));
+  result.Set(1u, list ? ListEntries(env, list) : Napi::Array::New(env));
+  return result;
+}
+
+// Runs `call` on a copy of the list argument when the handle is a running consumer, and returns
+// [code, entries] with the entries as `call` left them (each with its own error).
+template <typename Call>
+Napi::Value WithListCopy(const Napi::CallbackInfo& info, Call call) {
+  auto handle = UnwrapHandle(info, 0);
+  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)> list(
+      rd_kafka_topic_partition_list_copy(UnwrapList(info, 1)), rd_kafka_topic_partition_list_destroy);
+  std::string message;
+  int code = RunningConsumer(handle, &message);
+  if (code == 0) code = call(handle->rk(), list.get());
+  return CodeAndEntries(info.Env(), code, list.get());
+}
+
+// EnableConsumerEvents(h) -> code. Asks for rebalance events (ConsumerEvents); call it before the
+// consumer starts. 0, or ERR__STATE (-172) when the client already runs without them.
+Napi::Value EnableConsumerEvents(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  int code = 0;
+  if (handle->kind() == KafkaHandle::Kind::Unstarted) {
+    if (!handle->consumer_state) handle->consumer_state = std::make_shared<ConsumerState>();
+  } else if (handle->kind() != KafkaHandle::Kind::Consumer || !handle->consumer_state) {
+    code = RD_KAFKA_RESP_ERR__STATE;
+  }
+  return Napi::Number::New(info.Env(), code);
+}
+
+// ConsumerEvents(h, max = 1000000) -> [code, [[eventCode, [[topic, partition, offset, error], ...],
+// lost, protocol], ...]]: the rebalance events since the last call, oldest first. eventCode is
+// -175 (ERR__ASSIGN_PARTITIONS: the partitions were assigned), -174 (ERR__REVOKE_PARTITIONS:
+// taken away; lost is true when they were lost rather than handed over) or an error. protocol is
+// EAGER (the whole assignment each time) or COOPERATIVE (only what changed). The code is
+// ERR__STATE (-172) when EnableConsumerEvents was not called before the consumer started, and
+// ERR__NOT_IMPLEMENTED (-170) when the client started without the rebalance hook.
+Napi::Value ConsumerEvents(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = UnwrapHandle(info, 0);
+  size_t max = static_cast<size_t>(ExpectIntegerOr(info, 1, "max", 1, 1000000, 1000000));
+  std::shared_ptr<ConsumerState> state = handle->consumer_state;
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(1u, Napi::Array::New(env));
+  if (!state) {
+    result.Set(0u, Napi::Number::New(env, handle->kind() == KafkaHandle::Kind::Unstarted ? 0 : RD_KAFKA_RESP_ERR__STATE));
+    return result;
+  }
+  if (handle->kind() == KafkaHandle::Kind::Consumer && !state->installed) {
+    result.Set(0u, Napi::Number::New(env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED));
+    return result;
+  }
+  std::deque<RebalanceEvent> taken;
+  {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    size_t n = std::min(max, state->events.size());
+    taken.assign(std::make_move_iterator(state->events.begin()), std::make_move_iterator(state->events.begin() + static_cast<long>(n)));
+    state->events.erase(state->events.begin(), state->events.begin() + static_cast<long>(n));
+  }
+  Napi::Array events = Napi::Array::New(env, taken.size());
+  for (size_t i = 0; i < taken.size(); i++) {
+    const RebalanceEvent& event = taken[i];
+    Napi::Array partitions = Napi::Array::New(env, event.partitions.size());
+    for (size_t p = 0; p < event.partitions.size(); p++) {
+      const RebalanceEntry& e = event.partitions[p];
+      Napi::Array entry = Napi::Array::New(env, 4);
+      entry.Set(0u, Napi::String::New(env, e.topic));
+      entry.Set(1u, Napi::Number::New(env, e.partition));
+      entry.Set(2u, Int64Value(env, e.offset));
+      entry.Set(3u, Napi::Number::New(env, e.err));
+      partitions.Set(static_cast<uint32_t>(p), entry);
+    }
+    Napi::Array tuple = Napi::Array::New(env, 4);
+    tuple.Set(0u, Napi::Number::New(env, event.code));
+    tuple.Set(1u, partitions);
+    tuple.Set(2u, Napi::Boolean::New(env, event.lost));
+    tuple.Set(3u, Napi::String::New(env, event.protocol));
+    events.Set(static_cast<uint32_t>(i), tuple);
+  }
+  result.Set(0u, Napi::Number::New(env, 0));
+  result.Set(1u, events);
+  return result;
+}
+
+// Assign(h, list | null) -> [code, message]. Starts the consumer if needed and consumes exactly
+// the list's partitions, from each entry's offset (-1001: the committed offset, else
+// auto.offset.reset; -2 beginning; -1 end). null removes the assignment. The client needs a
+// group.id (librdkafka 2.0.2 refuses with ERR__UNKNOWN_GROUP otherwise), but joins no group: the
+// id only says where commits and committed offsets go.
+Napi::Value Assign(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  Napi::Value arg = Arg(info, 1);
+  rd_kafka_topic_partition_list_t* list = (arg.IsNull() || arg.IsUndefined()) ? nullptr : UnwrapList(info, 1);
+  std::string message;
+  int code = handle->Start(KafkaHandle::Kind::Consumer, &message);
+  if (code != 0) return CodeAndMessage(info.Env(), code, message);
+  rd_kafka_resp_err_t err = rd_kafka_assign(handle->rk(), list);
+  return CodeAndMessage(info.Env(), err, err ? rd_kafka_err2str(err) : "");
+}
+
+// Unsubscribe(h) -> code: leaves the group's topics (the consumer stays open; 0 when it never
+// subscribed). ERR__STATE (-172) before the consumer started.
+Napi::Value Unsubscribe(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  std::string message;
+  int code = RunningConsumer(handle, &message);
+  if (code == 0) code = rd_kafka_unsubscribe(handle->rk());
+  return Napi::Number::New(info.Env(), code);
+}
+
+// Assignment(h) -> [code, [[topic, partition, offset, error], ...]]: the partitions this consumer
+// reads now (offset -1001: not tracked here).
+Napi::Value Assignment(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  std::string message;
+  int code = RunningConsumer(handle, &message);
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (code == 0) code = rd_kafka_assignment(handle->rk(), &list);
+  Napi::Array result = CodeAndEntries(info.Env(), code, list);
+  if (list) rd_kafka_topic_partition_list_destroy(list);
+  return result;
+}
+
+// Seek(h, list, timeoutMs = 0) -> [code, entries]: the next Consume of each assigned partition
+// reads from the entry's offset (-2 beginning, -1 end). With 0 it returns at once: each entry's
+// error is -178 (ERR__IN_PROGRESS: the seek started) or -190 (not assigned). Above 0 it waits on
+// the calling thread for each seek to finish (error 0).
+Napi::Value Seek(const Napi::CallbackInfo& info) {
+  int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 2, "timeoutMs", 0, INT32_MAX, 0));
+  return WithListCopy(info, [timeout_ms](rd_kafka_t* rk, rd_kafka_topic_partition_list_t* list) -> int {
+    rd_kafka_error_t* error = rd_kafka_seek_partitions(rk, list, timeout_ms);
+    if (error == nullptr) return 0;
+    int code = rd_kafka_error_code(error);
+    rd_kafka_error_destroy(error);
+    return code;
+  });
+}
+
+// Position(h, list) -> [code, entries]: each partition's next offset to consume (the last
+// consumed + 1; -1001 when nothing was consumed yet). Never blocks.
+Napi::Value Position(const Napi::CallbackInfo& info) {
+  return WithListCopy(info, [](rd_kafka_t* rk, rd_kafka_topic_partition_list_t* list) -> int { return rd_kafka_position(rk, list); });
+}
+
+// Pause(h, list) -> [code, entries]: stops fetching the partitions (they stay assigned).
+Napi::Value Pause(const Napi::CallbackInfo& info) {
+  return WithListCopy(info, [](rd_kafka_t* rk, rd_kafka_topic_partition_list_t* list) -> int { return rd_kafka_pause_partitions(rk, list); });
+}
+
+// Resume(h, list) -> [code, entries]: fetches paused partitions again.
+Napi::Value Resume(const Napi::CallbackInfo& info) {
+  return WithListCopy(info, [](rd_kafka_t* rk, rd_kafka_topic_partition_list_t* list) -> int { return rd_kafka_resume_partitions(rk, list); });
+}
+
 }  // namespace
 
 void InitConsumer(Napi::Env env, Napi::Object exports) {
@@ -219,6 +453,15 @@ void InitConsumer(Napi::Env env, Napi::Object exports) {
   exports.Set("CommitAsync", Napi::Function::New(env, CommitAsync, "CommitAsync"));
   exports.Set("Committed", Napi::Function::New(env, Committed, "Committed"));
   exports.Set("CommittedAsync", Napi::Function::New(env, CommittedAsync, "CommittedAsync"));
+  exports.Set("EnableConsumerEvents", Napi::Function::New(env, EnableConsumerEvents, "EnableConsumerEvents"));
+  exports.Set("ConsumerEvents", Napi::Function::New(env, ConsumerEvents, "ConsumerEvents"));
+  exports.Set("Assign", Napi::Function::New(env, Assign, "Assign"));
+  exports.Set("Unsubscribe", Napi::Function::New(env, Unsubscribe, "Unsubscribe"));
+  exports.Set("Assignment", Napi::Function::New(env, Assignment, "Assignment"));
+  exports.Set("Seek", Napi::Function::New(env, Seek, "Seek"));
+  exports.Set("Position", Napi::Function::New(env, Position, "Position"));
+  exports.Set("Pause", Napi::Function::New(env, Pause, "Pause"));
+  exports.Set("Resume", Napi::Function::New(env, Resume, "Resume"));
 }
 
 }  // namespace rdk

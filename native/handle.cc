@@ -83,6 +83,7 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_);
   rd_kafka_conf_set_opaque(conf, this);
   if (kind == Kind::Producer) rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  if (kind == Kind::Consumer) PrepareConsumerConf(this, conf);  // rebalance events, when asked for
   rd_kafka_conf_set_stats_cb(conf, OnStatistics);
   char errstr[512] = "";
   rd_kafka_t* rk = rd_kafka_new(kind == Kind::Producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,

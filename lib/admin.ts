@@ -1,0 +1,560 @@
+// The Admin class: cluster metadata, topics, configs, offsets and consumer groups. Each method
+// calls the C-style functions (Metadata, CreateTopics, ListConsumerGroupOffsets, ...), turns their
+// tuples into objects and their codes into KafkaError. Everything waits on a thread of its own.
+//
+// The embedded broker (librdkafka 2.0.2's mock cluster) answers metadata, watermarks, offsets for
+// times and a group's committed offsets; every other request is refused with
+// ERR__UNSUPPORTED_FEATURE and a message saying the embedded broker does not support it.
+import { applyConfig, type Config } from './config';
+import type { TopicPartition } from './consumer';
+import { ErrorCode, KafkaError } from './errors';
+import {
+  capi,
+  type CodeAndMessage,
+  type ConfigEntryTuple,
+  type GroupDescriptionTuple,
+  type KafkaHandle,
+  type ResourceTypeCode,
+  type TopicPartitionTuple,
+} from './native';
+import { TopicPartitionList } from './topic-partition-list';
+import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
+
+export interface BrokerMetadata {
+  id: number;
+  host: string;
+  port: number;
+}
+
+export interface PartitionMetadata {
+  partition: number;
+  /** The leader's broker id; -1 when there is none. */
+  leader: number;
+  replicas: number[];
+  /** The in-sync replicas. */
+  isr: number[];
+  /** librdkafka's code for this partition, 0 when fine. */
+  error: number;
+}
+
+export interface TopicMetadata {
+  name: string;
+  /** Sorted by partition. */
+  partitions: PartitionMetadata[];
+  /** 0, or e.g. 3 (UNKNOWN_TOPIC_OR_PART) for a topic asked for by name that does not exist. */
+  error: number;
+}
+
+export interface ClusterMetadata {
+  /** The cluster's id; the embedded broker's starts with `mockCluster`. */
+  clusterId: string;
+  /** The controller's broker id, -1 when unknown. */
+  controllerId: number;
+  brokers: BrokerMetadata[];
+  topics: TopicMetadata[];
+}
+
+export interface NewTopic {
+  name: string;
+  /** Default -1: the broker's default (num.partitions). */
+  partitions?: number;
+  /** Default -1: the broker's default (default.replication.factor). */
+  replicationFactor?: number;
+  /** Topic properties, e.g. `{ 'retention.ms': 60000, 'cleanup.policy': 'compact' }`. */
+  configs?: { [key: string]: string | number | boolean };
+}
+
+export type ResourceType = 'topic' | 'group' | 'broker';
+export type ConfigSource = 'unknown' | 'dynamic-topic' | 'dynamic-broker' | 'dynamic-default-broker' | 'static-broker' | 'default';
+
+export interface ConfigEntry {
+  name: string;
+  /** null when the value is sensitive or unset. */
+  value: string | null;
+  source: ConfigSource;
+  readOnly: boolean;
+  isDefault: boolean;
+  sensitive: boolean;
+}
+
+export interface WatermarkOffsets {
+  /** The first offset still in the partition. */
+  low: number;
+  /** The offset the next message will get (the log end offset). */
+  high: number;
+}
+
+export interface PartitionOffset extends TopicPartition {
+  offset: number;
+}
+
+export interface PartitionTimestamp extends TopicPartition {
+  /** Milliseconds since the epoch; -1 asks for the end, -2 for the beginning. */
+  timestamp: number;
+}
+
+export interface GroupListing {
+  groupId: string;
+  /** A group that only commits offsets (no members, no protocol). */
+  simple: boolean;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead or Unknown. */
+  state: string;
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  groupInstanceId: string | null;
+  assignment: TopicPartition[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  simple: boolean;
+  partitionAssignor: string;
+  state: string;
+  coordinator: BrokerMetadata | null;
+  members: GroupMember[];
+}
+
+export interface GroupOffset extends TopicPartition {
+  /** The committed offset (the next to read), or undefined when the group committed none. */
+  offset: number | undefined;
+}
+
+/** One row of a group's lag, as Kafka's kafka-consumer-groups.sh --describe prints it. */
+export interface GroupPartitionLag extends TopicPartition {
+  /** The committed offset; undefined when the group committed none for this partition. */
+  currentOffset: number | undefined;
+  /** The partition's end offset; undefined when it could not be read. */
+  logEndOffset: number | undefined;
+  /** logEndOffset − currentOffset; undefined when either is. */
+  lag: number | undefined;
+  /** The member the partition is assigned to now, if any. */
+  consumerId: string | undefined;
+  host: string | undefined;
+  clientId: string | undefined;
+}
+
+export interface GroupLag {
+  groupId: string;
+  /** The group's state; undefined when the broker cannot describe groups (the embedded one). */
+  state: string | undefined;
+  /** The members; undefined when the broker cannot describe groups (the embedded one). */
+  members: GroupMember[] | undefined;
+  /** Committed and assigned partitions, sorted by topic and partition. */
+  partitions: GroupPartitionLag[];
+}
+
+export interface TimeoutOption {
+  /** How long the request may take; default 30000 (10000 for metadata and offsets). */
+  timeoutMs?: number;
+}
+
+export interface TopicChangeOptions extends TimeoutOption {
+  /** Wait until the cluster's metadata shows the change (default true). */
+  wait?: boolean;
+}
+
+const RESOURCE_TYPES: { [type in ResourceType]: ResourceTypeCode } = { topic: 2, group: 3, broker: 4 };
+const CONFIG_SOURCES: ConfigSource[] = ['unknown', 'dynamic-topic', 'dynamic-broker', 'dynamic-default-broker', 'static-broker', 'default'];
+const DEFAULT_TIMEOUT_MS = 30_000;
+const QUERY_TIMEOUT_MS = 10_000;
+/** ListOffsets' "timestamp" for the end of a partition. */
+const LATEST = -1;
+const GROUP_ID_NOT_FOUND = 69;
+/** ERR__UNSUPPORTED_FEATURE: how the native layer refuses requests the embedded broker cannot take. */
+const UNSUPPORTED_FEATURE = -165;
+
+/** True when an admin function answered with [code, message] instead of its results. */
+function failed<T>(result: T[] | CodeAndMessage): result is CodeAndMessage {
+  return typeof result[0] === 'number';
+}
+
+/** The KafkaError for a request that failed as a whole; the message names the request once. */
+function requestError(request: string, [code, message]: CodeAndMessage): KafkaError {
+  return new KafkaError(code, message.includes(request) ? message : `${request}: ${message}`);
+}
+
+/** Throws one KafkaError naming every failed item, with the first failure's code. */
+function checkItems(kind: string, items: { name: string; code: number; message: string }[]): void {
+  const failures = items.filter((item) => item.code !== 0);
+  if (failures.length === 0) return;
+  const text = failures
+    .map((f) => {
+      const why = f.message || capi.DRMessageError(f.code);
+      return why.includes(f.name) ? why.replace(/\.$/, '') : `${kind} '${f.name}': ${why}`;
+    })
+    .join('; ');
+  throw new KafkaError(failures[0].code, text);
+}
+
+function tupleToPartitions(entries: TopicPartitionTuple[]): TopicPartition[] {
+  return entries.map(([topic, partition]) => ({ topic, partition }));
+}
+
+function expectTopicPartitions<T extends TopicPartition>(items: unknown, parameter: string): T[] {
+  if (!Array.isArray(items)) throw invalidParameter('an array of { topic, partition }', parameter, items);
+  items.forEach((item: unknown, i) => {
+    if (typeof item !== 'object' || item === null) throw invalidParameter('{ topic, partition }', `${parameter}[${i}]`, item);
+    const tp = item as TopicPartition;
+    expectString(tp.topic, `${parameter}[${i}].topic`);
+    expectInteger(tp.partition, `${parameter}[${i}].partition`, 0, INT32_MAX);
+  });
+  return items as T[];
+}
+
+function expectOffsetValue(value: unknown, parameter: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidParameter('an integer', parameter, value);
+  return value;
+}
+
+function sortPartitions<T extends TopicPartition>(rows: T[]): T[] {
+  return rows.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+}
+
+export class Admin {
+  readonly #handle: KafkaHandle;
+  #closed = false;
+
+  /** `config`: librdkafka properties, at least `bootstrap.servers`. */
+  constructor(config?: Config) {
+    this.#handle = capi.InitKafka();
+    applyConfig(this.#handle, config);
+  }
+
+  /** The C-style handle, for the `capi` functions. */
+  get handle(): KafkaHandle {
+    return this.#handle;
+  }
+
+  /** Brokers, topics and partitions (leader, replicas, in-sync replicas). `topics`: only these. */
+  async metadata(options: { topics?: string[] } & TimeoutOption = {}): Promise<ClusterMetadata> {
+    this.#checkOpen();
+    if (options.topics !== undefined && !Array.isArray(options.topics)) throw invalidParameter('an array of topic names', 'options.topics', options.topics);
+    const topics = options.topics === undefined ? null : options.topics.map((t, i) => expectString(t, `topics[${i}]`));
+    const result = await capi.Metadata(this.#handle, topics, this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (result.length !== 5) throw requestError('Metadata', result);
+    const [, brokers, topicTuples, clusterId, controllerId] = result;
+    return {
+      clusterId,
+      controllerId,
+      brokers: brokers.map(([id, host, port]) => ({ id, host, port })),
+      topics: topicTuples.map(([name, error, partitions]) => ({
+        name,
+        error,
+        partitions: partitions.map(([partition, perror, leader, replicas, isr]) => ({ partition, leader, replicas, isr, error: perror })),
+      })),
+    };
+  }
+
+  /** Whether the cluster is librdkafka's embedded mock broker. */
+  async isEmbeddedBroker(options: TimeoutOption = {}): Promise<boolean> {
+    return (await this.metadata({ topics: [], ...options })).clusterId.startsWith('mockCluster');
+  }
+
+  /** Every topic's name, sorted (internal ones such as __consumer_offsets included). */
+  async listTopics(options: TimeoutOption = {}): Promise<string[]> {
+    return (await this.metadata(options)).topics.map((t) => t.name).sort();
+  }
+
+  /**
+   * Creates topics and, unless `wait` is false, waits until the metadata shows them with every
+   * partition led. Any topic the broker refuses (e.g. it exists) makes the call reject.
+   */
+  async createTopics(topics: NewTopic | NewTopic[], options: TopicChangeOptions = {}): Promise<void> {
+    this.#checkOpen();
+    const list = Array.isArray(topics) ? topics : [topics];
+    const specs = list.map((t, i): [string, number, number, [string, string][]] => {
+      if (typeof t !== 'object' || t === null) throw invalidParameter('{ name, partitions?, replicationFactor?, configs? }', `topics[${i}]`, t);
+      const configs = Object.entries(t.configs ?? {}).map(([key, value]): [string, string] => [key, String(value)]);
+      return [expectString(t.name, `topics[${i}].name`), expectInteger(t.partitions ?? -1, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs];
+    });
+    const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
+    const result = await capi.CreateTopics(this.#handle, specs, timeoutMs);
+    if (failed(result)) throw requestError('CreateTopics', result);
+    checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
+    if (options.wait !== false) {
+      const wanted = new Map(specs.map(([name, partitions]) => [name, partitions]));
+      await this.#waitForMetadata(timeoutMs, 'the new topics', (md) =>
+        md.topics.every((t) => t.error === 0 && t.partitions.length > 0 && (wanted.get(t.name)! < 0 || t.partitions.length === wanted.get(t.name)) && t.partitions.every((p) => p.leader >= 0)),
+      [...wanted.keys()]);
+    }
+  }
+
+  /** Deletes topics and, unless `wait` is false, waits until the metadata no longer lists them. */
+  async deleteTopics(names: string | string[], options: TopicChangeOptions = {}): Promise<void> {
+    this.#checkOpen();
+    const list = (Array.isArray(names) ? names : [names]).map((n, i) => expectString(n, `topics[${i}]`));
+    const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
+    const result = await capi.DeleteTopics(this.#handle, list, timeoutMs);
+    if (failed(result)) throw requestError('DeleteTopics', result);
+    checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
+    if (options.wait !== false) {
+      await this.#waitForMetadata(timeoutMs, 'the deleted topics to disappear', (md) => md.topics.every((t) => t.error === ErrorCode.UNKNOWN_TOPIC_OR_PART), list);
+    }
+  }
+
+  /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. */
+  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions = {}): Promise<void> {
+    this.#checkOpen();
+    expectString(topic, 'topic');
+    expectInteger(totalCount, 'totalCount', 1, 1000000);
+    const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
+    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount]], timeoutMs);
+    if (failed(result)) throw requestError('CreatePartitions', result);
+    checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
+    if (options.wait !== false) {
+      await this.#waitForMetadata(timeoutMs, 'the new partitions', (md) => md.topics[0].partitions.length >= totalCount && md.topics[0].partitions.every((p) => p.leader >= 0), [topic]);
+    }
+  }
+
+  /** A resource's configuration: every property with its value and where the value comes from. */
+  async describeConfigs(type: ResourceType, name: string, options: TimeoutOption = {}): Promise<ConfigEntry[]> {
+    this.#checkOpen();
+    const typeCode = this.#resourceType(type);
+    expectString(name, 'name');
+    const result = await capi.DescribeConfigs(this.#handle, [[typeCode, name]], this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DescribeConfigs', result);
+    const [[, , code, message, entries]] = result;
+    checkItems(type === 'broker' ? 'Broker' : type === 'group' ? 'Group' : 'Topic', [{ name, code, message }]);
+    return entries.map(configEntry).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Sets properties of a resource (null: back to the default). By default the other properties
+   * that were set on the resource keep their values (librdkafka 2.0.2 only has Kafka's
+   * whole-resource AlterConfigs, so this reads them first); with `replace: true` the resource's
+   * configuration becomes exactly `configs`.
+   */
+  async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean } & TimeoutOption = {}): Promise<void> {
+    this.#checkOpen();
+    const typeCode = this.#resourceType(type);
+    expectString(name, 'name');
+    if (typeof configs !== 'object' || configs === null) throw invalidParameter('an object of properties', 'configs', configs);
+    const merged = new Map<string, string | null>();
+    if (options.replace !== true) {
+      const dynamicSource: ConfigSource = type === 'topic' ? 'dynamic-topic' : 'dynamic-broker';
+      for (const entry of await this.describeConfigs(type, name, options)) {
+        if (entry.source !== dynamicSource || entry.name in configs) continue;
+        if (entry.value === null) {
+          throw new KafkaError(ErrorCode._INVALID_ARG, `alterConfigs cannot keep the value of '${entry.name}' (it is sensitive): pass it too, or use replace: true`);
+        }
+        merged.set(entry.name, entry.value);
+      }
+    }
+    for (const [key, value] of Object.entries(configs)) merged.set(key, value === null ? null : String(value));
+    const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('AlterConfigs', result);
+    checkItems(type === 'broker' ? 'Broker' : type === 'group' ? 'Group' : 'Topic', result.map(([, n, code, message]) => ({ name: n, code, message })));
+  }
+
+  /** A partition's first offset and end offset, asked of its leader. */
+  async watermarkOffsets(topic: string, partition: number, options: TimeoutOption = {}): Promise<WatermarkOffsets> {
+    this.#checkOpen();
+    const [code, low, high] = await capi.QueryWatermarkOffsets(this.#handle, expectString(topic, 'topic'), expectInteger(partition, 'partition', 0, INT32_MAX), this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (code !== 0) throw new KafkaError(code, `Watermark offsets of ${topic} [${partition}]: ${capi.DRMessageError(code)}`);
+    return { low, high };
+  }
+
+  /**
+   * For each partition, the first offset whose message timestamp is at least `timestamp`; -1 when
+   * every message is older (the end). Timestamp -1 gives the end offset, -2 the first offset.
+   */
+  async offsetsForTimes(partitions: PartitionTimestamp[], options: TimeoutOption = {}): Promise<PartitionOffset[]> {
+    this.#checkOpen();
+    const items = expectTopicPartitions<PartitionTimestamp>(partitions, 'partitions');
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, expectOffsetValue(p.timestamp, `partitions[${i}].timestamp`)));
+      const [code, entries] = await capi.OffsetsForTimes(this.#handle, list.handle, this.#timeout(options, QUERY_TIMEOUT_MS));
+      if (typeof entries === 'string') throw new KafkaError(code, `Offsets for times: ${entries}`);
+      if (code !== 0) throw new KafkaError(code, `Offsets for times: ${capi.DRMessageError(code)}`);
+      checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      return entries.map(([topic, partition, offset]) => ({ topic, partition, offset }));
+    } finally {
+      list.destroy();
+    }
+  }
+
+  /** Deletes the records before each offset (-1: all); resolves with each partition's new first offset. */
+  async deleteRecords(offsets: PartitionOffset[], options: TimeoutOption = {}): Promise<{ topic: string; partition: number; lowWatermark: number }[]> {
+    this.#checkOpen();
+    const items = expectTopicPartitions<PartitionOffset>(offsets, 'offsets');
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, expectOffsetValue(p.offset, `offsets[${i}].offset`)));
+      const result = await capi.DeleteRecords(this.#handle, list.handle, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+      if (failed(result)) throw requestError('DeleteRecords', result);
+      checkItems('Partition', result.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      return result.map(([topic, partition, lowWatermark]) => ({ topic, partition, lowWatermark }));
+    } finally {
+      list.destroy();
+    }
+  }
+
+  /** Every consumer group the brokers know, sorted by id. */
+  async listGroups(options: TimeoutOption = {}): Promise<GroupListing[]> {
+    this.#checkOpen();
+    const result = await capi.ListConsumerGroups(this.#handle, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('ListConsumerGroups', result);
+    const [groups, errors] = result;
+    if (errors.length > 0) throw new KafkaError(errors[0][0], `ListConsumerGroups: ${errors.map(([, m]) => m).join('; ')}`);
+    return groups.map(([groupId, simple, state]) => ({ groupId, simple, state })).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  /** Each group's state, assignor, coordinator and members with their partitions. */
+  async describeGroups(groupIds: string | string[], options: TimeoutOption = {}): Promise<GroupDescription[]> {
+    this.#checkOpen();
+    const ids = (Array.isArray(groupIds) ? groupIds : [groupIds]).map((g, i) => expectString(g, `groupIds[${i}]`));
+    const result = await capi.DescribeConsumerGroups(this.#handle, ids, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DescribeConsumerGroups', result);
+    checkItems('Group', result.map(([name, code, message]) => ({ name, code, message })));
+    return result.map(groupDescription);
+  }
+
+  /** A group's committed offsets: for `partitions`, or for every partition it committed. */
+  async groupOffsets(groupId: string, partitions?: TopicPartition[], options: TimeoutOption = {}): Promise<GroupOffset[]> {
+    this.#checkOpen();
+    expectString(groupId, 'groupId');
+    if (partitions !== undefined) expectTopicPartitions(partitions, 'partitions');
+    try {
+      return await this.#listGroupOffsets(groupId, partitions, options);
+    } catch (error) {
+      if (partitions !== undefined || !(error instanceof KafkaError && error.code === UNSUPPORTED_FEATURE)) throw error;
+    }
+    // The embedded broker answers only for named partitions: name every partition of every topic.
+    const all = (await this.metadata(options)).topics.flatMap((t) => t.partitions.map(({ partition }) => ({ topic: t.name, partition })));
+    if (all.length === 0) return [];
+    return (await this.#listGroupOffsets(groupId, all, options)).filter((o) => o.offset !== undefined);
+  }
+
+  async #listGroupOffsets(groupId: string, partitions: TopicPartition[] | undefined, options: TimeoutOption): Promise<GroupOffset[]> {
+    const list = partitions === undefined ? undefined : new TopicPartitionList();
+    try {
+      partitions?.forEach((p) => list!.add(p.topic, p.partition));
+      const result = await capi.ListConsumerGroupOffsets(this.#handle, groupId, list?.handle ?? null, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+      if (failed(result)) throw requestError('ListConsumerGroupOffsets', result);
+      const [[name, code, message, entries]] = result;
+      checkItems('Group', [{ name, code, message }]);
+      checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      return sortPartitions(entries.map(([topic, partition, offset]) => ({ topic, partition, offset: offset < 0 ? undefined : offset })));
+    } finally {
+      list?.destroy();
+    }
+  }
+
+  /**
+   * A group's position per partition: committed offset, log end offset, lag, and the member that
+   * holds the partition, as `kafka-consumer-groups.sh --describe` shows them. Partitions that are
+   * committed or assigned are listed. On the embedded broker, which cannot describe groups, the
+   * member columns and the state are undefined.
+   */
+  async groupLag(groupId: string, options: TimeoutOption = {}): Promise<GroupLag> {
+    this.#checkOpen();
+    expectString(groupId, 'groupId');
+    let description: GroupDescription | undefined;
+    try {
+      [description] = await this.describeGroups(groupId, options);
+    } catch (error) {
+      if (!(error instanceof KafkaError && error.code === UNSUPPORTED_FEATURE)) throw error;
+    }
+    const committed = await this.groupOffsets(groupId, undefined, options);
+    if (description?.state === 'Dead' && committed.length === 0) {
+      throw new KafkaError(GROUP_ID_NOT_FOUND, `Consumer group '${groupId}' does not exist`);
+    }
+    const rows = new Map<string, GroupPartitionLag>();
+    const row = (topic: string, partition: number): GroupPartitionLag => {
+      const id = `${partition}:${topic}`;
+      let r = rows.get(id);
+      if (r === undefined) {
+        r = { topic, partition, currentOffset: undefined, logEndOffset: undefined, lag: undefined, consumerId: undefined, host: undefined, clientId: undefined };
+        rows.set(id, r);
+      }
+      return r;
+    };
+    for (const member of description?.members ?? []) {
+      for (const { topic, partition } of member.assignment) Object.assign(row(topic, partition), { consumerId: member.memberId, host: member.host, clientId: member.clientId });
+    }
+    for (const { topic, partition, offset } of committed) row(topic, partition).currentOffset = offset;
+    if (rows.size > 0) {
+      // One ListOffsets round for every partition: "timestamp" -1 is each partition's end.
+      const list = new TopicPartitionList();
+      try {
+        for (const r of rows.values()) list.add(r.topic, r.partition).setOffset(r.topic, r.partition, LATEST);
+        const [code, entries] = await capi.OffsetsForTimes(this.#handle, list.handle, this.#timeout(options, QUERY_TIMEOUT_MS));
+        if (typeof entries === 'string') throw new KafkaError(code, `Log end offsets: ${entries}`);
+        if (code !== 0 && entries.every(([, , , error]) => error !== 0)) throw new KafkaError(code, `Log end offsets: ${capi.DRMessageError(code)}`);
+        for (const [topic, partition, offset, error] of entries) {
+          const r = row(topic, partition);
+          if (error === 0 && offset >= 0) r.logEndOffset = offset;
+          if (r.logEndOffset !== undefined && r.currentOffset !== undefined) r.lag = r.logEndOffset - r.currentOffset;
+        }
+      } finally {
+        list.destroy();
+      }
+    }
+    return { groupId, state: description?.state, members: description?.members, partitions: sortPartitions([...rows.values()]) };
+  }
+
+  /** Deletes consumer groups (they must have no members). Refused on the embedded broker. */
+  async deleteGroups(groupIds: string | string[], options: TimeoutOption = {}): Promise<void> {
+    this.#checkOpen();
+    const ids = (Array.isArray(groupIds) ? groupIds : [groupIds]).map((g, i) => expectString(g, `groupIds[${i}]`));
+    const result = await capi.DeleteGroups(this.#handle, ids, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DeleteGroups', result);
+    checkItems('Group', result.map(([name, code, message]) => ({ name, code, message })));
+  }
+
+  /** Frees the client. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await capi.UninitProducerAsync(this.#handle, 0);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new KafkaError(ErrorCode._STATE, 'The admin client is closed');
+  }
+
+  #timeout(options: TimeoutOption, fallback: number): number {
+    if (typeof options !== 'object' || options === null) throw invalidParameter('an options object', 'options', options);
+    return options.timeoutMs === undefined ? fallback : expectTimeout(options.timeoutMs, 'options.timeoutMs') || 1;
+  }
+
+  #resourceType(type: ResourceType): ResourceTypeCode {
+    const code = RESOURCE_TYPES[type];
+    if (code === undefined) throw invalidParameter("'topic', 'group' or 'broker'", 'type', type);
+    return code;
+  }
+
+  /** Polls the metadata of `topics` until `done` holds (after a create or delete). */
+  async #waitForMetadata(timeoutMs: number, what: string, done: (md: ClusterMetadata) => boolean, topics: string[]): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      if (done(await this.metadata({ topics, timeoutMs: Math.max(1, deadline - Date.now()) }))) return;
+      if (Date.now() + delay > deadline) throw new KafkaError(ErrorCode._TIMED_OUT, `The cluster accepted the request, but its metadata did not show ${what} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function configEntry([name, value, source, readOnly, isDefault, sensitive]: ConfigEntryTuple): ConfigEntry {
+  return { name, value, source: CONFIG_SOURCES[source] ?? 'unknown', readOnly, isDefault, sensitive };
+}
+
+function groupDescription([groupId, , , simple, partitionAssignor, state, coordinator, members]: GroupDescriptionTuple): GroupDescription {
+  return {
+    groupId,
+    simple,
+    partitionAssignor,
+    state,
+    coordinator: coordinator ? { id: coordinator[0], host: coordinator[1], port: coordinator[2] } : null,
+    members: members.map(([memberId, clientId, host, groupInstanceId, assignment]) => ({ memberId, clientId, host, groupInstanceId, assignment: tupleToPartitions(assignment) })),
+  };
+}
