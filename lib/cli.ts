@@ -8,6 +8,7 @@ import { groupsCommand } from './cli/groups';
 import { KafkaError } from './errors';
 import { mockCommand } from './cli/mock';
 import { produceCommand } from './cli/produce';
+import { proxyCommand } from './cli/proxy';
 import { topicsCommand } from './cli/topics';
 
 export type { CliCommand, CliIo } from './cli/command';
@@ -36,6 +37,7 @@ export const commands: { [name: string]: CliCommand } = {
   produce: produceCommand,
   consume: consumeCommand,
   mock: mockCommand,
+  proxy: proxyCommand,
   bench: notYetAvailable('throughput benchmarks'),
 };
 

@@ -1,0 +1,104 @@
+// The proxy's configuration: a properties file in the Confluent REST Proxy's style, overridden by
+// command-line flags.
+import { readFileSync } from 'node:fs';
+
+export interface ProxyConfig {
+  /** Confluent API listener, e.g. http://127.0.0.1:8082 (https:// needs ssl.*). */
+  listeners: string;
+  /** Base URL handed to clients in base_uri; defaults to the listener. */
+  advertisedListeners?: string;
+  /** Kafka-Pixy API listener (TCP), e.g. http://127.0.0.1:19092; empty string: off. */
+  pixyListeners: string;
+  /** Kafka-Pixy API on a Unix domain socket, when set. */
+  pixyUnixSocket?: string;
+  /** Kafka-Pixy: how long a consume waits before 408, an unacked message before redelivery,
+   * and a (group, topic) without consume requests before its consumer leaves the group. */
+  pixyLongPollTimeoutMs: number;
+  pixyAckTimeoutMs: number;
+  pixyIdleTimeoutMs: number;
+  /** Kafka; empty: an embedded broker is started. */
+  bootstrapServers: string;
+  id: string;
+  consumerInstanceTimeoutMs: number;
+  consumerRequestTimeoutMs: number;
+  consumerMaxInstances: number;
+  /** Largest accepted request body. */
+  maxRequestBytes: number;
+  /** "user:password" pairs; when set, every request needs HTTP basic auth. */
+  basicAuthUsers: string[];
+  sslKeyLocation?: string;
+  sslCertificateLocation?: string;
+  /** librdkafka properties for every client, producer and consumer (client.*, producer.*, consumer.*). */
+  client: { [key: string]: string };
+  producer: { [key: string]: string };
+  consumer: { [key: string]: string };
+}
+
+export const DEFAULTS: ProxyConfig = {
+  listeners: 'http://127.0.0.1:8082',
+  pixyListeners: 'http://127.0.0.1:19092',
+  pixyLongPollTimeoutMs: 3000,
+  pixyAckTimeoutMs: 300_000,
+  pixyIdleTimeoutMs: 15_000,
+  bootstrapServers: '',
+  id: 'rdkafka-napi-proxy',
+  consumerInstanceTimeoutMs: 300_000,
+  consumerRequestTimeoutMs: 1000,
+  consumerMaxInstances: 1000,
+  maxRequestBytes: 16 * 1024 * 1024,
+  basicAuthUsers: [],
+  client: {},
+  producer: {},
+  consumer: {},
+};
+
+/** key=value lines; # and ! start comments; blank lines ignored. */
+export function parseProperties(text: string): Map<string, string> {
+  const properties = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const at = line.search(/[=:]/);
+    if (at <= 0) throw new Error(`Invalid line in the properties file: ${JSON.stringify(raw)}`);
+    properties.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  return properties;
+}
+
+function integer(value: string, key: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a non-negative integer, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Applies properties (from a file or flags) over a configuration. Unknown keys are errors. */
+export function applyProperties(config: ProxyConfig, properties: Map<string, string>): ProxyConfig {
+  const next: ProxyConfig = { ...config, client: { ...config.client }, producer: { ...config.producer }, consumer: { ...config.consumer } };
+  for (const [key, value] of properties) {
+    if (key.startsWith('client.')) next.client[key.slice(7)] = value;
+    else if (key.startsWith('producer.')) next.producer[key.slice(9)] = value;
+    else if (key === 'consumer.instance.timeout.ms') next.consumerInstanceTimeoutMs = integer(value, key);
+    else if (key === 'consumer.request.timeout.ms') next.consumerRequestTimeoutMs = integer(value, key);
+    else if (key === 'consumer.max.instances') next.consumerMaxInstances = integer(value, key);
+    else if (key.startsWith('consumer.')) next.consumer[key.slice(9)] = value;
+    else if (key === 'listeners') next.listeners = value.split(',')[0].trim();
+    else if (key === 'advertised.listeners') next.advertisedListeners = value.split(',')[0].trim();
+    else if (key === 'pixy.listeners') next.pixyListeners = value.trim();
+    else if (key === 'pixy.unix.socket') next.pixyUnixSocket = value.trim();
+    else if (key === 'pixy.long.poll.timeout.ms') next.pixyLongPollTimeoutMs = integer(value, key);
+    else if (key === 'pixy.ack.timeout.ms') next.pixyAckTimeoutMs = integer(value, key);
+    else if (key === 'pixy.consumer.idle.timeout.ms') next.pixyIdleTimeoutMs = integer(value, key);
+    else if (key === 'bootstrap.servers') next.bootstrapServers = value;
+    else if (key === 'id') next.id = value;
+    else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);
+    else if (key === 'basic.auth.users') next.basicAuthUsers = value.split(',').map((u) => u.trim()).filter(Boolean);
+    else if (key === 'ssl.key.location') next.sslKeyLocation = value;
+    else if (key === 'ssl.certificate.location') next.sslCertificateLocation = value;
+    else throw new Error(`Unknown proxy property '${key}'`);
+  }
+  return next;
+}
+
+export function loadConfigFile(path: string, base: ProxyConfig = DEFAULTS): ProxyConfig {
+  return applyProperties(base, parseProperties(readFileSync(path, 'utf8')));
+}

@@ -1,0 +1,170 @@
+// Consumer instances of the Confluent REST API: core Consumers keyed by (group, name), closed
+// when idle past consumer.instance.timeout.ms. The proxy, not librdkafka, commits: it knows which
+// records it has returned, so an auto-commit never covers a record still buffered here.
+import { randomUUID } from 'node:crypto';
+import { Consumer } from '../consumer';
+import type { Config } from '../config';
+import type { Record } from '../record';
+import { RestError, fromKafka, notFoundInstance } from './rest-error';
+
+/** The only keys a client may set when creating an instance (anything else could load code). */
+export const CLIENT_KEYS = new Set(['name', 'id', 'format', 'auto.offset.reset', 'auto.commit.enable', 'fetch.min.bytes', 'consumer.request.timeout.ms']);
+
+export type RecordFormat = 'binary' | 'json';
+
+export interface InstanceOptions {
+  /** Properties for every consumer (bootstrap.servers, consumer.* from the proxy's config). */
+  consumerConfig: { [key: string]: string | number | boolean };
+  instanceTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxInstances: number;
+  autoCommitIntervalMs: number;
+}
+
+export class ConsumerInstance {
+  readonly consumer: Consumer;
+  lastUsed = Date.now();
+  /** Records taken from the consumer but not yet returned (they did not fit max_bytes). */
+  readonly buffered: Record[] = [];
+  /** topic -> partition -> next offset after the last returned record. */
+  readonly returned = new Map<string, Map<number, number>>();
+  #committedReturned = '';
+  subscription: string[] = [];
+  pattern: string | undefined;
+  #commitTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly group: string,
+    readonly name: string,
+    readonly format: RecordFormat,
+    readonly autoCommit: boolean,
+    readonly fetchMinBytes: number,
+    readonly requestTimeoutMs: number,
+    config: Config,
+    autoCommitIntervalMs: number,
+  ) {
+    this.consumer = new Consumer(config);
+    if (autoCommit) {
+      this.#commitTimer = setInterval(() => void this.commitReturned().catch(() => undefined), autoCommitIntervalMs);
+      this.#commitTimer.unref();
+    }
+  }
+
+  get subscribed(): boolean {
+    return this.subscription.length > 0 || this.pattern !== undefined;
+  }
+
+  markReturned(records: Record[]): void {
+    for (const r of records) {
+      let partitions = this.returned.get(r.topic);
+      if (partitions === undefined) this.returned.set(r.topic, (partitions = new Map()));
+      partitions.set(r.partition, r.offset + 1);
+    }
+  }
+
+  /** Commits the positions of every record returned so far (if any changed). */
+  async commitReturned(): Promise<void> {
+    const offsets = [...this.returned].flatMap(([topic, partitions]) => [...partitions].map(([partition, offset]) => ({ topic, partition, offset })));
+    const key = JSON.stringify(offsets);
+    if (offsets.length === 0 || key === this.#committedReturned) return;
+    await this.consumer.commit(offsets);
+    this.#committedReturned = key;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#commitTimer);
+    if (this.autoCommit) await this.commitReturned().catch(() => undefined);
+    await this.consumer.close();
+  }
+}
+
+export class ConsumerInstances {
+  readonly #instances = new Map<string, ConsumerInstance>();
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(readonly options: InstanceOptions) {
+    // Expiry is checked a few times per timeout; the timer does not keep the process alive.
+    this.#sweeper = setInterval(() => void this.expire(), Math.max(50, Math.min(5000, options.instanceTimeoutMs / 4)));
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#instances.size;
+  }
+
+  /** Creates an instance from a client's request body (already parsed JSON or undefined). */
+  create(group: string, body: unknown): ConsumerInstance {
+    const request = (body ?? {}) as { [key: string]: unknown };
+    if (typeof request !== 'object' || Array.isArray(request)) throw new RestError(422, 42204, 'The consumer request must be a JSON object');
+    for (const key of Object.keys(request)) {
+      if (!CLIENT_KEYS.has(key)) throw new RestError(422, 42204, `Invalid consumer configuration: '${key}' cannot be set by a client`);
+    }
+    const name = request.name ?? request.id ?? `rest-consumer-${randomUUID()}`;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(name)) throw new RestError(422, 42204, 'Invalid consumer configuration: name must be 1-200 letters, digits, ".", "_" or "-"');
+    const format = String(request.format ?? 'binary').toLowerCase();
+    if (format === 'avro' || format === 'jsonschema' || format === 'protobuf') throw new RestError(422, 42204, `Invalid consumer configuration: the ${format} format needs a Schema Registry, which this proxy does not have`);
+    if (format !== 'binary' && format !== 'json') throw new RestError(422, 42204, `Invalid consumer configuration: unknown format '${format}'`);
+    const reset = request['auto.offset.reset'] === undefined ? undefined : String(request['auto.offset.reset']).toLowerCase();
+    const resets: { [k: string]: string } = { earliest: 'earliest', smallest: 'earliest', latest: 'latest', largest: 'latest', none: 'error' };
+    if (reset !== undefined && resets[reset] === undefined) throw new RestError(422, 42204, `Invalid consumer configuration: auto.offset.reset must be earliest, latest or none`);
+    const autoCommitValue = request['auto.commit.enable'];
+    if (autoCommitValue !== undefined && !['true', 'false', true, false].includes(autoCommitValue as string | boolean)) {
+      throw new RestError(422, 42204, 'Invalid consumer configuration: auto.commit.enable must be true or false');
+    }
+    const fetchMinBytes = request['fetch.min.bytes'] === undefined ? -1 : Number(request['fetch.min.bytes']);
+    if (!Number.isInteger(fetchMinBytes) || fetchMinBytes < -1 || fetchMinBytes > 10_000_000) {
+      throw new RestError(422, 40001, 'fetch.min.bytes must be an integer between -1 and 10000000');
+    }
+    const requestTimeout = request['consumer.request.timeout.ms'] === undefined ? this.options.requestTimeoutMs : Number(request['consumer.request.timeout.ms']);
+    if (!Number.isInteger(requestTimeout) || requestTimeout < 0 || requestTimeout > 3_600_000) {
+      throw new RestError(422, 42204, 'Invalid consumer configuration: consumer.request.timeout.ms must be an integer of milliseconds');
+    }
+    const key = `${group}\0${name}`;
+    if (this.#instances.has(key)) throw new RestError(409, 40902, `Consumer instance with the specified name ${name} already exists`);
+    if (this.#instances.size >= this.options.maxInstances) throw new RestError(429, 42901, `Too many consumer instances (at most ${this.options.maxInstances})`);
+    const config: { [key: string]: string | number | boolean } = {
+      ...this.options.consumerConfig,
+      'group.id': group,
+      'client.id': name,
+      // The proxy commits what it returned (see commitReturned); librdkafka never commits alone.
+      'enable.auto.commit': false,
+    };
+    if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
+    try {
+      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.autoCommitIntervalMs);
+      this.#instances.set(key, instance);
+      return instance;
+    } catch (error) {
+      throw fromKafka(error);
+    }
+  }
+
+  /** The instance, its idle timer reset; 40403 when it does not exist (or expired). */
+  get(group: string, name: string): ConsumerInstance {
+    const instance = this.#instances.get(`${group}\0${name}`);
+    if (instance === undefined) throw notFoundInstance(group, name);
+    instance.lastUsed = Date.now();
+    return instance;
+  }
+
+  async delete(group: string, name: string): Promise<void> {
+    const instance = this.get(group, name);
+    this.#instances.delete(`${group}\0${name}`);
+    await instance.close();
+  }
+
+  /** Closes instances idle longer than the timeout. */
+  async expire(now = Date.now()): Promise<void> {
+    const idle = [...this.#instances].filter(([, i]) => now - i.lastUsed > this.options.instanceTimeoutMs);
+    for (const [key] of idle) this.#instances.delete(key);
+    await Promise.all(idle.map(([, i]) => i.close().catch(() => undefined)));
+  }
+
+  /** Closes every instance (they leave their groups). */
+  async closeAll(): Promise<void> {
+    clearInterval(this.#sweeper);
+    const all = [...this.#instances.values()];
+    this.#instances.clear();
+    await Promise.all(all.map((i) => i.close().catch(() => undefined)));
+  }
+}

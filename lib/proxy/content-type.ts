@@ -1,0 +1,45 @@
+// The Confluent media types: application/vnd.kafka[.<format>].v<version>+json, or application/json.
+import { RestError } from './rest-error';
+
+export type EmbeddedFormat = 'binary' | 'json' | 'avro' | 'jsonschema' | 'protobuf';
+const FORMATS = new Set<string>(['binary', 'json', 'avro', 'jsonschema', 'protobuf']);
+
+export interface MediaType {
+  /** The embedded format, when the type names one. */
+  format?: EmbeddedFormat;
+  /** API version: 1, 2 or 3 (plain application/json counts as 2). */
+  version: number;
+}
+
+const KAFKA_TYPE = /^application\/vnd\.kafka(?:\.([a-z]+))?\.v([123])\+json$/;
+
+/** Parses a Content-Type or Accept value; undefined when it is not one of ours. */
+export function parseMediaType(header: string | undefined): MediaType | undefined {
+  if (header === undefined) return undefined;
+  const type = header.split(';')[0].trim().toLowerCase();
+  if (type === 'application/json' || type === 'application/*' || type === '*/*') return { version: 2 };
+  const match = KAFKA_TYPE.exec(type);
+  if (match === null || (match[1] !== undefined && !FORMATS.has(match[1]))) return undefined;
+  return { format: match[1] as EmbeddedFormat | undefined, version: Number(match[2]) };
+}
+
+/** The best of an Accept header's types that we serve (first listed wins). */
+export function parseAccept(header: string | undefined): MediaType | undefined {
+  if (header === undefined || header.trim() === '') return { version: 2 };
+  for (const part of header.split(',')) {
+    const media = parseMediaType(part);
+    if (media !== undefined) return media;
+  }
+  return undefined;
+}
+
+/** The embedded format of a produce request, or a clear 4xx. */
+export function produceFormat(contentType: string | undefined): EmbeddedFormat {
+  const media = parseMediaType(contentType);
+  if (media === undefined) throw new RestError(415, 415, `Unsupported Content-Type ${JSON.stringify(contentType ?? '')}: use application/vnd.kafka.binary.v2+json or application/vnd.kafka.json.v2+json`);
+  const format = media.format ?? 'json';
+  if (format === 'avro' || format === 'jsonschema' || format === 'protobuf') {
+    throw new RestError(408, 40801, `The ${format} format needs a Schema Registry, which this proxy does not have: use binary or json`);
+  }
+  return format;
+}

@@ -1,0 +1,31 @@
+// Errors as the Confluent REST Proxy words them: an HTTP status and a body
+// {"error_code": int, "message": str}.
+import { KafkaError } from '../errors';
+
+export class RestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RestError';
+  }
+}
+
+export const notFoundInstance = (group: string, name: string) => new RestError(404, 40403, `Consumer instance ${name} in group ${group} not found`);
+export const notFoundTopic = (topic: string) => new RestError(404, 40401, `Topic ${topic} not found`);
+export const notFoundPartition = (topic: string, partition: number) => new RestError(404, 40402, `Partition ${partition} of topic ${topic} not found`);
+export const invalid = (message: string) => new RestError(422, 422, message);
+
+/** A Kafka failure as the REST status it maps to: 50003 retriable, 50002 otherwise. */
+export function fromKafka(error: unknown): RestError {
+  if (error instanceof RestError) return error;
+  if (error instanceof KafkaError) {
+    if (error.code === 3) return new RestError(404, 40401, error.message);
+    if (error.code === -187 || error.code === -195) return new RestError(503, 50302, error.message);
+    return error.retriable ? new RestError(500, 50003, error.message) : new RestError(500, 50002, error.message);
+  }
+  if (error instanceof TypeError) return new RestError(422, 422, error.message);
+  return new RestError(500, 500, error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,133 @@
+// The REST proxy process: the Confluent-compatible API (and the Kafka-Pixy API) over one shared
+// Producer, consumer instances made of core Consumers, and an Admin for metadata.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MockCluster } from '../mock-cluster';
+import { Producer } from '../producer';
+import { DEFAULTS, type ProxyConfig } from './config';
+import { AdminClusterView } from './cluster-view';
+import { registerConfluentRoutes } from './confluent';
+import { ConsumerInstances } from './consumer-instances';
+import { registerPixyRoutes, type PixyClusterView } from './pixy';
+import { PixyGroups } from './pixy-groups';
+import { RestError } from './rest-error';
+
+export interface RunningProxy {
+  /** The Confluent API's base URL. */
+  url: string;
+  /** The Kafka-Pixy API's base URL (TCP), when it listens. */
+  pixyUrl?: string;
+  /** The Kafka-Pixy API's Unix socket, when configured. */
+  pixySocket?: string;
+  config: ProxyConfig;
+  bootstrapServers: string;
+  confluent: FastifyInstance;
+  producer: Producer;
+  /** Flushes the producer, closes every consumer instance (leaving its group), stops listening. */
+  close(): Promise<void>;
+}
+
+/** Cluster metadata for the routes (normally the Admin-backed view). */
+export type ClusterViewFactory = (bootstrapServers: string, config: ProxyConfig, mock?: MockCluster) => PixyClusterView & { close(): Promise<void> };
+
+export const adminClusterView: ClusterViewFactory = (bootstrapServers, config, mock) => new AdminClusterView(bootstrapServers, config.client, mock);
+
+function listenAddress(listener: string): { host: string; port: number; https: boolean } {
+  const url = new URL(listener);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), https: url.protocol === 'https:' };
+}
+
+/** A Fastify app with what both APIs share: body limit, TLS and basic auth. */
+export function createApp(config: ProxyConfig, https: boolean): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: config.maxRequestBytes,
+    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? '') } : null,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  if (config.basicAuthUsers.length > 0) {
+    const allowed = new Set(config.basicAuthUsers.map((u) => `Basic ${Buffer.from(u).toString('base64')}`));
+    app.addHook('onRequest', async (req, reply) => {
+      if (!allowed.has(req.headers.authorization ?? '')) {
+        reply.header('www-authenticate', 'Basic realm="rdkafka-napi"');
+        throw Object.assign(new RestError(401, 40101, 'Authentication required'), { statusCode: 401 });
+      }
+    });
+  }
+
+  return app;
+}
+
+/**
+ * Starts the proxy. With no bootstrap servers configured, an embedded broker is started and
+ * stopped with it.
+ */
+export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: ClusterViewFactory = adminClusterView): Promise<RunningProxy> {
+  let mock: MockCluster | undefined;
+  let bootstrapServers = config.bootstrapServers;
+  if (bootstrapServers === '') {
+    mock = new MockCluster({ brokers: 1 });
+    bootstrapServers = mock.bootstrapServers;
+  }
+  const client = { 'bootstrap.servers': bootstrapServers, ...config.client };
+  // murmur2_random places keyed records exactly as the Java clients do; records without a key
+  // spread over partitions one by one (not stuck to one partition per burst).
+  const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer });
+  const instances = new ConsumerInstances({
+    consumerConfig: { ...client, ...config.consumer },
+    instanceTimeoutMs: config.consumerInstanceTimeoutMs,
+    requestTimeoutMs: config.consumerRequestTimeoutMs,
+    maxInstances: config.consumerMaxInstances,
+    autoCommitIntervalMs: Number(config.consumer['auto.commit.interval.ms'] ?? 5000),
+  });
+  const cluster = clusterView(bootstrapServers, config, mock);
+  const address = listenAddress(config.listeners);
+  const confluent = createApp(config, address.https);
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes };
+  registerConfluentRoutes(confluent, routes);
+  await confluent.listen({ host: address.host, port: address.port });
+  const port = (confluent.server.address() as { port: number }).port;
+  const url = `${address.https ? 'https' : 'http'}://${address.host}:${port}`;
+  // base_uri points at this process (a consumer instance lives where it was created).
+  routes.advertisedUrl = (config.advertisedListeners ?? url).replace(/\/$/, '');
+
+  // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
+  let stopping = false;
+  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs });
+  const pixyApps: FastifyInstance[] = [];
+  const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, stopping: () => stopping };
+  let pixyUrl: string | undefined;
+  if (config.pixyListeners !== '') {
+    const pixyAddress = listenAddress(config.pixyListeners);
+    const app = createApp(config, false);
+    registerPixyRoutes(app, pixyOptions);
+    await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
+    pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
+    pixyApps.push(app);
+  }
+  if (config.pixyUnixSocket !== undefined) {
+    const app = createApp(config, false);
+    registerPixyRoutes(app, pixyOptions);
+    await app.listen({ path: config.pixyUnixSocket });
+    pixyApps.push(app);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    pixyUrl,
+    pixySocket: config.pixyUnixSocket,
+    config,
+    bootstrapServers,
+    confluent,
+    producer,
+    close: () =>
+      (closing ??= (async () => {
+        stopping = true;
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close())]);
+        await Promise.all([instances.closeAll(), groups.closeAll()]);
+        await producer.close();
+        await cluster.close();
+        mock?.close();
+      })()),
+  };
+}

@@ -1,0 +1,241 @@
+// The Confluent-compatible REST proxy, over real HTTP, against the embedded and a real broker.
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { testBrokers, useBroker } from './brokers';
+import { uniqueTopic } from './helpers';
+
+const BINARY = 'application/vnd.kafka.binary.v2+json';
+const JSON_V2 = 'application/vnd.kafka.json.v2+json';
+const V2 = 'application/vnd.kafka.v2+json';
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
+}
+
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
+  let proxy: RunningProxy;
+  beforeAll(async () => {
+    proxy = await startProxy(
+      {
+        ...DEFAULTS,
+        listeners: 'http://127.0.0.1:0',
+        pixyListeners: '',
+        bootstrapServers: broker.bootstrapServers,
+        consumerInstanceTimeoutMs: 3000,
+        consumerRequestTimeoutMs: 5000,
+        maxRequestBytes: 1024 * 1024,
+        consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
+      },
+      adminClusterView,
+    );
+  });
+  afterAll(() => proxy.close());
+
+  /** One HTTP request (node:http, since the Confluent API sends bodies on some GETs). */
+  function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Reply> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const all: { [k: string]: string } = { ...headers };
+    if (payload !== undefined) {
+      all['content-type'] ??= V2;
+      all['content-length'] = String(Buffer.byteLength(payload)); // a GET body needs its length
+    }
+    return new Promise((resolve, reject) => {
+      const req = request(`${proxy.url}${path}`, { method, headers: all }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+
+  async function newConsumer(group: string, extra: object = {}): Promise<string> {
+    const created = await call('POST', `/consumers/${group}`, { format: 'binary', 'auto.offset.reset': 'earliest', ...extra });
+    expect(created.status).toBe(200);
+    expect(created.body.base_uri).toBe(`${proxy.url}/consumers/${group}/instances/${created.body.instance_id}`);
+    return `/consumers/${group}/instances/${created.body.instance_id}`;
+  }
+
+  /** Reads records until `count` arrived (the first read also waits for the group join). */
+  async function readAll(path: string, count: number, accept = BINARY): Promise<Reply['body'][]> {
+    const got = [];
+    for (let i = 0; i < 40 && got.length < count; i++) {
+      const r = await call('GET', `${path}/records?timeout=3000`, undefined, { accept });
+      expect(r.status).toBe(200);
+      got.push(...r.body);
+    }
+    return got;
+  }
+
+  it('GET / answers {}', async () => {
+    expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
+  });
+
+  it('binary bytes round-trip exactly, null keys stay null, and the committed offset follows what was read', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const bytes = Buffer.from([0, 255, 1, 0, 128]);
+    const produced = await call('POST', `/topics/${topic}`, { records: [{ key: b64('k'), value: b64(bytes) }, { value: b64('second') }, { key: null, value: null }] }, { 'content-type': BINARY });
+    expect(produced.status).toBe(200);
+    expect(produced.body.offsets).toEqual([0, 1, 2].map((offset) => ({ partition: 0, offset, error_code: null, error: null })));
+    const group = uniqueTopic('g');
+    const path = await newConsumer(group, { 'auto.commit.enable': 'false' });
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [topic] });
+    const records = await readAll(path, 3);
+    expect(records).toEqual([
+      { topic, key: b64('k'), value: b64(bytes), partition: 0, offset: 0 },
+      { topic, key: null, value: b64('second'), partition: 0, offset: 1 },
+      { topic, key: null, value: null, partition: 0, offset: 2 },
+    ]);
+    // An explicit commit names the last record processed: offset 0 stores 1.
+    expect((await call('POST', `${path}/offsets`, { offsets: [{ topic, partition: 0, offset: 0 }] })).status).toBe(200);
+    expect((await call('GET', `${path}/offsets`, { partitions: [{ topic, partition: 0 }] })).body).toEqual({ offsets: [{ topic, partition: 0, offset: 1, metadata: '' }] });
+    // An empty body commits everything returned so far.
+    expect((await call('POST', `${path}/offsets`)).status).toBe(200);
+    expect((await call('GET', `${path}/offsets`, { partitions: [{ topic, partition: 0 }] })).body.offsets[0].offset).toBe(3);
+    expect((await call('DELETE', path)).status).toBe(204);
+  });
+
+  it('JSON values round-trip as JSON', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const values = [{ a: 1, b: [true, null] }, 'text', 42, null];
+    const produced = await call('POST', `/topics/${topic}`, { records: values.map((value) => ({ key: 'k', value })) }, { 'content-type': JSON_V2 });
+    expect(produced.body.offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1, 2, 3]);
+    const path = await newConsumer(uniqueTopic('g'), { format: 'json' });
+    await call('POST', `${path}/subscription`, { topics: [topic] });
+    const records = await readAll(path, 4, JSON_V2);
+    expect(records.map((r) => r.value)).toEqual(values);
+    expect(records.map((r) => r.key)).toEqual(['k', 'k', 'k', 'k']);
+    // Asking a json instance for binary is 406.
+    expect((await call('GET', `${path}/records`, undefined, { accept: BINARY })).body.error_code).toBe(40601);
+    await call('DELETE', path);
+  });
+
+  it('keyed records keep their partition across requests, and records without a key spread', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 6);
+    const keys = ['red', 'green', 'blue', 'amber'];
+    const first = await call('POST', `/topics/${topic}`, { records: keys.map((k) => ({ key: b64(k), value: b64('1') })) }, { 'content-type': BINARY });
+    const second = await call('POST', `/topics/${topic}`, { records: keys.map((k) => ({ key: b64(k), value: b64('2') })) }, { 'content-type': BINARY });
+    expect(second.body.offsets.map((o: { partition: number }) => o.partition)).toEqual(first.body.offsets.map((o: { partition: number }) => o.partition));
+    const spread = await call('POST', `/topics/${topic}`, { records: Array.from({ length: 60 }, () => ({ value: b64('x') })) }, { 'content-type': BINARY });
+    expect(new Set(spread.body.offsets.map((o: { partition: number }) => o.partition)).size).toBeGreaterThan(1);
+    const explicit = await call('POST', `/topics/${topic}/partitions/4`, { records: [{ value: b64('p') }, { value: b64('q'), partition: 5 }] }, { 'content-type': BINARY });
+    expect(explicit.body.offsets.map((o: { partition: number }) => o.partition)).toEqual([4, 5]);
+  });
+
+  it('an instance idle past the timeout is gone (40403); a new one resumes from the committed offsets', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    await call('POST', `/topics/${topic}`, { records: ['a', 'b', 'c', 'd'].map((v) => ({ value: b64(v) })) }, { 'content-type': BINARY });
+    const group = uniqueTopic('g');
+    const path = await newConsumer(group, { 'auto.commit.enable': 'false' });
+    await call('POST', `${path}/subscription`, { topics: [topic] });
+    const firstTwo = (await readAll(path, 4)).slice(0, 2);
+    await call('POST', `${path}/offsets`, { offsets: [{ topic, partition: 0, offset: firstTwo[1].offset }] });
+    await new Promise((r) => setTimeout(r, 5000)); // the test proxy expires instances after 3 s
+    const gone = await call('GET', `${path}/records`, undefined, { accept: BINARY });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error_code).toBe(40403);
+    const again = await newConsumer(group);
+    await call('POST', `${again}/subscription`, { topics: [topic] });
+    const rest = await readAll(again, 2);
+    expect(rest.map((r) => Buffer.from(r.value, 'base64').toString())).toEqual(['c', 'd']);
+    await call('DELETE', again);
+  });
+
+  it('manual assignment, positions and the 409s for mixing subscribe and assign', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 2);
+    await call('POST', `/topics/${topic}/partitions/1`, { records: ['a', 'b', 'c'].map((v) => ({ value: b64(v) })) }, { 'content-type': BINARY });
+    const path = await newConsumer(uniqueTopic('g'));
+    expect((await call('POST', `${path}/assignments`, { partitions: [{ topic, partition: 1 }] })).status).toBe(204);
+    expect((await call('GET', `${path}/assignments`)).body).toEqual({ partitions: [{ topic, partition: 1 }] });
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).body.error_code).toBe(40903);
+    expect((await call('POST', `${path}/positions`, { offsets: [{ topic, partition: 1, offset: 2 }] })).status).toBe(204);
+    const fromTwo = await readAll(path, 1);
+    expect(fromTwo[0]).toMatchObject({ partition: 1, offset: 2 });
+    expect((await call('POST', `${path}/positions/beginning`, { partitions: [{ topic, partition: 1 }] })).status).toBe(204);
+    expect((await readAll(path, 1))[0].offset).toBe(0);
+    expect((await call('POST', `${path}/positions`, { offsets: [{ topic, partition: 0, offset: 0 }] })).body.error_code).toBe(40903);
+    await call('DELETE', path);
+  });
+
+  it('metadata: topics, partitions, offsets and brokers', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 3);
+    await call('POST', `/topics/${topic}/partitions/2`, { records: [{ value: b64('x') }, { value: b64('y') }] }, { 'content-type': BINARY });
+    expect((await call('GET', '/topics')).body).toContain(topic);
+    const described = await call('GET', `/topics/${topic}`);
+    expect(described.body.name).toBe(topic);
+    expect(described.body.partitions.map((p: { partition: number }) => p.partition)).toEqual([0, 1, 2]);
+    for (const p of described.body.partitions) {
+      const leaders = p.replicas.filter((r: { leader: boolean }) => r.leader);
+      expect(leaders.map((r: { broker: number }) => r.broker)).toEqual(p.replicas.some((r: { broker: number }) => r.broker === p.leader) ? [p.leader] : []);
+    }
+    expect((await call('GET', `/topics/${topic}/partitions/2/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 2 });
+    expect((await call('GET', `/topics/${topic}/partitions/9`)).body.error_code).toBe(40402);
+    expect((await call('GET', '/topics/no-such-topic-here')).body.error_code).toBe(40401);
+    expect((await call('GET', '/brokers')).body.brokers.length).toBeGreaterThan(0);
+  });
+
+  it('v3: records produce and the cluster listing', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 2);
+    const clusters = await call('GET', '/v3/clusters');
+    expect(clusters.status).toBe(200);
+    const id = clusters.body.data[0].cluster_id;
+    const produced = await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { partition_id: 1, headers: [{ name: 'h', value: b64('v') }], key: { type: 'STRING', data: 'k' }, value: { type: 'JSON', data: { n: 1 } } }, { 'content-type': 'application/json' });
+    expect(produced.status).toBe(200);
+    expect(produced.body).toMatchObject({ error_code: 200, cluster_id: id, topic_name: topic, partition_id: 1, offset: 0, key: { type: 'STRING', size: 1 }, value: { type: 'JSON', size: 7 } });
+    expect((await call('POST', `/v3/clusters/nope/topics/${topic}/records`, { value: { type: 'STRING', data: 'x' } })).status).toBe(404);
+  });
+
+  describe('bad input gets the documented 4xx and the server keeps serving', () => {
+    it('malformed JSON is 400', async () => {
+      const r = await call('POST', '/topics/t', '{"records": [', { 'content-type': BINARY });
+      expect(r).toMatchObject({ status: 400, body: { error_code: 400 } });
+    });
+    it('an empty records array is 422', async () => {
+      expect(await call('POST', '/topics/t', { records: [] }, { 'content-type': BINARY })).toMatchObject({ status: 422, body: { error_code: 422 } });
+    });
+    it('bad base64 is 422 naming the field', async () => {
+      const r = await call('POST', '/topics/t', { records: [{ value: 'not base64!' }] }, { 'content-type': BINARY });
+      expect(r.status).toBe(422);
+      expect(r.body.message).toMatch(/records\[0\]\.value/);
+    });
+    it('a wrong content type is 415; a schema format is a clear 40801', async () => {
+      expect((await call('POST', '/topics/t', { records: [{ value: 'x' }] }, { 'content-type': 'text/plain' })).status).toBe(415);
+      const avro = await call('POST', '/topics/t', { records: [{ value: 'x' }] }, { 'content-type': 'application/vnd.kafka.avro.v2+json' });
+      expect(avro.body.error_code).toBe(40801);
+      expect(avro.body.message).toMatch(/Schema Registry/);
+    });
+    it('an oversized body is 413', async () => {
+      const big = JSON.stringify({ records: [{ value: b64(Buffer.alloc(2 * 1024 * 1024)) }] });
+      expect((await call('POST', '/topics/t', big, { 'content-type': BINARY })).status).toBe(413);
+    });
+    it('a client cannot set other consumer properties (42204), nor an out-of-range fetch.min.bytes (40001)', async () => {
+      expect((await call('POST', '/consumers/g', { 'plugin.library.paths': '/tmp/evil.so' })).body.error_code).toBe(42204);
+      expect((await call('POST', '/consumers/g', { 'fetch.min.bytes': -5 })).body.error_code).toBe(40001);
+      const name = uniqueTopic('taken');
+      expect((await call('POST', '/consumers/g', { name })).status).toBe(200);
+      expect((await call('POST', '/consumers/g', { name })).body.error_code).toBe(40902);
+      expect((await call('DELETE', `/consumers/g/instances/${name}`)).status).toBe(204);
+      expect((await call('DELETE', `/consumers/g/instances/${name}`)).body.error_code).toBe(40403);
+    });
+    it('still serves after all of that', async () => {
+      expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
+    });
+  });
+});

@@ -1,0 +1,87 @@
+// The proxy process: graceful shutdown on SIGTERM, basic auth, TLS.
+import { execFileSync, spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, expect, inject, it } from 'vitest';
+import { Admin } from '../lib/admin';
+import { DEFAULTS, startProxy } from '../lib/proxy';
+import { uniqueTopic } from './helpers';
+
+const root = join(__dirname, '..');
+
+describe.runIf(inject('kafkaBootstrap') !== '')('the proxy process (real broker)', () => {
+  it('SIGTERM flushes accepted messages, closes consumer instances (they leave their groups) and exits 0', async () => {
+    const bootstrap = inject('kafkaBootstrap');
+    const admin = new Admin({ 'bootstrap.servers': bootstrap });
+    const topic = uniqueTopic('sigterm');
+    await admin.createTopics({ name: topic, partitions: 1 });
+    const child = spawn(process.execPath, ['dist/cli.js', 'proxy', '--json', '-b', bootstrap, '--listeners', 'http://127.0.0.1:0', '--pixy-listeners', 'http://127.0.0.1:0', '--set', 'producer.linger.ms=200'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    const { url, pixyUrl } = JSON.parse(first) as { url: string; pixyUrl: string };
+    const group = uniqueTopic('g');
+    const created = await (await fetch(`${url}/consumers/${group}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: '{}' })).json();
+    const base = created.base_uri as string;
+    await fetch(`${base}/subscription`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: JSON.stringify({ topics: [topic] }) });
+    // Records requests drive the group join; wait until the broker lists the member.
+    let members = 0;
+    for (let i = 0; i < 30 && members === 0; i++) {
+      await fetch(`${base}/records?timeout=1000`, { headers: { accept: 'application/vnd.kafka.binary.v2+json' } });
+      members = (await admin.describeGroups(group))[0].members.length;
+    }
+    expect(members).toBe(1);
+    // An async produce is accepted at once; linger 200 ms means it is still queued at SIGTERM.
+    expect((await fetch(`${pixyUrl}/topics/${topic}/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'in flight' })).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect((await admin.watermarkOffsets(topic, 0)).high).toBe(1); // flushed, not lost
+    expect((await admin.describeGroups(group))[0].members).toEqual([]); // left the group
+    await admin.close();
+  });
+});
+
+describe('security', () => {
+  it('with basic.auth.users, a request without the right credentials is 401 (40101)', async () => {
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', basicAuthUsers: ['alice:s3cret'] });
+    try {
+      const anonymous = await fetch(`${proxy.url}/topics`);
+      expect(anonymous.status).toBe(401);
+      expect((await anonymous.json()).error_code).toBe(40101);
+      const wrong = await fetch(`${proxy.url}/`, { headers: { authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}` } });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${proxy.url}/`, { headers: { authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` } });
+      expect(right.status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('serves HTTPS with the configured key and certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'proxy-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'https://127.0.0.1:0', pixyListeners: '', sslKeyLocation: join(dir, 'key.pem'), sslCertificateLocation: join(dir, 'cert.pem') });
+    try {
+      expect(proxy.url.startsWith('https://')).toBe(true);
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsRequest(`${proxy.url}/`, { ca: readFileSync(join(dir, 'cert.pem')), checkServerIdentity: () => undefined }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(text));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(JSON.parse(body)).toEqual({});
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('binds 127.0.0.1 by default', () => {
+    expect(new URL(DEFAULTS.listeners).hostname).toBe('127.0.0.1');
+    expect(new URL(DEFAULTS.pixyListeners).hostname).toBe('127.0.0.1');
+  });
+});
