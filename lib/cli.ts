@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `rdkafka-napi` command: topics, groups, produce, consume, mock, proxy (and bench).
+// The `rdkafka-napi` command: topics, groups, produce, consume, mock, proxy, bench.
 // Each subcommand is a CliCommand in lib/cli/; adding one is a line in `commands` below.
 // Errors are one line on stderr: exit code 1 for a failure, 2 for a wrong command line.
+import { benchCommand } from './bench/command';
 import { consumeCommand } from './cli/consume';
 import { CommandContext, helpText, oneLine, parseCommandLine, UsageError, type CliCommand, type CliIo } from './cli/command';
 import { groupsCommand } from './cli/groups';
@@ -18,18 +19,6 @@ const PROGRAM = 'rdkafka-napi';
 /** _TRANSPORT, _RESOLVE, _TIMED_OUT, _ALL_BROKERS_DOWN */
 const UNREACHABLE = new Set([-195, -193, -185, -187]);
 
-/** A placeholder for a command that another change adds. */
-function notYetAvailable(summary: string): CliCommand {
-  return {
-    summary: `${summary} (not yet available)`,
-    connects: false,
-    rawArguments: true,
-    async run() {
-      throw new Error('not yet available in this version');
-    },
-  };
-}
-
 /** The subcommands, by name. */
 export const commands: { [name: string]: CliCommand } = {
   topics: topicsCommand,
@@ -38,7 +27,7 @@ export const commands: { [name: string]: CliCommand } = {
   consume: consumeCommand,
   mock: mockCommand,
   proxy: proxyCommand,
-  bench: notYetAvailable('throughput benchmarks'),
+  bench: benchCommand,
 };
 
 const program: CliCommand = {

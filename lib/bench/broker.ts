@@ -1,0 +1,93 @@
+// The broker a run measures against, and the count check on it: the embedded mock cluster (in
+// the harness's own process: its threads are native, so the harness's JavaScript does not slow
+// it), a real Kafka 3.9.1 started from scripts/kafka/broker.mjs, or any cluster by address.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { capi, MockCluster, type KafkaHandle } from '../index';
+import type { BrokerKind } from './drivers';
+
+export interface BenchBroker {
+  kind: BrokerKind;
+  /** For the report, e.g. "embedded mock cluster (librdkafka 2.0.2, 1 broker)". */
+  description: string;
+  bootstrapServers: string;
+  createTopic(name: string, partitions: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openBroker(
+  options: { bootstrapServers?: string; kafka?: boolean; replicationFactor?: number; root: string },
+  log: (line: string) => void,
+): Promise<BenchBroker> {
+  if (options.bootstrapServers) {
+    return adminBroker('external', `the cluster at ${options.bootstrapServers}`, options.bootstrapServers, options.replicationFactor ?? 1, async () => {});
+  }
+  if (options.kafka) {
+    log('starting a real Kafka 3.9.1 broker (scripts/kafka/broker.mjs) ...');
+    const url = pathToFileURL(path.join(options.root, 'scripts', 'kafka', 'broker.mjs')).href;
+    const { startKafka } = (await import(url)) as { startKafka(options: { nodes: number }): Promise<{ bootstrapServers: string; stop(): Promise<void> }> };
+    const started = Date.now();
+    const kafka = await startKafka({ nodes: 1 });
+    log(`  Kafka at ${kafka.bootstrapServers} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return adminBroker('kafka', 'Apache Kafka 3.9.1, one KRaft node on this machine (scripts/kafka/broker.mjs)', kafka.bootstrapServers, 1, () => kafka.stop());
+  }
+  const mock = new MockCluster({ brokers: 1 });
+  return {
+    kind: 'mock',
+    description: `librdkafka ${capi.Version()[1]}'s embedded mock cluster, 1 broker, in the harness process`,
+    bootstrapServers: mock.bootstrapServers,
+    createTopic: async (name, partitions) => mock.createTopic(name, partitions),
+    close: async () => mock.close(),
+  };
+}
+
+function adminBroker(kind: BrokerKind, description: string, bootstrapServers: string, replicationFactor: number, stop: () => Promise<void>): BenchBroker {
+  let admin: KafkaHandle | undefined;
+  return {
+    kind,
+    description,
+    bootstrapServers,
+    async createTopic(name, partitions) {
+      if (admin === undefined) {
+        admin = capi.InitKafka();
+        capi.SetKafkaConf(admin, 'bootstrap.servers', bootstrapServers);
+      }
+      const result = await capi.CreateTopics(admin, [[name, partitions, replicationFactor]], 30_000);
+      const first = result[0];
+      if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not create topic ${name}: ${JSON.stringify(result)}`);
+    },
+    async close() {
+      if (admin !== undefined) capi.UninitProducer(admin, 0);
+      await stop();
+    },
+  };
+}
+
+/**
+ * The topic's end offsets summed over its partitions (kcat -Q with timestamp -1 = latest): on a
+ * fresh topic, the number of messages that landed. 'earliest' (-2) sums the start offsets: 0
+ * while the broker still keeps every message.
+ */
+export function endOffsets(bootstrapServers: string, topic: string, partitions: number, which: 'latest' | 'earliest' = 'latest'): Promise<number> {
+  const args = ['-b', bootstrapServers, '-Q'];
+  for (let p = 0; p < partitions; p++) args.push('-t', `${topic}:${p}:${which === 'latest' ? -1 : -2}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', (error) => reject(new Error(`kcat: ${error.message}`)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const offsets = [...out.matchAll(/\[(\d+)\] offset (-?\d+)/g)];
+      if (code !== 0 || offsets.length !== partitions) {
+        reject(new Error(`kcat -Q ${topic} failed (exit ${code}): ${(err || out).trim().split('\n').slice(-2).join(' | ')}`));
+        return;
+      }
+      resolve(offsets.reduce((sum, m) => sum + Math.max(0, Number(m[2])), 0));
+    });
+  });
+}

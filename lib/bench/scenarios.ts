@@ -1,0 +1,149 @@
+// The scenarios: what is measured, with which settings, by which drivers. Every driver of a
+// scenario gets the same librdkafka properties (or their closest equivalent for Java and
+// kafkajs), the same message size and count, and a fresh topic of its own.
+import type { JobKind } from './job';
+
+export interface Scenario {
+  id: string;
+  title: string;
+  kind: JobKind;
+  messageSize: number;
+  count: number;
+  acks: '1' | 'all';
+  /** Partitions of each topic. */
+  partitions: number;
+  /** produce: the partition written (-1: the partitioner picks). */
+  partition: number;
+  /** Messages per call for batch APIs. */
+  batchSize: number;
+  /** latency: messages per second. */
+  rate: number;
+  /** Sample each driver's RSS while it runs (memory scenarios). */
+  sampleRss: boolean;
+  /** Driver ids, in table order; the C driver first as the reference. */
+  drivers: string[];
+  /** librdkafka properties for this scenario's producers / consumers (plus the fresh group.id). */
+  producerConfig: { [key: string]: string };
+  consumerConfig: { [key: string]: string };
+  /** Not part of the default run. */
+  optional?: boolean;
+}
+
+/** The reference driver every ratio is taken against. */
+export const REFERENCE_DRIVER = 'rdkafka_performance';
+
+const PRODUCE_DRIVERS = [
+  REFERENCE_DRIVER,
+  'rdkafka_performance-zerocopy',
+  'napi-capi-batch',
+  'napi-batch',
+  'napi-send-batch',
+  'napi-capi',
+  'napi-produce',
+  'napi-send',
+  'node-rdkafka',
+  'confluent-kafka-javascript',
+  'kafkajs',
+  'java',
+  'kcat',
+];
+const CONSUME_DRIVERS = [REFERENCE_DRIVER, 'napi-capi-batch', 'napi-batch', 'napi-capi', 'napi-produce', 'node-rdkafka', 'confluent-kafka-javascript', 'kafkajs', 'java', 'kcat'];
+const LATENCY_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-capi-batch', 'node-rdkafka', 'confluent-kafka-javascript', 'kafkajs'];
+const MEMORY_DRIVERS = [REFERENCE_DRIVER, 'rdkafka_performance-zerocopy', 'napi-capi-batch', 'napi-batch', 'napi-produce'];
+
+/** Producer properties shared by every scenario: linger and batching as a throughput setup. */
+function producerConfig(acks: string, extra: { [key: string]: string } = {}): { [key: string]: string } {
+  return {
+    acks,
+    'linger.ms': '5',
+    'batch.num.messages': '10000',
+    'queue.buffering.max.messages': '1000000',
+    'queue.buffering.max.kbytes': '1048576',
+    ...extra,
+  };
+}
+
+/** Consumer properties shared by every scenario (rdkafka_performance's own queue setting). */
+function consumerConfig(extra: { [key: string]: string } = {}): { [key: string]: string } {
+  return { 'auto.offset.reset': 'earliest', 'queued.min.messages': '1000000', ...extra };
+}
+
+function produce(id: string, title: string, messageSize: number, count: number, acks: '1' | 'all'): Scenario {
+  return {
+    id,
+    title,
+    kind: 'produce',
+    messageSize,
+    count,
+    acks,
+    partitions: 1,
+    partition: 0,
+    batchSize: 10_000,
+    rate: 0,
+    sampleRss: false,
+    drivers: PRODUCE_DRIVERS,
+    producerConfig: producerConfig(acks),
+    consumerConfig: consumerConfig(),
+  };
+}
+
+export const SCENARIOS: Scenario[] = [
+  produce('produce-100B-acks1', 'Produce 100-byte messages, acks=1', 100, 2_000_000, '1'),
+  produce('produce-100B-acksall', 'Produce 100-byte messages, acks=all', 100, 2_000_000, 'all'),
+  produce('produce-1KiB-acks1', 'Produce 1 KiB messages, acks=1', 1024, 500_000, '1'),
+  produce('produce-10KiB-acks1', 'Produce 10 KiB messages, acks=1', 10_240, 50_000, '1'),
+  {
+    id: 'consume-100B',
+    title: 'Consume 100-byte messages (group consumer, pre-filled topic)',
+    kind: 'consume',
+    messageSize: 100,
+    count: 2_000_000,
+    acks: '1',
+    // The embedded broker keeps ~5 MB per partition: spread the topic so that all of it stays.
+    partitions: 64,
+    partition: -1,
+    batchSize: 10_000,
+    rate: 0,
+    sampleRss: false,
+    drivers: CONSUME_DRIVERS,
+    producerConfig: producerConfig('1'),
+    consumerConfig: consumerConfig(),
+  },
+  {
+    id: 'latency-100B-10k',
+    title: 'End-to-end latency at 10,000 msgs/s, 100-byte messages (produce call to consumer receipt)',
+    kind: 'latency',
+    messageSize: 100,
+    count: 100_000,
+    acks: '1',
+    partitions: 1,
+    partition: 0,
+    batchSize: 10_000,
+    rate: 10_000,
+    sampleRss: false,
+    drivers: LATENCY_DRIVERS,
+    // Latency, not throughput: send at once, and fetch without waiting long on the broker.
+    producerConfig: producerConfig('1', { 'linger.ms': '1' }),
+    consumerConfig: consumerConfig({ 'fetch.wait.max.ms': '5' }),
+  },
+  {
+    id: 'memory-20M',
+    title: 'Memory over 20M produced 100-byte messages (RSS sampled while producing)',
+    kind: 'produce',
+    messageSize: 100,
+    count: 20_000_000,
+    acks: '1',
+    partitions: 1,
+    partition: 0,
+    batchSize: 10_000,
+    rate: 0,
+    sampleRss: true,
+    drivers: MEMORY_DRIVERS,
+    producerConfig: producerConfig('1'),
+    consumerConfig: consumerConfig(),
+  },
+];
+
+export function findScenario(id: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.id === id);
+}

@@ -1,0 +1,83 @@
+// A tiny run of the benchmark harness on the embedded broker, so that it cannot rot: our drivers
+// and librdkafka's C rdkafka_performance each in a process of their own, every count checked on
+// the broker, and the reports written. (The full run is `npm run bench`, never part of the tests.)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, type BenchOutcome } from '../lib/bench/run';
+
+describe('the benchmark harness', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-bench-test-'));
+  const log: string[] = [];
+  let outcome: BenchOutcome | undefined;
+  const run = async (): Promise<BenchOutcome> =>
+    (outcome ??= await runBench({
+      scenarios: ['produce-100B-acks1', 'consume-100B'],
+      drivers: ['rdkafka_performance', 'napi-produce', 'napi-capi', 'napi-capi-batch', 'java'],
+      count: 20_000,
+      installPeers: 'never',
+      outDir: out,
+      docs: false,
+      log: (line) => log.push(line),
+    }));
+
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('measures each driver and finds every produced message on the broker', async () => {
+    const { report } = await run();
+    const produce = report.scenarios.find((s) => s.id === 'produce-100B-acks1')!;
+    const byDriver = new Map(produce.rows.map((row) => [row.driver, row]));
+    for (const id of ['rdkafka_performance', 'napi-produce', 'napi-capi']) {
+      const row = byDriver.get(id)!;
+      expect(row.status, `${id}: ${row.reason}`).toBe('ok');
+      expect(row.verification).toMatchObject({ expected: 20_000, found: 20_000, ok: true });
+      expect(row.msgsPerSec).toBeGreaterThan(1000);
+      expect(row.mbPerSec).toBeCloseTo((row.msgsPerSec! * 100) / 1e6, 3);
+      expect(row.cpuSeconds).toBeGreaterThan(0);
+      expect(row.maxRssMb).toBeGreaterThan(1);
+    }
+    // Ratios are to the C figure, which is 1 against itself.
+    expect(byDriver.get('rdkafka_performance')!.ratio).toBe(1);
+    expect(byDriver.get('napi-produce')!.ratio).toBeGreaterThan(0);
+    // The batch driver runs, or says why it cannot (an addon without the batch functions).
+    const batch = byDriver.get('napi-capi-batch')!;
+    expect(['ok', 'skipped']).toContain(batch.status);
+    if (batch.status === 'ok') expect(batch.verification?.ok).toBe(true);
+  }, 60_000);
+
+  it('has every consumer read the whole pre-filled topic', async () => {
+    const { report } = await run();
+    const consume = report.scenarios.find((s) => s.id === 'consume-100B')!;
+    for (const id of ['rdkafka_performance', 'napi-produce', 'napi-capi']) {
+      const row = consume.rows.find((r) => r.driver === id)!;
+      expect(row.status, `${id}: ${row.reason}`).toBe('ok');
+      expect(row.result!.messages).toBe(20_000);
+      expect(row.result!.seconds).toBeGreaterThan(0);
+    }
+  }, 60_000);
+
+  it('reports a driver that cannot run here as skipped, with the reason', async () => {
+    const { report } = await run();
+    const java = report.scenarios[0].rows.find((row) => row.driver === 'java')!;
+    expect(java.status).toBe('skipped');
+    expect(java.reason).toMatch(/mock broker/);
+    expect(log.some((line) => line.includes('java') && line.includes('skipped'))).toBe(true);
+  }, 60_000);
+
+  it('writes the JSON, the markdown table and the SVG chart', async () => {
+    const { files } = await run();
+    const json = JSON.parse(fs.readFileSync(files.json, 'utf8'));
+    expect(json.version).toBe(1);
+    expect(json.machine.librdkafka).toMatch(/^\d+\.\d+\.\d+/);
+    expect(json.scenarios.map((s: { id: string }) => s.id)).toEqual(['produce-100B-acks1', 'consume-100B']);
+    const markdown = fs.readFileSync(files.markdown, 'utf8');
+    expect(markdown).toContain('| Driver | msgs/s | MB/s | vs C |');
+    expect(markdown).toMatch(/\| librdkafka rdkafka_performance \(C\) \| [\d,]+ \| [\d.,]+ \| 1\.00× \|/);
+    expect(markdown).toContain('skipped: the Java client');
+    const svg = fs.readFileSync(files.svg, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('rdkafka-napi producer.produce()');
+    expect(files.docs).toBeUndefined();
+  }, 60_000);
+});
