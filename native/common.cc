@@ -157,6 +157,9 @@ Napi::Promise RunBlocking(Napi::Env env, std::function<Completion()> work) {
     } catch (const std::exception& e) {
       task->error = e.what();
     }
+    // Free what the work held (a handle's task token) here: a synchronous Uninit on the JS thread
+    // waits for the token, so releasing it only when the JS thread settles would deadlock.
+    task->work = nullptr;
     napi_call_threadsafe_function(tsfn, task, napi_tsfn_blocking);
     napi_release_threadsafe_function(tsfn, napi_tsfn_release);
   }).detach();

@@ -244,6 +244,27 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(capi.HandleInfo(h)).toEqual({ kind: 'producer', state: 'closed' });
     });
 
+    it('a synchronous Uninit while async calls are in flight waits for them instead of deadlocking', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const group = uniqueTopic('g');
+      const c = capi.InitKafka();
+      for (const [k, v] of Object.entries(consumerConfig(broker.bootstrapServers, group))) capi.SetKafkaConf(c, k, String(v));
+      const list = capi.NewTopicPartitionList();
+      capi.SetTopicPartitionList(list, topic, 0);
+      capi.SubscribeConsumerTPList(c, list);
+      const commit = capi.CommitAsync(c, null);
+      const committed = capi.CommittedAsync(c, list, 2000);
+      expect(capi.UninitConsumer(c)).toBe(0); // returns once the tasks finished
+      expect(typeof (await commit)).toBe('number');
+      expect((await committed)[0]).toBeTypeOf('number');
+      const p = producerHandle();
+      capi.Produce(p, topic, 'x', null);
+      const flush = capi.FlushAsync(p, 10_000);
+      expect(capi.UninitProducer(p)).toBe(0);
+      expect(await flush).toBe(0);
+    });
+
     it('Uninit of the other kind is refused with ERR__INVALID_ARG and leaves the client open', () => {
       const h = producerHandle();
       capi.Produce(h, uniqueTopic(), 'x', null);
