@@ -297,7 +297,19 @@ function serverProperties(node, all) {
  *     stop(), kill(id, signal = 'SIGKILL'), restart(id) }
  * (logDir = Kafka's log.dirs; logFile = the node's stdout+stderr; pid is null while it is down.)
  */
-export async function startKafka({ nodes: count = 1, dir, timeoutMs = 60000 } = {}) {
+export async function startKafka(options = {}) {
+  // Ports are picked free, then bound by the JVM a moment later; on a busy machine another
+  // process can take one in between. Start again on fresh ports when that happens.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKafkaOnce(options);
+    } catch (error) {
+      if (attempt === 3 || !String(error?.message ?? error).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {}) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes must be a positive integer, got ${count}`);
   const classpath = await kafkaClasspath();
   const runDir = await fsp.mkdtemp(path.join(dir ?? os.tmpdir(), 'rdkafka-napi-kafka-'));
