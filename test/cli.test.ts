@@ -300,8 +300,15 @@ describe('the command line itself', () => {
     for (const [args, message] of cases) expect(await cli(args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
   });
 
-  it('bench is not yet available: it says so and exits 1', async () => {
-    expect(await cli(['bench', '--scenario', 'x'])).toEqual({ code: 1, stdout: '', stderr: 'rdkafka-napi bench: not yet available in this version\n' });
+  it('bench --list names the scenarios and drivers; an unknown option is a usage error', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, ['dist/cli.js', 'bench', ...args], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    const listed = run(['--list']);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(/produce-100B-acks1/);
+    expect(listed.stdout).toMatch(/rdkafka_performance/);
+    const wrong = run(['--no-such-option']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/unknown option --no-such-option/);
   });
 
   it('an unreachable cluster is one line naming the brokers tried, within the timeout', async () => {
