@@ -14,6 +14,8 @@ export const ErrorCode = {
   _TIMED_OUT: -185,
   _QUEUE_FULL: -184,
   _STATE: -172,
+  /** The broker (e.g. the embedded one) does not support the request. */
+  _UNSUPPORTED_FEATURE: -165,
   _NO_OFFSET: -168,
   _TRANSPORT: -195,
   _PURGE_QUEUE: -152,
