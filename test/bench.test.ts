@@ -80,4 +80,17 @@ describe('the benchmark harness', () => {
     expect(svg).toContain('rdkafka-napi producer.produce()');
     expect(files.docs).toBeUndefined();
   }, 60_000);
+
+  it('drives the REST proxy (in a process of its own) and finds every record on the broker', async () => {
+    const { report } = await runBench({ scenarios: ['rest-proxy'], count: 2000, installPeers: 'never', outDir: out, docs: false, log: () => undefined });
+    const rows = report.scenarios.flatMap((s) => s.rows.map((row) => ({ scenario: s.id, row })));
+    expect(rows.map(({ row }) => row.driver).sort()).toEqual(['proxy-confluent', 'proxy-confluent', 'proxy-confluent', 'proxy-pixy', 'proxy-pixy-sync']);
+    for (const { scenario, row } of rows) {
+      expect(row.status, `${scenario} ${row.driver}: ${row.reason}`).toBe('ok');
+      expect(row.verification).toMatchObject({ expected: 2001, found: 2000, ok: true }); // + the warm-up record
+    }
+    const latency = report.scenarios.find((s) => s.kind === 'latency')!.rows[0].result!.latency!;
+    expect(latency.samples).toBe(2000);
+    expect(latency.p99).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -365,6 +365,8 @@ const java: Driver = {
 // ---------------------------------------------------------------------------------------------
 
 const OURS = 'dist/bench/drivers/rdkafka-napi.js';
+/** The REST proxy's load generator (it starts the proxy in a process of its own). */
+const PROXY = 'dist/bench/drivers/rest-proxy.js';
 
 export const DRIVERS: Driver[] = [
   rdkafkaPerformance('rdkafka_performance', 'librdkafka rdkafka_performance (C)', true, ['produce', 'consume', 'latency']),
@@ -387,6 +389,9 @@ export const DRIVERS: Driver[] = [
   nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs' }),
   java,
   kcat,
+  nodeDriver({ id: 'proxy-confluent', label: 'REST proxy, Confluent API (POST /topics/{t}, binary v2)', family: 'rdkafka-napi', kinds: ['produce', 'latency'], script: PROXY }),
+  nodeDriver({ id: 'proxy-pixy', label: 'REST proxy, Kafka-Pixy API (POST .../messages, async)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
+  nodeDriver({ id: 'proxy-pixy-sync', label: 'REST proxy, Kafka-Pixy API (POST .../messages?sync)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
 ];
 
 export function findDriver(id: string): Driver | undefined {

@@ -1,0 +1,237 @@
+// The rest-proxy scenarios' load generator: HTTP clients (node:http, keep-alive) against the REST
+// proxy, which runs in a child process of its own (proxy-server.ts), never on this event loop.
+//   proxy-confluent, produce: POST /topics/{t}, job.batchSize records per request, N (-c<N>)
+//                             connections, until job.count records are acknowledged.
+//   proxy-confluent, latency: single-record requests at job.rate per second, open loop (each
+//                             request's latency from its scheduled start, so a stall is counted).
+//   proxy-pixy[-sync], produce: POST /topics/{t}/messages, one message per request, 64 clients;
+//                             -sync adds ?sync (the reply waits for the broker's ack).
+// The Confluent throughput scenario's id ends in -c<N>: its N connections (default 16).
+// Every driver sends one untimed warm-up request of one record first (warmupMessages: 1).
+// The CPU and peak-RSS columns are the harness's rusage of this process and its reaped children:
+// CPU is load generator + proxy; peak RSS is the larger of the two processes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { LatencyHistogram } from '../histogram';
+import { payloadOf, Progress, runDriver, type DriverResult, type Job } from '../job';
+
+interface Proxy {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  pixyUrl: string;
+  lines: AsyncIterator<string>;
+}
+
+async function startProxyProcess(job: Job): Promise<Proxy> {
+  const producer: { [key: string]: string } = {};
+  for (const [key, value] of Object.entries(job.producerConfig)) if (key !== 'bootstrap.servers') producer[key] = value;
+  const script = path.join(__dirname, 'proxy-server.js');
+  const child = spawn(process.execPath, [script, JSON.stringify({ bootstrapServers: job.bootstrapServers, producer })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) throw new Error('the proxy process ended before it listened');
+  const { url, pixyUrl } = JSON.parse(first.value) as { url: string; pixyUrl: string };
+  return { child, url, pixyUrl, lines };
+}
+
+interface Stopped {
+  /** The proxy process's own CPU time (the load generator's is the rest of the CPU column). */
+  cpuSeconds: number;
+  flushMs: number;
+  produceRequests?: number;
+  txmsgs?: number;
+}
+
+async function stopProxyProcess(proxy: Proxy): Promise<Stopped | undefined> {
+  proxy.child.stdin.write('stop\n');
+  for (;;) {
+    const next = await proxy.lines.next();
+    if (next.done) return undefined;
+    if (!next.value.startsWith('{"stopped"')) continue;
+    const stopped = (JSON.parse(next.value) as { stopped: Stopped }).stopped;
+    // Reaped before this process ends, so the harness's rusage counts the proxy's CPU too.
+    if (proxy.child.exitCode === null) await new Promise((resolve) => proxy.child.once('exit', resolve));
+    return stopped;
+  }
+}
+
+function post(agent: http.Agent, url: string, contentType: string, body: Buffer | string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const CONFLUENT_TYPE = 'application/vnd.kafka.binary.v2+json';
+
+function confluentBody(records: number, value: string): string {
+  const record = `{"value":"${value}"}`;
+  return `{"records":[${new Array<string>(records).fill(record).join(',')}]}`;
+}
+
+/** Records of a Confluent produce reply that carry an error. */
+function confluentErrors(reply: { status: number; body: string }, records: number): number {
+  if (reply.status !== 200) return records;
+  const parsed = JSON.parse(reply.body) as { offsets?: Array<{ error_code: number | null }> };
+  return (parsed.offsets ?? []).filter((o) => o.error_code !== null).length + Math.max(0, records - (parsed.offsets?.length ?? 0));
+}
+
+async function confluentThroughput(job: Job, proxy: Proxy, concurrency: number): Promise<DriverResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = `${proxy.url}/topics/${job.topic}`;
+  const value = payloadOf(job.messageSize).toString('base64');
+  const perRequest = Math.max(1, job.batchSize);
+  const full = confluentBody(perRequest, value);
+  // Warm-up (metadata, connections): one record, untimed.
+  if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, confluentBody(1, value)), 1) > 0) throw new Error('the warm-up request failed');
+  const progress = new Progress(job.count);
+  let assigned = 0;
+  let delivered = 0;
+  let failed = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (assigned < job.count) {
+      const records = Math.min(perRequest, job.count - assigned);
+      assigned += records;
+      const reply = await post(agent, url, CONFLUENT_TYPE, records === perRequest ? full : confluentBody(records, value));
+      const errors = confluentErrors(reply, records);
+      failed += errors;
+      delivered += records - errors;
+      progress.update(delivered);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  const stopped = await stopProxyProcess(proxy);
+  return {
+    messages: delivered,
+    failed,
+    bytes: delivered * job.messageSize,
+    seconds,
+    warmupMessages: 1,
+    note: `${concurrency} keep-alive connections, ${perRequest} records/request (${Math.round(delivered / perRequest / seconds).toLocaleString('en-US')} requests/s); replies wait for delivery${produceNote(stopped)}`,
+  };
+}
+
+function produceNote(stopped: Stopped | undefined): string {
+  if (!stopped) return '';
+  const cpu = `; proxy process CPU ${stopped.cpuSeconds.toFixed(1)} s`;
+  if (stopped.produceRequests === undefined) return cpu;
+  return `${cpu}; ${stopped.produceRequests.toLocaleString('en-US')} Kafka Produce requests (proxy producer statistics)`;
+}
+
+async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
+  // Enough sockets that a slow reply never holds back the next scheduled request.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const url = `${proxy.url}/topics/${job.topic}`;
+  const body = confluentBody(1, payloadOf(job.messageSize).toString('base64'));
+  if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, body), 1) > 0) throw new Error('the warm-up request failed');
+  const histogram = new LatencyHistogram();
+  const progress = new Progress(job.count);
+  let delivered = 0;
+  let failed = 0;
+  const pending: Array<Promise<void>> = [];
+  const intervalMs = 1000 / job.rate;
+  const started = performance.now();
+  let sent = 0;
+  while (sent < job.count) {
+    const now = performance.now();
+    // Send every request that is due (open loop: the schedule does not wait for replies).
+    while (sent < job.count && started + sent * intervalMs <= now) {
+      const scheduled = started + sent * intervalMs;
+      sent++;
+      pending.push(
+        post(agent, url, CONFLUENT_TYPE, body).then(
+          (reply) => {
+            const errors = confluentErrors(reply, 1);
+            failed += errors;
+            delivered += 1 - errors;
+            histogram.record(Math.round((performance.now() - scheduled) * 1000));
+            progress.update(delivered);
+          },
+          () => void failed++,
+        ),
+      );
+    }
+    const next = started + sent * intervalMs - performance.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(next))));
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  const stopped = await stopProxyProcess(proxy);
+  return {
+    messages: delivered,
+    failed,
+    bytes: delivered * job.messageSize,
+    seconds,
+    latency: histogram.summary(),
+    warmupMessages: 1,
+    note: `HTTP request latency (scheduled send to reply, open loop at ${job.rate}/s); the reply waits for delivery${produceNote(stopped)}`,
+  };
+}
+
+async function pixyThroughput(job: Job, proxy: Proxy, concurrency: number, sync: boolean): Promise<DriverResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = `${proxy.pixyUrl}/topics/${job.topic}/messages${sync ? '?sync' : ''}`;
+  const body = payloadOf(job.messageSize);
+  const warm = await post(agent, `${proxy.pixyUrl}/topics/${job.topic}/messages?sync`, 'text/plain', body);
+  if (warm.status !== 200) throw new Error(`the warm-up request failed: ${warm.status} ${warm.body}`);
+  const progress = new Progress(job.count);
+  let assigned = 0;
+  let accepted = 0;
+  let failed = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (assigned < job.count) {
+      assigned++;
+      const reply = await post(agent, url, 'text/plain', body);
+      if (reply.status === 200) accepted++;
+      else failed++;
+      progress.update(accepted);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const repliedSeconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  // Async replies come before delivery: the timed phase ends when the proxy's producer has flushed.
+  const stopped = await stopProxyProcess(proxy);
+  const flushSeconds = (stopped?.flushMs ?? 0) / 1000;
+  const seconds = sync ? repliedSeconds : repliedSeconds + flushSeconds;
+  const what = sync ? '?sync: each reply waits for the ack' : `async replies; time includes the proxy's flush (${stopped ? `${stopped.flushMs} ms` : 'unknown'}) — ${Math.round(accepted / repliedSeconds).toLocaleString('en-US')} replies/s`;
+  return {
+    messages: accepted,
+    failed,
+    bytes: accepted * job.messageSize,
+    seconds,
+    warmupMessages: 1,
+    note: `${concurrency} clients, 1 message/request; ${what}${produceNote(stopped)}`,
+  };
+}
+
+function connections(job: Job): number {
+  const match = /-c(\d+)$/.exec(job.scenario);
+  return match ? Number(match[1]) : 16;
+}
+
+runDriver(async (job) => {
+  const proxy = await startProxyProcess(job);
+  try {
+    if (job.driver === 'proxy-confluent') return job.kind === 'latency' ? await confluentLatency(job, proxy) : await confluentThroughput(job, proxy, connections(job));
+    if (job.driver === 'proxy-pixy') return await pixyThroughput(job, proxy, 64, false);
+    if (job.driver === 'proxy-pixy-sync') return await pixyThroughput(job, proxy, 64, true);
+    throw new Error(`rest-proxy.ts does not drive ${job.driver}`);
+  } finally {
+    if (proxy.child.exitCode === null) proxy.child.kill('SIGTERM');
+  }
+});
