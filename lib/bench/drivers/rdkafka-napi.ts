@@ -83,24 +83,39 @@ function requireNative(name: keyof NativeBinding): void {
 // ---------------------------------------------------------------------------------------------
 // Producing
 
-/** Drains the class's delivery reports; returns [delivered, failed]. */
-function drainClass(producer: Producer): [number, number] {
-  let ok = 0;
-  let failed = 0;
-  for (const report of producer.deliveryReport(Number.MAX_SAFE_INTEGER)) {
-    if (report.error === 0) ok++;
-    else failed++;
+/** Counts a class producer's delivery reports and reports progress. */
+class Tally {
+  delivered = 0;
+  failed = 0;
+
+  constructor(
+    readonly producer: Producer,
+    readonly progress: Progress,
+  ) {}
+
+  /** Takes every waiting delivery report. */
+  drain(): void {
+    for (const report of this.producer.deliveryReport(Number.MAX_SAFE_INTEGER)) {
+      if (report.error === 0) this.delivered++;
+      else this.failed++;
+    }
+    this.progress.update(this.delivered);
   }
-  return [ok, failed];
+
+  /** Waits until all `count` messages have their report. */
+  async finish(count: number): Promise<void> {
+    while (this.delivered + this.failed < count) {
+      await sleep(1);
+      this.drain();
+    }
+  }
 }
 
 async function produceEach(job: Job): Promise<DriverResult> {
   const producer = new Producer(job.producerConfig);
   const payload = payloadOf(job.messageSize);
-  const progress = new Progress(job.count);
+  const tally = new Tally(producer, new Progress(job.count));
   let sent = 0;
-  let delivered = 0;
-  let failed = 0;
   const started = performance.now();
   while (sent < job.count) {
     try {
@@ -110,23 +125,12 @@ async function produceEach(job: Job): Promise<DriverResult> {
       if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
       await sleep(1); // librdkafka's queue is full: let delivery reports come in
     }
-    if (sent % 1000 === 0) {
-      const [ok, bad] = drainClass(producer);
-      delivered += ok;
-      failed += bad;
-      progress.update(delivered);
-    }
+    if (sent % 1000 === 0) tally.drain();
   }
-  while (delivered + failed < job.count) {
-    await sleep(1);
-    const [ok, bad] = drainClass(producer);
-    delivered += ok;
-    failed += bad;
-    progress.update(delivered);
-  }
+  await tally.finish(job.count);
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
-  return throughput(delivered, failed, job.messageSize, seconds);
+  return throughput(tally.delivered, tally.failed, job.messageSize, seconds);
 }
 
 /** A counter that lets a caller wait until fewer than `limit` operations are in flight. */
@@ -216,10 +220,8 @@ async function produceSendBatch(job: Job): Promise<DriverResult> {
 async function produceBatchClass(job: Job): Promise<DriverResult> {
   const producer = new Producer(job.producerConfig);
   const payloads = new Array(job.batchSize).fill(payloadOf(job.messageSize));
-  const progress = new Progress(job.count);
+  const tally = new Tally(producer, new Progress(job.count));
   let sent = 0;
-  let delivered = 0;
-  let failed = 0;
   const started = performance.now();
   while (sent < job.count) {
     const want = Math.min(job.batchSize, job.count - sent);
@@ -230,22 +232,13 @@ async function produceBatchClass(job: Job): Promise<DriverResult> {
       if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
     }
     sent += accepted;
-    const [ok, bad] = drainClass(producer);
-    delivered += ok;
-    failed += bad;
-    progress.update(delivered);
+    tally.drain();
     if (accepted < want) await sleep(1); // the queue is full: let delivery reports come in
   }
-  while (delivered + failed < job.count) {
-    await sleep(1);
-    const [ok, bad] = drainClass(producer);
-    delivered += ok;
-    failed += bad;
-    progress.update(delivered);
-  }
+  await tally.finish(job.count);
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
-  return throughput(delivered, failed, job.messageSize, seconds, `batches of ${job.batchSize}`);
+  return throughput(tally.delivered, tally.failed, job.messageSize, seconds, `batches of ${job.batchSize}`);
 }
 
 /** A raw handle configured from a job's properties. */
