@@ -61,6 +61,31 @@ describe.skipIf(process.env.RDKAFKA_TEST_BROKERS === 'mock')('faults on a three-
     const result = await capi.CreateTopics(admin, [[name, partitions, 3, configs]], 30_000);
     const [, code, message] = result[0] as [string, number, string];
     if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
+    // Brokers learn of a new topic from the metadata log one after another; a client that asks
+    // a broker still behind sees the topic without its partitions (a produce to partition 3
+    // then fails with UNKNOWN_PARTITION). Wait until every broker describes it in full.
+    for (const node of kafka.nodes) {
+      const h = capi.InitKafka();
+      capi.SetKafkaConf(h, 'bootstrap.servers', `127.0.0.1:${node.port}`);
+      try {
+        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, async () => {
+          const metadata = await capi.Metadata(h, [name], 5000);
+          if (metadata[0] !== 0) return false;
+          const topic = metadata[2].find(([topicName]) => topicName === name);
+          return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
+        });
+      } finally {
+        await capi.UninitProducerAsync(h, 0);
+      }
+    }
+  }
+
+  async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(100);
+    }
   }
 
   /** The leader of each partition, from Kafka's own TopicCommand --describe ("Partition: 0 Leader: 2 ..."). */
