@@ -3,7 +3,7 @@
 import { applyConfig, setConfig, type Config } from './config';
 import { ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
-import { capi, type ConsumeResult, type KafkaHandle, type TopicPartitionTuple } from './native';
+import { capi, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
 import { Record } from './record';
 import { OFFSET_INVALID, TopicPartitionList } from './topic-partition-list';
 import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
@@ -71,6 +71,10 @@ export class Consumer implements AsyncIterable<Record> {
   #waiters = new Fifo<Waiter>();
   /** A consumer error met inside a batch, after records that were returned first. */
   #deferredError: KafkaError | undefined;
+  /** Keeps the first error of a batch for the next call (the records before it are returned). */
+  readonly #deferError = (code: number, message: string): void => {
+    this.#deferredError ??= new KafkaError(code, message);
+  };
   #wakeSet = false;
   readonly #onWake = (): void => this.#serveWaiters();
 
@@ -139,7 +143,8 @@ export class Consumer implements AsyncIterable<Record> {
 
   /**
    * Up to `max` records: waits up to `timeoutMs` for the first, then takes what is ready in one
-   * native call (ConsumeBatch). An error met after some records is thrown by the next call.
+   * native call (ConsumeBatchPacked). An error met after some records is thrown by the next call.
+   * The records of one batch share one buffer for their payloads and keys.
    */
   async consumeBatch(max: number, timeoutMs = 1000): Promise<Record[]> {
     expectInteger(max, 'max', 1, 1000000);
@@ -147,12 +152,11 @@ export class Consumer implements AsyncIterable<Record> {
     if (first === undefined) return [];
     const records = [first];
     if (max === 1) return records;
-    for (const result of capi.ConsumeBatch(this.#handle, max - 1)) {
-      if (result.length === 8) {
-        records.push(Record.fromMessage(result));
-      } else if (this.#deferredError === undefined) {
-        this.#deferredError = new KafkaError(result[0], result[1]);
-      }
+    const batch = capi.ConsumeBatchPacked(this.#handle, max - 1);
+    if (batch[0] === 0) {
+      Record.fromPacked(batch as PackedBatch, records, this.#deferError);
+    } else {
+      this.#deferError(batch[0], batch[1] as string);
     }
     if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // ConsumeBatch served them
     return records;

@@ -1,7 +1,7 @@
 // rdkafka-napi: a Kafka client for Node over the system librdkafka.
 //   capi       the C-style handle API (InitKafka, SetKafkaConf, Produce, DeliveryReport, ...)
 //   classes    Producer, Consumer, Admin, Record, TopicPartitionList, MockCluster, KafkaError
-export { capi } from './native';
+export { capi, PACKED_FIELDS } from './native';
 export type {
   Bytes,
   CodeAndMessage,
@@ -31,6 +31,7 @@ export type {
   GroupResultTuple,
   GroupOffsetsTuple,
   RebalanceEventTuple,
+  PackedBatch,
 } from './native';
 export { KafkaError, ErrorCode } from './errors';
 export type { Config, ConfigValue } from './config';

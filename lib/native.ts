@@ -40,6 +40,16 @@ export type MessageTuple = [
 ];
 /** `Consume`'s result: a message, `[1]` when there is nothing yet, or `[code, message]`. */
 export type ConsumeResult = MessageTuple | [1] | CodeAndMessage;
+/** Numbers per message in `ConsumeBatchPacked`'s `fields`. */
+export const PACKED_FIELDS = 8;
+/**
+ * `ConsumeBatchPacked`'s result: `count` messages as columns, or `[code, message]`. Message i's
+ * numbers are `fields[i * PACKED_FIELDS + k]` for k = 0 topic index into `topics` (-1: an error
+ * row), 1 partition, 2 offset, 3 timestamp, 4 start in `data`, 5 payload length (-1: null),
+ * 6 key length (-1: null; the key follows the payload), 7 index into `extras` (-1: none) of the
+ * message's headers, or of an error row's `[code, message]`.
+ */
+export type PackedBatch = [code: 0, count: number, topics: string[], fields: Float64Array, data: Buffer, extras: Array<HeaderTuple[] | CodeAndMessage> | null];
 /** `[topic, partition, offset, error]` */
 export type TopicPartitionTuple = [topic: string, partition: number, offset: number, error: number];
 
@@ -120,6 +130,7 @@ export interface NativeBinding {
   SubscribeConsumerTPList(handle: KafkaHandle, list: TopicPartitionListHandle): CodeAndMessage;
   Consume(handle: KafkaHandle, timeoutMs?: number): ConsumeResult;
   ConsumeBatch(handle: KafkaHandle, max: number): (MessageTuple | CodeAndMessage)[];
+  ConsumeBatchPacked(handle: KafkaHandle, max: number): PackedBatch | CodeAndMessage;
   Commit(handle: KafkaHandle, list: TopicPartitionListHandle | null, async?: boolean): number;
   CommitAsync(handle: KafkaHandle, list: TopicPartitionListHandle | null): Promise<number>;
   Committed(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): [code: number, offsets: TopicPartitionTuple[]];

@@ -1,5 +1,5 @@
 // A Kafka record, as produced or consumed (the APL class Record: Topic Payload Key Partition Offset).
-import type { HeaderTuple, MessageTuple } from './native';
+import { PACKED_FIELDS, type CodeAndMessage, type HeaderTuple, type MessageTuple, type PackedBatch } from './native';
 
 export class Record {
   constructor(
@@ -21,6 +21,40 @@ export class Record {
   static fromMessage(message: MessageTuple): Record {
     const [, topic, payload, key, partition, offset, timestamp, headers] = message;
     return new Record(topic, payload, key, partition, offset, headers, timestamp);
+  }
+
+  /**
+   * The records of a `ConsumeBatchPacked` result, appended to `into` in order; each error row is
+   * passed to `onError`. Payloads and keys are views of the batch's one buffer (no copy per
+   * record): a record kept for long keeps its batch's buffer alive (`Buffer.from` copies one out).
+   */
+  static fromPacked(batch: PackedBatch, into: Record[], onError: (code: number, message: string) => void): Record[] {
+    const [, count, topics, fields, data, extras] = batch;
+    for (let i = 0, f = 0; i < count; i++, f += PACKED_FIELDS) {
+      const topic = fields[f];
+      if (topic < 0) {
+        const [code, message] = extras![fields[f + 7]] as CodeAndMessage;
+        onError(code, message);
+        continue;
+      }
+      const start = fields[f + 4];
+      const payloadLength = fields[f + 5];
+      const keyStart = start + (payloadLength > 0 ? payloadLength : 0);
+      const keyLength = fields[f + 6];
+      const headers = fields[f + 7] < 0 ? [] : (extras![fields[f + 7]] as HeaderTuple[]);
+      into.push(
+        new Record(
+          topics[topic],
+          payloadLength < 0 ? null : data.subarray(start, start + payloadLength),
+          keyLength < 0 ? null : data.subarray(keyStart, keyStart + keyLength),
+          fields[f + 1],
+          fields[f + 2],
+          headers,
+          fields[f + 3],
+        ),
+      );
+    }
+    return into;
   }
 
   /** The payload as UTF-8 text (`null` stays `null`). */

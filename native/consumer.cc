@@ -1,4 +1,4 @@
-// Consuming: SubscribeConsumerTPList, Consume, ConsumeBatch, Commit, Committed; manual
+// Consuming: SubscribeConsumerTPList, Consume, ConsumeBatch(Packed), Commit, Committed; manual
 // assignment, seek, position, pause and resume; rebalance events (ConsumerEvents).
 #include "handle.h"
 #include "topic_partition.h"
@@ -98,6 +98,23 @@ Napi::Value BytesOrNull(Napi::Env env, const void* data, size_t size) {
   return Napi::Buffer<char>::Copy(env, static_cast<const char*>(data), size);
 }
 
+// A message's headers as [[name, value | null], ...] in order (names may repeat).
+Napi::Array MessageHeaders(Napi::Env env, rd_kafka_message_t* msg) {
+  Napi::Array headers = Napi::Array::New(env);
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return headers;
+  const char* name;
+  const void* value;
+  size_t size;
+  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, Napi::String::New(env, name));
+    pair.Set(1u, BytesOrNull(env, value, size));
+    headers.Set(static_cast<uint32_t>(i), pair);
+  }
+  return headers;
+}
+
 // [0, topic, payload, key, partition, offset, timestamp, headers] or, for an error, [code, message].
 Napi::Array MessageTuple(Napi::Env env, rd_kafka_message_t* msg) {
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -114,20 +131,7 @@ Napi::Array MessageTuple(Napi::Env env, rd_kafka_message_t* msg) {
   tuple.Set(5u, Int64Value(env, msg->offset));
   rd_kafka_timestamp_type_t type;
   tuple.Set(6u, Int64Value(env, rd_kafka_message_timestamp(msg, &type)));
-  Napi::Array headers = Napi::Array::New(env);
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; i++) {
-      Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(0u, Napi::String::New(env, name));
-      pair.Set(1u, BytesOrNull(env, value, size));
-      headers.Set(static_cast<uint32_t>(i), pair);
-    }
-  }
-  tuple.Set(7u, headers);
+  tuple.Set(7u, MessageHeaders(env, msg));
   return tuple;
 }
 
@@ -197,6 +201,93 @@ Napi::Value ConsumeBatch(const Napi::CallbackInfo& info) {
     result.Set(static_cast<uint32_t>(i), MessageTuple(env, msgs[i]));
     rd_kafka_message_destroy(msgs[i]);
   }
+  return result;
+}
+
+// ConsumeBatchPacked(h, max) -> [0, count, topics, fields, data, extras] | [code, message].
+// ConsumeBatch without an object per message: up to `max` ready messages (never waits) packed
+// into columns. `fields` (Float64Array) holds kPackedFields numbers per message:
+//   [topic index | -1 for an error, partition, offset, timestamp,
+//    start in data, payload length | -1 for null, key length | -1 for null, extras index | -1]
+// `data` is one Buffer with each payload followed by its key; `topics` the batch's topic names;
+// `extras` (or null) the headers of messages that have any (as HeaderTuple[]) and, for error
+// rows, [code, message]. Offsets are stored as messages leave librdkafka, as with Consume.
+constexpr int kPackedFields = 8;
+
+Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = UnwrapHandle(info, 0);
+  size_t max = static_cast<size_t>(ExpectInteger(info, 1, "max", 1, 1000000));
+  std::string message;
+  int code = RunningConsumer(handle, &message);
+  if (code != 0) return CodeAndMessage(env, code, message);
+  std::vector<rd_kafka_message_t*> msgs(max);
+  ssize_t got = rd_kafka_consume_batch_queue(handle->queue(), 0, msgs.data(), max);
+  if (got < 0) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    return CodeAndMessage(env, err, rd_kafka_err2str(err));
+  }
+  size_t count = static_cast<size_t>(got);
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (msgs[i]->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (msgs[i]->payload != nullptr) total += msgs[i]->len;
+    if (msgs[i]->key != nullptr) total += msgs[i]->key_len;
+  }
+  Napi::Buffer<char> data = Napi::Buffer<char>::New(env, total);
+  Napi::Float64Array fields = Napi::Float64Array::New(env, count * kPackedFields);
+  Napi::Array topics = Napi::Array::New(env);
+  Napi::Value extras = env.Null();
+  uint32_t extras_count = 0;
+  auto add_extra = [&](Napi::Value value) {
+    if (extras.IsNull()) extras = Napi::Array::New(env);
+    extras.As<Napi::Array>().Set(extras_count, value);
+    return static_cast<double>(extras_count++);
+  };
+  std::vector<rd_kafka_topic_t*> seen;  // topics[i] is seen[i]'s name
+  char* out = data.Data();
+  size_t at = 0;
+  double* f = fields.Data();
+  for (size_t i = 0; i < count; i++, f += kPackedFields) {
+    rd_kafka_message_t* msg = msgs[i];
+    f[1] = msg->partition;
+    f[2] = static_cast<double>(msg->offset);
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      f[0] = -1;
+      f[3] = -1;
+      f[4] = static_cast<double>(at);
+      f[5] = f[6] = -1;
+      f[7] = add_extra(MessageTuple(env, msg));  // [code, message]
+      rd_kafka_message_destroy(msg);
+      continue;
+    }
+    size_t topic = 0;
+    while (topic < seen.size() && seen[topic] != msg->rkt) topic++;
+    if (topic == seen.size()) {
+      seen.push_back(msg->rkt);
+      topics.Set(static_cast<uint32_t>(topic), Napi::String::New(env, rd_kafka_topic_name(msg->rkt)));
+    }
+    f[0] = static_cast<double>(topic);
+    rd_kafka_timestamp_type_t type;
+    f[3] = static_cast<double>(rd_kafka_message_timestamp(msg, &type));
+    f[4] = static_cast<double>(at);
+    f[5] = msg->payload != nullptr ? static_cast<double>(msg->len) : -1;
+    f[6] = msg->key != nullptr ? static_cast<double>(msg->key_len) : -1;
+    if (msg->payload != nullptr && msg->len > 0) std::memcpy(out + at, msg->payload, msg->len);
+    if (msg->payload != nullptr) at += msg->len;
+    if (msg->key != nullptr && msg->key_len > 0) std::memcpy(out + at, msg->key, msg->key_len);
+    if (msg->key != nullptr) at += msg->key_len;
+    Napi::Array headers = MessageHeaders(env, msg);
+    f[7] = headers.Length() > 0 ? add_extra(headers) : -1;
+    rd_kafka_message_destroy(msg);
+  }
+  Napi::Array result = Napi::Array::New(env, 6);
+  result.Set(0u, Napi::Number::New(env, 0));
+  result.Set(1u, Napi::Number::New(env, static_cast<double>(count)));
+  result.Set(2u, topics);
+  result.Set(3u, fields);
+  result.Set(4u, data);
+  result.Set(5u, extras);
   return result;
 }
 
@@ -449,6 +540,7 @@ void InitConsumer(Napi::Env env, Napi::Object exports) {
   exports.Set("SubscribeConsumerTPList", Napi::Function::New(env, SubscribeConsumerTPList, "SubscribeConsumerTPList"));
   exports.Set("Consume", Napi::Function::New(env, Consume, "Consume"));
   exports.Set("ConsumeBatch", Napi::Function::New(env, ConsumeBatch, "ConsumeBatch"));
+  exports.Set("ConsumeBatchPacked", Napi::Function::New(env, ConsumeBatchPacked, "ConsumeBatchPacked"));
   exports.Set("Commit", Napi::Function::New(env, Commit, "Commit"));
   exports.Set("CommitAsync", Napi::Function::New(env, CommitAsync, "CommitAsync"));
   exports.Set("Committed", Napi::Function::New(env, Committed, "Committed"));

@@ -1,7 +1,7 @@
 // The C-style handle API: the spec's functions and tuples, and each defect of the original that
 // ours must not have. Runs against the embedded broker and a real Kafka broker.
 import { describe, expect, it } from 'vitest';
-import { capi, Consumer, type KafkaHandle } from '../lib';
+import { capi, Consumer, PACKED_FIELDS, Record, type KafkaHandle, type PackedBatch } from '../lib';
 import { testBrokers, useBroker } from './brokers';
 import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
@@ -216,6 +216,79 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(entries.map(([t, p, o]) => [t, p, o])).toEqual([[topic, 0, 7], [topic, 1, 11], [topic, 2, 13]]);
       expect(capi.TopicPartitionListEntries(list).length).toBe(3);
       expect(await capi.UninitConsumerAsync(h)).toBe(0);
+    });
+  });
+
+  describe('ConsumeBatchPacked', () => {
+    it('hands over the same messages as Consume, as columns: two topics, null vs empty, NUL bytes, headers, partitions and offsets', async () => {
+      const topics = [uniqueTopic('packed-a'), uniqueTopic('packed-b')];
+      for (const t of topics) await broker.createTopic(t, 2);
+      const sent: Array<{ topic: string; partition: number; payload: Buffer | null; key: Buffer | null; headers: [string, Buffer | null][] }> = [];
+      const producer = producerHandle();
+      for (let i = 0; i < 40; i++) {
+        const payload = i % 10 === 3 ? null : i % 10 === 4 ? Buffer.alloc(0) : Buffer.from(`v${i}\u0000${'x'.repeat(i)}`);
+        const key = i % 5 === 0 ? null : i % 5 === 1 ? Buffer.alloc(0) : Buffer.from(`k${i}`);
+        const headers: [string, Buffer | null][] = i % 4 === 0 ? [['h', Buffer.from(`${i}`)], ['h', null], ['e', Buffer.alloc(0)]] : [];
+        const message = { topic: topics[i % 2], partition: (i >> 1) % 2, payload, key, headers };
+        sent.push(message);
+        expect(capi.Produce(producer, message.topic, payload, key, message.partition, headers)[0]).toBe(0);
+      }
+      expect(capi.Flush(producer, 10_000)).toBe(0);
+      capi.UninitProducer(producer);
+
+      const h = capi.InitKafka();
+      for (const [k, v] of Object.entries(consumerConfig(broker.bootstrapServers, uniqueTopic('g')))) capi.SetKafkaConf(h, k, String(v));
+      const list = capi.NewTopicPartitionList();
+      for (const t of topics) capi.SetTopicPartitionList(list, t);
+      expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']);
+      capi.DestroyTopicPartitionList(list);
+      const received: Record[] = [];
+      const deadline = Date.now() + 30_000;
+      while (received.length < sent.length && Date.now() < deadline) {
+        const batch = capi.ConsumeBatchPacked(h, 7);
+        expect(batch[0]).toBe(0);
+        const [, count, batchTopics, fields, data] = batch as PackedBatch;
+        expect(fields.length).toBe(count * PACKED_FIELDS);
+        expect(count).toBeLessThanOrEqual(7);
+        if (count > 0) expect(batchTopics.length).toBeGreaterThan(0);
+        const before = received.length;
+        Record.fromPacked(batch as PackedBatch, received, (code, message) => {
+          throw new Error(`unexpected error row ${code} ${message}`);
+        });
+        // Every record of the batch is a view of the batch's one buffer.
+        for (const r of received.slice(before)) if (r.payload !== null && r.payload.length > 0) expect(r.payload.buffer).toBe(data.buffer);
+        if (count === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(received.length).toBe(sent.length);
+      expect(await capi.UninitConsumerAsync(h)).toBe(0);
+
+      const id = (topic: string, partition: number, offset: number) => `${topic}/${partition}/${offset}`;
+      // Each partition holds its messages in send order, from offset 0.
+      const expected = new Map<string, (typeof sent)[number]>();
+      const next = new Map<string, number>();
+      for (const m of sent) {
+        const at = next.get(`${m.topic}/${m.partition}`) ?? 0;
+        next.set(`${m.topic}/${m.partition}`, at + 1);
+        expected.set(id(m.topic, m.partition, at), m);
+      }
+      for (const r of received) {
+        const m = expected.get(id(r.topic, r.partition, r.offset));
+        expect(m, `record ${id(r.topic, r.partition, r.offset)}`).toBeDefined();
+        expect([r.payload, r.key, r.headers]).toEqual([m!.payload, m!.key, m!.headers]);
+        expect(r.timestamp).toBeGreaterThan(Date.now() - 120_000);
+        expected.delete(id(r.topic, r.partition, r.offset));
+      }
+      expect(expected.size).toBe(0);
+    });
+
+    it('checks its arguments and refuses a consumer that has not started', () => {
+      const h = capi.InitKafka();
+      expect(capi.ConsumeBatchPacked(h, 10)[0]).toBe(-172);
+      expect(() => capi.ConsumeBatchPacked(h, 0)).toThrow(/Expected .* for max but received 0/);
+      expect(() => capi.ConsumeBatchPacked(h, '5' as never)).toThrow(/for max but received '5'/);
+      expect(() => capi.ConsumeBatchPacked({} as never, 5)).toThrow(TypeError);
+      expect(capi.UninitConsumer(h)).toBe(0);
+      expect(() => capi.ConsumeBatchPacked(h, 5)).toThrow(/closed|Uninit/i);
     });
   });
 

@@ -5,10 +5,10 @@
 //   napi-batch       Producer.produceBatch() + deliveryReport()           | Consumer.consumeBatch()
 //   napi-capi        capi.Produce + capi.DeliveryReport                   | capi.Consume
 //                    (job.roundRobin: message i to partition i % partitions; fills consume topics)
-//   napi-capi-batch  capi.ProduceBatch + capi.DeliveryReportInto          | capi.ConsumeBatch
+//   napi-capi-batch  capi.ProduceBatch + capi.DeliveryReportInto          | capi.ConsumeBatchPacked
 // Latency jobs: produce() (or capi.Produce) at the job's rate and the consume API above, in one
 // process. Usage: node dist/bench/drivers/rdkafka-napi.js '<job JSON>'
-import { capi, Consumer, ErrorCode, KafkaError, Producer, type KafkaHandle, type NativeBinding } from '../../index';
+import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, type KafkaHandle, type NativeBinding, type PackedBatch } from '../../index';
 import { LatencyHistogram } from '../histogram';
 import {
   emitSkipped,
@@ -69,7 +69,7 @@ function consume(job: Job): Promise<DriverResult> {
     case 'napi-capi':
       return consumeCapi(job, false);
     case 'napi-capi-batch':
-      requireNative('ConsumeBatch');
+      requireNative('ConsumeBatchPacked');
       return consumeCapi(job, true);
   }
   emitSkipped(`${job.driver} has no consume mode`);
@@ -427,15 +427,19 @@ async function consumeCapi(job: Job, batch: boolean): Promise<DriverResult> {
   const handle = subscribeRaw(job);
   const wake = new Wake(handle);
   const progress = new Progress(job.count);
+  let bytes = 0;
   /** Takes up to `max` ready messages; returns how many. */
   const take = (max: number): number => {
     let got = 0;
     if (batch) {
-      for (const item of capi.ConsumeBatch(handle, max)) {
-        if (item[0] === 0) got++;
-        else if (item[0] !== NO_MESSAGE) throw new KafkaError(item[0], String(item[1]));
+      const result = capi.ConsumeBatchPacked(handle, max);
+      if (result[0] !== 0) throw new KafkaError(result[0], String(result[1]));
+      const [, count, , fields, , extras] = result as PackedBatch;
+      for (let f = 0; f < count * PACKED_FIELDS; f += PACKED_FIELDS) {
+        if (fields[f] < 0) throw new KafkaError(...(extras![fields[f + 7]] as [number, string]));
+        bytes += fields[f + 5]; // the payload's length: what a reader would look at
       }
-      return got;
+      return count;
     }
     while (got < max) {
       const item = capi.Consume(handle, 0);
@@ -458,7 +462,7 @@ async function consumeCapi(job: Job, batch: boolean): Promise<DriverResult> {
   const seconds = (performance.now() - started) / 1000;
   wake.close();
   await capi.UninitConsumerAsync(handle);
-  return throughput(received, 0, job.messageSize, seconds, batch ? `ConsumeBatch(${job.batchSize})` : undefined);
+  return throughput(received, 0, job.messageSize, seconds, batch ? `ConsumeBatchPacked(${job.batchSize}), ${bytes} payload bytes` : undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
