@@ -179,9 +179,9 @@ export function scenarioMarkdown(scenario: ScenarioReport): string {
         lines.push(notRun(row, 8));
         continue;
       }
-      const runs = row.runs && row.runs.length > 1 ? `median of ${row.runs.length} runs (${row.runs.map((r) => int(r)).join(', ')}); ` : '';
+      const runs = row.runs && row.runs.length > 1 ? `median of ${row.runs.length} runs (${row.runs.map((r) => int(r)).join(', ')})` : '';
       lines.push(
-        `| ${cell(row.label)} | ${int(row.msgsPerSec ?? 0)} | ${fixed(row.mbPerSec ?? 0, 1)} | ${ratio(row.ratio)} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} | ${cell(runs + (row.result.note ?? ''))} |`,
+        `| ${cell(row.label)} | ${int(row.msgsPerSec ?? 0)} | ${fixed(row.mbPerSec ?? 0, 1)} | ${ratio(row.ratio)} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} | ${cell([runs, row.result.note].filter(Boolean).join('; '))} |`,
       );
     }
   }

@@ -460,9 +460,10 @@ async function consumeCapi(job: Job, batch: boolean): Promise<DriverResult> {
     progress.update(received);
   }
   const seconds = (performance.now() - started) / 1000;
+  if (batch && bytes !== received * job.messageSize) throw new Error(`read ${bytes} payload bytes in ${received} messages of ${job.messageSize}`);
   wake.close();
   await capi.UninitConsumerAsync(handle);
-  return throughput(received, 0, job.messageSize, seconds, batch ? `ConsumeBatchPacked(${job.batchSize}), ${bytes} payload bytes` : undefined);
+  return throughput(received, 0, job.messageSize, seconds, batch ? `ConsumeBatchPacked(${job.batchSize})` : undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
