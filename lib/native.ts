@@ -114,6 +114,16 @@ export interface NativeBinding {
     headers?: HeaderTuple[] | [string, Bytes][] | null,
     timestamp?: number,
   ): ProduceResult;
+  /** `Produce` that returns just the msgid when the message is accepted, else Produce's tuple. */
+  ProduceMsgid(
+    handle: KafkaHandle,
+    topic: string,
+    payload: Bytes,
+    key: Bytes,
+    partition?: number,
+    headers?: HeaderTuple[] | [string, Bytes][] | null,
+    timestamp?: number,
+  ): number | ProduceResult;
   DeliveryReport(handle: KafkaHandle, max?: number): DeliveryReportResult;
   ProduceBatch(
     handle: KafkaHandle,

@@ -4,6 +4,7 @@ import { applyConfig, setConfig, type Config } from './config';
 import { ErrorCode, KafkaError } from './errors';
 import { capi, type HeaderTuple, type KafkaHandle } from './native';
 import { Fifo } from './fifo';
+import { OutstandingIds } from './outstanding';
 import { Record } from './record';
 import { expectBytes, expectPartition, expectString, expectTimeout, invalidParameter } from './validate';
 
@@ -103,7 +104,7 @@ export class Producer {
   /** Reports of `produce()` calls, waiting for `deliveryReport` / `updateOutstanding`. */
   #reports = new Fifo<DeliveryReport>();
   /** `produce()` msgids without a successful report: 0 pending, or the error. */
-  #outstanding = new Map<number, number>();
+  #outstanding = new OutstandingIds();
   /** `send()` calls waiting for their delivery report. */
   #sends = new Map<number, PendingSend>();
   /** `send()` calls waiting for room in librdkafka's queue, in order. */
@@ -141,10 +142,12 @@ export class Producer {
    */
   produce(topic: string, payload: Payload, key: Payload = null, partition = -1): number {
     this.#checkOpen();
-    const record = this.#check({ topic, payload, key, partition });
-    const msgid = this.#produce(record);
-    this.#outstanding.set(msgid, 0);
-    return msgid;
+    // The hot path: checked in place, and ProduceMsgid returns a bare msgid (no tuple).
+    const result = capi.ProduceMsgid(this.#handle, expectString(topic, 'topic'), expectBytes(payload, 'payload'), expectBytes(key, 'key'), expectPartition(partition));
+    if (typeof result !== 'number') throw new KafkaError(result[0], result[2]);
+    this.#accepted();
+    this.#outstanding.add(result);
+    return result;
   }
 
   /** `produce` from a Record or a ProducerRecord (headers and timestamp included). */
@@ -152,7 +155,7 @@ export class Producer {
     this.#checkOpen();
     const checked = this.#check(record);
     const msgid = this.#produce(checked);
-    this.#outstanding.set(msgid, 0);
+    this.#outstanding.add(msgid);
     return msgid;
   }
 
@@ -162,7 +165,7 @@ export class Producer {
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw invalidParameter('a non-negative integer', 'max', max);
     this.#collect();
     const taken = this.#reports.take(max);
-    for (const report of taken) this.#settleOutstanding(report);
+    for (const report of taken) this.#outstanding.settle(report.msgid, report.error);
     return taken;
   }
 
@@ -172,9 +175,7 @@ export class Producer {
    */
   updateOutstanding(): OutstandingMessage[] {
     this.deliveryReport(Number.MAX_SAFE_INTEGER);
-    const rows = [...this.#outstanding].map(([msgid, error]) => ({ msgid, error }));
-    for (const row of rows) if (row.error !== 0) this.#outstanding.delete(row.msgid);
-    return rows;
+    return this.#outstanding.takeRows();
   }
 
   /** Sends one record; resolves once the broker has it, waits while librdkafka's queue is full. */
@@ -279,7 +280,7 @@ export class Producer {
     // Stop at the first refusal: msgids after it are not the caller's to track.
     const accepted = errors === null ? count : errors.findIndex((e) => e !== 0);
     if (accepted === 0 && code !== 0) throw new KafkaError(code, message);
-    for (let i = 0; i < accepted; i++) this.#outstanding.set(first + i, 0);
+    this.#outstanding.add(first, accepted);
     this.#acceptedMany(errors === null ? count : errors.filter((e) => e === 0).length);
     return { firstMsgid: first, count: accepted };
   }
@@ -343,24 +344,26 @@ export class Producer {
 
   /** Produces through the C-style API; throws KafkaError on any refusal. */
   #produce(record: Checked): number {
-    const [code, msgid, message] = this.#call(record);
-    if (code !== 0) throw new KafkaError(code, message);
+    const result = this.#call(record);
+    if (typeof result !== 'number') throw new KafkaError(result[0], result[2]);
     this.#accepted();
-    return msgid;
+    return result;
   }
 
-  #call(record: Checked): [number, number, string] {
-    return capi.Produce(this.#handle, record.topic, record.payload, record.key, record.partition, record.headers, record.timestamp);
+  /** The msgid, or `[code, 0, message]` when librdkafka refused the message. */
+  #call(record: Checked): number | [number, number, string] {
+    return capi.ProduceMsgid(this.#handle, record.topic, record.payload, record.key, record.partition, record.headers, record.timestamp);
   }
 
   /** Produces for a send(); false when the queue is full and the send must wait for room. */
   #trySend(record: Checked, pending: PendingSend): boolean {
-    const [code, msgid, message] = this.#call(record);
-    if (code === 0) {
-      this.#sends.set(msgid, pending);
+    const result = this.#call(record);
+    if (typeof result === 'number') {
+      this.#sends.set(result, pending);
       this.#accepted();
       return true;
     }
+    const [code, , message] = result;
     // Room comes back as delivery reports arrive, and #collect retries then.
     if (code === ErrorCode._QUEUE_FULL && this.#inFlight > 0) return false;
     pending.reject(new KafkaError(code, message));
@@ -506,14 +509,6 @@ export class Producer {
     }
   }
 
-  #settleOutstanding(report: DeliveryReport): void {
-    if (!this.#outstanding.has(report.msgid)) return;
-    if (report.error === 0) {
-      this.#outstanding.delete(report.msgid);
-    } else {
-      this.#outstanding.set(report.msgid, report.error);
-    }
-  }
 }
 
 function checkHeaders(headers: ProducerRecord['headers'] | HeaderTuple[]): [string, Payload][] | null {

@@ -2,6 +2,7 @@
 // collection by the garbage collector and cleanup when the environment exits.
 #include "handle.h"
 
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -211,6 +212,19 @@ rd_kafka_topic_t* KafkaHandle::Topic(const std::string& name) {
   return topic;
 }
 
+rd_kafka_topic_t* KafkaHandle::Topic(const char* name, size_t length) {
+  if (last_topic_ != nullptr && last_topic_name_.size() == length && std::memcmp(last_topic_name_.data(), name, length) == 0) {
+    return last_topic_;
+  }
+  std::string key(name, length);
+  rd_kafka_topic_t* topic = Topic(key);
+  if (topic != nullptr) {
+    last_topic_name_ = std::move(key);
+    last_topic_ = topic;
+  }
+  return topic;
+}
+
 void KafkaHandle::ServeMainQueue() {
   if (rk_ == nullptr || kind_ != Kind::Producer) return;
   // rd_kafka_poll serves everything queued when called; a few rounds catch what arrives meanwhile.
@@ -260,6 +274,7 @@ int KafkaHandle::Shutdown(int flush_timeout_ms, bool close_consumer) {
   if (kind_ == Kind::Consumer && close_consumer) result = rd_kafka_consumer_close(rk_);
   for (auto& [name, topic] : topics_) rd_kafka_topic_destroy(topic);
   topics_.clear();
+  last_topic_ = nullptr;
   if (wake_queue_ != nullptr) rd_kafka_queue_destroy(wake_queue_);
   wake_queue_ = nullptr;
   rd_kafka_destroy_flags(rk_, close_consumer ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

@@ -59,6 +59,9 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   void BatchProduced(uint64_t count, int64_t accepted);
   // The producer's topic object for `name`, created once (JS thread; freed by Shutdown).
   rd_kafka_topic_t* Topic(const std::string& name);
+  // Topic() for a name given as bytes, remembering the last one: a producer writing to one topic
+  // finds it with a compare instead of a hash lookup.
+  rd_kafka_topic_t* Topic(const char* name, size_t length);
 
   // --- Statistics ---
   // The latest statistics JSON (emitted every statistics.interval.ms), or "" before the first.
@@ -111,6 +114,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
   std::deque<DeliveryReportEntry> reports_;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;
+  std::string last_topic_name_;
+  rd_kafka_topic_t* last_topic_ = nullptr;
   std::mutex statistics_mutex_;
   std::string statistics_;
 

@@ -2,6 +2,7 @@
 #include "handle.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace rdk {
@@ -41,39 +42,116 @@ Napi::Array ProduceResult(Napi::Env env, int code, uint64_t msgid, const std::st
   return result;
 }
 
+// The arguments of one Produce call. The common case (a Buffer payload, a topic name of up to
+// 255 bytes, a number partition) is read with one N-API call per argument; anything else goes
+// through the general checks, which also word the errors.
+struct ProduceArgs {
+  char topic_small[256];
+  std::string topic_large;
+  const char* topic = nullptr;
+  size_t topic_length = 0;
+  Bytes payload;
+  Bytes key;
+  int32_t partition = -1;
+  int64_t timestamp = 0;
+  rd_kafka_headers_t* headers = nullptr;  // owned until librdkafka accepts the message
+};
+
+Bytes ReadBytes(napi_env env, napi_value value, const char* parameter) {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok && type == napi_uint8_array) {
+    Bytes bytes;
+    bytes.isNull = false;
+    bytes.view = length > 0 ? static_cast<const char*>(data) : "";  // empty stays distinct from null
+    bytes.size = length;
+    return bytes;
+  }
+  return ExpectBytes(Napi::Value(env, value), parameter);
+}
+
+void ReadProduceArgs(const Napi::CallbackInfo& info, ProduceArgs* args) {
+  napi_env env = info.Env();
+  Napi::Value topic = Arg(info, 1);
+  if (napi_get_value_string_utf8(env, topic, args->topic_small, sizeof args->topic_small, &args->topic_length) == napi_ok &&
+      args->topic_length < sizeof args->topic_small - 1 && std::memchr(args->topic_small, 0, args->topic_length) == nullptr) {
+    args->topic = args->topic_small;
+  } else {
+    args->topic_large = ExpectString(info, 1, "topic");  // long, or not a clean string (throws)
+    args->topic = args->topic_large.c_str();
+    args->topic_length = args->topic_large.size();
+  }
+  args->payload = ReadBytes(env, Arg(info, 2), "payload");
+  args->key = ReadBytes(env, Arg(info, 3), "key");
+  double partition;
+  if (info.Length() > 4 && napi_get_value_double(env, info[4], &partition) == napi_ok && partition >= -1 && partition <= INT32_MAX &&
+      partition == static_cast<int32_t>(partition)) {
+    args->partition = static_cast<int32_t>(partition);
+  } else {
+    args->partition = static_cast<int32_t>(ExpectIntegerOr(info, 4, "partition", -1, INT32_MAX, -1));
+  }
+  if (info.Length() > 6) args->timestamp = ExpectIntegerOr(info, 6, "timestamp", 0, 9007199254740991LL, 0);
+  if (info.Length() > 5) args->headers = ExpectHeaders(info[5]);
+}
+
+// Queues one message; 0 and its msgid, or an error code and its text.
+int ProduceOne(KafkaHandle* handle, ProduceArgs* args, uint64_t* msgid, std::string* message) {
+  int code = handle->Start(KafkaHandle::Kind::Producer, message);
+  if (code != 0) return code;
+  *msgid = handle->PeekMsgid();
+  void* opaque = reinterpret_cast<void*>(static_cast<uintptr_t>(*msgid));
+  // The handle's topic object saves librdkafka a lookup by name; without one (a name it refuses)
+  // producing by name reports why.
+  rd_kafka_topic_t* rkt = handle->Topic(args->topic, args->topic_length);
+  rd_kafka_resp_err_t err =
+      rkt != nullptr
+          ? rd_kafka_producev(handle->rk(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(args->partition),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(args->payload.data()), args->payload.size),
+                              RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque),
+                              RD_KAFKA_V_HEADERS(args->headers), RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END)
+          : rd_kafka_producev(handle->rk(), RD_KAFKA_V_TOPIC(std::string(args->topic, args->topic_length).c_str()),
+                              RD_KAFKA_V_PARTITION(args->partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(args->payload.data()), args->payload.size),
+                              RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque),
+                              RD_KAFKA_V_HEADERS(args->headers), RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    *message = rd_kafka_err2str(err);
+    return err;
+  }
+  args->headers = nullptr;  // librdkafka's now
+  handle->MessageAccepted();
+  return 0;
+}
+
 // Produce(h, topic, payload, key, partition = -1, headers?, timestamp?) -> [code, msgid, message]
 // payload/key: Buffer, Uint8Array, string, or null (a Kafka null, distinct from empty).
 // msgid is 0 unless the message was accepted. A full queue is ERR__QUEUE_FULL (-184).
 Napi::Value Produce(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   auto handle = UnwrapHandle(info, 0);
-  std::string topic = ExpectString(info, 1, "topic");
-  Bytes payload = ExpectBytes(Arg(info, 2), "payload");
-  Bytes key = ExpectBytes(Arg(info, 3), "key");
-  int32_t partition = static_cast<int32_t>(ExpectIntegerOr(info, 4, "partition", -1, INT32_MAX, -1));
-  int64_t timestamp = ExpectIntegerOr(info, 6, "timestamp", 0, 9007199254740991LL, 0);
-  rd_kafka_headers_t* headers = ExpectHeaders(Arg(info, 5));
-
+  ProduceArgs args;
+  ReadProduceArgs(info, &args);
+  uint64_t msgid = 0;
   std::string message;
-  int code = handle->Start(KafkaHandle::Kind::Producer, &message);
-  if (code != 0) {
-    if (headers) rd_kafka_headers_destroy(headers);
-    return ProduceResult(env, code, 0, message);
-  }
-  uint64_t msgid = handle->PeekMsgid();
-  rd_kafka_resp_err_t err = rd_kafka_producev(
-      handle->rk(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size),
-      RD_KAFKA_V_KEY(key.data(), key.size),
-      RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(msgid))),
-      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_END);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    if (headers) rd_kafka_headers_destroy(headers);  // still ours when the message was refused
-    return ProduceResult(env, err, 0, rd_kafka_err2str(err));
-  }
-  handle->MessageAccepted();
-  return ProduceResult(env, 0, msgid, "");
+  int code = ProduceOne(handle.get(), &args, &msgid, &message);
+  if (args.headers) rd_kafka_headers_destroy(args.headers);  // still ours when the message was refused
+  return ProduceResult(info.Env(), code, code == 0 ? msgid : 0, message);
+}
+
+// ProduceMsgid(h, topic, payload, key, partition = -1, headers?, timestamp?) -> msgid | [code, 0, message]
+// Produce for per-message hot loops: an accepted message returns just its msgid (a number), so
+// no tuple is built; a refused one returns Produce's tuple.
+Napi::Value ProduceMsgid(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  ProduceArgs args;
+  ReadProduceArgs(info, &args);
+  uint64_t msgid = 0;
+  std::string message;
+  int code = ProduceOne(handle.get(), &args, &msgid, &message);
+  if (args.headers) rd_kafka_headers_destroy(args.headers);
+  if (code != 0) return ProduceResult(info.Env(), code, 0, message);
+  return Napi::Number::New(info.Env(), static_cast<double>(msgid));
 }
 
 // DeliveryReport(h, max = 1000000) -> [msgids, errors, partitions, offsets], oldest first.
@@ -240,6 +318,7 @@ Napi::Value OutstandingCount(const Napi::CallbackInfo& info) {
 
 void InitProducer(Napi::Env env, Napi::Object exports) {
   exports.Set("Produce", Napi::Function::New(env, Produce, "Produce"));
+  exports.Set("ProduceMsgid", Napi::Function::New(env, ProduceMsgid, "ProduceMsgid"));
   exports.Set("DeliveryReport", Napi::Function::New(env, DeliveryReport, "DeliveryReport"));
   exports.Set("ProduceBatch", Napi::Function::New(env, ProduceBatch, "ProduceBatch"));
   exports.Set("DeliveryReportInto", Napi::Function::New(env, DeliveryReportInto, "DeliveryReportInto"));

@@ -159,6 +159,30 @@ describe.each(testBrokers())('$name broker', (broker) => {
       capi.UninitProducer(h);
     });
 
+    it('ProduceMsgid returns the bare msgid when accepted and Produce\'s tuple when refused, sharing the msgid count', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const h = producerHandle([['queue.buffering.max.messages', '3'], ['linger.ms', '50']]);
+      expect(capi.Produce(h, topic, 'a', null, 0)).toEqual([0, 1, '']);
+      expect(capi.ProduceMsgid(h, topic, Buffer.from('b'), 'k', 0, [['h', 'v']])).toBe(2);
+      expect(capi.ProduceMsgid(h, topic, null, null)).toBe(3);
+      const [code, msgid, message] = capi.ProduceMsgid(h, topic, 'd', null, 0) as [number, number, string];
+      expect([code, msgid]).toEqual([-184, 0]);
+      expect(message).toMatch(/queue/i);
+      expect(() => capi.ProduceMsgid(h, 't\u0000x', 'x', null)).toThrow(/Expected a string without NUL characters for topic/);
+      expect(() => capi.ProduceMsgid(h, 'x'.repeat(300) + '\u0000', 'x', null)).toThrow(/without NUL characters for topic/);
+      expect(() => capi.ProduceMsgid(h, topic, 5 as never, null)).toThrow(/for payload but received 5/);
+      expect(() => capi.ProduceMsgid(h, topic, 'x', null, 1.5)).toThrow(/for partition but received 1.5/);
+      expect(() => capi.ProduceMsgid(h, topic, 'x', null, -2)).toThrow(/for partition/);
+      expect(() => capi.ProduceMsgid(h, topic, 'x', null, 0, [['h']] as never)).toThrow(/headers\[0\]/);
+      const reports = await reportsFor(h, 3);
+      expect(reports.ids).toEqual([1, 2, 3]);
+      expect(reports.errors).toEqual([0, 0, 0]);
+      // Names longer than the fast path's buffer take the general path, and count on.
+      expect(capi.ProduceMsgid(h, 'x'.repeat(300), 'x', null)).toBe(4);
+      capi.UninitProducer(h, 0);
+    });
+
     it('reports a full queue as -184, not a crash', () => {
       const h = producerHandle([['queue.buffering.max.messages', '10'], ['linger.ms', '10000']]);
       const topic = uniqueTopic();
