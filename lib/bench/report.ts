@@ -161,14 +161,15 @@ export function scenarioMarkdown(scenario: ScenarioReport): string {
       );
     }
   } else if (scenario.memory) {
-    lines.push('| Driver | msgs/s | RSS early MB | RSS late MB | growth MB | peak RSS MB | CPU s | on the broker |', '|---|--:|--:|--:|--:|--:|--:|---|');
+    lines.push('| Driver | msgs/s | RSS early MB | RSS late MB | growth MB | growth | peak RSS MB | CPU s | on the broker |', '|---|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const row of scenario.rows) {
       if (!row.result) {
-        lines.push(notRun(row, 8));
+        lines.push(notRun(row, 9));
         continue;
       }
+      const percent = row.rss && row.rss.earlyMb > 0 ? `${fixed((100 * row.rss.growthMb) / row.rss.earlyMb, 0)} %` : '—';
       lines.push(
-        `| ${cell(row.label)} | ${int(row.msgsPerSec ?? 0)} | ${mb(row.rss?.earlyMb)} | ${mb(row.rss?.lateMb)} | ${row.rss ? fixed(row.rss.growthMb, 0) : '—'} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} |`,
+        `| ${cell(row.label)} | ${int(row.msgsPerSec ?? 0)} | ${mb(row.rss?.earlyMb)} | ${mb(row.rss?.lateMb)} | ${row.rss ? fixed(row.rss.growthMb, 0) : '—'} | ${percent} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} |`,
       );
     }
     lines.push('', 'RSS early: the highest sample between 10 % and 25 % of the run; late: the highest in its last 25 % (sampled every 500 ms from /proc).');
