@@ -22,9 +22,9 @@ export function consumerConfig(bootstrapServers: string, groupId: string, extra:
 /** Reads until `count` records arrived or `deadlineMs` passed; returns what came. */
 export async function consumeCount(consumer: Consumer, count: number, deadlineMs = 30_000): Promise<Record[]> {
   const records: Record[] = [];
-  const deadline = Date.now() + deadlineMs;
-  while (records.length < count && Date.now() < deadline) {
-    const record = await consumer.consumeRecord(Math.max(1, Math.min(500, deadline - Date.now())));
+  const deadline = performance.now() + deadlineMs; // monotonic: immune to wall-clock steps
+  while (records.length < count && performance.now() < deadline) {
+    const record = await consumer.consumeRecord(Math.max(1, Math.min(500, deadline - performance.now())));
     if (record) records.push(record);
   }
   return records;
@@ -33,11 +33,11 @@ export async function consumeCount(consumer: Consumer, count: number, deadlineMs
 /** Reads from several consumers at once until `count` records arrived in total or the deadline. */
 export async function consumeAll(consumers: Consumer[], count: number, deadlineMs = 30_000): Promise<Record[][]> {
   const got: Record[][] = consumers.map(() => []);
-  const deadline = Date.now() + deadlineMs;
+  const deadline = performance.now() + deadlineMs; // monotonic: immune to wall-clock steps
   const total = () => got.reduce((n, list) => n + list.length, 0);
   await Promise.all(
     consumers.map(async (consumer, i) => {
-      while (total() < count && Date.now() < deadline) {
+      while (total() < count && performance.now() < deadline) {
         const record = await consumer.consumeRecord(200);
         if (record) got[i].push(record);
       }
