@@ -142,7 +142,7 @@ function xProps(config: { [key: string]: string }, without: string[] = []): stri
 
 /**
  * rdkafka_performance as the reference: `copy` runs its producer with -D, so that it copies each
- * payload as every binding must (JavaScript memory can move); without it, the tool's default,
+ * payload as every binding must (the caller may reuse its Buffer once produce returns); without it, the tool's default,
  * librdkafka points at one shared buffer and nothing is copied (the absolute ceiling).
  */
 function rdkafkaPerformance(id: string, label: string, copy: boolean, kinds: JobKind[]): Driver {
