@@ -101,21 +101,18 @@ int ProduceOne(KafkaHandle* handle, ProduceArgs* args, uint64_t* msgid, std::str
   if (code != 0) return code;
   *msgid = handle->PeekMsgid();
   void* opaque = reinterpret_cast<void*>(static_cast<uintptr_t>(*msgid));
-  // The handle's topic object saves librdkafka a lookup by name; without one (a name it refuses)
-  // producing by name reports why.
+  // The handle's topic object saves librdkafka a lookup by name for every message.
   rd_kafka_topic_t* rkt = handle->Topic(args->topic, args->topic_length);
-  rd_kafka_resp_err_t err =
-      rkt != nullptr
-          ? rd_kafka_producev(handle->rk(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(args->partition),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_VALUE(const_cast<char*>(args->payload.data()), args->payload.size),
-                              RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque),
-                              RD_KAFKA_V_HEADERS(args->headers), RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END)
-          : rd_kafka_producev(handle->rk(), RD_KAFKA_V_TOPIC(std::string(args->topic, args->topic_length).c_str()),
-                              RD_KAFKA_V_PARTITION(args->partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_VALUE(const_cast<char*>(args->payload.data()), args->payload.size),
-                              RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque),
-                              RD_KAFKA_V_HEADERS(args->headers), RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END);
+  if (rkt == nullptr) {  // a name librdkafka refuses (longer than 512 bytes)
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    *message = std::string(rd_kafka_err2str(err)) + " (topic '" + std::string(args->topic, args->topic_length) + "')";
+    return err;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      handle->rk(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(args->partition), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(const_cast<char*>(args->payload.data()), args->payload.size),
+      RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_HEADERS(args->headers),
+      RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     *message = rd_kafka_err2str(err);
     return err;

@@ -180,6 +180,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(reports.errors).toEqual([0, 0, 0]);
       // Names longer than the fast path's buffer take the general path, and count on.
       expect(capi.ProduceMsgid(h, 'x'.repeat(300), 'x', null)).toBe(4);
+      // A name librdkafka refuses (over 512 bytes) is a code with a reason naming it, and takes no msgid.
+      const [refusedCode, refusedMsgid, refusedMessage] = capi.Produce(h, 'y'.repeat(600), 'x', null);
+      expect([refusedCode, refusedMsgid]).toEqual([-186, 0]);
+      expect(refusedMessage).toContain(`topic '${'y'.repeat(600)}'`);
+      expect(capi.ProduceMsgid(h, 'x'.repeat(300), 'x', null)).toBe(5);
       capi.UninitProducer(h, 0);
     });
 
