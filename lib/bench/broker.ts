@@ -13,6 +13,8 @@ export interface BenchBroker {
   description: string;
   bootstrapServers: string;
   createTopic(name: string, partitions: number): Promise<void>;
+  /** Deletes a topic the run created once it is counted, so a long run does not fill the disk. */
+  deleteTopic(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,24 +40,33 @@ export async function openBroker(
     description: `librdkafka ${capi.Version()[1]}'s embedded mock cluster, 1 broker, in the harness process`,
     bootstrapServers: mock.bootstrapServers,
     createTopic: async (name, partitions) => mock.createTopic(name, partitions),
+    deleteTopic: async () => {}, // the mock keeps only a few MB per partition, in memory
     close: async () => mock.close(),
   };
 }
 
 function adminBroker(kind: BrokerKind, description: string, bootstrapServers: string, replicationFactor: number, stop: () => Promise<void>): BenchBroker {
   let admin: KafkaHandle | undefined;
+  const adminHandle = (): KafkaHandle => {
+    if (admin === undefined) {
+      admin = capi.InitKafka();
+      capi.SetKafkaConf(admin, 'bootstrap.servers', bootstrapServers);
+    }
+    return admin;
+  };
   return {
     kind,
     description,
     bootstrapServers,
     async createTopic(name, partitions) {
-      if (admin === undefined) {
-        admin = capi.InitKafka();
-        capi.SetKafkaConf(admin, 'bootstrap.servers', bootstrapServers);
-      }
-      const result = await capi.CreateTopics(admin, [[name, partitions, replicationFactor]], 30_000);
+      const result = await capi.CreateTopics(adminHandle(), [[name, partitions, replicationFactor]], 30_000);
       const first = result[0];
       if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not create topic ${name}: ${JSON.stringify(result)}`);
+    },
+    async deleteTopic(name) {
+      const result = await capi.DeleteTopics(adminHandle(), [name], 30_000);
+      const first = result[0];
+      if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not delete topic ${name}: ${JSON.stringify(result)}`);
     },
     async close() {
       if (admin !== undefined) capi.UninitProducer(admin, 0);

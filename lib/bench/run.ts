@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { capi } from '../index';
 import { endOffsets, openBroker, type BenchBroker } from './broker';
 import { DRIVERS, findDriver, type Driver, type DriverRun, type HarnessContext } from './drivers';
-import type { Job } from './job';
+import type { DriverResult, Job } from './job';
 import { installPeers, PEERS, peerVersion, readPeerStatus } from './peers';
 import { chartSvg, describeMachine, reportMarkdown, updateMarkedSection, type BenchReport, type Row, type RssSummary, type ScenarioReport } from './report';
 import { REFERENCE_DRIVER, SCENARIOS, type Scenario } from './scenarios';
@@ -209,6 +209,7 @@ async function runScenario(scenario: Scenario, drivers: Driver[], sc: ScenarioCo
     fillRow(row, scenario, runs);
     log(`  ${summaryLine(row)}`);
   }
+  if (sharedTopic) await dropTopic(sharedTopic, sc);
 
   // Ratios to the C reference.
   const reference = report.rows.find((row) => row.driver === REFERENCE_DRIVER && row.result);
@@ -298,10 +299,23 @@ async function runOnce(
   } catch (error) {
     run = { error: (error as Error).message };
   }
-  if (!run.result) return { run };
-  const result = run.result;
+  try {
+    return { run, verification: run.result ? await verify(scenario, topic, before, run.result, sc) : undefined };
+  } finally {
+    if (!sharedTopic) await dropTopic(topic, sc);
+  }
+}
+
+/** Deletes a counted topic; a failure only costs disk space, so it is logged, not thrown. */
+async function dropTopic(topic: string, sc: ScenarioContext): Promise<void> {
+  await sc.broker.deleteTopic(topic).catch((error: Error) => sc.log(`  (could not delete ${topic}: ${error.message})`));
+}
+
+/** The count check of one run: what the consumer read, or what landed on the topic. */
+async function verify(scenario: Scenario, topic: string, before: number, result: DriverResult, sc: ScenarioContext): Promise<Row['verification']> {
+  const { broker } = sc;
   if (scenario.kind === 'consume') {
-    return { run, verification: { expected: scenario.count, found: result.messages, ok: result.messages === scenario.count, how: 'messages the consumer read, of a topic holding exactly that many' } };
+    return { expected: scenario.count, found: result.messages, ok: result.messages === scenario.count, how: 'messages the consumer read, of a topic holding exactly that many' };
   }
   // Produce and latency: the topic's end offsets say what landed.
   const expected = scenario.count + (result.warmupMessages ?? 0);
@@ -309,18 +323,15 @@ async function runOnce(
   try {
     after = await endOffsets(broker.bootstrapServers, topic, scenario.partitions);
   } catch (error) {
-    return { run, verification: { expected, found: -1, ok: false, how: `could not count: ${(error as Error).message}` } };
+    return { expected, found: -1, ok: false, how: `could not count: ${(error as Error).message}` };
   }
   const found = after - before;
   const driverCount = scenario.kind === 'latency' ? result.messages === scenario.count : result.messages === scenario.count && result.failed === 0;
   return {
-    run,
-    verification: {
-      expected,
-      found: found - (result.warmupMessages ?? 0),
-      ok: found === expected && driverCount,
-      how: `end offsets of the topic before and after (kcat -Q)${result.warmupMessages ? `, less ${result.warmupMessages} warm-up message(s)` : ''}`,
-    },
+    expected,
+    found: found - (result.warmupMessages ?? 0),
+    ok: found === expected && driverCount,
+    how: `end offsets of the topic before and after (kcat -Q)${result.warmupMessages ? `, less ${result.warmupMessages} warm-up message(s)` : ''}`,
   };
 }
 
