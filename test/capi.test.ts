@@ -253,7 +253,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const topics = [uniqueTopic('packed-a'), uniqueTopic('packed-b')];
       for (const t of topics) await broker.createTopic(t, 2);
       const sent: Array<{ topic: string; partition: number; payload: Buffer | null; key: Buffer | null; headers: [string, Buffer | null][] }> = [];
-      const producer = producerHandle();
+      const producer = producerHandle([['enable.idempotence', 'true']]); // offsets in send order, even after a retry
       for (let i = 0; i < 40; i++) {
         const payload = i % 10 === 3 ? null : i % 10 === 4 ? Buffer.alloc(0) : Buffer.from(`v${i}\u0000${'x'.repeat(i)}`);
         const key = i % 5 === 0 ? null : i % 5 === 1 ? Buffer.alloc(0) : Buffer.from(`k${i}`);
