@@ -23,6 +23,16 @@ export type HeaderTuple = [name: string, value: Buffer | null];
 
 /** `[code, message]`: 0 = success. */
 export type CodeAndMessage = [code: number, message: string];
+/** The arguments of `Produce` and `ProduceMsgid`. */
+export type ProduceArguments = [
+  handle: KafkaHandle,
+  topic: string,
+  payload: Bytes,
+  key: Bytes,
+  partition?: number,
+  headers?: HeaderTuple[] | [string, Bytes][] | null,
+  timestamp?: number,
+];
 /** `Produce`'s result: msgid is 0 unless the message was accepted. */
 export type ProduceResult = [code: number, msgid: number, message: string];
 /** `DeliveryReport`'s result, oldest first. */
@@ -105,25 +115,9 @@ export interface NativeBinding {
   UninitConsumer(handle: KafkaHandle): number;
   UninitConsumerAsync(handle: KafkaHandle): Promise<number>;
   // Producing
-  Produce(
-    handle: KafkaHandle,
-    topic: string,
-    payload: Bytes,
-    key: Bytes,
-    partition?: number,
-    headers?: HeaderTuple[] | [string, Bytes][] | null,
-    timestamp?: number,
-  ): ProduceResult;
+  Produce(...args: ProduceArguments): ProduceResult;
   /** `Produce` that returns just the msgid when the message is accepted, else Produce's tuple. */
-  ProduceMsgid(
-    handle: KafkaHandle,
-    topic: string,
-    payload: Bytes,
-    key: Bytes,
-    partition?: number,
-    headers?: HeaderTuple[] | [string, Bytes][] | null,
-    timestamp?: number,
-  ): number | ProduceResult;
+  ProduceMsgid(...args: ProduceArguments): number | ProduceResult;
   DeliveryReport(handle: KafkaHandle, max?: number): DeliveryReportResult;
   ProduceBatch(
     handle: KafkaHandle,

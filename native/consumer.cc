@@ -175,29 +175,39 @@ Napi::Value Consume(const Napi::CallbackInfo& info) {
   return tuple;
 }
 
+// Up to `max` messages (and errors) librdkafka has ready for a running consumer; never waits.
+// 0, or an error code with its message.
+int TakeReady(const std::shared_ptr<KafkaHandle>& handle, size_t max, std::vector<rd_kafka_message_t*>* msgs, std::string* message) {
+  int code = RunningConsumer(handle, message);
+  if (code != 0) return code;
+  msgs->resize(max);
+  ssize_t got = rd_kafka_consume_batch_queue(handle->queue(), 0, msgs->data(), max);
+  if (got < 0) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    *message = rd_kafka_err2str(err);
+    msgs->clear();
+    return err;
+  }
+  msgs->resize(static_cast<size_t>(got));
+  return 0;
+}
+
 // ConsumeBatch(h, max) -> array of Consume's tuples (messages and errors), possibly empty.
 // Never blocks. Offsets are stored as messages leave librdkafka, as with Consume.
 Napi::Value ConsumeBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = UnwrapHandle(info, 0);
   size_t max = static_cast<size_t>(ExpectInteger(info, 1, "max", 1, 1000000));
+  std::vector<rd_kafka_message_t*> msgs;
   std::string message;
-  int code = RunningConsumer(handle, &message);
+  int code = TakeReady(handle, max, &msgs, &message);
   if (code != 0) {
     Napi::Array result = Napi::Array::New(env, 1);
     result.Set(0u, CodeAndMessage(env, code, message));
     return result;
   }
-  std::vector<rd_kafka_message_t*> msgs(max);
-  ssize_t count = rd_kafka_consume_batch_queue(handle->queue(), 0, msgs.data(), max);
-  if (count < 0) {
-    Napi::Array result = Napi::Array::New(env, 1);
-    rd_kafka_resp_err_t err = rd_kafka_last_error();
-    result.Set(0u, CodeAndMessage(env, err, rd_kafka_err2str(err)));
-    return result;
-  }
-  Napi::Array result = Napi::Array::New(env, static_cast<size_t>(count));
-  for (ssize_t i = 0; i < count; i++) {
+  Napi::Array result = Napi::Array::New(env, msgs.size());
+  for (size_t i = 0; i < msgs.size(); i++) {
     result.Set(static_cast<uint32_t>(i), MessageTuple(env, msgs[i]));
     rd_kafka_message_destroy(msgs[i]);
   }
@@ -218,16 +228,11 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = UnwrapHandle(info, 0);
   size_t max = static_cast<size_t>(ExpectInteger(info, 1, "max", 1, 1000000));
+  std::vector<rd_kafka_message_t*> msgs;
   std::string message;
-  int code = RunningConsumer(handle, &message);
+  int code = TakeReady(handle, max, &msgs, &message);
   if (code != 0) return CodeAndMessage(env, code, message);
-  std::vector<rd_kafka_message_t*> msgs(max);
-  ssize_t got = rd_kafka_consume_batch_queue(handle->queue(), 0, msgs.data(), max);
-  if (got < 0) {
-    rd_kafka_resp_err_t err = rd_kafka_last_error();
-    return CodeAndMessage(env, err, rd_kafka_err2str(err));
-  }
-  size_t count = static_cast<size_t>(got);
+  size_t count = msgs.size();
   size_t total = 0;
   for (size_t i = 0; i < count; i++) {
     if (msgs[i]->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;

@@ -122,17 +122,23 @@ int ProduceOne(KafkaHandle* handle, ProduceArgs* args, uint64_t* msgid, std::str
   return 0;
 }
 
+// Reads Produce's arguments and queues the message: 0 and its msgid, or a code and its text.
+int ProduceCall(const Napi::CallbackInfo& info, uint64_t* msgid, std::string* message) {
+  auto handle = UnwrapHandle(info, 0);
+  ProduceArgs args;
+  ReadProduceArgs(info, &args);
+  int code = ProduceOne(handle.get(), &args, msgid, message);
+  if (args.headers) rd_kafka_headers_destroy(args.headers);  // still ours when the message was refused
+  return code;
+}
+
 // Produce(h, topic, payload, key, partition = -1, headers?, timestamp?) -> [code, msgid, message]
 // payload/key: Buffer, Uint8Array, string, or null (a Kafka null, distinct from empty).
 // msgid is 0 unless the message was accepted. A full queue is ERR__QUEUE_FULL (-184).
 Napi::Value Produce(const Napi::CallbackInfo& info) {
-  auto handle = UnwrapHandle(info, 0);
-  ProduceArgs args;
-  ReadProduceArgs(info, &args);
   uint64_t msgid = 0;
   std::string message;
-  int code = ProduceOne(handle.get(), &args, &msgid, &message);
-  if (args.headers) rd_kafka_headers_destroy(args.headers);  // still ours when the message was refused
+  int code = ProduceCall(info, &msgid, &message);
   return ProduceResult(info.Env(), code, code == 0 ? msgid : 0, message);
 }
 
@@ -140,13 +146,9 @@ Napi::Value Produce(const Napi::CallbackInfo& info) {
 // Produce for per-message hot loops: an accepted message returns just its msgid (a number), so
 // no tuple is built; a refused one returns Produce's tuple.
 Napi::Value ProduceMsgid(const Napi::CallbackInfo& info) {
-  auto handle = UnwrapHandle(info, 0);
-  ProduceArgs args;
-  ReadProduceArgs(info, &args);
   uint64_t msgid = 0;
   std::string message;
-  int code = ProduceOne(handle.get(), &args, &msgid, &message);
-  if (args.headers) rd_kafka_headers_destroy(args.headers);
+  int code = ProduceCall(info, &msgid, &message);
   if (code != 0) return ProduceResult(info.Env(), code, 0, message);
   return Napi::Number::New(info.Env(), static_cast<double>(msgid));
 }

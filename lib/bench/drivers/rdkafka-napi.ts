@@ -279,6 +279,11 @@ class Wake {
   }
 }
 
+/** Drains delivery reports (`drain` returns how many are in), waiting on the wake-up between rounds. */
+async function finishReports(wake: Wake, count: number, drain: () => number): Promise<void> {
+  while (drain() < count) await wake.wait(10);
+}
+
 async function produceCapi(job: Job): Promise<DriverResult> {
   const handle = rawHandle(job.producerConfig);
   const payload = payloadOf(job.messageSize);
@@ -313,11 +318,11 @@ async function produceCapi(job: Job): Promise<DriverResult> {
     }
   }
   wake ??= new Wake(handle);
-  while (delivered + failed < job.count) {
+  await finishReports(wake, job.count, () => {
     drain();
     progress.update(delivered);
-    if (delivered + failed < job.count) await wake.wait(10);
-  }
+    return delivered + failed;
+  });
   const seconds = (performance.now() - started) / 1000;
   wake.close();
   capi.UninitProducer(handle, 10_000);
@@ -365,11 +370,11 @@ async function produceCapiBatch(job: Job): Promise<DriverResult> {
     }
   }
   wake ??= new Wake(handle);
-  while (delivered + failed < job.count) {
+  await finishReports(wake, job.count, () => {
     drain();
     progress.update(delivered);
-    if (delivered + failed < job.count) await wake.wait(10);
-  }
+    return delivered + failed;
+  });
   const seconds = (performance.now() - started) / 1000;
   wake.close();
   capi.UninitProducer(handle, 10_000);
