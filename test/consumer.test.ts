@@ -82,9 +82,17 @@ describe.each(testBrokers())('$name broker', (broker) => {
     it('two consumers in one group split the partitions and together receive every message once', async () => {
       const topic = uniqueTopic();
       await broker.createTopic(topic, 4);
-      await fill(topic, 200);
       const group = uniqueTopic('g');
       const members = [consumer(group, [topic]), consumer(group, [topic])];
+      // Fill once both members own their share: a rebalance mid-read (the second member joining
+      // late on a busy machine) would hand uncommitted records to the other member to read again.
+      const deadline = performance.now() + 30_000;
+      const owned = () => members.map((m) => m.assignment().length);
+      while (!(owned()[0] > 0 && owned()[1] > 0 && owned()[0] + owned()[1] === 4) && performance.now() < deadline) {
+        await Promise.all(members.map((m) => m.consumeRecord(100))); // serves the group join; the topic is empty
+      }
+      expect(owned()[0] + owned()[1]).toBe(4);
+      await fill(topic, 200);
       const got = await consumeAll(members, 200);
       const all = got.flat().map(text);
       expect(all.length).toBe(200);
