@@ -29,6 +29,7 @@ export class Record {
    * record): a record kept for long keeps its batch's buffer alive (`Buffer.from` copies one out).
    */
   static fromPacked(batch: PackedBatch, into: Record[], onError: (code: number, message: string) => void): Record[] {
+    // A view per payload and key is most of this loop's cost: see `view`.
     const [, count, topics, fields, data, extras] = batch;
     for (let i = 0, f = 0; i < count; i++, f += PACKED_FIELDS) {
       const topic = fields[f];
@@ -45,8 +46,8 @@ export class Record {
       into.push(
         new Record(
           topics[topic],
-          payloadLength < 0 ? null : data.subarray(start, start + payloadLength),
-          keyLength < 0 ? null : data.subarray(keyStart, keyStart + keyLength),
+          payloadLength < 0 ? null : view(data, start, payloadLength),
+          keyLength < 0 ? null : view(data, keyStart, keyLength),
           fields[f + 1],
           fields[f + 2],
           headers,
@@ -66,4 +67,24 @@ export class Record {
   keyString(): string | null {
     return this.key === null ? null : this.key.toString('utf8');
   }
+}
+
+/**
+ * Node's Buffer class (`FastBuffer`, what `Buffer[Symbol.species]` returns): constructing one over
+ * an ArrayBuffer range is a plain typed-array construction, about three times cheaper than
+ * `subarray` (which looks the species up on every call). `subarray` if that ever changes.
+ */
+const FastBuffer = (Buffer as unknown as { [Symbol.species]: unknown })[Symbol.species] as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
+const fastViews = (() => {
+  try {
+    const probe = new FastBuffer(new ArrayBuffer(4), 1, 2);
+    return Buffer.isBuffer(probe) && probe.byteOffset === 1 && probe.length === 2;
+  } catch {
+    return false;
+  }
+})();
+
+/** `length` bytes of `data` from `start`, as a Buffer sharing its memory. */
+function view(data: Buffer, start: number, length: number): Buffer {
+  return fastViews ? new FastBuffer(data.buffer, data.byteOffset + start, length) : data.subarray(start, start + length);
 }

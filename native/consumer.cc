@@ -282,8 +282,9 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
     if (msg->payload != nullptr) at += msg->len;
     if (msg->key != nullptr && msg->key_len > 0) std::memcpy(out + at, msg->key, msg->key_len);
     if (msg->key != nullptr) at += msg->key_len;
-    Napi::Array headers = MessageHeaders(env, msg);
-    f[7] = headers.Length() > 0 ? add_extra(headers) : -1;
+    rd_kafka_headers_t* headers = nullptr;
+    bool has_headers = rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && rd_kafka_header_cnt(headers) > 0;
+    f[7] = has_headers ? add_extra(MessageHeaders(env, msg)) : -1;  // no JS array for none
     rd_kafka_message_destroy(msg);
   }
   Napi::Array result = Napi::Array::New(env, 6);

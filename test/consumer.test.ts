@@ -131,6 +131,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
         got.push(...batch);
       }
       expect(new Set(got.map(text)).size).toBe(500);
+      // Payloads are real Buffers viewing one shared batch buffer, not copies.
+      expect(got.every((r) => Buffer.isBuffer(r.payload))).toBe(true);
+      expect(new Set(got.map((r) => r.payload!.buffer)).size).toBeLessThan(got.length);
       for (const p of [0, 1]) {
         const offsets = got.filter((r) => r.partition === p).map((r) => r.offset);
         expect(offsets).toEqual(offsets.map((_, i) => i));

@@ -8,7 +8,7 @@
 //   napi-capi-batch  capi.ProduceBatch + capi.DeliveryReportInto          | capi.ConsumeBatchPacked
 // Latency jobs: produce() (or capi.Produce) at the job's rate and the consume API above, in one
 // process. Usage: node dist/bench/drivers/rdkafka-napi.js '<job JSON>'
-import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, type KafkaHandle, type NativeBinding, type PackedBatch } from '../../index';
+import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, type KafkaHandle, type NativeBinding, type PackedBatch, type Record } from '../../index';
 import { LatencyHistogram } from '../histogram';
 import {
   emitSkipped,
@@ -384,20 +384,30 @@ async function produceCapiBatch(job: Job): Promise<DriverResult> {
 // ---------------------------------------------------------------------------------------------
 // Consuming: timed from the first message received to the last one.
 
+/** Every consume driver reads each payload's length: the bytes must add up. */
+function checkPayloadBytes(bytes: number, received: number, job: Job): void {
+  if (bytes !== received * job.messageSize) throw new Error(`read ${bytes} payload bytes in ${received} messages of ${job.messageSize}`);
+}
+
 async function consumeEach(job: Job): Promise<DriverResult> {
   const consumer = new Consumer(job.consumerConfig, job.topic);
   const progress = new Progress(job.count);
   // The clock starts at the first message, as in rdkafka_performance.
-  while ((await consumer.consumeRecord(1000)) === undefined);
+  let record = await consumer.consumeRecord(1000);
+  while (record === undefined) record = await consumer.consumeRecord(1000);
   const started = performance.now();
   let received = 1;
+  let bytes = record.payload!.length;
   while (received < job.count) {
-    if ((await consumer.consumeRecord(1000)) === undefined) continue;
+    record = await consumer.consumeRecord(1000);
+    if (record === undefined) continue;
+    bytes += record.payload!.length; // what a reader would look at
     received++;
     if (received % 1000 === 0) progress.update(received);
   }
   const seconds = (performance.now() - started) / 1000;
   await consumer.close();
+  checkPayloadBytes(bytes, received, job);
   return throughput(received, 0, job.messageSize, seconds);
 }
 
@@ -405,16 +415,20 @@ async function consumeBatchClass(job: Job): Promise<DriverResult> {
   const consumer = new Consumer(job.consumerConfig, job.topic);
   const progress = new Progress(job.count);
   // The clock starts at the first message, as in rdkafka_performance: wait for one alone.
-  let received = 0;
-  while (received === 0) received = (await consumer.consumeBatch(1, 1000)).length;
+  let first: Record[] = [];
+  while (first.length === 0) first = await consumer.consumeBatch(1, 1000);
   const started = performance.now();
+  let received = 1;
+  let bytes = first[0].payload!.length;
   while (received < job.count) {
     const records = await consumer.consumeBatch(Math.min(job.batchSize, job.count - received), 1000);
+    for (const record of records) bytes += record.payload!.length; // what a reader would look at
     received += records.length;
     progress.update(received);
   }
   const seconds = (performance.now() - started) / 1000;
   await consumer.close();
+  checkPayloadBytes(bytes, received, job);
   return throughput(received, 0, job.messageSize, seconds, `consumeBatch(${job.batchSize})`);
 }
 
@@ -465,7 +479,7 @@ async function consumeCapi(job: Job, batch: boolean): Promise<DriverResult> {
     progress.update(received);
   }
   const seconds = (performance.now() - started) / 1000;
-  if (batch && bytes !== received * job.messageSize) throw new Error(`read ${bytes} payload bytes in ${received} messages of ${job.messageSize}`);
+  if (batch) checkPayloadBytes(bytes, received, job);
   wake.close();
   await capi.UninitConsumerAsync(handle);
   return throughput(received, 0, job.messageSize, seconds, batch ? `ConsumeBatchPacked(${job.batchSize})` : undefined);
