@@ -6,7 +6,10 @@ import { capi, type HeaderTuple, type KafkaHandle } from './native';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
 import { Record } from './record';
+import { ReportQueue, type DeliveryReport } from './report-queue';
 import { expectBytes, expectPartition, expectString, expectTimeout, invalidParameter } from './validate';
+
+export type { DeliveryReport } from './report-queue';
 
 export type Payload = Buffer | Uint8Array | string | null;
 
@@ -21,11 +24,6 @@ export interface ProducerRecord {
   timestamp?: number;
 }
 
-/** A delivery report as `deliveryReport` returns it: `error` 0 means delivered. */
-export interface DeliveryReport {
-  msgid: number;
-  error: number;
-}
 
 /** Where a sent record landed. */
 export interface DeliveryResult {
@@ -102,7 +100,7 @@ export class Producer {
   readonly #handle: KafkaHandle;
   #closed = false;
   /** Reports of `produce()` calls, waiting for `deliveryReport` / `updateOutstanding`. */
-  #reports = new Fifo<DeliveryReport>();
+  #reports = new ReportQueue();
   /** `produce()` msgids without a successful report: 0 pending, or the error. */
   #outstanding = new OutstandingIds();
   /** `send()` calls waiting for their delivery report. */
@@ -478,7 +476,7 @@ export class Producer {
         }
         const pending = this.#sends.get(msgid);
         if (pending === undefined) {
-          this.#reports.push({ msgid, error: errors[i] });
+          this.#reports.push(msgid, errors[i]);
           continue;
         }
         this.#sends.delete(msgid);

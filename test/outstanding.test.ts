@@ -3,6 +3,7 @@
 // failures, foreign msgids and repeated reports, over enough msgids to move and grow the window.
 import { describe, expect, it } from 'vitest';
 import { OutstandingIds } from '../lib/outstanding';
+import { ReportQueue } from '../lib/report-queue';
 
 describe('OutstandingIds', () => {
   it('agrees with a Map model over 150,000 msgids reported out of order', () => {
@@ -52,5 +53,38 @@ describe('OutstandingIds', () => {
     const failures = [...model].filter(([, error]) => error !== 0).map(([msgid, error]) => ({ msgid, error }));
     expect(ids.takeRows()).toEqual(failures.sort((a, b) => a.msgid - b.msgid));
     expect(ids.takeRows()).toEqual([]);
+  });
+});
+
+describe('ReportQueue', () => {
+  it('hands reports back in order, as an array model does, across growth and wrap-around', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const queue = new ReportQueue();
+    const model: Array<{ msgid: number; error: number }> = [];
+    let head = 0; // model[head] is the oldest report not yet taken
+    let next = 1;
+    let taken = 0;
+    for (let step = 0; step < 20_000; step++) {
+      if (random() < 0.55) {
+        // Bursts big enough to grow the ring several times, after takes have moved its head.
+        const burst = random() < 0.02 ? 5000 : 1 + Math.floor(random() * 20);
+        for (let i = 0; i < burst; i++, next++) {
+          const error = next % 97 === 0 ? -192 : 0;
+          queue.push(next, error);
+          model.push({ msgid: next, error });
+        }
+      } else {
+        const max = random() < 0.1 ? 0 : Math.floor(random() * 60);
+        const got = queue.take(max);
+        expect(got).toEqual(model.slice(head, head + max));
+        head += got.length;
+        taken += got.length;
+      }
+      expect(queue.length).toBe(model.length - head);
+    }
+    expect(queue.take(Number.MAX_SAFE_INTEGER)).toEqual(model.slice(head));
+    expect(queue.length).toBe(0);
+    expect(taken).toBeGreaterThan(100_000);
   });
 });

@@ -172,7 +172,7 @@ export function scenarioMarkdown(scenario: ScenarioReport): string {
         `| ${cell(row.label)} | ${int(row.msgsPerSec ?? 0)} | ${mb(row.rss?.earlyMb)} | ${mb(row.rss?.lateMb)} | ${row.rss ? fixed(row.rss.growthMb, 0) : '—'} | ${percent} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} |`,
       );
     }
-    lines.push('', 'RSS early: the highest sample between 10 % and 25 % of the run; late: the highest in its last 25 % (sampled every 500 ms from /proc).');
+    lines.push('', 'RSS early: the highest sample between 10 % and 25 % of the run; late: the highest in its last 25 % (sampled every 500 ms from /proc). The Node drivers run with `--min-semi-space-size=16`: the young generation of the V8 heap starts at the size it would otherwise grow to in the first seconds.');
   } else {
     lines.push('| Driver | msgs/s | MB/s | vs C | peak RSS MB | CPU s | on the broker | notes |', '|---|--:|--:|--:|--:|--:|---|---|');
     for (const row of scenario.rows) {

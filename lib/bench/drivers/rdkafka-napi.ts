@@ -83,6 +83,9 @@ function requireNative(name: keyof NativeBinding): void {
 // ---------------------------------------------------------------------------------------------
 // Producing
 
+/** Delivery reports taken per deliveryReport() call. */
+const REPORTS_PER_CALL = 10_000;
+
 /** Counts a class producer's delivery reports and reports progress. */
 class Tally {
   delivered = 0;
@@ -93,12 +96,19 @@ class Tally {
     readonly progress: Progress,
   ) {}
 
-  /** Takes every waiting delivery report. */
+  /**
+   * Takes every waiting delivery report, 10,000 at a time: one array of 100,000 report objects
+   * (a full queue's worth) outlives young-generation collections and makes the heap saw-tooth.
+   */
   drain(): void {
-    for (const report of this.producer.deliveryReport(Number.MAX_SAFE_INTEGER)) {
-      if (report.error === 0) this.delivered++;
-      else this.failed++;
-    }
+    let reports;
+    do {
+      reports = this.producer.deliveryReport(REPORTS_PER_CALL);
+      for (const report of reports) {
+        if (report.error === 0) this.delivered++;
+        else this.failed++;
+      }
+    } while (reports.length === REPORTS_PER_CALL);
     this.progress.update(this.delivered);
   }
 
