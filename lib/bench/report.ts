@@ -39,6 +39,8 @@ export interface Row {
   rss?: RssSummary;
   /** msgs/s of each repeat (the row shows the median run). */
   runs?: number[];
+  /** Latency scenarios with --repeat: each run's p99 in ms (the row shows the median run). */
+  runP99s?: number[];
 }
 
 export interface ScenarioReport {
@@ -149,15 +151,16 @@ function notRun(row: Row, columns: number): string {
 export function scenarioMarkdown(scenario: ScenarioReport): string {
   const lines = [`### ${scenario.title}`, '', scenarioSettings(scenario), ''];
   if (scenario.kind === 'latency') {
-    lines.push('| Driver | p50 ms | p99 ms | p99.9 ms | max ms | p99 vs C | peak RSS MB | CPU s | on the broker |', '|---|--:|--:|--:|--:|--:|--:|--:|---|');
+    lines.push('| Driver | p50 ms | p99 ms | p99.9 ms | max ms | p99 vs C | peak RSS MB | CPU s | on the broker | notes |', '|---|--:|--:|--:|--:|--:|--:|--:|---|---|');
     for (const row of scenario.rows) {
       if (!row.result) {
-        lines.push(notRun(row, 9));
+        lines.push(notRun(row, 10));
         continue;
       }
       const l = row.result.latency;
+      const runs = row.runP99s && row.runP99s.length > 1 ? `median p99 of ${row.runP99s.length} runs (${row.runP99s.map((p) => ms(p)).join(', ')} ms)` : '';
       lines.push(
-        `| ${cell(row.label)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${ms(l?.max)} | ${ratio(row.ratio)} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} |`,
+        `| ${cell(row.label)} | ${ms(l?.p50)} | ${ms(l?.p99)} | ${ms(l?.p999)} | ${ms(l?.max)} | ${ratio(row.ratio)} | ${mb(row.maxRssMb)} | ${row.cpuSeconds === undefined ? '—' : fixed(row.cpuSeconds, 1)} | ${verified(row)} | ${cell([runs, row.result.note].filter(Boolean).join('; '))} |`,
       );
     }
   } else if (scenario.memory) {

@@ -355,6 +355,7 @@ function fillRow(row: Row, scenario: Scenario, runs: Array<{ run: DriverRun; ver
   row.cpuSeconds = run.usage?.cpuSeconds ?? result.cpuSeconds;
   row.verification = median.verification;
   if (runs.length > 1) row.runs = runs.map((r) => rate(r.run));
+  if (runs.length > 1 && scenario.kind === 'latency') row.runP99s = runs.map((r) => r.run.result?.latency?.p99 ?? NaN);
   if (run.rssSamplesKb && run.rssSamplesKb.length > 0) row.rss = rssSummary(run.rssSamplesKb);
   const bad = runs.find((r) => r.verification && !r.verification.ok);
   row.status = bad ? 'unverified' : 'ok';

@@ -68,7 +68,9 @@ export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: Cl
     mock = new MockCluster({ brokers: 1 });
     bootstrapServers = mock.bootstrapServers;
   }
-  const client = { 'bootstrap.servers': bootstrapServers, ...config.client };
+  // Nagle's algorithm off (as the Java clients have it): every reply waits on a small Kafka
+  // request, and Nagle would hold one back until the previous one is acknowledged.
+  const client = { 'bootstrap.servers': bootstrapServers, 'socket.nagle.disable': true, ...config.client };
   // murmur2_random places keyed records exactly as the Java clients do; records without a key
   // spread over partitions one by one (not stuck to one partition per burst).
   const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer });

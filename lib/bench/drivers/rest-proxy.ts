@@ -3,7 +3,8 @@
 //   proxy-confluent, produce: POST /topics/{t}, job.batchSize records per request, N (-c<N>)
 //                             connections, until job.count records are acknowledged.
 //   proxy-confluent, latency: single-record requests at job.rate per second, open loop (each
-//                             request's latency from its scheduled start, so a stall is counted).
+//                             request's latency from its scheduled start, so a stall is counted),
+//                             measured after 2 s of the same requests at the same rate.
 //   proxy-pixy[-sync], produce: POST /topics/{t}/messages, one message per request, 64 clients;
 //                             -sync adds ?sync (the reply waits for the broker's ack).
 // The Confluent throughput scenario's id ends in -c<N>: its N connections (default 16).
@@ -130,12 +131,17 @@ function produceNote(stopped: Stopped | undefined): string {
   return `${cpu}; ${stopped.produceRequests.toLocaleString('en-US')} Kafka Produce requests (proxy producer statistics)`;
 }
 
+/** Seconds of requests at the scenario's rate before the measured ones (JIT, pools, batches). */
+const LATENCY_WARMUP_SECONDS = 2;
+
 async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
   // Enough sockets that a slow reply never holds back the next scheduled request.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const url = `${proxy.url}/topics/${job.topic}`;
   const body = confluentBody(1, payloadOf(job.messageSize).toString('base64'));
   if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, body), 1) > 0) throw new Error('the warm-up request failed');
+  const warmup = Math.round(job.rate * LATENCY_WARMUP_SECONDS);
+  const total = warmup + job.count;
   const histogram = new LatencyHistogram();
   const progress = new Progress(job.count);
   let delivered = 0;
@@ -144,17 +150,19 @@ async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
   const intervalMs = 1000 / job.rate;
   const started = performance.now();
   let sent = 0;
-  while (sent < job.count) {
+  while (sent < total) {
     const now = performance.now();
     // Send every request that is due (open loop: the schedule does not wait for replies).
-    while (sent < job.count && started + sent * intervalMs <= now) {
+    while (sent < total && started + sent * intervalMs <= now) {
       const scheduled = started + sent * intervalMs;
+      const measured = sent >= warmup;
       sent++;
       pending.push(
         post(agent, url, CONFLUENT_TYPE, body).then(
           (reply) => {
             const errors = confluentErrors(reply, 1);
             failed += errors;
+            if (!measured) return;
             delivered += 1 - errors;
             histogram.record(Math.round((performance.now() - scheduled) * 1000));
             progress.update(delivered);
@@ -167,7 +175,7 @@ async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(next))));
   }
   await Promise.all(pending);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000 - LATENCY_WARMUP_SECONDS;
   agent.destroy();
   const stopped = await stopProxyProcess(proxy);
   return {
@@ -176,8 +184,8 @@ async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
     bytes: delivered * job.messageSize,
     seconds,
     latency: histogram.summary(),
-    warmupMessages: 1,
-    note: `HTTP request latency (scheduled send to reply, open loop at ${job.rate}/s); the reply waits for delivery${produceNote(stopped)}`,
+    warmupMessages: 1 + warmup,
+    note: `HTTP request latency (scheduled send to reply, open loop at ${job.rate}/s, after ${LATENCY_WARMUP_SECONDS} s of warm-up requests at that rate); the reply waits for delivery${produceNote(stopped)}`,
   };
 }
 
