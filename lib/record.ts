@@ -76,6 +76,7 @@ export class Record {
  */
 const FastBuffer = (Buffer as unknown as { [Symbol.species]: unknown })[Symbol.species] as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
 const fastViews = (() => {
+  if ((FastBuffer as unknown) === Buffer) return false; // the deprecated Buffer constructor: no
   try {
     const probe = new FastBuffer(new ArrayBuffer(4), 1, 2);
     return Buffer.isBuffer(probe) && probe.byteOffset === 1 && probe.length === 2;
