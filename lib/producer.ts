@@ -24,7 +24,6 @@ export interface ProducerRecord {
   timestamp?: number;
 }
 
-
 /** Where a sent record landed. */
 export interface DeliveryResult {
   msgid: number;
