@@ -126,7 +126,12 @@ function scriptOutcome(run: ProcessRun): DriverRun {
 
 function failure(run: ProcessRun): string {
   const why = run.timedOut ? 'timed out' : `exited with code ${run.code}`;
-  const text = tail(run.stderr, 6) || tail(run.stdout, 6);
+  // librdkafka's configuration warnings (consumer keys given to a producer) come first and say nothing.
+  const stderr = run.stderr
+    .split('\n')
+    .filter((line) => !line.includes('|CONFWARN|'))
+    .join('\n');
+  const text = tail(stderr, 6) || tail(run.stdout, 6);
   return `${why}${text ? `: ${text.replace(/\s*\n\s*/g, ' | ').slice(0, 600)}` : ''}`;
 }
 
