@@ -85,3 +85,32 @@ describe('security', () => {
     expect(new URL(DEFAULTS.pixyListeners).hostname).toBe('127.0.0.1');
   });
 });
+
+describe('start-up', () => {
+  const listening = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPServerWrap').length;
+
+  it('client properties reach librdkafka: a refused value names the property, and the Nagle default can be turned back on', async () => {
+    await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', client: { 'socket.nagle.disable': 'maybe' } })).rejects.toThrow(
+      /'socket.nagle.disable'.*true or false/,
+    );
+    await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', client: { 'no.such.key': '1' } })).rejects.toThrow(/Unknown configuration property 'no.such.key'/);
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', client: { 'socket.nagle.disable': 'false' } });
+    try {
+      expect((await fetch(`${proxy.url}/topics`)).status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a start that fails half-way (the Pixy port is taken) stops what it had started', async () => {
+    const first = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0' });
+    try {
+      const before = listening();
+      // The Confluent listener starts on a free port, then the Pixy one finds its port in use.
+      await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: first.pixyUrl! })).rejects.toThrow(/EADDRINUSE/);
+      expect(listening()).toBe(before);
+    } finally {
+      await first.close();
+    }
+  });
+});

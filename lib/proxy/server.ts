@@ -62,11 +62,25 @@ export function createApp(config: ProxyConfig, https: boolean): FastifyInstance 
  * stopped with it.
  */
 export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: ClusterViewFactory = adminClusterView): Promise<RunningProxy> {
+  // What has started so far, stopped again (newest first) when a later step fails: a property
+  // librdkafka refuses, a port in use.
+  const started: Array<() => unknown> = [];
+  try {
+    return await start(config, clusterView, started);
+  } catch (error) {
+    for (const stop of started.reverse()) await Promise.resolve().then(stop).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function start(config: ProxyConfig, clusterView: ClusterViewFactory, started: Array<() => unknown>): Promise<RunningProxy> {
   let mock: MockCluster | undefined;
   let bootstrapServers = config.bootstrapServers;
   if (bootstrapServers === '') {
-    mock = new MockCluster({ brokers: 1 });
-    bootstrapServers = mock.bootstrapServers;
+    const embedded = new MockCluster({ brokers: 1 });
+    started.push(() => embedded.close());
+    mock = embedded;
+    bootstrapServers = embedded.bootstrapServers;
   }
   // Nagle's algorithm off (as the Java clients have it): every reply waits on a small Kafka
   // request, and Nagle would hold one back until the previous one is acknowledged.
@@ -74,6 +88,7 @@ export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: Cl
   // murmur2_random places keyed records exactly as the Java clients do; records without a key
   // spread over partitions one by one (not stuck to one partition per burst).
   const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer });
+  started.push(() => producer.close());
   const instances = new ConsumerInstances({
     consumerConfig: { ...client, ...config.consumer },
     instanceTimeoutMs: config.consumerInstanceTimeoutMs,
@@ -82,10 +97,12 @@ export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: Cl
     autoCommitIntervalMs: Number(config.consumer['auto.commit.interval.ms'] ?? 5000),
   });
   const cluster = clusterView(bootstrapServers, config, mock);
+  started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
   const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes };
   registerConfluentRoutes(confluent, routes);
+  started.push(() => confluent.close());
   await confluent.listen({ host: address.host, port: address.port });
   const port = (confluent.server.address() as { port: number }).port;
   const url = `${address.https ? 'https' : 'http'}://${address.host}:${port}`;
@@ -102,6 +119,7 @@ export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: Cl
     const pixyAddress = listenAddress(config.pixyListeners);
     const app = createApp(config, false);
     registerPixyRoutes(app, pixyOptions);
+    started.push(() => app.close());
     await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
     pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
     pixyApps.push(app);
@@ -109,6 +127,7 @@ export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: Cl
   if (config.pixyUnixSocket !== undefined) {
     const app = createApp(config, false);
     registerPixyRoutes(app, pixyOptions);
+    started.push(() => app.close());
     await app.listen({ path: config.pixyUnixSocket });
     pixyApps.push(app);
   }
