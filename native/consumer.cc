@@ -98,11 +98,17 @@ Napi::Value BytesOrNull(Napi::Env env, const void* data, size_t size) {
   return Napi::Buffer<char>::Copy(env, static_cast<const char*>(data), size);
 }
 
-// A message's headers as [[name, value | null], ...] in order (names may repeat).
-Napi::Array MessageHeaders(Napi::Env env, rd_kafka_message_t* msg) {
-  Napi::Array headers = Napi::Array::New(env);
+// The message's headers, or nullptr when it has none.
+rd_kafka_headers_t* HeadersOf(rd_kafka_message_t* msg) {
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return headers;
+  if (rd_kafka_message_headers(msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || rd_kafka_header_cnt(hdrs) == 0) return nullptr;
+  return hdrs;
+}
+
+// Headers as [[name, value | null], ...] in order (names may repeat); empty for nullptr.
+Napi::Array HeaderArray(Napi::Env env, rd_kafka_headers_t* hdrs) {
+  Napi::Array headers = Napi::Array::New(env);
+  if (hdrs == nullptr) return headers;
   const char* name;
   const void* value;
   size_t size;
@@ -131,7 +137,7 @@ Napi::Array MessageTuple(Napi::Env env, rd_kafka_message_t* msg) {
   tuple.Set(5u, Int64Value(env, msg->offset));
   rd_kafka_timestamp_type_t type;
   tuple.Set(6u, Int64Value(env, rd_kafka_message_timestamp(msg, &type)));
-  tuple.Set(7u, MessageHeaders(env, msg));
+  tuple.Set(7u, HeaderArray(env, HeadersOf(msg)));
   return tuple;
 }
 
@@ -282,9 +288,8 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
     if (msg->payload != nullptr) at += msg->len;
     if (msg->key != nullptr && msg->key_len > 0) std::memcpy(out + at, msg->key, msg->key_len);
     if (msg->key != nullptr) at += msg->key_len;
-    rd_kafka_headers_t* headers = nullptr;
-    bool has_headers = rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && rd_kafka_header_cnt(headers) > 0;
-    f[7] = has_headers ? add_extra(MessageHeaders(env, msg)) : -1;  // no JS array for none
+    rd_kafka_headers_t* headers = HeadersOf(msg);
+    f[7] = headers != nullptr ? add_extra(HeaderArray(env, headers)) : -1;  // no JS array for none
     rd_kafka_message_destroy(msg);
   }
   Napi::Array result = Napi::Array::New(env, 6);

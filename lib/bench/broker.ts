@@ -45,6 +45,12 @@ export async function openBroker(
   };
 }
 
+/** Throws unless a CreateTopics / DeleteTopics result says the one topic was done. */
+function expectTopicDone(what: string, name: string, result: unknown[]): void {
+  const first = result[0];
+  if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not ${what} topic ${name}: ${JSON.stringify(result)}`);
+}
+
 function adminBroker(kind: BrokerKind, description: string, bootstrapServers: string, replicationFactor: number, stop: () => Promise<void>): BenchBroker {
   let admin: KafkaHandle | undefined;
   const adminHandle = (): KafkaHandle => {
@@ -59,14 +65,10 @@ function adminBroker(kind: BrokerKind, description: string, bootstrapServers: st
     description,
     bootstrapServers,
     async createTopic(name, partitions) {
-      const result = await capi.CreateTopics(adminHandle(), [[name, partitions, replicationFactor]], 30_000);
-      const first = result[0];
-      if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not create topic ${name}: ${JSON.stringify(result)}`);
+      expectTopicDone('create', name, await capi.CreateTopics(adminHandle(), [[name, partitions, replicationFactor]], 30_000));
     },
     async deleteTopic(name) {
-      const result = await capi.DeleteTopics(adminHandle(), [name], 30_000);
-      const first = result[0];
-      if (typeof first === 'number' || (Array.isArray(first) && first[1] !== 0)) throw new Error(`could not delete topic ${name}: ${JSON.stringify(result)}`);
+      expectTopicDone('delete', name, await capi.DeleteTopics(adminHandle(), [name], 30_000));
     },
     async close() {
       if (admin !== undefined) capi.UninitProducer(admin, 0);

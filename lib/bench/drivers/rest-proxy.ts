@@ -175,7 +175,7 @@ async function confluentLatency(job: Job, proxy: Proxy): Promise<DriverResult> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(next))));
   }
   await Promise.all(pending);
-  const seconds = (performance.now() - started) / 1000 - LATENCY_WARMUP_SECONDS;
+  const seconds = (performance.now() - (started + warmup * intervalMs)) / 1000; // from the first measured request
   agent.destroy();
   const stopped = await stopProxyProcess(proxy);
   return {
