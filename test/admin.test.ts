@@ -276,8 +276,16 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const first = await consumeCount(c, 2);
       expect(first.map((r) => r.value())).toEqual(['0:3', '0:4']);
       expect(await c.consumeRecord(500)).toBeUndefined();
-      await producer.send({ topic, partition: 1, payload: 'new' });
-      expect((await c.consumeRecord(10_000))?.value()).toBe('new');
+      // librdkafka turns END into an offset with a lookup of its own, at a moment we cannot see:
+      // a record produced before that lookup answers is behind the end it finds. So new records
+      // are produced until one arrives; the first one read must be one of them, never an old one.
+      let got: Record | undefined;
+      for (let i = 0; got === undefined && i < 20; i++) {
+        await producer.send({ topic, partition: 1, payload: `new-${i}` });
+        got = await c.consumeRecord(1_000);
+      }
+      expect(got?.value()).toMatch(/^new-\d+$/);
+      expect(got!.offset).toBeGreaterThanOrEqual(5);
       await c.close();
     });
 

@@ -370,14 +370,20 @@ describe.skipIf(process.env.RDKAFKA_TEST_BROKERS === 'mock')('faults on a three-
           const covered = new Set([...theirs, ...mine.map((r) => r.offset)]);
           const skipped = [...Array(perPartition).keys()].filter((offset) => !covered.has(offset));
           expect(skipped.slice(0, 10), `partition ${p}: ${skipped.length} offsets processed by nobody`).toEqual([]);
-          // The survivor read on from where the group's commits said, never before a commit the
-          // killed member had confirmed, and its own records are gap-free from there to the end.
+          // The survivor's own records are gap-free from its first to the end.
           const first = mine[0].offset;
-          const lastConfirmed = Math.max(0, ...confirmed.filter(([partition]) => partition === p).map(([, offset]) => offset));
-          expect(first, `partition ${p}`).toBeGreaterThanOrEqual(lastConfirmed);
           const own = [...new Set(mine.map((r) => r.offset))].sort((a, b) => a - b);
           expect(own).toEqual(Array.from({ length: perPartition - first }, (_, i) => first + i));
-          if (mine[0].at > killedAt) takenOver.push(p);
+          // A partition taken over after the kill is read on from where the group's commits say:
+          // never before a commit the killed member had confirmed. (A partition handed over when the
+          // survivor joined can start earlier: the first member's commit for a batch it was still
+          // processing may land after the hand-over, since the broker does not check who owns a
+          // partition it commits. That means re-reading, never skipping, which is checked above.)
+          if (mine[0].at > killedAt) {
+            takenOver.push(p);
+            const lastConfirmed = Math.max(0, ...confirmed.filter(([partition]) => partition === p).map(([, offset]) => offset));
+            expect(first, `partition ${p}`).toBeGreaterThanOrEqual(lastConfirmed);
+          }
         }
         // The killed member held partitions when it died (it was working through at least one of
         // them), and the survivor took them over.
