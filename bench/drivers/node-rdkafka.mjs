@@ -1,13 +1,17 @@
 // Benchmark driver for node-rdkafka and for @confluentinc/kafka-javascript (whose non-promise
 // API is node-rdkafka's), each loaded from its folder under bench/peers/ (built against the
-// system librdkafka). Used the way their READMEs recommend for throughput: produce() per message
+// system librdkafka; the -bundled one with the librdkafka copy in its package). Used the way their READMEs recommend for throughput: produce() per message
 // with delivery reports from polling; the consumer's consume(n, cb) batches; flowing mode
 // ('data' events) for latency. Usage: node bench/drivers/node-rdkafka.mjs '<job JSON>'
 import { createRequire } from 'node:module';
 import { emitSkipped, latencyPayload, latencySentMicros, payloadOf, Progress, runDriver, sleep, throughput, wallClockMicros } from '../../dist/bench/job.js';
 import { LatencyHistogram } from '../../dist/bench/histogram.js';
 
-const MODULES = { 'node-rdkafka': 'node-rdkafka', 'confluent-kafka-javascript': '@confluentinc/kafka-javascript' };
+const MODULES = {
+  'node-rdkafka': 'node-rdkafka',
+  'confluent-kafka-javascript': '@confluentinc/kafka-javascript',
+  'confluent-kafka-javascript-bundled': '@confluentinc/kafka-javascript',
+};
 
 function load(job) {
   const require = createRequire(new URL(`../peers/${job.driver}/package.json`, import.meta.url));
@@ -145,7 +149,8 @@ async function latency(Kafka, job) {
 
 runDriver(async (job) => {
   const Kafka = load(job);
-  if (job.kind === 'produce') return produce(Kafka, job);
-  if (job.kind === 'consume') return consume(Kafka, job);
-  return latency(Kafka, job);
+  const run = job.kind === 'produce' ? produce : job.kind === 'consume' ? consume : latency;
+  const result = await run(Kafka, job);
+  // Which librdkafka it ran on: the system's, or the copy a package brought.
+  return { ...result, note: `${result.note}; librdkafka ${Kafka.librdkafkaVersion}` };
 });

@@ -1,6 +1,6 @@
 // `rdkafka-napi bench` / `npm run bench -- [options]`: the command line of the harness.
 // `main(argv)` is what the rdkafka-napi CLI calls; run directly, this file is the entry point.
-import { DRIVERS } from './drivers';
+import { DRIVER_ID_WIDTH, DRIVERS } from './drivers';
 import { installPeers } from './peers';
 import { renderReport, runBench, type BenchOptions } from './run';
 import { SCENARIOS } from './scenarios';
@@ -25,7 +25,7 @@ What to run:
   --timeout SECONDS         per driver run (default: from the scenario's size, >= 180)
 
 Peers and output:
-  --install-peers           (re)install node-rdkafka, @confluentinc/kafka-javascript and kafkajs
+  --install-peers           (re)install node-rdkafka, @confluentinc/kafka-javascript (system and bundled librdkafka) and kafkajs
                             into bench/peers/ first (otherwise: once, on the first run needing them)
   --no-install              never install peers
   --out DIR                 where reports go (default: bench-results/)
@@ -139,10 +139,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function listing(): string {
+  const scenarioWidth = Math.max(...SCENARIOS.map((s) => s.id.length));
   const lines = ['Scenarios:'];
-  for (const s of SCENARIOS) lines.push(`  ${s.id.padEnd(22)} ${s.title} (${s.count.toLocaleString('en-US')} messages)`);
+  for (const s of SCENARIOS) lines.push(`  ${s.id.padEnd(scenarioWidth)} ${s.title} (${s.count.toLocaleString('en-US')} messages)`);
   lines.push('', 'Drivers:');
-  for (const d of DRIVERS) lines.push(`  ${d.id.padEnd(28)} ${d.label} [${d.kinds.join(', ')}]`);
+  for (const d of DRIVERS) lines.push(`  ${d.id.padEnd(DRIVER_ID_WIDTH)} ${d.label} [${d.kinds.join(', ')}]`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -396,6 +396,14 @@ export const DRIVERS: Driver[] = [
     script: 'bench/drivers/node-rdkafka.mjs',
     peer: 'confluent-kafka-javascript',
   }),
+  nodeDriver({
+    id: 'confluent-kafka-javascript-bundled',
+    label: '@confluentinc/kafka-javascript (its bundled librdkafka)',
+    family: 'Node peer',
+    kinds: ['produce', 'consume', 'latency'],
+    script: 'bench/drivers/node-rdkafka.mjs',
+    peer: 'confluent-kafka-javascript-bundled',
+  }),
   nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs' }),
   java,
   kcat,
@@ -403,6 +411,9 @@ export const DRIVERS: Driver[] = [
   nodeDriver({ id: 'proxy-pixy', label: 'REST proxy, Kafka-Pixy API (POST .../messages, async)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
   nodeDriver({ id: 'proxy-pixy-sync', label: 'REST proxy, Kafka-Pixy API (POST .../messages?sync)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
 ];
+
+/** Width of the driver-id column in the harness's text output. */
+export const DRIVER_ID_WIDTH = Math.max(...DRIVERS.map((driver) => driver.id.length));
 
 export function findDriver(id: string): Driver | undefined {
   return DRIVERS.find((driver) => driver.id === id);

@@ -24,9 +24,21 @@ const SYSTEM_LIBRDKAFKA = {
   npm_config_build_from_source: 'true', // node-pre-gyp: no prebuilt binary download
 };
 
+/**
+ * The librdkafka copy inside the package, built from its sources (nothing is downloaded) as a
+ * shared library beside the addon. Not the system librdkafka, so its figures are for reading
+ * beside the others, not for the goal's "same librdkafka" comparison.
+ */
+const BUNDLED_LIBRDKAFKA = {
+  CKJS_LINKING: 'dynamic', // configure against the system's compression and TLS libraries (a static build downloads them)
+  npm_config_nodedir: '/usr',
+  npm_config_build_from_source: 'true',
+};
+
 export const PEERS: Peer[] = [
   { dir: 'node-rdkafka', module: 'node-rdkafka', env: SYSTEM_LIBRDKAFKA },
   { dir: 'confluent-kafka-javascript', module: '@confluentinc/kafka-javascript', env: SYSTEM_LIBRDKAFKA },
+  { dir: 'confluent-kafka-javascript-bundled', module: '@confluentinc/kafka-javascript', env: BUNDLED_LIBRDKAFKA },
   { dir: 'kafkajs', module: 'kafkajs', env: {} },
 ];
 

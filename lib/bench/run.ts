@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { capi } from '../index';
 import { endOffsets, openBroker, type BenchBroker } from './broker';
-import { DRIVERS, findDriver, type Driver, type DriverRun, type HarnessContext } from './drivers';
+import { DRIVER_ID_WIDTH, DRIVERS, findDriver, type Driver, type DriverRun, type HarnessContext } from './drivers';
 import type { DriverResult, Job } from './job';
 import { installPeers, PEERS, peerVersion, readPeerStatus } from './peers';
 import { chartSvg, describeMachine, reportMarkdown, updateMarkedSection, type BenchReport, type Row, type RssSummary, type ScenarioReport } from './report';
@@ -112,7 +112,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutcome
   const peers: { [name: string]: string } = {};
   for (const peer of PEERS) {
     const version = peerVersion(root, peer);
-    if (version) peers[peer.module] = version;
+    if (version) peers[peer.dir] = version;
   }
   const javaLine = options.kafka || options.bootstrapServers ? commandVersion('java', ['-version']) : undefined;
   const report: BenchReport = {
@@ -193,7 +193,7 @@ async function runScenario(scenario: Scenario, drivers: Driver[], sc: ScenarioCo
     const reason = sc.unavailable.get(driver.id);
     if (reason) {
       row.reason = reason;
-      log(`  ${driver.id.padEnd(28)} skipped: ${reason}`);
+      log(`  ${driver.id.padEnd(DRIVER_ID_WIDTH)} skipped: ${reason}`);
       continue;
     }
     if (prefillError) {
@@ -374,7 +374,7 @@ function rssSummary(samples: Array<[number, number]>): RssSummary {
 }
 
 function summaryLine(row: Row): string {
-  const name = row.driver.padEnd(28);
+  const name = row.driver.padEnd(DRIVER_ID_WIDTH);
   if (!row.result) return `${name} ${row.status}: ${row.reason}`;
   const r = row.result;
   const parts = [`${Math.round(row.msgsPerSec ?? 0).toLocaleString('en-US').padStart(11)} msgs/s`, `${(row.mbPerSec ?? 0).toFixed(1).padStart(7)} MB/s`];

@@ -43,12 +43,13 @@ const PRODUCE_DRIVERS = [
   'napi-send',
   'node-rdkafka',
   'confluent-kafka-javascript',
+  'confluent-kafka-javascript-bundled',
   'kafkajs',
   'java',
   'kcat',
 ];
-const CONSUME_DRIVERS = [REFERENCE_DRIVER, 'napi-capi-batch', 'napi-batch', 'napi-capi', 'napi-produce', 'node-rdkafka', 'confluent-kafka-javascript', 'kafkajs', 'java', 'kcat'];
-const LATENCY_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-capi-batch', 'node-rdkafka', 'confluent-kafka-javascript', 'kafkajs'];
+const CONSUME_DRIVERS = [REFERENCE_DRIVER, 'napi-capi-batch', 'napi-batch', 'napi-capi', 'napi-produce', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs', 'java', 'kcat'];
+const LATENCY_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-capi-batch', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs'];
 const MEMORY_DRIVERS = [REFERENCE_DRIVER, 'rdkafka_performance-zerocopy', 'napi-capi-batch', 'napi-batch', 'napi-produce'];
 
 /** Producer properties shared by every scenario: linger and batching as a throughput setup. */
