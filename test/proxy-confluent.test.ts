@@ -135,6 +135,20 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(explicit.body.offsets.map((o: { partition: number }) => o.partition)).toEqual([4, 5]);
   });
 
+  it('an instance is in use, not idle, during a read longer than the instance timeout; idle time counts from the end of its last request', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const path = await newConsumer(uniqueTopic('g'));
+    await call('POST', `${path}/subscription`, { topics: [topic] });
+    const started = performance.now();
+    const long = await call('GET', `${path}/records?timeout=4500`, undefined, { accept: BINARY }); // the instance timeout is 3 s
+    expect(long).toEqual({ status: 200, body: [] });
+    expect(performance.now() - started).toBeGreaterThan(4000);
+    await new Promise((r) => setTimeout(r, 1500)); // 6 s after the read began, 1.5 s after it ended
+    expect(await call('GET', `${path}/subscription`)).toEqual({ status: 200, body: { topics: [topic] } });
+    expect((await call('DELETE', path)).status).toBe(204);
+  });
+
   it('an instance idle past the timeout is gone (40403); a new one resumes from the committed offsets', async () => {
     const topic = uniqueTopic('rest');
     await broker.createTopic(topic, 1);

@@ -205,7 +205,12 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   app.post('/topics/:topic/partitions/:partition', async (req: Req, reply) => produce(req, reply, integerParam(req.params.partition, 'partition')));
 
   // ------------------------------------------------------------------ consumers
-  const instanceOf = (req: Req): ConsumerInstance => instances.get(req.params.group, req.params.name);
+  /** The request's instance, in use until the response is over (so idle time counts from its end). */
+  const instanceOf = (req: Req, reply: FastifyReply): ConsumerInstance => {
+    const instance = instances.get(req.params.group, req.params.name);
+    reply.raw.once('close', instance.idleClock.use()); // sent, or the connection dropped
+    return instance;
+  };
 
   app.post('/consumers/:group', async (req: Req, reply) => {
     const instance = instances.create(req.params.group, req.body);
@@ -218,7 +223,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.post('/consumers/:group/instances/:name/subscription', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     const body = asObject(req.body, 'subscription');
     if (Array.isArray(body.topics) && body.topics.length > 0 && body.topics.every((t) => typeof t === 'string' && t !== '')) {
       subscribe(instance, body.topics as string[], undefined);
@@ -231,12 +236,12 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.get('/consumers/:group/instances/:name/subscription', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     return send(reply, 200, { topics: instance.subscription });
   });
 
   app.delete('/consumers/:group/instances/:name/subscription', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     instance.consumer.unsubscribe();
     instance.subscription = [];
     instance.pattern = undefined;
@@ -245,7 +250,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.get('/consumers/:group/instances/:name/records', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
     const records = await readRecords(instance, req.query);
@@ -254,7 +259,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
 
   // v1: GET /consumers/{group}/instances/{name}/topics/{topic} reads that topic (subscribing once).
   app.get('/consumers/:group/instances/:name/topics/:topic', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
     const records = (await readRecords(instance, req.query)).filter((r) => r.topic === req.params.topic);
@@ -263,7 +268,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.post('/consumers/:group/instances/:name/offsets', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     const empty = req.body === undefined || req.body === null || (typeof req.body === 'object' && Object.keys(req.body as object).length === 0);
     try {
       if (empty) {
@@ -280,7 +285,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.get('/consumers/:group/instances/:name/offsets', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     const partitions = topicPartitions(await getBody(req, options.maxRequestBytes), 'partitions');
     const offsets = [];
     for (const { topic, partition } of partitions) {
@@ -293,7 +298,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.post('/consumers/:group/instances/:name/assignments', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     if (instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance is subscribed');
     const partitions = topicPartitions(req.body, 'partitions');
     instance.consumer.assign(partitions.map(({ topic, partition }) => ({ topic, partition })));
@@ -302,12 +307,12 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   app.get('/consumers/:group/instances/:name/assignments', async (req: Req, reply) => {
-    const instance = instanceOf(req);
+    const instance = instanceOf(req, reply);
     return send(reply, 200, { partitions: instance.consumer.assignment().map(({ topic, partition }) => ({ topic, partition })) });
   });
 
-  const seek = async (req: Req, where: (topic: string, partition: number, offset?: number) => Promise<number>) => {
-    const instance = instanceOf(req);
+  const seek = async (req: Req, reply: FastifyReply, where: (topic: string, partition: number, offset?: number) => Promise<number>) => {
+    const instance = instanceOf(req, reply);
     const field = req.url.endsWith('/positions') ? 'offsets' : 'partitions';
     const targets = topicPartitions(req.body, field);
     const assigned = new Set(instance.consumer.assignment().map((tp) => `${tp.topic}\0${tp.partition}`));
@@ -335,15 +340,15 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   };
 
   app.post('/consumers/:group/instances/:name/positions', async (req: Req, reply) => {
-    await seek(req, async (_t, _p, offset) => offset as number);
+    await seek(req, reply, async (_t, _p, offset) => offset as number);
     return send(reply, 204);
   });
   app.post('/consumers/:group/instances/:name/positions/beginning', async (req: Req, reply) => {
-    await seek(req, async (t, p) => (await cluster.watermarks(t, p)).low);
+    await seek(req, reply, async (t, p) => (await cluster.watermarks(t, p)).low);
     return send(reply, 204);
   });
   app.post('/consumers/:group/instances/:name/positions/end', async (req: Req, reply) => {
-    await seek(req, async (t, p) => (await cluster.watermarks(t, p)).high);
+    await seek(req, reply, async (t, p) => (await cluster.watermarks(t, p)).high);
     return send(reply, 204);
   });
 

@@ -6,6 +6,7 @@ import { Consumer } from '../consumer';
 import type { Config } from '../config';
 import type { Record } from '../record';
 import { RestError, fromKafka, notFoundInstance } from './rest-error';
+import { IdleClock } from './idle-clock';
 
 /** The only keys a client may set when creating an instance (anything else could load code). */
 export const CLIENT_KEYS = new Set(['name', 'id', 'format', 'auto.offset.reset', 'auto.commit.enable', 'fetch.min.bytes', 'consumer.request.timeout.ms']);
@@ -23,7 +24,7 @@ export interface InstanceOptions {
 
 export class ConsumerInstance {
   readonly consumer: Consumer;
-  lastUsed = Date.now();
+  readonly idleClock = new IdleClock();
   /** Records taken from the consumer but not yet returned (they did not fit max_bytes). */
   readonly buffered: Record[] = [];
   /** topic -> partition -> next offset after the last returned record. */
@@ -139,11 +140,10 @@ export class ConsumerInstances {
     }
   }
 
-  /** The instance, its idle timer reset; 40403 when it does not exist (or expired). */
+  /** The instance; 40403 when it does not exist (or expired). */
   get(group: string, name: string): ConsumerInstance {
     const instance = this.#instances.get(`${group}\0${name}`);
     if (instance === undefined) throw notFoundInstance(group, name);
-    instance.lastUsed = Date.now();
     return instance;
   }
 
@@ -155,7 +155,7 @@ export class ConsumerInstances {
 
   /** Closes instances idle longer than the timeout. */
   async expire(now = Date.now()): Promise<void> {
-    const idle = [...this.#instances].filter(([, i]) => now - i.lastUsed > this.options.instanceTimeoutMs);
+    const idle = [...this.#instances].filter(([, i]) => i.idleClock.idle(now, this.options.instanceTimeoutMs));
     for (const [key] of idle) this.#instances.delete(key);
     await Promise.all(idle.map(([, i]) => i.close().catch(() => undefined)));
   }

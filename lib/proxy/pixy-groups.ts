@@ -4,6 +4,7 @@
 // message unacked past the ack timeout is offered again.
 import { Consumer } from '../consumer';
 import type { Record } from '../record';
+import { IdleClock } from './idle-clock';
 
 export interface PixyGroupOptions {
   consumerConfig: { [key: string]: string | number | boolean };
@@ -20,7 +21,7 @@ interface Offered {
 
 export class PixyGroupConsumer {
   readonly consumer: Consumer;
-  lastUsed = Date.now();
+  readonly idleClock = new IdleClock();
   /** partition -> offset -> the message handed out and not yet acked. */
   readonly #unacked = new Map<number, Map<number, Offered>>();
   /** partition -> the offset to commit (the next one not yet acked). */
@@ -48,9 +49,13 @@ export class PixyGroupConsumer {
 
   /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */
   async next(timeoutMs: number, autoAck: boolean): Promise<Record | undefined> {
-    this.lastUsed = Date.now();
-    const overdue = this.#overdue();
-    const record = overdue ?? (await this.consumer.consumeRecord(timeoutMs));
+    const over = this.idleClock.use();
+    let record: Record | undefined;
+    try {
+      record = this.#overdue() ?? (await this.consumer.consumeRecord(timeoutMs));
+    } finally {
+      over();
+    }
     if (record === undefined) return undefined;
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
@@ -130,7 +135,7 @@ export class PixyGroups {
   }
 
   async expire(now = Date.now()): Promise<void> {
-    const idle = [...this.#consumers].filter(([, c]) => now - c.lastUsed > this.options.idleTimeoutMs);
+    const idle = [...this.#consumers].filter(([, c]) => c.idleClock.idle(now, this.options.idleTimeoutMs));
     for (const [key] of idle) this.#consumers.delete(key);
     await Promise.all(idle.map(([, c]) => c.close().catch(() => undefined)));
   }
