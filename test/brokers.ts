@@ -2,6 +2,7 @@
 // Use as `describe.each(testBrokers())('$name', (broker) => { ... })`.
 import { afterAll, beforeAll, inject } from 'vitest';
 import { capi, MockCluster, type KafkaHandle } from '../lib';
+import { createTopicOn } from './helpers';
 
 export interface TestBroker {
   readonly name: 'mock' | 'kafka';
@@ -43,10 +44,8 @@ class KafkaBroker implements TestBroker {
     capi.SetKafkaConf(this.#admin, 'bootstrap.servers', this.bootstrapServers);
   }
 
-  async createTopic(name: string, partitions: number): Promise<void> {
-    const result = await capi.CreateTopics(this.#admin!, [[name, partitions, 1]], 30_000);
-    const [, code, message] = result[0] as [string, number, string];
-    if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
+  createTopic(name: string, partitions: number): Promise<void> {
+    return createTopicOn(this.#admin!, name, partitions);
   }
 
   stop(): void {

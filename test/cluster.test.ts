@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capi, Consumer, KafkaError, Producer, type KafkaHandle, type Record } from '../lib';
 import { runKafkaTool as runKafkaToolUntyped, startKafka as startKafkaUntyped } from '../scripts/kafka/broker.mjs';
-import { consumerConfig, uniqueTopic } from './helpers';
+import { consumerConfig, topicLed, uniqueTopic } from './helpers';
 
 interface KafkaCluster {
   bootstrapServers: string;
@@ -68,12 +68,7 @@ describe.skipIf(process.env.RDKAFKA_TEST_BROKERS === 'mock')('faults on a three-
       const h = capi.InitKafka();
       capi.SetKafkaConf(h, 'bootstrap.servers', `127.0.0.1:${node.port}`);
       try {
-        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, async () => {
-          const metadata = await capi.Metadata(h, [name], 5000);
-          if (metadata[0] !== 0) return false;
-          const topic = metadata[2].find(([topicName]) => topicName === name);
-          return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
-        });
+        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, () => topicLed(h, name, partitions));
       } finally {
         await capi.UninitProducerAsync(h, 0);
       }

@@ -125,7 +125,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const c = consumer(uniqueTopic('g'), [topic]);
       const got: Record[] = [];
       while (got.length < 500) {
-        const batch = await c.consumeBatch(128, 5000);
+        const batch = await c.consumeBatch(128, got.length === 0 ? 30_000 : 5000); // the first waits for the group join
         expect(batch.length).toBeGreaterThan(0);
         expect(batch.length).toBeLessThanOrEqual(128);
         got.push(...batch);
@@ -153,7 +153,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const consumed: Record[] = [];
       const perPartition = new Map<number, number>();
       while (consumed.length < 37) {
-        const record = await first.consumeRecord(5000);
+        const record = await first.consumeRecord(consumed.length === 0 ? 30_000 : 5000); // the first waits for the group join
         if (!record) throw new Error('consumer ran dry');
         consumed.push(record);
         perPartition.set(record.partition, (perPartition.get(record.partition) ?? 0) + 1);

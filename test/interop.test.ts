@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { capi, Consumer, Producer, type KafkaHandle, type Record } from '../lib';
 import { runKafkaTool as runKafkaToolUntyped } from '../scripts/kafka/broker.mjs';
-import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, createTopicOn, uniqueTopic } from './helpers';
 
 interface ToolResult {
   code: number;
@@ -194,11 +194,7 @@ describe.skipIf(process.env.RDKAFKA_TEST_BROKERS === 'mock')('interop with real 
     await capi.UninitProducerAsync(admin, 0);
   });
 
-  async function createTopic(name: string, partitions: number): Promise<void> {
-    const result = await capi.CreateTopics(admin, [[name, partitions, 1]], 30_000);
-    const [, code, message] = result[0] as [string, number, string];
-    if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
-  }
+  const createTopic = (name: string, partitions: number) => createTopicOn(admin, name, partitions);
 
   function consumer(group: string, topics: string[], extra: { [key: string]: string | number | boolean } = {}): Consumer {
     const c = new Consumer(consumerConfig(bootstrap, group, { 'enable.auto.commit': false, ...extra }), topics);
