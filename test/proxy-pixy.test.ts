@@ -221,8 +221,12 @@ describe.each(testBrokers())('$name broker', (broker) => {
         }
       }),
     );
-    await new Promise((r) => setTimeout(r, 400)); // the next statistics emission
-    const after = produceCounts(proxy.producer.statistics());
+    // Statistics come every 100 ms: wait for an emission that counts every message.
+    let after = produceCounts(proxy.producer.statistics());
+    for (const deadline = performance.now() + 5000; after.messages - before.messages < clients * perClient && performance.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = produceCounts(proxy.producer.statistics());
+    }
     const messages = after.messages - before.messages;
     const requests = after.requests - before.requests;
     console.log(`${broker.name}: ${messages} messages from ${clients} concurrent clients in ${requests} produce requests`);
