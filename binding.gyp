@@ -18,7 +18,10 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter",
                     "<!@(pkg-config --cflags rdkafka)"],
       "libraries": ["<!@(pkg-config --libs rdkafka)", "-ldl"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"]
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
+                  # An error raised while a worker is being terminated cannot reach JavaScript:
+                  # drop it instead of letting the C++ exception end the whole process.
+                  "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
     }
   ]
 }

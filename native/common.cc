@@ -128,13 +128,18 @@ void SettleOnJsThread(napi_env raw_env, napi_value, void*, void* data) {
   Napi::Env env(raw_env);
   Napi::HandleScope scope(env);
   try {
-    if (!task->error.empty()) {
-      task->deferred.Reject(Napi::Error::New(env, task->error).Value());
-    } else {
-      task->deferred.Resolve(task->completion(env));
+    try {
+      if (!task->error.empty()) {
+        task->deferred.Reject(Napi::Error::New(env, task->error).Value());
+      } else {
+        task->deferred.Resolve(task->completion(env));
+      }
+    } catch (const Napi::Error& e) {
+      task->deferred.Reject(e.Value());
     }
-  } catch (const Napi::Error& e) {
-    task->deferred.Reject(e.Value());
+  } catch (const Napi::Error&) {
+    // The promise cannot be settled: the environment is being torn down (a worker terminated).
+    // Nobody is left to tell, and an exception leaving this callback would end the process.
   }
 }
 

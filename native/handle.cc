@@ -162,9 +162,10 @@ void KafkaHandle::OnWake(uv_async_t* async) {
   napi_env env = self->env_;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value global, result;
+  napi_value global, result, callback;
   napi_get_global(env, &global);
-  napi_value callback = self->wake_callback_.Value();
+  // The C calls, not node-addon-api's: an exception must not leave a libuv callback.
+  napi_get_reference_value(env, self->wake_callback_, &callback);
   napi_status status = napi_make_callback(env, self->async_context_, global, callback, 0, nullptr, &result);
   if (status == napi_pending_exception) {
     napi_value error;

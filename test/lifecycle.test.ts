@@ -76,4 +76,27 @@ describe('loading', () => {
     const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(out.trim()).toBe('5');
   });
+
+  it('a worker terminated in the middle of native calls that raise errors does not take the process down', () => {
+    // Termination can land inside a native call: the error it raises then cannot reach
+    // JavaScript, and must be dropped rather than end the process.
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      let done = 0;
+      const run = (i) => new Promise((resolve, reject) => {
+        const w = new Worker(\`
+          const { capi } = require(\${JSON.stringify(process.cwd() + '/dist/index.js')});
+          const h = capi.InitKafka();
+          require('node:worker_threads').parentPort.postMessage('busy');
+          for (;;) {
+            try { capi.SetKafkaConf(h, 'no.such.key', 'x'); capi.SetKafkaConf(7, 'a', 'b'); } catch {}
+          }
+        \`, { eval: true });
+        w.on('message', () => setTimeout(() => w.terminate().then(resolve), 5 + (i % 10)));
+        w.on('error', reject);
+      });
+      (async () => { for (let i = 0; i < 20; i++) { await run(i); done++; } console.log(done); })();`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(out.trim()).toBe('20');
+  });
 });
