@@ -1,4 +1,4 @@
-// The proxy process: graceful shutdown on SIGTERM, basic auth, TLS.
+// The proxy process: graceful shutdown on SIGTERM, basic auth, TLS; the Kafka-Pixy idle timeout.
 import { execFileSync, spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -111,6 +111,27 @@ describe('start-up', () => {
       expect(listening()).toBe(before);
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('Kafka-Pixy idle timeout', () => {
+  it('a long poll longer than the idle timeout keeps its group consumer: 408 after the whole wait, not an error', async () => {
+    // Embedded broker; group consumers idle 0.5 s, long polls 2 s.
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', pixyIdleTimeoutMs: 500, pixyLongPollTimeoutMs: 2000 });
+    try {
+      const topic = uniqueTopic('idle');
+      const group = uniqueTopic('g');
+      const produced = await fetch(`${proxy.pixyUrl}/topics/${topic}/messages?sync`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+      expect(produced.status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const started = performance.now();
+        const polled = await fetch(`${proxy.pixyUrl}/topics/${topic}/messages?group=${group}`);
+        expect(polled.status, await polled.text()).toBe(408);
+        expect(performance.now() - started).toBeGreaterThan(1500);
+      }
+    } finally {
+      await proxy.close();
     }
   });
 });
