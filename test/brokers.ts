@@ -66,3 +66,24 @@ export function useBroker(broker: TestBroker): void {
   beforeAll(() => fixture.start());
   afterAll(() => fixture.stop());
 }
+
+/**
+ * A real Kafka broker for a file that needs one whatever the mode: the run's own, or, in the
+ * mock-only mode (RDKAFKA_TEST_BROKERS=mock), a single node started for this file. Call inside a
+ * describe; `bootstrapServers` is valid from its beforeAll on.
+ */
+export function useRealKafka(): { bootstrapServers: string } {
+  const kafka = { bootstrapServers: '' };
+  let own: { stop(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    kafka.bootstrapServers = inject('kafkaBootstrap');
+    if (kafka.bootstrapServers !== '') return;
+    const { startKafka } = await import('../scripts/kafka/broker.mjs');
+    own = await startKafka({ nodes: 1 });
+    kafka.bootstrapServers = own.bootstrapServers;
+  }, 240_000);
+  afterAll(async () => {
+    await own?.stop();
+  });
+  return kafka;
+}

@@ -1,12 +1,13 @@
-// Interop with real peers on the real Kafka broker from global setup: kcat (Debian's, over its
-// own librdkafka) and Kafka's Java tools (console producer and consumer, consumer-group command,
-// the Java producer's default partitioner). Records cross in both directions byte for byte.
-// Skipped when RDKAFKA_TEST_BROKERS=mock (there is no real broker then).
+// Interop with real peers on the real Kafka broker: kcat (Debian's, over its own librdkafka) and
+// Kafka's Java tools (console producer and consumer, consumer-group command, the Java producer's
+// default partitioner). Records cross in both directions byte for byte. The broker is the run's
+// own, or (with RDKAFKA_TEST_BROKERS=mock) one this file starts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capi, Consumer, Producer, type KafkaHandle, type Record } from '../lib';
 import { runKafkaTool as runKafkaToolUntyped } from '../scripts/kafka/broker.mjs';
+import { useRealKafka } from './brokers';
 import { consumeCount, consumerConfig, createTopicOn, uniqueTopic } from './helpers';
 
 interface ToolResult {
@@ -22,7 +23,8 @@ const CONSOLE_CONSUMER = 'org.apache.kafka.tools.consumer.ConsoleConsumer';
 const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
 const BYTES_DESERIALIZER = 'org.apache.kafka.common.serialization.BytesDeserializer';
 
-const bootstrap = inject('kafkaBootstrap');
+/** The real broker's address, set by the suite's first hook. */
+let bootstrap = '';
 
 /** Runs a Kafka Java tool and insists on exit code 0. */
 async function javaTool(mainClass: string, args: string[], input?: string): Promise<string> {
@@ -178,13 +180,13 @@ function allByteValues(): Buffer {
 
 const buf = (value: string | Buffer | null): Buffer | null => (value === null ? null : Buffer.from(value));
 
-// Skipped only in the quick mock-only mode; otherwise a missing broker fails the file (beforeAll).
-describe.skipIf(process.env.RDKAFKA_TEST_BROKERS === 'mock')('interop with real peers on the real Kafka broker', () => {
+describe('interop with real peers on the real Kafka broker', () => {
+  const kafka = useRealKafka();
   let admin: KafkaHandle;
   const consumers: Consumer[] = [];
 
   beforeAll(() => {
-    if (!bootstrap) throw new Error('no real Kafka broker: the global setup should have started one');
+    bootstrap = kafka.bootstrapServers;
     admin = capi.InitKafka();
     capi.SetKafkaConf(admin, 'bootstrap.servers', bootstrap);
   });

@@ -5,16 +5,18 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
 import { DEFAULTS, startProxy } from '../lib/proxy';
+import { useRealKafka } from './brokers';
 import { uniqueTopic } from './helpers';
 
 const root = join(__dirname, '..');
 
-describe.runIf(inject('kafkaBootstrap') !== '')('the proxy process (real broker)', () => {
+describe('the proxy process (real broker)', () => {
+  const kafka = useRealKafka();
   it('SIGTERM flushes accepted messages, closes consumer instances (they leave their groups) and exits 0', async () => {
-    const bootstrap = inject('kafkaBootstrap');
+    const bootstrap = kafka.bootstrapServers;
     const admin = new Admin({ 'bootstrap.servers': bootstrap });
     const topic = uniqueTopic('sigterm');
     await admin.createTopics({ name: topic, partitions: 1 });
