@@ -1,8 +1,7 @@
 // The brokers every behavioural test runs against: the embedded mock and a real Kafka broker.
 // Use as `describe.each(testBrokers())('$name', (broker) => { ... })`.
 import { afterAll, beforeAll, inject } from 'vitest';
-import { capi, MockCluster, type KafkaHandle } from '../lib';
-import { createTopicOn } from './helpers';
+import { Admin, MockCluster } from '../lib';
 
 export interface TestBroker {
   readonly name: 'mock' | 'kafka';
@@ -36,20 +35,20 @@ class MockBroker implements TestBroker {
 class KafkaBroker implements TestBroker {
   readonly name = 'kafka';
   bootstrapServers = '';
-  #admin: KafkaHandle | undefined;
+  #admin: Admin | undefined;
 
   start(): void {
     this.bootstrapServers = inject('kafkaBootstrap');
-    this.#admin = capi.InitKafka();
-    capi.SetKafkaConf(this.#admin, 'bootstrap.servers', this.bootstrapServers);
+    this.#admin = new Admin({ 'bootstrap.servers': this.bootstrapServers });
   }
 
+  /** Waits until the metadata shows every partition led (a KRaft broker applies a new topic after the controller answered). */
   createTopic(name: string, partitions: number): Promise<void> {
-    return createTopicOn(this.#admin!, name, partitions);
+    return this.#admin!.createTopics({ name, partitions, replicationFactor: 1 });
   }
 
-  stop(): void {
-    if (this.#admin) capi.UninitProducer(this.#admin, 0);
+  async stop(): Promise<void> {
+    await this.#admin?.close();
   }
 }
 
@@ -74,13 +73,14 @@ export function useBroker(broker: TestBroker): void {
  */
 export function useRealKafka(): { bootstrapServers: string } {
   const kafka = { bootstrapServers: '' };
-  let own: { stop(): Promise<void> } | undefined;
+  let own: { bootstrapServers: string; stop(): Promise<void> } | undefined;
   beforeAll(async () => {
     kafka.bootstrapServers = inject('kafkaBootstrap');
     if (kafka.bootstrapServers !== '') return;
     const { startKafka } = await import('../scripts/kafka/broker.mjs');
-    own = await startKafka({ nodes: 1 });
-    kafka.bootstrapServers = own.bootstrapServers;
+    const started: { bootstrapServers: string; stop(): Promise<void> } = await startKafka({ nodes: 1 });
+    own = started;
+    kafka.bootstrapServers = started.bootstrapServers;
   }, 240_000);
   afterAll(async () => {
     await own?.stop();

@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capi, Consumer, KafkaError, Producer, type KafkaHandle, type Record } from '../lib';
+import { Admin, capi, Consumer, KafkaError, Producer, type Record } from '../lib';
 import { runKafkaTool as runKafkaToolUntyped, startKafka as startKafkaUntyped } from '../scripts/kafka/broker.mjs';
-import { consumerConfig, topicLed, uniqueTopic } from './helpers';
+import { consumerConfig, uniqueTopic } from './helpers';
 
 interface KafkaCluster {
   bootstrapServers: string;
@@ -40,27 +40,24 @@ const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} 
 
 describe('faults on a three-node Kafka cluster', () => {
   let kafka: KafkaCluster;
-  let admin: KafkaHandle;
+  let admin: Admin;
   const started = Date.now();
 
   beforeAll(async () => {
     kafka = await startKafka({ nodes: 3 });
-    admin = capi.InitKafka();
-    capi.SetKafkaConf(admin, 'bootstrap.servers', kafka.bootstrapServers);
+    admin = new Admin({ 'bootstrap.servers': kafka.bootstrapServers });
     console.log(`three-node cluster at ${kafka.bootstrapServers} ready in ${seconds(started)}`);
   }, 240_000);
 
   afterAll(async () => {
-    if (admin) await capi.UninitProducerAsync(admin, 0);
+    await admin?.close();
     const stopping = Date.now();
     await kafka?.stop();
     console.log(`cluster stopped in ${seconds(stopping)}; the file took ${seconds(started)}`);
   });
 
   async function createTopic(name: string, partitions: number, configs: Array<[string, string]> = []): Promise<void> {
-    const result = await capi.CreateTopics(admin, [[name, partitions, 3, configs]], 30_000);
-    const [, code, message] = result[0] as [string, number, string];
-    if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
+    await admin.createTopics({ name, partitions, replicationFactor: 3, configs: Object.fromEntries(configs) });
     // Brokers learn of a new topic from the metadata log one after another; a client that asks
     // a broker still behind sees the topic without its partitions (a produce to partition 3
     // then fails with UNKNOWN_PARTITION). Wait until every broker describes it in full.
@@ -68,7 +65,12 @@ describe('faults on a three-node Kafka cluster', () => {
       const h = capi.InitKafka();
       capi.SetKafkaConf(h, 'bootstrap.servers', `127.0.0.1:${node.port}`);
       try {
-        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, () => topicLed(h, name, partitions));
+        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, async () => {
+          const metadata = await capi.Metadata(h, [name], 5000);
+          if (metadata[0] !== 0) return false;
+          const topic = metadata[2].find(([topicName]) => topicName === name);
+          return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
+        });
       } finally {
         await capi.UninitProducerAsync(h, 0);
       }

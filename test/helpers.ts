@@ -1,34 +1,10 @@
 // Shared test fixtures: the embedded broker, unique topic names, and consuming with a deadline.
 import { randomUUID } from 'node:crypto';
-import { capi, Consumer, MockCluster, type KafkaHandle, type Record } from '../lib';
+import { Consumer, MockCluster, type Record } from '../lib';
 
 /** A topic name no other test uses. */
 export function uniqueTopic(prefix = 'topic'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/** Whether the broker behind `h` describes `name` with `partitions` partitions, each one led. */
-export async function topicLed(h: KafkaHandle, name: string, partitions: number): Promise<boolean> {
-  const metadata = await capi.Metadata(h, [name], 5000);
-  if (metadata[0] !== 0) return false;
-  const topic = metadata[2].find(([topicName]) => topicName === name);
-  return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
-}
-
-/**
- * Creates a topic on a real broker and waits until that broker describes it in full. A KRaft
- * broker applies a new topic from the metadata log some time after the controller has answered;
- * a client asking before then is told the topic does not exist.
- */
-export async function createTopicOn(h: KafkaHandle, name: string, partitions: number, replicationFactor = 1, configs: Array<[string, string]> = []): Promise<void> {
-  const result = await capi.CreateTopics(h, [[name, partitions, replicationFactor, configs]], 30_000);
-  const [, code, message] = result[0] as [string, number, string];
-  if (typeof result[0] === 'number' || code !== 0) throw new Error(`could not create ${name}: ${JSON.stringify(result)} ${message ?? ''}`);
-  const deadline = performance.now() + 30_000;
-  while (!(await topicLed(h, name, partitions))) {
-    if (performance.now() > deadline) throw new Error(`${name} was not described with ${partitions} led partitions within 30 s of its creation`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Consumer settings that make group joins quick on the embedded broker. */

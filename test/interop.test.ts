@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capi, Consumer, Producer, type KafkaHandle, type Record } from '../lib';
+import { Admin, Consumer, Producer, type Record } from '../lib';
 import { runKafkaTool as runKafkaToolUntyped } from '../scripts/kafka/broker.mjs';
 import { useRealKafka } from './brokers';
-import { consumeCount, consumerConfig, createTopicOn, uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
 interface ToolResult {
   code: number;
@@ -182,21 +182,21 @@ const buf = (value: string | Buffer | null): Buffer | null => (value === null ? 
 
 describe('interop with real peers on the real Kafka broker', () => {
   const kafka = useRealKafka();
-  let admin: KafkaHandle;
+  let admin: Admin;
   const consumers: Consumer[] = [];
 
   beforeAll(() => {
     bootstrap = kafka.bootstrapServers;
-    admin = capi.InitKafka();
-    capi.SetKafkaConf(admin, 'bootstrap.servers', bootstrap);
+    admin = new Admin({ 'bootstrap.servers': bootstrap });
   });
 
   afterAll(async () => {
     for (const c of consumers) await c.close();
-    await capi.UninitProducerAsync(admin, 0);
+    await admin?.close();
   });
 
-  const createTopic = (name: string, partitions: number) => createTopicOn(admin, name, partitions);
+  /** Waits until the metadata shows every partition led, as every createTopics does. */
+  const createTopic = (name: string, partitions: number) => admin.createTopics({ name, partitions, replicationFactor: 1 });
 
   function consumer(group: string, topics: string[], extra: { [key: string]: string | number | boolean } = {}): Consumer {
     const c = new Consumer(consumerConfig(bootstrap, group, { 'enable.auto.commit': false, ...extra }), topics);
