@@ -50,3 +50,23 @@ export function expectPartition(value: unknown, parameter = 'partition'): number
 export function expectTimeout(value: unknown, parameter = 'timeoutMs'): number {
   return expectInteger(value, parameter, 0, INT32_MAX);
 }
+
+/** Kafka's own limit on a topic name's length. */
+export const TOPIC_NAME_MAX = 249;
+
+/**
+ * Why Kafka would refuse `name` as a topic name (its rules: 1 to 249 characters of ASCII
+ * letters, digits, '.', '_' and '-', and neither '.' nor '..'), or undefined when it is legal.
+ */
+export function topicNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'a topic name cannot be empty';
+  if (name.length > TOPIC_NAME_MAX) return `a topic name has at most ${TOPIC_NAME_MAX} characters, this one has ${name.length}`;
+  if (name === '.' || name === '..') return `'${name}' cannot be a topic name`;
+  const bad = /[^A-Za-z0-9._-]/.exec(name);
+  if (bad !== null) {
+    const char = bad[0];
+    const shown = char.charCodeAt(0) < 32 || char.charCodeAt(0) > 126 ? `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : `'${char}'`;
+    return `a topic name may contain only ASCII letters, digits, '.', '_' and '-', not ${shown} (at position ${bad.index})`;
+  }
+  return undefined;
+}
