@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/common.cc",
         "native/handle.cc",
+        "native/log.cc",
         "native/producer.cc",
         "native/consumer.cc",
         "native/topic_partition.cc",

@@ -6,6 +6,7 @@
 // times and a group's committed offsets; every other request is refused with
 // ERR__UNSUPPORTED_FEATURE and a message saying the embedded broker does not support it.
 import { applyConfig, type Config } from './config';
+import { attachLogger, expectLogger, type ClientOptions } from './logger';
 import type { TopicPartition } from './consumer';
 import { ErrorCode, KafkaError } from './errors';
 import {
@@ -218,9 +219,10 @@ export class Admin {
   readonly #handle: KafkaHandle;
   #closed = false;
 
-  /** `config`: librdkafka properties, at least `bootstrap.servers`. */
-  constructor(config?: Config) {
+  /** `config`: librdkafka properties, at least `bootstrap.servers`. `options.logger` receives librdkafka's log lines. */
+  constructor(config?: Config, options: ClientOptions = {}) {
     this.#handle = capi.InitKafka();
+    attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
   }
 

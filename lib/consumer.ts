@@ -1,8 +1,10 @@
 // The Consumer class (the APL Consumer, plus promises and async iteration). Messages are taken
 // through the C-style Consume; waiting is a wake-up from librdkafka, never a polling timer.
+import { EventEmitter } from 'node:events';
 import { applyConfig, setConfig, type Config } from './config';
 import { ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
+import { attachLogger, expectLogger, getDefaultLogger, log, type ClientOptions, type Logger } from './logger';
 import { capi, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
 import { Record } from './record';
 import { OFFSET_INVALID, TopicPartitionList } from './topic-partition-list';
@@ -39,9 +41,14 @@ export interface RebalanceEvent {
 
 export type RebalanceListener = (event: RebalanceEvent) => void;
 
-export interface ConsumerOptions {
+export interface ConsumerOptions extends ClientOptions {
   /** Called on each rebalance (see `onRebalance`); given here, it sees the first assignment too. */
   onRebalance?: RebalanceListener;
+}
+
+/** The consumer's events: `'error'` for every consumer error (see `Consumer`). */
+export interface ConsumerEvents {
+  error: [error: KafkaError];
 }
 
 const ASSIGN_PARTITIONS = -175;
@@ -64,16 +71,28 @@ interface Waiter {
   done: boolean;
 }
 
-export class Consumer implements AsyncIterable<Record> {
+/**
+ * A Kafka consumer. Errors follow one model: a fatal error (see `KafkaError.fatal`) rejects the
+ * pending reads and every later one, and ends `for await`; any other error (an unknown topic,
+ * brokers down, a transport failure) never ends a read: it is emitted as `'error'` (when a
+ * listener is registered: unlike a plain EventEmitter, a missing listener never throws) and
+ * logged as a warning, and reading resumes when Kafka does.
+ */
+export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Record> {
   readonly #handle: KafkaHandle;
+  readonly #logger: Logger | undefined;
   #closed = false;
   #subscribed = false;
   #waiters = new Fifo<Waiter>();
-  /** A consumer error met inside a batch, after records that were returned first. */
-  #deferredError: KafkaError | undefined;
-  /** Keeps the first error of a batch for the next call (the records before it are returned). */
-  readonly #deferError = (code: number, message: string): void => {
-    this.#deferredError ??= new KafkaError(code, message);
+  /** The fatal error that ended this consumer's reads. */
+  #fatal: KafkaError | undefined;
+  /** A consumer error met inside a batch: reported at once, or, when fatal, thrown by the next read. */
+  readonly #batchError = (code: number, message: string): void => {
+    try {
+      this.#consumerError(code, message);
+    } catch {
+      // fatal: kept in #fatal, thrown by the next read (the records before it are returned)
+    }
   };
   #wakeSet = false;
   readonly #onWake = (): void => this.#serveWaiters();
@@ -86,7 +105,10 @@ export class Consumer implements AsyncIterable<Record> {
    * subscribes at once. `options.onRebalance` registers a rebalance listener before that.
    */
   constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions = {}) {
+    super();
+    this.#logger = options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger');
     this.#handle = capi.InitKafka();
+    attachLogger(this.#handle, this.#logger);
     applyConfig(this.#handle, config);
     if (options.onRebalance !== undefined) this.onRebalance(options.onRebalance);
     if (topics !== undefined) this.subscribe(topics);
@@ -154,9 +176,9 @@ export class Consumer implements AsyncIterable<Record> {
     if (max === 1) return records;
     const batch = capi.ConsumeBatchPacked(this.#handle, max - 1);
     if (batch[0] === 0) {
-      Record.fromPacked(batch as PackedBatch, records, this.#deferError);
+      Record.fromPacked(batch as PackedBatch, records, this.#batchError);
     } else {
-      this.#deferError(batch[0], batch[1] as string);
+      this.#batchError(batch[0], batch[1] as string);
     }
     if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // ConsumeBatch served them
     return records;
@@ -393,20 +415,47 @@ export class Consumer implements AsyncIterable<Record> {
     if (this.#closed) throw new KafkaError(ErrorCode._STATE, 'The consumer is closed');
   }
 
-  /** One record if librdkafka has one ready; never waits. */
+  /** One record if librdkafka has one ready; never waits. Throws only a fatal error. */
   #take(): Record | undefined {
     if (!this.#subscribed) throw new KafkaError(ErrorCode._STATE, 'The consumer is not subscribed: call subscribe() first');
-    if (this.#deferredError !== undefined) {
-      const error = this.#deferredError;
-      this.#deferredError = undefined;
+    if (this.#fatal !== undefined) throw this.#fatal;
+    for (;;) {
+      const result: ConsumeResult = capi.Consume(this.#handle, 0);
+      if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // Consume served them
+      if (result.length === 8) return Record.fromMessage(result);
+      if (result[0] === ErrorCode.NO_MESSAGE && result.length === 1) return undefined;
+      const [code, message] = result as [number, string];
+      this.#consumerError(code, message);
+    }
+  }
+
+  /** Reports a consumer error; a fatal one is kept and thrown (it ends every read from now on). */
+  #consumerError(code: number, message: string): void {
+    if (code === ErrorCode._PARTITION_EOF) {
+      log(this.#logger ?? getDefaultLogger(), 'debug', { code }, message);
+      return;
+    }
+    let error: KafkaError;
+    if (code === ErrorCode._FATAL) {
+      const [cause, reason] = capi.FatalError(this.#handle);
+      error = new KafkaError(cause === 0 ? code : cause, `Fatal consumer error: ${reason || message}`, { fatal: true });
+    } else {
+      error = new KafkaError(code, message);
+    }
+    log(this.#logger ?? getDefaultLogger(), error.fatal ? 'error' : 'warn', { code, codeName: error.codeName, retriable: error.retriable, fatal: error.fatal }, error.message);
+    if (this.listenerCount('error') > 0) {
+      try {
+        this.emit('error', error);
+      } catch (listenerError) {
+        queueMicrotask(() => {
+          throw listenerError; // a listener's bug surfaces as an uncaught exception, not as a failed read
+        });
+      }
+    }
+    if (error.fatal) {
+      this.#fatal = error;
       throw error;
     }
-    const result: ConsumeResult = capi.Consume(this.#handle, 0);
-    if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // Consume served them
-    if (result.length === 8) return Record.fromMessage(result);
-    if (result[0] === ErrorCode.NO_MESSAGE && result.length === 1) return undefined;
-    const [code, message] = result as [number, string];
-    throw new KafkaError(code, message);
   }
 
   /** Waits for the next wake-up with a record, or `timeoutMs` (undefined: no limit). */

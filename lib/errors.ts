@@ -19,6 +19,9 @@ export const ErrorCode = {
   _NO_OFFSET: -168,
   _TRANSPORT: -195,
   _PURGE_QUEUE: -152,
+  _FATAL: -150,
+  _AUTHENTICATION: -169,
+  _PARTITION_EOF: -191,
   UNKNOWN_TOPIC_OR_PART: 3,
   MSG_SIZE_TOO_LARGE: 10,
 } as const;
@@ -26,7 +29,9 @@ export const ErrorCode = {
 // Failures worth retrying as they are: the broker or the network will likely recover.
 const RETRIABLE = new Set<number>([
   -195, // _TRANSPORT
+  -193, // _RESOLVE
   -192, // _MSG_TIMED_OUT
+  -188, // _UNKNOWN_TOPIC (not in the metadata yet)
   -187, // _ALL_BROKERS_DOWN
   -185, // _TIMED_OUT
   -184, // _QUEUE_FULL
@@ -44,6 +49,26 @@ const RETRIABLE = new Set<number>([
   27, // REBALANCE_IN_PROGRESS
 ]);
 
+// Failures after which the client cannot go on as it is: a consumer's reads end with them.
+const FATAL = new Set<number>([
+  -150, // _FATAL (rd_kafka_fatal_error: e.g. a fenced static member, an idempotence failure)
+  -169, // _AUTHENTICATION
+  -144, // _FENCED
+  29, // TOPIC_AUTHORIZATION_FAILED
+  30, // GROUP_AUTHORIZATION_FAILED
+  31, // CLUSTER_AUTHORIZATION_FAILED
+  58, // SASL_AUTHENTICATION_FAILED
+  82, // FENCED_INSTANCE_ID
+  90, // PRODUCER_FENCED
+]);
+
+/** How librdkafka classified an error, where it says more than the code does. */
+export interface KafkaErrorFlags {
+  retriable?: boolean;
+  fatal?: boolean;
+  abortable?: boolean;
+}
+
 export class KafkaError extends Error {
   /** librdkafka's numeric code: negative for local errors, positive for broker errors. */
   readonly code: number;
@@ -51,13 +76,19 @@ export class KafkaError extends Error {
   readonly codeName: string;
   /** Whether the same call may succeed if tried again later. */
   readonly retriable: boolean;
+  /** Whether the client cannot go on: authentication or authorization refused, fenced, or librdkafka's fatal error. */
+  readonly fatal: boolean;
+  /** Whether the current transaction must be aborted (it cannot be committed). */
+  readonly abortable: boolean;
 
-  constructor(code: number, message?: string) {
+  constructor(code: number, message?: string, flags: KafkaErrorFlags = {}) {
     super(message || capi.DRMessageError(code));
     this.name = 'KafkaError';
     this.code = code;
     this.codeName = `ERR_${capi.ErrorName(code)}`;
-    this.retriable = RETRIABLE.has(code);
+    this.fatal = flags.fatal ?? FATAL.has(code);
+    this.retriable = !this.fatal && (flags.retriable ?? RETRIABLE.has(code));
+    this.abortable = flags.abortable ?? false;
   }
 }
 

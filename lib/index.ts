@@ -2,6 +2,7 @@
 //   capi       the C-style handle API (InitKafka, SetKafkaConf, Produce, DeliveryReport, ...)
 //   classes    Producer, Consumer, Admin, Record, TopicPartitionList, MockCluster, KafkaError
 export { capi, PACKED_FIELDS } from './native';
+export { getDefaultLogger, setDefaultLogger, streamLogger, silentLogger, levelOf, type ClientOptions, type Logger, type LogFields, type LogLevel } from './logger';
 export type {
   Bytes,
   CodeAndMessage,
@@ -32,13 +33,14 @@ export type {
   GroupOffsetsTuple,
   RebalanceEventTuple,
   PackedBatch,
+  LogLine,
 } from './native';
-export { KafkaError, ErrorCode } from './errors';
+export { KafkaError, ErrorCode, type KafkaErrorFlags } from './errors';
 export type { Config, ConfigValue } from './config';
 export { Record } from './record';
 export { TopicPartitionList, OFFSET_INVALID, type TopicPartitionOffset } from './topic-partition-list';
 export { Producer, type DeliveryOutcome, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
-export { Consumer, SpecialOffset, type CommitOffset, type ConsumerOptions, type RebalanceEvent, type RebalanceListener, type TopicPartition } from './consumer';
+export { Consumer, SpecialOffset, type CommitOffset, type ConsumerEvents, type ConsumerOptions, type RebalanceEvent, type RebalanceListener, type TopicPartition } from './consumer';
 export {
   Admin,
   type BrokerMetadata,

@@ -100,12 +100,21 @@ export type GroupOffsetsTuple = [groupId: string, code: number, message: string,
 /** A rebalance event: code -175 assigned, -174 revoked (lost: not handed over), else an error. */
 export type RebalanceEventTuple = [code: number, partitions: TopicPartitionTuple[], lost: boolean, protocol: string];
 
+/** One librdkafka log line: syslog level (0 emergency … 7 debug), facility, text, client name. */
+export type LogLine = [level: number, facility: string, message: string, client: string];
+
 export interface NativeBinding {
   // The handle
   Version(): [hexVersion: number, text: string];
   InitKafka(): KafkaHandle;
   SetKafkaConf(handle: KafkaHandle, key: string, value: string): CodeAndMessage;
   SetWakeup(handle: KafkaHandle, callback: (() => void) | null): void;
+  /** The client's log lines go to `callback` (batches, on the JS thread); null: the default logger. */
+  SetLogger(handle: KafkaHandle, callback: ((lines: LogLine[]) => void) | null): void;
+  /** The logger of clients without one of their own, and of the embedded broker. */
+  SetDefaultLogger(callback: ((lines: LogLine[]) => void) | null): void;
+  /** The client's fatal error (`rd_kafka_fatal_error`), or `[0, '']`. */
+  FatalError(handle: KafkaHandle): CodeAndMessage;
   HandleInfo(handle: KafkaHandle): { kind: 'unstarted' | 'producer' | 'consumer'; state: 'configuring' | 'running' | 'closed' };
   Statistics(handle: KafkaHandle): string | null;
   DRMessageError(code: number): string;

@@ -1,6 +1,7 @@
 // The Producer class (the APL Producer, plus promises and backpressure). Every call goes through
 // the C-style functions; delivery reports arrive by wake-up, never by a polling timer.
 import { applyConfig, setConfig, type Config } from './config';
+import { attachLogger, expectLogger, type ClientOptions } from './logger';
 import { ErrorCode, KafkaError } from './errors';
 import { capi, type HeaderTuple, type KafkaHandle } from './native';
 import { Fifo } from './fifo';
@@ -117,8 +118,10 @@ export class Producer {
   #wakeSet = false;
   readonly #onWake = (): void => this.#collect();
 
-  constructor(config?: Config) {
+  /** `options.logger` receives librdkafka's log lines; default: `getDefaultLogger()`. */
+  constructor(config?: Config, options: ClientOptions = {}) {
     this.#handle = capi.InitKafka();
+    attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
   }
 

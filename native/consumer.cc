@@ -163,6 +163,8 @@ Napi::Value SubscribeConsumerTPList(const Napi::CallbackInfo& info) {
 
 // Consume(h, timeoutMs = 0) -> [0, topic, payload, key, partition, offset, timestamp, headers]
 // | [1] nothing yet | [code, message]. Synchronous: a timeout above 0 waits on the calling thread.
+// Errors are the consumer's (e.g. a subscribed topic that does not exist) and the client's
+// (transport failures, all brokers down, a fatal error), each reported once.
 Napi::Value Consume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = UnwrapHandle(info, 0);
@@ -172,6 +174,7 @@ Napi::Value Consume(const Napi::CallbackInfo& info) {
   if (code != 0) return CodeAndMessage(env, code, message);
   rd_kafka_message_t* msg = rd_kafka_consumer_poll(handle->rk(), timeout_ms);
   if (msg == nullptr) {
+    if (handle->TakeClientError(&code, &message)) return CodeAndMessage(env, code, message);
     Napi::Array nothing = Napi::Array::New(env, 1);
     nothing.Set(0u, Napi::Number::New(env, 1));
     return nothing;
@@ -217,6 +220,9 @@ Napi::Value ConsumeBatch(const Napi::CallbackInfo& info) {
     result.Set(static_cast<uint32_t>(i), MessageTuple(env, msgs[i]));
     rd_kafka_message_destroy(msgs[i]);
   }
+  for (uint32_t i = static_cast<uint32_t>(msgs.size()); handle->TakeClientError(&code, &message); i++) {
+    result.Set(i, CodeAndMessage(env, code, message));
+  }
   return result;
 }
 
@@ -238,9 +244,11 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
   std::string message;
   int code = TakeReady(handle, max, &msgs, &message);
   if (code != 0) return CodeAndMessage(env, code, message);
-  size_t count = msgs.size();
+  std::vector<std::pair<int, std::string>> client_errors;  // error rows, before the messages
+  while (handle->TakeClientError(&code, &message)) client_errors.emplace_back(code, message);
+  size_t count = msgs.size() + client_errors.size();
   size_t total = 0;
-  for (size_t i = 0; i < count; i++) {
+  for (size_t i = 0; i < msgs.size(); i++) {
     if (msgs[i]->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     if (msgs[i]->payload != nullptr) total += msgs[i]->len;
     if (msgs[i]->key != nullptr) total += msgs[i]->key_len;
@@ -259,7 +267,15 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
   char* out = data.Data();
   size_t at = 0;
   double* f = fields.Data();
-  for (size_t i = 0; i < count; i++, f += kPackedFields) {
+  for (const auto& [error_code, error_message] : client_errors) {
+    f[0] = f[3] = f[5] = f[6] = -1;
+    f[1] = -1;
+    f[2] = -1001;
+    f[4] = 0;
+    f[7] = add_extra(CodeAndMessage(env, error_code, error_message));
+    f += kPackedFields;
+  }
+  for (size_t i = 0; i < msgs.size(); i++, f += kPackedFields) {
     rd_kafka_message_t* msg = msgs[i];
     f[1] = msg->partition;
     f[2] = static_cast<double>(msg->offset);

@@ -10,9 +10,11 @@ namespace rdk {
 
 namespace {
 
-// Handles still open in one environment (main thread or a worker), closed when it exits.
+// Handles still open in one environment (main thread or a worker), closed when it exits, and
+// the logger of clients that have none of their own.
 struct EnvHandles {
   std::set<KafkaHandle*> open;
+  Napi::FunctionReference default_logger;
 };
 
 EnvHandles* HandlesOf(napi_env env) {
@@ -31,6 +33,7 @@ void CloseOpenHandles(void* arg) {
     auto keep = handle->shared_from_this();
     handle->Detach();
     handle->Shutdown(0, false);
+    handle->FinishLog(false);
   }
 }
 
@@ -38,14 +41,21 @@ void FinalizeHandle(Napi::Env, std::shared_ptr<KafkaHandle>* held) {
   std::shared_ptr<KafkaHandle> handle = *held;
   delete held;
   if (handle->state() == KafkaHandle::State::Closed) return;
-  // Dropped without Uninit: stop it, and do the blocking part off the JS thread.
+  // Dropped without Uninit: stop it, and do the blocking part off the JS thread. Nobody is left
+  // to read what it logs while it shuts down.
   handle->Detach();
+  handle->FinishLog(false);
   std::thread([handle]() { handle->Shutdown(5000, true); }).detach();
 }
 
 }  // namespace
 
-KafkaHandle::KafkaHandle(Napi::Env env) : env_(env), conf_(rd_kafka_conf_new()) {
+Napi::FunctionReference* DefaultLoggerOf(napi_env env) {
+  EnvHandles* handles = HandlesOf(env);
+  return handles == nullptr ? nullptr : &handles->default_logger;
+}
+
+KafkaHandle::KafkaHandle(Napi::Env env) : env_(env), log_(env), conf_(rd_kafka_conf_new()) {
   if (EnvHandles* handles = HandlesOf(env)) handles->open.insert(this);
 }
 
@@ -84,8 +94,13 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_);
   rd_kafka_conf_set_opaque(conf, this);
   if (kind == Kind::Producer) rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  if (kind == Kind::Consumer) PrepareConsumerConf(this, conf);  // rebalance events, when asked for
+  if (kind == Kind::Consumer) {
+    PrepareConsumerConf(this, conf);  // rebalance events, when asked for
+    rd_kafka_conf_set_error_cb(conf, OnError);  // client errors come out of Consume with the rest
+  }
   rd_kafka_conf_set_stats_cb(conf, OnStatistics);
+  rd_kafka_conf_set_log_cb(conf, OnLog);
+  log_.Open();  // rd_kafka_new may already log (configuration warnings)
   char errstr[512] = "";
   rd_kafka_t* rk = rd_kafka_new(kind == Kind::Producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,
                                 errstr, sizeof errstr);
@@ -125,6 +140,32 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
 void KafkaHandle::OnQueueEvent(rd_kafka_t*, void* opaque) {
   // Called with librdkafka's queue lock held: only signal, never call back into librdkafka.
   uv_async_send(static_cast<KafkaHandle*>(opaque)->async_);
+}
+
+void KafkaHandle::OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  // The opaque is set before librdkafka logs anything, and the handle outlives its client.
+  static_cast<KafkaHandle*>(rd_kafka_opaque(rk))->log_.Push(level, facility, message, rd_kafka_name(rk));
+}
+
+void KafkaHandle::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaHandle*>(opaque);
+  std::lock_guard<std::mutex> lock(self->client_errors_mutex_);
+  if (self->client_errors_.size() >= kMaxClientErrors) self->client_errors_.pop_front();
+  self->client_errors_.emplace_back(err, reason ? reason : "");
+}
+
+bool KafkaHandle::TakeClientError(int* code, std::string* reason) {
+  std::lock_guard<std::mutex> lock(client_errors_mutex_);
+  if (client_errors_.empty()) return false;
+  *code = client_errors_.front().first;
+  *reason = std::move(client_errors_.front().second);
+  client_errors_.pop_front();
+  return true;
+}
+
+void KafkaHandle::FinishLog(bool deliver) {
+  if (deliver) log_.Deliver();
+  log_.Release();
 }
 
 void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -248,6 +289,7 @@ std::deque<DeliveryReportEntry> KafkaHandle::TakeReports(size_t max) {
 void KafkaHandle::Detach() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  log_.Close();
   if (EnvHandles* handles = HandlesOf(env_)) handles->open.erase(this);
   // After this returns librdkafka no longer calls OnQueueEvent, so the async can close.
   if (wake_queue_ != nullptr) rd_kafka_queue_cb_event_enable(wake_queue_, nullptr, nullptr);
@@ -345,6 +387,43 @@ Napi::Value SetWakeup(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// SetLogger(h, callback | null): the client's log lines go to callback([[level, facility,
+// message, client], ...]) on the JS thread; null: to the default logger (SetDefaultLogger).
+Napi::Value SetLogger(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  Napi::Value callback = Arg(info, 1);
+  if (!callback.IsFunction() && !callback.IsNull() && !callback.IsUndefined()) {
+    ThrowExpected(info.Env(), "a function or null", "callback", callback);
+  }
+  handle->SetLogCallback(callback);
+  return info.Env().Undefined();
+}
+
+// SetDefaultLogger(callback | null): the logger of every client without one of its own, and of
+// the embedded broker. Without any, log lines are dropped (never written to stderr).
+Napi::Value SetDefaultLogger(const Napi::CallbackInfo& info) {
+  Napi::Value callback = Arg(info, 0);
+  if (!callback.IsFunction() && !callback.IsNull() && !callback.IsUndefined()) {
+    ThrowExpected(info.Env(), "a function or null", "callback", callback);
+  }
+  Napi::FunctionReference* fallback = DefaultLoggerOf(info.Env());
+  if (callback.IsFunction()) {
+    *fallback = Napi::Persistent(callback.As<Napi::Function>());
+  } else {
+    fallback->Reset();
+  }
+  return info.Env().Undefined();
+}
+
+// FatalError(h) -> [code, reason]: the client's fatal error (rd_kafka_fatal_error), or [0, ''].
+// After one, the client cannot go on: it must be closed.
+Napi::Value FatalError(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  char reason[512] = "";
+  int code = handle->rk() == nullptr ? 0 : rd_kafka_fatal_error(handle->rk(), reason, sizeof reason);
+  return CodeAndMessage(info.Env(), code, reason);
+}
+
 // DRMessageError(code) -> librdkafka's sentence for an error code.
 Napi::Value DRMessageError(const Napi::CallbackInfo& info) {
   int64_t code = ExpectInteger(info, 0, "code", INT32_MIN, INT32_MAX);
@@ -392,10 +471,14 @@ Napi::Value Uninit(const Napi::CallbackInfo& info, KafkaHandle::Kind kind, bool 
     if (async) {
       return RunBlocking(env, [handle, flush_timeout_ms]() -> Completion {
         int result = handle->Shutdown(flush_timeout_ms, true);
-        return [result](Napi::Env e) { return Napi::Number::New(e, result); };
+        return [handle, result](Napi::Env e) {
+          handle->FinishLog(true);
+          return Napi::Number::New(e, result);
+        };
       });
     }
     code = handle->Shutdown(flush_timeout_ms, true);
+    handle->FinishLog(true);
   }
   if (!async) return Napi::Number::New(env, code);
   auto deferred = Napi::Promise::Deferred::New(env);
@@ -419,6 +502,9 @@ void InitHandle(Napi::Env env, Napi::Object exports) {
   exports.Set("InitKafka", Napi::Function::New(env, InitKafka, "InitKafka"));
   exports.Set("SetKafkaConf", Napi::Function::New(env, SetKafkaConf, "SetKafkaConf"));
   exports.Set("SetWakeup", Napi::Function::New(env, SetWakeup, "SetWakeup"));
+  exports.Set("SetLogger", Napi::Function::New(env, SetLogger, "SetLogger"));
+  exports.Set("SetDefaultLogger", Napi::Function::New(env, SetDefaultLogger, "SetDefaultLogger"));
+  exports.Set("FatalError", Napi::Function::New(env, FatalError, "FatalError"));
   exports.Set("DRMessageError", Napi::Function::New(env, DRMessageError, "DRMessageError"));
   exports.Set("ErrorName", Napi::Function::New(env, ErrorName, "ErrorName"));
   exports.Set("HandleInfo", Napi::Function::New(env, HandleInfo, "HandleInfo"));

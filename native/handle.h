@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common.h"
+#include "log.h"
 
 #include <uv.h>
 
@@ -63,6 +64,21 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // finds it with a compare instead of a hash lookup.
   rd_kafka_topic_t* Topic(const char* name, size_t length);
 
+  // --- Logging ---
+  // The client's log lines (librdkafka's log callback) go to `callback` on the JS thread, or to
+  // the environment's default logger when it is null (JS thread).
+  void SetLogCallback(napi_value callback) { log_.SetCallback(callback); }
+  // After Shutdown (JS thread): delivers the lines logged while the client shut down (unless
+  // JavaScript cannot run now: a finaliser, the environment's cleanup), then frees the logger.
+  void FinishLog(bool deliver);
+
+  // --- Client errors (consumers) ---
+  // librdkafka's error callback queues client-level errors (transport failures, all brokers down,
+  // fatal errors); Consume and ConsumeBatch hand them out as error results. Kept up to
+  // kMaxClientErrors, oldest dropped. Takes the oldest; false when there is none.
+  static constexpr size_t kMaxClientErrors = 100;
+  bool TakeClientError(int* code, std::string* reason);
+
   // --- Statistics ---
   // The latest statistics JSON (emitted every statistics.interval.ms), or "" before the first.
   std::string LatestStatistics();
@@ -99,10 +115,13 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   static int OnStatistics(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
   static void OnQueueEvent(rd_kafka_t* rk, void* opaque);
+  static void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* message);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnWake(uv_async_t* async);
   void UpdateLoopReference();
 
   napi_env env_;
+  LogSink log_;
   rd_kafka_conf_t* conf_;
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_queue_t* wake_queue_ = nullptr;  // main queue (producer) or consumer queue
@@ -116,6 +135,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::unordered_map<std::string, rd_kafka_topic_t*> topics_;
   std::string last_topic_name_;
   rd_kafka_topic_t* last_topic_ = nullptr;
+  std::mutex client_errors_mutex_;  // the error callback runs on whichever thread serves the queue
+  std::deque<std::pair<int, std::string>> client_errors_;
   std::mutex statistics_mutex_;
   std::string statistics_;
 

@@ -10,11 +10,19 @@ namespace rdk {
 
 namespace {
 
-// A mock cluster lives inside an rd_kafka_t of its own, which must outlive it.
+// A mock cluster lives inside an rd_kafka_t of its own, which must outlive it. That client logs
+// only errors; they are kept (bounded) and handed to the default logger when the cluster is
+// destroyed, so the mock holds no libuv handle that a worker's exit would have to close.
 struct MockCluster {
+  explicit MockCluster(napi_env env) : log(env) {}
   rd_kafka_t* rk = nullptr;
   rd_kafka_mock_cluster_t* cluster = nullptr;
+  LogSink log;
 };
+
+void OnMockLog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  static_cast<MockCluster*>(rd_kafka_opaque(rk))->log.Push(level, facility, message, rd_kafka_name(rk));
+}
 
 void DestroyMock(MockCluster* mock) {
   if (mock->cluster != nullptr) rd_kafka_mock_cluster_destroy(mock->cluster);
@@ -24,6 +32,7 @@ void DestroyMock(MockCluster* mock) {
 }
 
 void FinalizeMock(Napi::Env, MockCluster* mock) {
+  mock->log.Release();
   if (mock->cluster == nullptr) {
     delete mock;
     return;
@@ -47,17 +56,22 @@ Napi::Value MockClusterNew(const Napi::CallbackInfo& info) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);  // the mock's own client is idle
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
+  auto mock = std::make_unique<MockCluster>(info.Env());
+  rd_kafka_conf_set_opaque(conf, mock.get());
+  rd_kafka_conf_set_log_cb(conf, OnMockLog);
+  mock->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (mock->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
+    mock->log.Release();
     throw Napi::Error::New(info.Env(), std::string("Could not create the mock cluster's client: ") + errstr);
   }
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, brokers);
-  if (cluster == nullptr) {
-    rd_kafka_destroy(rk);
+  mock->cluster = rd_kafka_mock_cluster_new(mock->rk, brokers);
+  if (mock->cluster == nullptr) {
+    DestroyMock(mock.get());
+    mock->log.Release();
     throw Napi::Error::New(info.Env(), "Could not start the mock cluster");
   }
-  return MakeTaggedExternal(info.Env(), new MockCluster{rk, cluster}, &kMockClusterTag, FinalizeMock);
+  return MakeTaggedExternal(info.Env(), mock.release(), &kMockClusterTag, FinalizeMock);
 }
 
 // MockClusterBootstraps(cluster) -> "127.0.0.1:port,..."
@@ -134,6 +148,7 @@ Napi::Value MockClearRequestErrors(const Napi::CallbackInfo& info) {
 Napi::Value MockClusterDestroy(const Napi::CallbackInfo& info) {
   auto* mock = UnwrapTagged<MockCluster>(info, 0, &kMockClusterTag, "a mock cluster from MockClusterNew()", "cluster");
   DestroyMock(mock);
+  mock->log.Deliver();
   return Napi::Number::New(info.Env(), 0);
 }
 

@@ -1,7 +1,7 @@
 // The Consumer class: round trips, groups, manual commits, waiting without blocking.
 // Every test runs against the embedded broker and a real Kafka broker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, Producer, TopicPartitionList, type Record } from '../lib';
+import { Consumer, KafkaError, MockCluster, Producer, silentLogger, TopicPartitionList, type Record } from '../lib';
 import { testBrokers, useBroker } from './brokers';
 import { consumeAll, consumeCount, consumerConfig, longestTimerGap, uniqueTopic } from './helpers';
 
@@ -237,6 +237,61 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('errors', () => {
+    // The embedded broker creates any topic a client asks about, so a topic is never unknown there.
+    it.runIf(broker.name === 'kafka')('a for-await loop started before its topic exists keeps waiting: the unknown topic is an error event and a warning, then the first record comes', async () => {
+      const topic = uniqueTopic('late');
+      const warnings: string[] = [];
+      const logger = { error: () => {}, warn: (_f: object, m: string) => warnings.push(m), info: () => {}, debug: () => {} };
+      // librdkafka looks for a subscribed topic again every topic.metadata.refresh.interval.ms (default 5 min).
+      const c = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g'), { 'topic.metadata.refresh.interval.ms': 1000 }), [topic], { logger });
+      const errors: KafkaError[] = [];
+      c.on('error', (error) => errors.push(error));
+      const first = (async () => {
+        for await (const record of c) return record;
+        return undefined;
+      })();
+      const deadline = performance.now() + 20_000;
+      while (errors.length === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors[0]).toMatchObject({ code: 3, codeName: 'ERR_UNKNOWN_TOPIC_OR_PART', retriable: true, fatal: false });
+      expect(warnings.some((m) => m.includes(topic))).toBe(true);
+      await broker.createTopic(topic, 1);
+      await producer.send({ topic, payload: 'after the topic was created' });
+      expect((await first)?.value()).toBe('after the topic was created');
+      await c.close();
+    });
+
+    it.runIf(broker.name === 'kafka')('a fenced static member is a fatal error: the for-await loop ends with it, and every later read rejects with it', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const group = uniqueTopic('g');
+      const member = { 'group.instance.id': 'the-only-one' };
+      let assigned!: () => void;
+      const joined = new Promise<void>((resolve) => (assigned = resolve));
+      const first = new Consumer(consumerConfig(broker.bootstrapServers, group, member), [topic], {
+        logger: silentLogger,
+        onRebalance: (event) => event.type === 'assign' && assigned(),
+      });
+      const events: KafkaError[] = [];
+      first.on('error', (error) => events.push(error));
+      const ended = (async () => {
+        for await (const record of first) void record;
+        return 'ended without an error';
+      })().catch((error: unknown) => error);
+      await joined;
+      // A second consumer with the same group.instance.id takes the membership over.
+      const second = new Consumer(consumerConfig(broker.bootstrapServers, group, member), [topic], { logger: silentLogger });
+      const secondReads = second.consumeRecord(15_000);
+      const error = (await ended) as KafkaError;
+      expect(error).toBeInstanceOf(KafkaError);
+      expect(error).toMatchObject({ code: 82, codeName: 'ERR_FENCED_INSTANCE_ID', fatal: true, retriable: false });
+      expect(events).toContain(error);
+      await expect(first.consumeRecord(100)).rejects.toBe(error);
+      await secondReads;
+      await Promise.all([first.close(), second.close()]);
+    });
+  });
+
   describe('bad input', () => {
     it('consuming before subscribe is a KafkaError ERR__STATE', async () => {
       const c = consumer(uniqueTopic('g'));
@@ -259,5 +314,45 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(() => c.subscribe('t')).toThrow(KafkaError);
       await c.close();
     });
+  });
+});
+
+describe('every broker down, then back (embedded broker)', () => {
+  it('a for-await loop outlives it: the outage is reported as retriable error events, and the next record arrives', async () => {
+    const mock = new MockCluster({ brokers: 1 });
+    const topic = uniqueTopic();
+    mock.createTopic(topic, 1);
+    const producer = new Producer({ 'bootstrap.servers': mock.bootstrapServers }, { logger: silentLogger });
+    await producer.send({ topic, payload: 'before' });
+    const warnings: string[] = [];
+    const logger = { error: () => {}, warn: (_f: object, m: string) => warnings.push(m), info: () => {}, debug: () => {} };
+    const c = new Consumer(consumerConfig(mock.bootstrapServers, uniqueTopic('g'), { 'enable.auto.commit': false }), [topic], { logger });
+    const errors: KafkaError[] = [];
+    c.on('error', (error) => errors.push(error));
+    const read: string[] = [];
+    let outage!: () => void;
+    const firstRead = new Promise<void>((resolve) => (outage = resolve));
+    const loop = (async () => {
+      for await (const record of c) {
+        read.push(record.value()!);
+        await c.commit(record);
+        if (read.length === 1) outage();
+        if (read.length === 2) break;
+      }
+    })();
+    await firstRead;
+    mock.setBrokerDown(1);
+    const deadline = performance.now() + 20_000;
+    while (!errors.some((e) => e.code === -187) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    mock.setBrokerUp(1);
+    await producer.send({ topic, payload: 'after' });
+    await loop;
+    expect(read).toEqual(['before', 'after']);
+    expect(errors.map((e) => e.codeName)).toContain('ERR__ALL_BROKERS_DOWN');
+    expect(errors.every((e) => e.retriable && !e.fatal)).toBe(true);
+    expect(warnings.length).toBe(errors.length);
+    await c.close();
+    await producer.close();
+    mock.close();
   });
 });
