@@ -4,6 +4,7 @@
 // Errors are one line on stderr: exit code 1 for a failure, 2 for a wrong command line.
 import { benchCommand } from './bench/command';
 import { consumeCommand } from './cli/consume';
+import { setDefaultLogger } from './logger';
 import { CommandContext, helpText, oneLine, parseCommandLine, UsageError, type CliCommand, type CliIo } from './cli/command';
 import { groupsCommand } from './cli/groups';
 import { KafkaError } from './errors';
@@ -63,7 +64,8 @@ async function run(path: string, command: CliCommand, args: string[], io: CliIo)
       io.stdout.write(`${helpText(path, command)}\n`);
       return 0;
     }
-    context = new CommandContext(io, path, options, positionals);
+    context = new CommandContext(io, path, options, positionals, command.logLevel);
+    setDefaultLogger(context.logger); // the embedded broker, and any client made without one, log there too
     const code = await command.run!(context);
     return code ?? 0;
   } catch (error) {

@@ -328,6 +328,19 @@ describe('the command line itself', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("--log-level shows librdkafka's lines through the tool's logger, as JSON lines on stderr; a wrong level is a usage error", async () => {
+    const env = { KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:1' };
+    const result = await cli(['topics', 'create', 't', '--timeout-ms', '1500', '--log-level', 'error'], { env });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^rdkafka-napi topics create: CreateTopics: No broker answered within 1500 ms/);
+    const logged = lines.slice(0, -1).map((line) => JSON.parse(line));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.some((entry) => entry.level === 50 && entry.name === 'rdkafka-napi' && /^rdkafka#producer-\d+$/.test(entry.client) && /Connect to ipv4#127\.0\.0\.1:1 failed/.test(entry.msg))).toBe(true);
+    const wrong = await cli(['topics', 'list', '--log-level', 'loud'], { env });
+    expect(wrong).toMatchObject({ code: 2, stderr: expect.stringContaining("--log-level must be one of silent, error, warn, info, debug, not 'loud'") });
+  });
+
   it('mock runs the embedded broker until Ctrl-C: its first line is the bootstrap servers, which the other commands use', async () => {
     const stop = new AbortController();
     let first: (servers: string) => void;

@@ -1,6 +1,7 @@
 // What every subcommand of the `rdkafka-napi` tool shares: the command interface, option
 // parsing (node:util parseArgs), the client configuration, and the output helpers.
 import { parseArgs } from 'node:util';
+import pino, { type Logger as PinoLogger } from 'pino';
 import { KafkaError } from '../errors';
 
 /** Where a command reads and writes; the real process, or a test's streams. */
@@ -39,6 +40,8 @@ export interface CliCommand {
   rawArguments?: boolean;
   /** Commands under this one (topics list, topics create, ...). */
   subcommands?: { [name: string]: CliCommand };
+  /** What --log-level is when not given (default 'silent': the command reports failures itself). */
+  logLevel?: string;
   /** Runs the command; resolves with the exit code (default 0). */
   run?(context: CommandContext): Promise<number | void>;
 }
@@ -46,8 +49,11 @@ export interface CliCommand {
 /** A wrong command line: reported with a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
 
+const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'];
+
 const COMMON_OPTIONS: { [name: string]: OptionSpec } = {
   json: { type: 'boolean', help: 'print JSON instead of text' },
+  'log-level': { type: 'string', value: 'LEVEL', help: "log to stderr (JSON lines, librdkafka's included) at: silent, error, warn, info or debug" },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
@@ -63,13 +69,18 @@ export class CommandContext {
   readonly options: OptionValues;
   readonly positionals: string[];
   readonly json: boolean;
+  /** The one logger of the command and of every client it starts (pino, JSON lines on stderr). */
+  readonly logger: PinoLogger;
 
-  constructor(io: CliIo, name: string, options: OptionValues, positionals: string[]) {
+  constructor(io: CliIo, name: string, options: OptionValues, positionals: string[], defaultLogLevel = 'silent') {
     this.io = io;
     this.name = name;
     this.options = options;
     this.positionals = positionals;
     this.json = options.json === true;
+    const level = (options['log-level'] as string | undefined) ?? defaultLogLevel;
+    if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not '${level}'`);
+    this.logger = pino({ level, base: { name: 'rdkafka-napi' } }, io.stderr);
   }
 
   get hasBootstrapServers(): boolean {
@@ -83,12 +94,9 @@ export class CommandContext {
     return servers;
   }
 
-  /**
-   * The librdkafka configuration of a client: the brokers, quiet logging (the tool reports
-   * failures itself, in one line), `extra`, then every -X property (which wins).
-   */
+  /** The librdkafka configuration of a client: the brokers, `extra`, then every -X property (which wins). */
   clientConfig(extra: { [key: string]: string } = {}): { [key: string]: string } {
-    const config: { [key: string]: string } = { 'bootstrap.servers': this.bootstrapServers, log_level: '0', ...extra };
+    const config: { [key: string]: string } = { 'bootstrap.servers': this.bootstrapServers, ...extra };
     for (const pair of (this.options.property as string[] | undefined) ?? []) {
       const [key, value] = splitPair(pair, '--property');
       config[key] = value;

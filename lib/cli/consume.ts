@@ -73,12 +73,12 @@ function formatOf(context: CommandContext): Format {
 
 function joinGroup(context: CommandContext, group: string, topics: string[], fromBeginning: boolean): Consumer {
   const config = context.clientConfig({ 'group.id': group, 'auto.offset.reset': fromBeginning ? 'earliest' : 'latest' });
-  return new Consumer(config, topics);
+  return new Consumer(config, topics, { logger: context.logger });
 }
 
 /** Without a group: every partition of the topic (or one), assigned at the beginning or the end. */
 async function assignAll(context: CommandContext, topic: string, partition: number | undefined, fromBeginning: boolean): Promise<Consumer> {
-  const admin = new Admin(context.clientConfig());
+  const admin = new Admin(context.clientConfig(), { logger: context.logger });
   let partitions: number[];
   try {
     const [md] = (await admin.metadata({ topics: [topic] })).topics;
@@ -92,7 +92,7 @@ async function assignAll(context: CommandContext, topic: string, partition: numb
     partitions = [partition];
   }
   // librdkafka wants a group.id even for assign; this one joins nothing and commits nothing.
-  const consumer = new Consumer(context.clientConfig({ 'group.id': `rdkafka-napi-cli-${randomUUID()}`, 'enable.auto.commit': 'false' }));
+  const consumer = new Consumer(context.clientConfig({ 'group.id': `rdkafka-napi-cli-${randomUUID()}`, 'enable.auto.commit': 'false' }), undefined, { logger: context.logger });
   const offset = fromBeginning ? SpecialOffset.BEGINNING : SpecialOffset.END;
   consumer.assign(partitions.map((p) => ({ topic, partition: p, offset })));
   return consumer;

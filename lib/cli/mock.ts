@@ -5,6 +5,7 @@ import { UsageError, type CliCommand } from './command';
 export const mockCommand: CliCommand = {
   summary: "run the embedded broker (librdkafka's mock cluster) and print its bootstrap servers",
   connects: false,
+  logLevel: 'info',
   details:
     'Prints the bootstrap servers as the first line of standard output (--json: {"bootstrapServers": ...}),\n' +
     'then runs until Ctrl-C (SIGINT) or SIGTERM. Topics are created on first use (4 partitions) or\n' +

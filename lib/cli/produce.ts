@@ -24,7 +24,7 @@ export const produceCommand: CliCommand = {
     if (separator === '') throw new UsageError('--key-separator must not be empty');
     const partition = context.integer('partition', 0, 2147483647, -1);
     if (context.positionals.length > 0) throw new UsageError(`unexpected argument '${context.positionals[0]}' (the messages come from standard input)`);
-    const producer = new Producer(context.clientConfig());
+    const producer = new Producer(context.clientConfig(), { logger: context.logger });
     let produced = 0;
     const partitions = new Map<number, number>();
     const send = async (chunk: ProducerRecord[]) => {

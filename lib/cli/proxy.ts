@@ -6,6 +6,7 @@ import { UsageError, type CliCommand } from './command';
 export const proxyCommand: CliCommand = {
   summary: 'run the REST proxy: the Confluent REST Proxy API and the Kafka-Pixy API',
   connects: false,
+  logLevel: 'info',
   details:
     'Without --bootstrap-servers (or $KAFKA_BOOTSTRAP_SERVERS, or bootstrap.servers in the config\n' +
     'file) an embedded broker is started. The config file takes Confluent-style properties:\n' +

@@ -10,7 +10,7 @@ const timeoutOption = { type: 'string', value: 'MS', help: 'how long the request
 
 /** Runs `work` with an Admin client of the command's configuration, and closes it. */
 export async function withAdmin<T>(context: CommandContext, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Admin(context.clientConfig());
+  const admin = new Admin(context.clientConfig(), { logger: context.logger });
   try {
     return await work(admin);
   } finally {
