@@ -39,7 +39,7 @@ export { KafkaError, ErrorCode, type KafkaErrorFlags } from './errors';
 export type { Config, ConfigValue } from './config';
 export { Record } from './record';
 export { TopicPartitionList, OFFSET_INVALID, type TopicPartitionOffset } from './topic-partition-list';
-export { Producer, type DeliveryOutcome, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
+export { Producer, type ProducerEvents, type DeliveryOutcome, type DeliveryReport, type DeliveryResult, type OutstandingMessage, type Payload, type ProducerRecord } from './producer';
 export { Consumer, SpecialOffset, type CommitOffset, type ConsumerEvents, type ConsumerOptions, type RebalanceEvent, type RebalanceListener, type TopicPartition } from './consumer';
 export {
   Admin,

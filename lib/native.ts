@@ -115,6 +115,8 @@ export interface NativeBinding {
   SetDefaultLogger(callback: ((lines: LogLine[]) => void) | null): void;
   /** The client's fatal error (`rd_kafka_fatal_error`), or `[0, '']`. */
   FatalError(handle: KafkaHandle): CodeAndMessage;
+  /** The client's errors since the last call (transport, all brokers down, fatal), or null. */
+  ClientErrors(handle: KafkaHandle): CodeAndMessage[] | null;
   HandleInfo(handle: KafkaHandle): { kind: 'unstarted' | 'producer' | 'consumer'; state: 'configuring' | 'running' | 'closed' };
   Statistics(handle: KafkaHandle): string | null;
   DRMessageError(code: number): string;

@@ -1,5 +1,6 @@
 // The Producer class (the APL Producer, plus promises and backpressure). Every call goes through
 // the C-style functions; delivery reports arrive by wake-up, never by a polling timer.
+import { EventEmitter } from 'node:events';
 import { applyConfig, setConfig, type Config } from './config';
 import { attachLogger, expectLogger, type ClientOptions } from './logger';
 import { ErrorCode, KafkaError } from './errors';
@@ -96,7 +97,18 @@ interface Checked {
   timestamp: number;
 }
 
-export class Producer {
+/** The producer's events: `'error'` for client-level errors (see `Producer`). */
+export interface ProducerEvents {
+  error: [error: KafkaError];
+}
+
+/**
+ * A Kafka producer. A message's failure rejects its `send` (or is its delivery report); errors of
+ * the client itself (brokers down, a transport failure, a fatal error) are logged and emitted as
+ * `'error'` when a listener is registered (a missing listener never throws). A retriable one
+ * changes nothing for the messages: librdkafka goes on retrying them until `message.timeout.ms`.
+ */
+export class Producer extends EventEmitter<ProducerEvents> {
   readonly #handle: KafkaHandle;
   #closed = false;
   /** Reports of `produce()` calls, waiting for `deliveryReport` / `updateOutstanding`. */
@@ -120,6 +132,7 @@ export class Producer {
 
   /** `options.logger` receives librdkafka's log lines; default: `getDefaultLogger()`. */
   constructor(config?: Config, options: ClientOptions = {}) {
+    super();
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
@@ -455,8 +468,31 @@ export class Producer {
   }
 
   /** Takes the reports librdkafka has ready and hands each to its owner. */
+  /** Client errors as 'error' events (the native side has logged them already). */
+  #emitClientErrors(errors: Array<[number, string]>): void {
+    if (this.listenerCount('error') === 0) return;
+    for (const [code, reason] of errors) {
+      let error: KafkaError;
+      if (code === ErrorCode._FATAL) {
+        const [cause, why] = capi.FatalError(this.#handle);
+        error = new KafkaError(cause === 0 ? code : cause, `Fatal producer error: ${why || reason}`, { fatal: true });
+      } else {
+        error = new KafkaError(code, reason);
+      }
+      try {
+        this.emit('error', error);
+      } catch (listenerError) {
+        queueMicrotask(() => {
+          throw listenerError; // a listener's bug surfaces as an uncaught exception, not in the producer
+        });
+      }
+    }
+  }
+
   #collect(): void {
     if (this.#closed) return;
+    const clientErrors = capi.ClientErrors(this.#handle);
+    if (clientErrors !== null) this.#emitClientErrors(clientErrors);
     const { ids, errors, partitions, offsets } = this.#drain;
     let settledChunks = false;
     for (let n = capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets); n > 0; n = n === ids.length ? capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets) : 0) {

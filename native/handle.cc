@@ -94,10 +94,8 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   rd_kafka_conf_t* conf = rd_kafka_conf_dup(conf_);
   rd_kafka_conf_set_opaque(conf, this);
   if (kind == Kind::Producer) rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
-  if (kind == Kind::Consumer) {
-    PrepareConsumerConf(this, conf);  // rebalance events, when asked for
-    rd_kafka_conf_set_error_cb(conf, OnError);  // client errors come out of Consume with the rest
-  }
+  if (kind == Kind::Consumer) PrepareConsumerConf(this, conf);  // rebalance events, when asked for
+  rd_kafka_conf_set_error_cb(conf, OnError);
   rd_kafka_conf_set_stats_cb(conf, OnStatistics);
   rd_kafka_conf_set_log_cb(conf, OnLog);
   log_.Open();  // rd_kafka_new may already log (configuration warnings)
@@ -147,8 +145,11 @@ void KafkaHandle::OnLog(const rd_kafka_t* rk, int level, const char* facility, c
   static_cast<KafkaHandle*>(rd_kafka_opaque(rk))->log_.Push(level, facility, message, rd_kafka_name(rk));
 }
 
-void KafkaHandle::OnError(rd_kafka_t*, int err, const char* reason, void* opaque) {
+void KafkaHandle::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaHandle*>(opaque);
+  // A consumer's errors come out of Consume and its class logs them; a producer's (or an admin
+  // client's) may never be taken, so they are logged here, as librdkafka logs them by default.
+  if (self->kind_ != Kind::Consumer) self->log_.Push(3, "ERROR", reason, rd_kafka_name(rk));
   std::lock_guard<std::mutex> lock(self->client_errors_mutex_);
   if (self->client_errors_.size() >= kMaxClientErrors) self->client_errors_.pop_front();
   self->client_errors_.emplace_back(err, reason ? reason : "");
@@ -424,6 +425,21 @@ Napi::Value FatalError(const Napi::CallbackInfo& info) {
   return CodeAndMessage(info.Env(), code, reason);
 }
 
+// ClientErrors(h) -> [[code, reason], ...] | null: the client's errors since the last call, oldest
+// first (a consumer's come out of Consume instead). Never blocks.
+Napi::Value ClientErrors(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  int code;
+  std::string reason;
+  if (!handle->TakeClientError(&code, &reason)) return info.Env().Null();
+  Napi::Array errors = Napi::Array::New(info.Env());
+  uint32_t i = 0;
+  do {
+    errors.Set(i++, CodeAndMessage(info.Env(), code, reason));
+  } while (handle->TakeClientError(&code, &reason));
+  return errors;
+}
+
 // DRMessageError(code) -> librdkafka's sentence for an error code.
 Napi::Value DRMessageError(const Napi::CallbackInfo& info) {
   int64_t code = ExpectInteger(info, 0, "code", INT32_MIN, INT32_MAX);
@@ -505,6 +521,7 @@ void InitHandle(Napi::Env env, Napi::Object exports) {
   exports.Set("SetLogger", Napi::Function::New(env, SetLogger, "SetLogger"));
   exports.Set("SetDefaultLogger", Napi::Function::New(env, SetDefaultLogger, "SetDefaultLogger"));
   exports.Set("FatalError", Napi::Function::New(env, FatalError, "FatalError"));
+  exports.Set("ClientErrors", Napi::Function::New(env, ClientErrors, "ClientErrors"));
   exports.Set("DRMessageError", Napi::Function::New(env, DRMessageError, "DRMessageError"));
   exports.Set("ErrorName", Napi::Function::New(env, ErrorName, "ErrorName"));
   exports.Set("HandleInfo", Napi::Function::New(env, HandleInfo, "HandleInfo"));

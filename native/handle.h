@@ -72,9 +72,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // JavaScript cannot run now: a finaliser, the environment's cleanup), then frees the logger.
   void FinishLog(bool deliver);
 
-  // --- Client errors (consumers) ---
+  // --- Client errors ---
   // librdkafka's error callback queues client-level errors (transport failures, all brokers down,
-  // fatal errors); Consume and ConsumeBatch hand them out as error results. Kept up to
+  // fatal errors): Consume and ConsumeBatch hand a consumer's out as error results, ClientErrors a
+  // producer's (which are logged too, as librdkafka logs them when nobody takes them). Kept up to
   // kMaxClientErrors, oldest dropped. Takes the oldest; false when there is none.
   static constexpr size_t kMaxClientErrors = 100;
   bool TakeClientError(int* code, std::string* reason);

@@ -2,7 +2,7 @@
 // Behavioural tests run against the embedded broker and a real Kafka broker; fault injection
 // (a broker taken down) uses the embedded one.
 import { describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, Producer, Record } from '../lib';
+import { Consumer, KafkaError, MockCluster, Producer, Record } from '../lib';
 import { testBrokers, useBroker } from './brokers';
 import { consumeCount, consumerConfig, longestTimerGap, startMock, uniqueTopic } from './helpers';
 
@@ -300,5 +300,30 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(after.offset).toBe(1);
       await p.close();
     });
+  });
+});
+
+describe('every broker down, then back (embedded broker)', () => {
+  it("a pending send outlives it; the outage is the producer's retriable 'error' events and logged errors", async () => {
+    const mock = new MockCluster({ brokers: 1 });
+    const topic = uniqueTopic();
+    mock.createTopic(topic, 1);
+    const logged: string[] = [];
+    const logger = { error: (_f: object, m: string) => logged.push(m), warn: () => {}, info: () => {}, debug: () => {} };
+    const producer = new Producer({ 'bootstrap.servers': mock.bootstrapServers }, { logger });
+    const errors: KafkaError[] = [];
+    producer.on('error', (error) => errors.push(error));
+    await producer.send({ topic, payload: 'before' });
+    mock.setBrokerDown(1);
+    const during = producer.send({ topic, payload: 'during' });
+    const deadline = performance.now() + 20_000;
+    while (!errors.some((e) => e.code === -187) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    mock.setBrokerUp(1);
+    expect(await during).toMatchObject({ partition: 0, offset: 1 });
+    expect(errors.map((e) => e.codeName)).toContain('ERR__ALL_BROKERS_DOWN');
+    expect(errors.every((e) => e.retriable && !e.fatal)).toBe(true);
+    expect(logged.some((m) => /brokers are down/.test(m))).toBe(true);
+    await producer.close();
+    mock.close();
   });
 });
