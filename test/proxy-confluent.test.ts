@@ -29,7 +29,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
         maxRequestBytes: 1024 * 1024,
         consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
       },
-      adminClusterView,
+      // On the embedded broker, topics are created on it directly (as a proxy that runs its own does).
+      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
     );
   });
   afterAll(() => proxy.close());
@@ -214,6 +215,40 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(produced.status).toBe(200);
     expect(produced.body).toMatchObject({ error_code: 200, cluster_id: id, topic_name: topic, partition_id: 1, offset: 0, key: { type: 'STRING', size: 1 }, value: { type: 'JSON', size: 7 } });
     expect((await call('POST', `/v3/clusters/nope/topics/${topic}/records`, { value: { type: 'STRING', data: 'x' } })).status).toBe(404);
+  });
+
+  it('v3 topic creation does what was asked or refuses it with 400 40002 naming the problem, creating nothing in its place; validate_only only validates', async () => {
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    const create = (body: object) => call('POST', `/v3/clusters/${id}/topics`, body, { 'content-type': 'application/json' });
+    const refusals: Array<[object, RegExp]> = [
+      [{ partitions_count: 200_000 }, /num_partitions out of expected range 1\.\.100000/],
+      [{ partitions_count: 20_000 }, /Excessively large number of partitions per request/],
+      [{ partitions_count: 0 }, /Number of partitions was set to an invalid non-positive value/],
+      [{ partitions_count: 1, replication_factor: 20_000 }, /replication_factor out of expected range -1\.\.10000/],
+      [{ partitions_count: 1, replication_factor: 4 }, /The target replication factor of 4 cannot be reached/],
+      [{ partitions_count: 1, replication_factor: 4, validate_only: true }, /The target replication factor of 4 cannot be reached/],
+    ];
+    for (const [request, problem] of refusals) {
+      const name = uniqueTopic('v3');
+      const refused = await create({ topic_name: name, ...request });
+      expect(refused.status, JSON.stringify(request)).toBe(400);
+      expect(refused.body.error_code).toBe(40002);
+      expect(refused.body.message).toMatch(problem);
+      expect((await call('GET', `/topics/${name}`)).body.error_code).toBe(40401);
+    }
+    const name = uniqueTopic('v3');
+    const validated = await create({ topic_name: name, partitions_count: 3, replication_factor: 1, validate_only: true });
+    expect(validated.status).toBe(200);
+    expect(validated.body).toMatchObject({ kind: 'KafkaTopic', topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect((await call('GET', `/topics/${name}`)).body.error_code).toBe(40401);
+    const created = await create({ topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect((await call('GET', `/topics/${name}/partitions`)).body.map((p: { partition: number }) => p.partition)).toEqual([0, 1, 2]);
+    const again = await create({ topic_name: name, partitions_count: 3 });
+    expect(again.status).toBe(400);
+    expect(again.body.error_code).toBe(40002);
+    expect(again.body.message).toMatch(/already exists/);
   });
 
   describe('bad input gets the documented 4xx and the server keeps serving', () => {

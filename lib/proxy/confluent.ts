@@ -22,7 +22,16 @@ export interface ClusterView {
   partitions(topic: string): Promise<PartitionView[] | undefined>;
   configs(topic: string): Promise<{ [key: string]: string }>;
   watermarks(topic: string, partition: number): Promise<{ low: number; high: number }>;
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }): Promise<void>;
+  /**
+   * Creates a topic (-1: the broker's default), or with `validateOnly` only checks that it could
+   * be; answers its partition count and replication factor. A refusal is a 40002 naming it.
+   */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
+}
+
+export interface TopicShape {
+  partitionsCount: number;
+  replicationFactor: number;
 }
 
 export interface ConfluentOptions {
@@ -367,7 +376,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const id = await checkCluster(cluster, req.params.cluster);
     const names = await cluster.topics();
     const data = [];
-    for (const name of names) data.push(topicBody(options.advertisedUrl, id, name, (await cluster.partitions(name)) ?? []));
+    for (const name of names) data.push(topicBody(options.advertisedUrl, id, name, shapeOf((await cluster.partitions(name)) ?? [])));
     return reply.code(200).send({ kind: 'KafkaTopicList', metadata: { self: `${options.advertisedUrl}/v3/clusters/${id}/topics` }, data });
   });
 
@@ -375,13 +384,29 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const id = await checkCluster(cluster, req.params.cluster);
     const body = asObject(req.body, 'request');
     if (typeof body.topic_name !== 'string' || body.topic_name === '') throw new RestError(400, 400, 'topic_name is required');
-    const partitions = body.partitions_count === undefined ? -1 : Number(body.partitions_count);
-    const replication = body.replication_factor === undefined ? -1 : Number(body.replication_factor);
-    if (!Number.isInteger(partitions) || !Number.isInteger(replication)) throw new RestError(400, 400, 'partitions_count and replication_factor must be integers');
+    const name = body.topic_name;
+    const count = (field: 'partitions_count' | 'replication_factor'): number => {
+      const value = body[field];
+      if (value === undefined || value === null) return -1; // the broker's default
+      if (!Number.isSafeInteger(value)) throw new RestError(400, 400, `${field} must be an integer, not ${JSON.stringify(value)}`);
+      return value as number;
+    };
+    const partitions = count('partitions_count');
+    const replication = count('replication_factor');
+    if (body.configs !== undefined && !Array.isArray(body.configs)) throw new RestError(400, 400, 'configs must be an array of {name, value}');
     const configs: { [key: string]: string } = {};
-    if (Array.isArray(body.configs)) for (const c of body.configs as Array<{ name: string; value: string }>) configs[c.name] = String(c.value);
-    await cluster.createTopic(body.topic_name, partitions, replication, configs);
-    return reply.code(201).send(topicBody(options.advertisedUrl, id, body.topic_name, (await cluster.partitions(body.topic_name)) ?? []));
+    for (const [i, c] of ((body.configs ?? []) as unknown[]).entries()) {
+      const { name: key, value } = asObject(c, `configs[${i}]`);
+      if (typeof key !== 'string' || key === '') throw new RestError(400, 400, `configs[${i}].name must be a config name`);
+      if (value === null || value === undefined) continue; // null: the broker's default
+      if (typeof value !== 'string') throw new RestError(400, 400, `configs[${i}].value must be a string or null`);
+      configs[key] = value;
+    }
+    if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') throw new RestError(400, 400, 'validate_only must be true or false');
+    const validateOnly = body.validate_only === true;
+    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly);
+    // A dry run answers 200 with the topic it would create (as Confluent's does), a creation 201.
+    return reply.code(validateOnly ? 200 : 201).send(topicBody(options.advertisedUrl, id, name, shape));
   });
 
   app.post('/v3/clusters/:cluster/topics/:topic/records', async (req: Req, reply) => {
@@ -494,9 +519,21 @@ function clusterBody(base: string, id: string) {
   return { kind: 'KafkaCluster', metadata: { self: `${base}/v3/clusters/${id}` }, cluster_id: id, topics: { related: `${base}/v3/clusters/${id}/topics` } };
 }
 
-function topicBody(base: string, id: string, name: string, partitions: PartitionView[]) {
-  const replication = partitions[0]?.replicas.length ?? 0;
-  return { kind: 'KafkaTopic', metadata: { self: `${base}/v3/clusters/${id}/topics/${name}` }, cluster_id: id, topic_name: name, is_internal: name.startsWith('__'), replication_factor: replication, partitions_count: partitions.length };
+/** Partition count and replication factor from a topic's metadata. */
+function shapeOf(partitions: PartitionView[]): TopicShape {
+  return { partitionsCount: partitions.length, replicationFactor: partitions[0]?.replicas.length ?? 0 };
+}
+
+function topicBody(base: string, id: string, name: string, shape: TopicShape) {
+  return {
+    kind: 'KafkaTopic',
+    metadata: { self: `${base}/v3/clusters/${id}/topics/${name}` },
+    cluster_id: id,
+    topic_name: name,
+    is_internal: name.startsWith('__'),
+    replication_factor: shape.replicationFactor,
+    partitions_count: shape.partitionsCount,
+  };
 }
 
 export { parseMediaType };
