@@ -77,6 +77,15 @@ describe.each(testBrokers())('$name broker', (broker) => {
     return got;
   }
 
+  /** The next answer to a records GET that is not an empty 200: a client polls until something comes. */
+  async function nextRecords(path: string, accept: string): Promise<Reply> {
+    for (let i = 0; i < 40; i++) {
+      const r = await call('GET', `${path}/records?timeout=3000`, undefined, { accept });
+      if (r.status !== 200 || r.body.length > 0) return r;
+    }
+    throw new Error(`No records for ${path} in 40 requests`);
+  }
+
   it('GET / answers {}', async () => {
     expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
   });
@@ -215,6 +224,34 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(produced.status).toBe(200);
     expect(produced.body).toMatchObject({ error_code: 200, cluster_id: id, topic_name: topic, partition_id: 1, offset: 0, key: { type: 'STRING', size: 1 }, value: { type: 'JSON', size: 7 } });
     expect((await call('POST', `/v3/clusters/nope/topics/${topic}/records`, { value: { type: 'STRING', data: 'x' } })).status).toBe(404);
+  });
+
+  it('a record a json instance cannot read: the records before it come, then a 42203 naming its offset until the client seeks past it; nothing past it is committed', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const produced = await call('POST', `/topics/${topic}`, { records: ['{"n":1}', 'not json', '{"n":3}'].map((v) => ({ value: b64(v) })) }, { 'content-type': BINARY });
+    expect(produced.body.offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1, 2]);
+    const path = await newConsumer(uniqueTopic('g'), { format: 'json' });
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    /** Commits everything returned so far (what auto-commit commits), then reads the committed offset back. */
+    const commitReturned = async () => {
+      expect((await call('POST', `${path}/offsets`)).status).toBe(200);
+      return (await call('GET', `${path}/offsets`, { partitions: [{ topic, partition: 0 }] })).body.offsets;
+    };
+    expect(await nextRecords(path, JSON_V2)).toEqual({ status: 200, body: [{ topic, key: null, value: { n: 1 }, partition: 0, offset: 0 }] });
+    for (let ask = 0; ask < 2; ask++) {
+      // Asked again, the same answer: the record is neither skipped nor committed.
+      const refused = await nextRecords(path, JSON_V2);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error_code).toBe(42203);
+      expect(refused.body.message).toContain(`record at offset 1 of partition 0 of topic '${topic}' is not valid JSON`);
+      expect(await commitReturned()).toEqual([{ topic, partition: 0, offset: 1, metadata: '' }]);
+    }
+    // The client skips it on purpose.
+    expect((await call('POST', `${path}/positions`, { offsets: [{ topic, partition: 0, offset: 2 }] })).status).toBe(204);
+    expect(await nextRecords(path, JSON_V2)).toEqual({ status: 200, body: [{ topic, key: null, value: { n: 3 }, partition: 0, offset: 2 }] });
+    expect(await commitReturned()).toEqual([{ topic, partition: 0, offset: 3, metadata: '' }]);
+    expect((await call('DELETE', path)).status).toBe(204);
   });
 
   it('v3 topic creation does what was asked or refuses it with 400 40002 naming the problem, creating nothing in its place; validate_only only validates', async () => {

@@ -66,14 +66,19 @@ function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | 
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
-/** Encodes a consumed key or value for the instance's format. */
-function encode(bytes: Buffer | null, format: 'binary' | 'json'): unknown {
-  if (bytes === null) return null;
-  if (format === 'binary') return bytes.toString('base64');
+/**
+ * A consumed key or value as JSON text for the instance's format: base64 in a string, or, for
+ * json, the stored text itself (checked, never re-serialized); undefined when it is not JSON.
+ */
+function jsonText(bytes: Buffer | null, format: 'binary' | 'json'): string | undefined {
+  if (bytes === null) return 'null';
+  if (format === 'binary') return `"${bytes.toString('base64')}"`;
+  const text = bytes.toString('utf8');
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    JSON.parse(text);
+    return text;
   } catch {
-    throw new RestError(500, 50002, 'A record is not valid JSON: read this topic with the binary format');
+    return undefined;
   }
 }
 
@@ -262,8 +267,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
-    const records = await readRecords(instance, req.query);
-    return send(reply, 200, records.map((r) => ({ topic: r.topic, key: encode(r.key, instance.format), value: encode(r.payload, instance.format), partition: r.partition, offset: r.offset })));
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`);
+    return send(reply, 200, `[${rows.join(',')}]`);
   });
 
   // v1: GET /consumers/{group}/instances/{name}/topics/{topic} reads that topic (subscribing once).
@@ -271,9 +276,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const records = (await readRecords(instance, req.query)).filter((r) => r.topic === req.params.topic);
+    const rows = await readRecords(instance, req.query, (r, key, value) => (r.topic === req.params.topic ? `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}` : undefined));
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
-    return reply.send(records.map((r) => ({ key: encode(r.key, instance.format), value: encode(r.payload, instance.format), partition: r.partition, offset: r.offset })));
+    return reply.send(`[${rows.join(',')}]`);
   });
 
   app.post('/consumers/:group/instances/:name/offsets', async (req: Req, reply) => {
@@ -472,14 +477,25 @@ function checkAccept(req: Req, instance: ConsumerInstance): void {
   }
 }
 
-/** One records request: waits up to the timeout for data, returns early past fetch.min.bytes. */
-async function readRecords(instance: ConsumerInstance, query: { [key: string]: string | undefined }): Promise<Record[]> {
+/**
+ * One records request: waits up to the timeout for data, returns early past fetch.min.bytes. Each
+ * record is answered as `row(record, key, value)` (key and value as JSON text; an undefined row is
+ * left out). A record a json instance cannot read as JSON ends the request before it: alone, it is
+ * a 42203 naming its offset, and it stays first in line (nothing after it is returned, so nothing
+ * after it is committed) until the client seeks past it.
+ */
+async function readRecords(
+  instance: ConsumerInstance,
+  query: { [key: string]: string | undefined },
+  row: (record: Record, key: string, value: string) => string | undefined,
+): Promise<string[]> {
   const requested = query.timeout === undefined ? instance.requestTimeoutMs : Number(query.timeout);
   const maxBytes = query.max_bytes === undefined ? Infinity : Number(query.max_bytes);
   if (!Number.isFinite(requested) || requested < 0) throw invalid('timeout must be a number of milliseconds');
   if (!(maxBytes > 0)) throw invalid('max_bytes must be a positive number');
   const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
   const out: Record[] = [];
+  const rows: string[] = [];
   let bytes = 0;
   const size = (r: Record) => (r.key?.length ?? 0) + (r.payload?.length ?? 0);
   try {
@@ -494,7 +510,16 @@ async function readRecords(instance: ConsumerInstance, query: { [key: string]: s
         instance.buffered.unshift(record); // kept for the next request
         break;
       }
+      const key = jsonText(record.key, instance.format);
+      const value = jsonText(record.payload, instance.format);
+      if (key === undefined || value === undefined) {
+        instance.buffered.unshift(record);
+        if (out.length === 0) throw notJson(record, key === undefined ? 'key' : 'value');
+        break;
+      }
       out.push(record);
+      const text = row(record, key, value);
+      if (text !== undefined) rows.push(text);
       bytes += size(record);
       if (bytes >= maxBytes) break;
     }
@@ -502,7 +527,17 @@ async function readRecords(instance: ConsumerInstance, query: { [key: string]: s
     if (out.length === 0) throw fromKafka(error);
   }
   instance.markReturned(out);
-  return out;
+  return rows;
+}
+
+/** 42203 for a record a json instance cannot convert: where it is, and how to get past it. */
+function notJson(record: Record, part: 'key' | 'value'): RestError {
+  return new RestError(
+    422,
+    42203,
+    `The ${part} of the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}' is not valid JSON: ` +
+      `read it with a binary consumer instance, or skip it with POST .../positions {"offsets": [{"topic": "${record.topic}", "partition": ${record.partition}, "offset": ${record.offset + 1}}]}`,
+  );
 }
 
 async function checkCluster(cluster: ClusterView, requested: string): Promise<string> {
