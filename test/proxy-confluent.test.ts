@@ -288,6 +288,23 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(again.body.message).toMatch(/already exists/);
   });
 
+  it('a partition that does not exist is 404 40402 (for one record of several in v2: that record\'s entry has error_code 40402, the others are produced)', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 2);
+    const missing = { status: 404, body: { error_code: 40402, message: `Partition 7 of topic ${topic} not found` } };
+    expect(await call('POST', `/topics/${topic}/partitions/7`, { records: [{ value: b64('a') }] }, { 'content-type': BINARY })).toEqual(missing);
+    expect(await call('POST', `/topics/${topic}`, { records: [{ value: b64('a'), partition: 7 }] }, { 'content-type': BINARY })).toEqual(missing);
+    const mixed = await call('POST', `/topics/${topic}`, { records: [{ value: b64('a'), partition: 1 }, { value: b64('b'), partition: 7 }] }, { 'content-type': BINARY });
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.offsets).toEqual([
+      { partition: 1, offset: 0, error_code: null, error: null },
+      { partition: null, offset: null, error_code: 40402, error: `Partition 7 of topic ${topic} not found` },
+    ]);
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    expect(await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { partition_id: 7, value: { type: 'STRING', data: 'x' } })).toEqual(missing);
+    expect((await call('GET', `/topics/${topic}/partitions/1/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
+  });
+
   describe('bad input gets the documented 4xx and the server keeps serving', () => {
     it('malformed JSON is 400', async () => {
       const r = await call('POST', '/topics/t', '{"records": [', { 'content-type': BINARY });
@@ -320,6 +337,23 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).status).toBe(204);
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).body.error_code).toBe(40403);
     });
+    it('a record larger than message.max.bytes is 413 naming the limit (for one record of several in v2: its entry has error_code 413)', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const big = 'x'.repeat(1_000_100); // as JSON text, over librdkafka's default message.max.bytes; the body stays under the proxy's 1 MiB
+      const alone = await call('POST', `/topics/${topic}`, { records: [{ value: big }] }, { 'content-type': JSON_V2 });
+      expect(alone).toMatchObject({ status: 413, body: { error_code: 413 } });
+      expect(alone.body.message).toMatch(/The record \(1000102 bytes of key and value\) is larger than Kafka accepts: the producer's message\.max\.bytes/);
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const v3 = await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { value: { type: 'STRING', data: big } });
+      expect(v3).toMatchObject({ status: 413, body: { error_code: 413 } });
+      expect(v3.body.message).toMatch(/message\.max\.bytes/);
+      const mixed = await call('POST', `/topics/${topic}`, { records: [{ value: 'small' }, { value: big.slice(100) }] }, { 'content-type': JSON_V2 });
+      expect(mixed.status).toBe(200);
+      expect(mixed.body.offsets[0]).toEqual({ partition: 0, offset: 0, error_code: null, error: null });
+      expect(mixed.body.offsets[1]).toMatchObject({ partition: null, offset: null, error_code: 413, error: expect.stringMatching(/message\.max\.bytes/) });
+    });
+
     it('still serves after all of that', async () => {
       expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
     });

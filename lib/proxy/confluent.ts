@@ -1,5 +1,6 @@
 // The Confluent REST Proxy API: v2 in full (binary and json), the v1 consumer subset, v3 records.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, KafkaError } from '../errors';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
@@ -80,6 +81,20 @@ function jsonText(bytes: Buffer | null, format: 'binary' | 'json'): string | und
   } catch {
     return undefined;
   }
+}
+
+/** Why one record was not produced, as the REST error it is. */
+function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
+  if (error.code === ErrorCode._UNKNOWN_PARTITION) return notFoundPartition(record.topic, record.partition ?? -1);
+  if (error.code === ErrorCode.MSG_SIZE_TOO_LARGE) {
+    const size = (record.key?.length ?? 0) + (record.payload?.length ?? 0);
+    return new RestError(
+      413,
+      413,
+      `The record (${size} bytes of key and value) is larger than Kafka accepts: the producer's message.max.bytes (librdkafka's default 1000000, set with producer.message.max.bytes) or the topic's max.message.bytes`,
+    );
+  }
+  return fromKafka(error);
 }
 
 /** The JSON body of a GET (Fastify does not read those): the raw request, read here. */
@@ -204,13 +219,16 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       return { topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition: partition as number };
     });
     const outcomes = await producer.sendBatchSettled(records);
+    const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
+    // Nothing went through, each record for the client's own mistake: the request fails as a whole.
+    if (failures.every((f) => f !== undefined && f.status < 500)) throw failures[0];
     return send(reply, 200, {
       key_schema_id: null,
       value_schema_id: null,
-      offsets: outcomes.map((o) =>
-        o.error === undefined
+      offsets: outcomes.map((o, i) =>
+        failures[i] === undefined
           ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
-          : { partition: null, offset: null, error_code: fromKafka(o.error).errorCode, error: o.error.message },
+          : { partition: null, offset: null, error_code: failures[i].errorCode, error: failures[i].message },
       ),
     });
   };
@@ -443,8 +461,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const key = data(body.key, 'key');
     const value = data(body.value, 'value');
     const topic = req.params.topic;
-    const [outcome] = await producer.sendBatchSettled([{ topic, key, payload: value, partition, headers, timestamp }]);
-    if (outcome.error !== undefined) throw fromKafka(outcome.error);
+    const record = { topic, key, payload: value, partition, headers, timestamp };
+    const [outcome] = await producer.sendBatchSettled([record]);
+    if (outcome.error !== undefined) throw produceFailure(outcome.error, record);
     return reply.code(200).send({
       error_code: 200,
       cluster_id: id,
