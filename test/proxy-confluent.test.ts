@@ -305,6 +305,28 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await call('GET', `/topics/${topic}/partitions/1/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
   });
 
+  it('a legal 249-character topic name works through produce, metadata and consume, also percent-encoded; 250 characters is 400 naming the limit', async () => {
+    const topic = uniqueTopic('long').padEnd(249, 'x');
+    await broker.createTopic(topic, 1);
+    const produced = await call('POST', `/topics/${topic}`, { records: [{ value: b64('long') }] }, { 'content-type': BINARY });
+    expect(produced.body.offsets).toEqual([{ partition: 0, offset: 0, error_code: null, error: null }]);
+    expect((await call('GET', `/topics/${topic}`)).body.name).toBe(topic);
+    const everyCharEncoded = [...topic].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    expect((await call('GET', `/topics/${everyCharEncoded}/partitions/0/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    expect((await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { value: { type: 'STRING', data: 'v3' } })).body).toMatchObject({ topic_name: topic, offset: 1 });
+    const path = await newConsumer(uniqueTopic('g'));
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    expect((await readAll(path, 2)).map((r) => [r.topic, Buffer.from(r.value, 'base64').toString()])).toEqual([
+      [topic, 'long'],
+      [topic, 'v3'],
+    ]);
+    await call('DELETE', path);
+    const tooLong = await call('GET', `/topics/${topic}y`);
+    expect(tooLong).toMatchObject({ status: 400, body: { error_code: 40002 } });
+    expect(tooLong.body.message).toMatch(/a topic name has at most 249 characters, this one has 250/);
+  });
+
   describe('bad input gets the documented 4xx and the server keeps serving', () => {
     it('malformed JSON is 400', async () => {
       const r = await call('POST', '/topics/t', '{"records": [', { 'content-type': BINARY });
@@ -337,6 +359,56 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).status).toBe(204);
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).body.error_code).toBe(40403);
     });
+    it('a topic name Kafka would refuse is 400 40002 naming the rule, on every route that takes one', async () => {
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const path = await newConsumer(uniqueTopic('g'));
+      const names: Array<[string, string, RegExp]> = [
+        ['a b', 'a%20b', /may contain only ASCII letters, digits, '\.', '_' and '-', not ' ' \(at position 1\)/],
+        ['café', 'caf%C3%A9', /not U\+00E9 \(at position 3\)/],
+        ['a\0b', 'a%00b', /not U\+0000 \(at position 1\)/],
+        ['t'.repeat(250), 't'.repeat(250), /at most 249 characters, this one has 250/],
+      ];
+      for (const [name, inPath, rule] of names) {
+        const requests: Array<[string, string, unknown?, { [k: string]: string }?]> = [
+          ['GET', `/topics/${inPath}`],
+          ['GET', `/topics/${inPath}/partitions`],
+          ['GET', `/topics/${inPath}/partitions/0`],
+          ['GET', `/topics/${inPath}/partitions/0/offsets`],
+          ['POST', `/topics/${inPath}`, { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+          ['POST', `/topics/${inPath}/partitions/0`, { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+          ['POST', `/v3/clusters/${id}/topics/${inPath}/records`, { value: { type: 'STRING', data: 'x' } }],
+          ['POST', `/v3/clusters/${id}/topics`, { topic_name: name, partitions_count: 1 }],
+          ['GET', `${path}/topics/${inPath}`, undefined, { accept: 'application/vnd.kafka.binary.v1+json' }],
+          ['POST', `${path}/subscription`, { topics: [name] }],
+          ['POST', `${path}/assignments`, { partitions: [{ topic: name, partition: 0 }] }],
+          ['POST', `${path}/positions`, { offsets: [{ topic: name, partition: 0, offset: 0 }] }],
+          ['POST', `${path}/positions/beginning`, { partitions: [{ topic: name, partition: 0 }] }],
+          ['POST', `${path}/offsets`, { offsets: [{ topic: name, partition: 0, offset: 0 }] }],
+          ['GET', `${path}/offsets`, { partitions: [{ topic: name, partition: 0 }] }],
+        ];
+        for (const [method, route, body, headers] of requests) {
+          const r = await call(method, route, body, headers);
+          expect({ request: `${method} ${route}`, status: r.status, error_code: r.body?.error_code }).toEqual({ request: `${method} ${route}`, status: 400, error_code: 40002 });
+          expect(r.body.message).toMatch(rule);
+        }
+      }
+      expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [] });
+      await call('DELETE', path);
+    });
+
+    it('producing to an internal topic is 400 40002', async () => {
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      for (const [route, body, headers] of [
+        ['/topics/__consumer_offsets', { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+        ['/topics/__transaction_state/partitions/0', { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+        [`/v3/clusters/${id}/topics/__consumer_offsets/records`, { value: { type: 'STRING', data: 'x' } }, {}],
+      ] as const) {
+        const r = await call('POST', route, body, headers);
+        expect(r).toMatchObject({ status: 400, body: { error_code: 40002 } });
+        expect(r.body.message).toMatch(/is internal to Kafka: records cannot be produced to it/);
+      }
+    });
+
     it('a record larger than message.max.bytes is 413 naming the limit (for one record of several in v2: its entry has error_code 413)', async () => {
       const topic = uniqueTopic('rest');
       await broker.createTopic(topic, 1);

@@ -3,9 +3,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ErrorCode, KafkaError } from '../errors';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
+import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
 import { ConsumerInstances, type ConsumerInstance } from './consumer-instances';
-import { RestError, fromKafka, invalid, notFoundPartition, notFoundTopic } from './rest-error';
+import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -83,6 +84,21 @@ function jsonText(bytes: Buffer | null, format: 'binary' | 'json'): string | und
   }
 }
 
+/** The name, or a 40002 naming the rule it breaks (Kafka would refuse it). */
+function checkTopicName(name: string): string {
+  const problem = topicNameProblem(name);
+  if (problem !== undefined) throw invalidTopicName(name, problem);
+  return name;
+}
+
+/** Kafka's own topics: only the brokers write them. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+function producibleTopic(name: string): string {
+  if (INTERNAL_TOPICS.has(name)) throw new RestError(400, 40002, `Topic '${name}' is internal to Kafka: records cannot be produced to it`);
+  return name;
+}
+
 /** Why one record was not produced, as the REST error it is. */
 function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
   if (error.code === ErrorCode._UNKNOWN_PARTITION) return notFoundPartition(record.topic, record.partition ?? -1);
@@ -127,6 +143,7 @@ function topicPartitions(body: unknown, field: 'partitions' | 'offsets'): Array<
   return list.map((item, i) => {
     const entry = asObject(item, `${field}[${i}]`);
     if (typeof entry.topic !== 'string' || entry.topic === '') throw invalid(`${field}[${i}].topic must be a topic name`);
+    checkTopicName(entry.topic);
     if (!Number.isInteger(entry.partition) || (entry.partition as number) < 0) throw invalid(`${field}[${i}].partition must be a partition number`);
     if (field === 'offsets' && (!Number.isInteger(entry.offset) || (entry.offset as number) < 0)) throw invalid(`${field}[${i}].offset must be an offset`);
     return { topic: entry.topic, partition: entry.partition as number, offset: entry.offset as number | undefined, metadata: entry.metadata as string | undefined };
@@ -160,6 +177,12 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
+  });
+
+  // A topic in the path that Kafka would refuse is answered before the body is read.
+  app.addHook('onRequest', async (req) => {
+    const { topic } = req.params as Params;
+    if (topic !== undefined) checkTopicName(topic);
   });
 
   const send = (reply: FastifyReply, status: number, body?: unknown) => {
@@ -211,7 +234,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const format = produceFormat(req.headers['content-type']);
     const body = asObject(req.body, 'produce request');
     if (!Array.isArray(body.records) || body.records.length === 0) throw invalid('records must be a non-empty array');
-    const topic = req.params.topic;
+    const topic = producibleTopic(req.params.topic);
     const records: ProducerRecord[] = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);
       const partition = record.partition ?? pathPartition ?? -1;
@@ -258,7 +281,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     const body = asObject(req.body, 'subscription');
     if (Array.isArray(body.topics) && body.topics.length > 0 && body.topics.every((t) => typeof t === 'string' && t !== '')) {
-      subscribe(instance, body.topics as string[], undefined);
+      subscribe(instance, (body.topics as string[]).map(checkTopicName), undefined);
     } else if (typeof body.topic_pattern === 'string' && body.topic_pattern !== '') {
       subscribe(instance, [], body.topic_pattern);
     } else {
@@ -407,7 +430,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const id = await checkCluster(cluster, req.params.cluster);
     const body = asObject(req.body, 'request');
     if (typeof body.topic_name !== 'string' || body.topic_name === '') throw new RestError(400, 400, 'topic_name is required');
-    const name = body.topic_name;
+    const name = checkTopicName(body.topic_name);
     const count = (field: 'partitions_count' | 'replication_factor'): number => {
       const value = body[field];
       if (value === undefined || value === null) return -1; // the broker's default
@@ -460,7 +483,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     if (timestamp !== undefined && Number.isNaN(timestamp)) throw new RestError(400, 400, 'timestamp must be an ISO-8601 date-time');
     const key = data(body.key, 'key');
     const value = data(body.value, 'value');
-    const topic = req.params.topic;
+    const topic = producibleTopic(req.params.topic);
     const record = { topic, key, payload: value, partition, headers, timestamp };
     const [outcome] = await producer.sendBatchSettled([record]);
     if (outcome.error !== undefined) throw produceFailure(outcome.error, record);
