@@ -409,6 +409,20 @@ describe.each(testBrokers())('$name broker', (broker) => {
       }
     });
 
+    it('an invalid topic_pattern is 422 naming the pattern; the instance keeps its subscription', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const path = await newConsumer(uniqueTopic('g'));
+      expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+      for (const pattern of ['rest-(', '[z-a]', 'a{2,1}']) {
+        const r = await call('POST', `${path}/subscription`, { topic_pattern: pattern });
+        expect(r).toMatchObject({ status: 422, body: { error_code: 422 } });
+        expect(r.body.message).toContain(`Invalid topic_pattern ${JSON.stringify(pattern)}`);
+      }
+      expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [topic] });
+      await call('DELETE', path);
+    });
+
     it('a record larger than message.max.bytes is 413 naming the limit (for one record of several in v2: its entry has error_code 413)', async () => {
       const topic = uniqueTopic('rest');
       await broker.createTopic(topic, 1);

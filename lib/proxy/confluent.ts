@@ -505,6 +505,10 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       // librdkafka reads a topic name starting with ^ as a regular expression.
       instance.consumer.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
     } catch (error) {
+      // librdkafka compiles a pattern (POSIX extended regex) before it changes the subscription.
+      if (pattern !== undefined && error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG) {
+        throw new RestError(422, 422, `Invalid topic_pattern ${JSON.stringify(pattern)}: not a regular expression librdkafka can compile (POSIX extended syntax)`);
+      }
       throw fromKafka(error);
     }
     instance.subscription = topics;
