@@ -423,6 +423,29 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await call('DELETE', path);
     });
 
+    it('JSON nested 5,000 deep: a 422 naming the 1,000-level limit when produced (v2 and v3); stored by a binary producer, a json instance returns it whole', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+      const deep = nested(5000);
+      const v2 = await call('POST', `/topics/${topic}`, `{"records":[{"value":${deep}}]}`, { 'content-type': JSON_V2 });
+      expect(v2).toMatchObject({ status: 422, body: { error_code: 42206, message: 'Invalid records[0].value: JSON nested deeper than 1000 levels' } });
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const v3 = await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, `{"value":{"type":"JSON","data":${deep}}}`, { 'content-type': 'application/json' });
+      expect(v3).toMatchObject({ status: 422, body: { error_code: 42206, message: 'Invalid value.data: JSON nested deeper than 1000 levels' } });
+      expect((await call('POST', `/topics/${topic}`, `{"records":[{"value":${nested(1000)}}]}`, { 'content-type': JSON_V2 })).body.offsets[0].offset).toBe(0);
+      expect((await call('POST', `/topics/${topic}`, { records: [{ value: b64(deep) }] }, { 'content-type': BINARY })).body.offsets[0].offset).toBe(1);
+      const path = await newConsumer(uniqueTopic('g'), { format: 'json' });
+      await call('POST', `${path}/subscription`, { topics: [topic] });
+      const depthOf = (value: unknown) => {
+        let depth = 0;
+        for (let v = value; Array.isArray(v); v = v[0]) depth++;
+        return depth;
+      };
+      expect((await readAll(path, 2, JSON_V2)).map((r) => depthOf(r.value))).toEqual([1000, 5000]);
+      await call('DELETE', path);
+    });
+
     it('a record larger than message.max.bytes is 413 naming the limit (for one record of several in v2: its entry has error_code 413)', async () => {
       const topic = uniqueTopic('rest');
       await broker.createTopic(topic, 1);

@@ -56,6 +56,27 @@ function integerParam(value: string | undefined, name: string, min = 0): number 
   return n;
 }
 
+/** Nesting deeper than this is refused: JSON.stringify recurses, and a few thousand levels overflow its stack. */
+const MAX_JSON_DEPTH = 1000;
+
+/** Whether a parsed JSON value nests arrays and objects deeper than `limit` (walked without recursion). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A JSON value as the UTF-8 text stored in Kafka. */
+function jsonBytes(value: unknown, what: string): Buffer {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
 /** Decodes one key or value of a produce request in the request's format. */
 function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
   if (value === undefined || value === null) return null;
@@ -65,7 +86,7 @@ function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | 
     }
     return Buffer.from(value, 'base64');
   }
-  return Buffer.from(JSON.stringify(value), 'utf8');
+  return jsonBytes(value, what);
 }
 
 /**
@@ -468,7 +489,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
         if (typeof value !== 'string') throw new RestError(400, 400, `${what}.data must be a string for type STRING`);
         return Buffer.from(value, 'utf8');
       }
-      if (kind === 'JSON') return Buffer.from(JSON.stringify(value), 'utf8');
+      if (kind === 'JSON') return jsonBytes(value, `${what}.data`);
       throw new RestError(400, 400, `${what}.type must be BINARY, JSON or STRING (schema types need a Schema Registry)`);
     };
     const headers = Array.isArray(body.headers)
