@@ -1,9 +1,10 @@
 // The Confluent-compatible REST proxy, over real HTTP, against the embedded and a real broker.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -303,6 +304,29 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
     expect(await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { partition_id: 7, value: { type: 'STRING', data: 'x' } })).toEqual(missing);
     expect((await call('GET', `/topics/${topic}/partitions/1/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
+  });
+
+  it('v3 record timestamps: an RFC 3339 date-time is stored as that instant; anything else is 400 naming the field', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    const produce = (timestamp: unknown) => call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { timestamp, value: { type: 'STRING', data: 'x' } });
+    for (const timestamp of ['12', '2024-02-30T00:00:00Z', '2024-05-01', '2024-05-01T25:00:00Z', 'May 1, 2024', 1714564800000, '1969-12-31T23:59:59Z']) {
+      const refused = await produce(timestamp);
+      expect(refused.status, String(timestamp)).toBe(400);
+      expect(refused.body.message).toMatch(/^timestamp must be an RFC 3339 date-time/);
+    }
+    const produced = await produce('2024-05-01T12:00:00.250+02:00');
+    expect(produced.status).toBe(200);
+    expect(produced.body).toMatchObject({ offset: 0, timestamp: '2024-05-01T10:00:00.250Z' });
+    const consumer = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')));
+    try {
+      consumer.assign([{ topic, partition: 0, offset: 0 }]);
+      const [record] = await consumeCount(consumer, 1);
+      expect(record.timestamp).toBe(Date.UTC(2024, 4, 1, 10, 0, 0, 250));
+    } finally {
+      await consumer.close();
+    }
   });
 
   it('a legal 249-character topic name works through produce, metadata and consume, also percent-encoded; 250 characters is 400 naming the limit', async () => {

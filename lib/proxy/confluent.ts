@@ -134,6 +134,28 @@ function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
   return fromKafka(error);
 }
 
+/** RFC 3339 date-time, as the v3 API documents timestamps: 2024-05-01T12:00:00.5Z, ...+02:00 */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** Milliseconds since the epoch of an RFC 3339 date-time, or a 400 naming the field. */
+function parseTimestamp(value: unknown, field: string): number {
+  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const refuse = (why: string) => new RestError(400, 400, `${field} must be an RFC 3339 date-time such as 2024-05-01T12:00:00.000Z${why}; got ${JSON.stringify(value)}`);
+  if (match === null) throw refuse('');
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  if (year < 1970) throw refuse(' after 1970-01-01T00:00:00Z'); // Kafka's timestamps start there
+  const millis = Math.floor(Number(`0${match[7] ?? ''}`) * 1000);
+  const offsetMinutes = match[8] !== undefined ? 0 : (match[9] === '-' ? -1 : 1) * (Number(match[10]) * 60 + Number(match[11]));
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  // Date.UTC rolls 2023-02-30 over to March: a date that does not read back is not a date.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59 || Number(match[10] ?? 0) > 23 || Number(match[11] ?? 0) > 59) {
+    throw refuse(' (a real date and time)');
+  }
+  if (time <= 0) throw refuse(' after 1970-01-01T00:00:00Z');
+  return time;
+}
+
 /** The JSON body of a GET (Fastify does not read those): the raw request, read here. */
 async function getBody(req: Req, limit: number): Promise<unknown> {
   if (req.body !== undefined) return req.body;
@@ -500,8 +522,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       : undefined;
     const partition = body.partition_id === undefined || body.partition_id === null ? -1 : Number(body.partition_id);
     if (!Number.isInteger(partition) || partition < -1) throw new RestError(400, 400, 'partition_id must be a partition number');
-    const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : Date.parse(String(body.timestamp));
-    if (timestamp !== undefined && Number.isNaN(timestamp)) throw new RestError(400, 400, 'timestamp must be an ISO-8601 date-time');
+    const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : parseTimestamp(body.timestamp, 'timestamp');
     const key = data(body.key, 'key');
     const value = data(body.value, 'value');
     const topic = producibleTopic(req.params.topic);
