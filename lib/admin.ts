@@ -17,6 +17,7 @@ import {
   type KafkaHandle,
   type ResourceTypeCode,
   type TopicPartitionTuple,
+  type TopicResultTuple,
 } from './native';
 import { TopicPartitionList } from './topic-partition-list';
 import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
@@ -263,9 +264,12 @@ export class Admin {
 
   /**
    * Creates topics and, unless `wait` is false, waits until the metadata shows them with every
-   * partition led. Any topic the broker refuses (e.g. it exists) makes the call reject.
+   * partition led. Any topic the broker refuses (e.g. it exists), or librdkafka refuses before
+   * sending (partitions or replication factor out of its range: ERR__INVALID_ARG), makes the call
+   * reject; nothing is created in place of what was asked. `validateOnly`: the broker only checks
+   * the request (the topics are not created, nothing is waited for).
    */
-  async createTopics(topics: NewTopic | NewTopic[], options: TopicChangeOptions = {}): Promise<void> {
+  async createTopics(topics: NewTopic | NewTopic[], options: TopicChangeOptions & { validateOnly?: boolean } = {}): Promise<void> {
     this.#checkOpen();
     const list = Array.isArray(topics) ? topics : [topics];
     const specs = list.map((t, i): [string, number, number, [string, string][]] => {
@@ -273,11 +277,15 @@ export class Admin {
       const configs = Object.entries(t.configs ?? {}).map(([key, value]): [string, string] => [key, String(value)]);
       return [expectString(t.name, `topics[${i}].name`), expectInteger(t.partitions ?? -1, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs];
     });
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
-    const result = await capi.CreateTopics(this.#handle, specs, timeoutMs);
+    // The native function's fourth argument, validateOnly (a wider signature than the binding declares).
+    const createTopics: (handle: KafkaHandle, topics: typeof specs, timeoutMs: number, validateOnly: boolean) => Promise<TopicResultTuple[] | CodeAndMessage> = capi.CreateTopics;
+    const result = await createTopics(this.#handle, specs, timeoutMs, validateOnly);
     if (failed(result)) throw requestError('CreateTopics', result);
     checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
-    if (options.wait !== false) {
+    if (options.wait !== false && !validateOnly) {
       const wanted = new Map(specs.map(([name, partitions]) => [name, partitions]));
       await this.#waitForMetadata(timeoutMs, 'the new topics', (md) =>
         md.topics.every((t) => t.error === 0 && t.partitions.length > 0 && (wanted.get(t.name)! < 0 || t.partitions.length === wanted.get(t.name)) && t.partitions.every((p) => p.leader >= 0)),

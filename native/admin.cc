@@ -329,16 +329,23 @@ struct NewTopicSpec {
   std::vector<std::pair<std::string, std::string>> configs;
 };
 
-// CreateTopics(h, [[name, partitions, replicationFactor, [[key, value], ...]?], ...], timeoutMs)
-// -> Promise<[[name, code, message], ...]> (or [code, message] when the whole request failed).
-// replicationFactor -1 takes the broker's default.
+// CreateTopics(h, [[name, partitions, replicationFactor, [[key, value], ...]?], ...], timeoutMs,
+// validateOnly = false) -> Promise<[[name, code, message], ...]> (or [code, message] when the whole
+// request failed). replicationFactor -1 takes the broker's default. A topic whose spec librdkafka
+// refuses (e.g. partitions or replication out of range) is not sent: its result is
+// ERR__INVALID_ARG with librdkafka's reason. validateOnly: the broker checks the request and
+// creates nothing.
 Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = AdminHandle(info);
   Napi::Value arg = Arg(info, 1);
   if (!arg.IsArray()) ThrowExpected(env, "an array of [name, partitions, replicationFactor, configs?]", "topics", arg);
   int timeout_ms = TimeoutArg(info, 2, 30000);
+  bool validate_only = ExpectBool(info, 3, "validateOnly", false);
   std::vector<NewTopicSpec> specs;
+  std::vector<std::string> names;
+  // Index in `topics` -> librdkafka's reason for refusing that spec.
+  std::vector<std::pair<uint32_t, std::string>> refused;
   Napi::Array topics = arg.As<Napi::Array>();
   for (uint32_t i = 0; i < topics.Length(); i++) {
     std::string where = "topics[" + std::to_string(i) + "]";
@@ -347,6 +354,7 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
     if (!item.IsArray() || t.Length() < 3 || !t.Get(0u).IsString() || !t.Get(1u).IsNumber() || !t.Get(2u).IsNumber()) {
       ThrowExpected(env, "[name, partitions, replicationFactor, configs?]", where.c_str(), item);
     }
+    names.push_back(t.Get(0u).As<Napi::String>().Utf8Value());
     NewTopicSpec spec{t.Get(0u).As<Napi::String>().Utf8Value(), t.Get(1u).As<Napi::Number>().Int32Value(), t.Get(2u).As<Napi::Number>().Int32Value(), {}};
     if (t.Length() > 3 && t.Get(3u).IsArray()) {
       Napi::Array pairs = t.Get(3u).As<Napi::Array>();
@@ -358,25 +366,65 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
         spec.configs.emplace_back(pair.As<Napi::Array>().Get(0u).As<Napi::String>().Utf8Value(), pair.As<Napi::Array>().Get(1u).As<Napi::String>().Utf8Value());
       }
     }
-    specs.push_back(std::move(spec));
+    // librdkafka's own checks, here: a refused spec is never replaced by another one.
+    char errstr[512];
+    rd_kafka_NewTopic_t* check = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, sizeof errstr);
+    if (check == nullptr) {
+      refused.emplace_back(i, errstr);
+    } else {
+      rd_kafka_NewTopic_destroy(check);
+      specs.push_back(std::move(spec));
+    }
   }
-  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+  // Every topic's result in the order asked: librdkafka's refusals and the broker's answers.
+  auto results = [names, refused](Napi::Env env, const rd_kafka_topic_result_t** sent, size_t count) -> Napi::Value {
+    Napi::Array out = Napi::Array::New(env, names.size());
+    for (uint32_t i = 0; i < names.size(); i++) {
+      Napi::Array entry = Napi::Array::New(env, 3);
+      entry.Set(0u, Napi::String::New(env, names[i]));
+      auto local = std::find_if(refused.begin(), refused.end(), [i](const auto& r) { return r.first == i; });
+      const rd_kafka_topic_result_t* answer = nullptr;
+      for (size_t j = 0; j < count && local == refused.end() && answer == nullptr; j++) {
+        if (names[i] == rd_kafka_topic_result_name(sent[j])) answer = sent[j];
+      }
+      if (local != refused.end()) {
+        entry.Set(1u, Napi::Number::New(env, RD_KAFKA_RESP_ERR__INVALID_ARG));
+        entry.Set(2u, Napi::String::New(env, local->second));
+      } else if (answer != nullptr) {
+        const char* text = rd_kafka_topic_result_error_string(answer);
+        entry.Set(1u, Napi::Number::New(env, rd_kafka_topic_result_error(answer)));
+        entry.Set(2u, Napi::String::New(env, text ? text : ""));
+      } else {
+        entry.Set(1u, Napi::Number::New(env, RD_KAFKA_RESP_ERR__FAIL));
+        entry.Set(2u, Napi::String::New(env, "The broker's answer had no result for this topic"));
+      }
+      out.Set(i, entry);
+    }
+    return out;
+  };
+  if (specs.empty()) {
+    // Nothing left to send.
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Resolve(results(env, nullptr, 0));
+    return deferred.Promise();
+  }
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms, validate_only](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
     std::vector<rd_kafka_NewTopic_t*> news;
     char errstr[512];
     for (const auto& spec : specs) {
       rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, sizeof errstr);
-      if (t == nullptr) t = rd_kafka_NewTopic_new(spec.name.c_str(), 1, -1, errstr, sizeof errstr);  // reported by the broker
       for (const auto& [key, value] : spec.configs) rd_kafka_NewTopic_set_config(t, key.c_str(), value.c_str());
       news.push_back(t);
     }
     rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+    if (validate_only) rd_kafka_AdminOptions_set_validate_only(options, 1, errstr, sizeof errstr);
     rd_kafka_CreateTopics(rk, news.data(), news.size(), options, queue);
     rd_kafka_AdminOptions_destroy(options);
     rd_kafka_NewTopic_destroy_array(news.data(), news.size());
-  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+  }, [results](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
     size_t count = 0;
-    const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    return TopicResults(env, results, count);
+    const rd_kafka_topic_result_t** sent = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    return results(env, sent, count);
   }, RefuseEmbeddedBroker("CreateTopics", timeout_ms));
 }
 

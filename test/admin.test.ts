@@ -135,6 +135,20 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('createTopics does what was asked, or refuses', () => {
+    it('a spec librdkafka refuses (partitions or replication factor out of its range) rejects with ERR__INVALID_ARG and its reason, and nothing is created in its place', async () => {
+      const refused: Array<[{ partitions: number; replicationFactor?: number }, RegExp]> = [
+        [{ partitions: 200_000 }, /num_partitions out of expected range 1\.\.100000/],
+        [{ partitions: 1, replicationFactor: 20_000 }, /replication_factor out of expected range -1\.\.10000/],
+      ];
+      for (const [spec, reason] of refused) {
+        const name = uniqueTopic('refused');
+        await expect(admin.createTopics({ name, ...spec }, { timeoutMs: 10_000 })).rejects.toMatchObject({ code: -186, message: expect.stringMatching(reason) });
+        expect((await admin.metadata({ topics: [name] })).topics).toEqual([{ name, error: 3, partitions: [] }]);
+      }
+    });
+  });
+
   describe.runIf(broker.name === 'kafka')('administration (real broker)', () => {
     it('createTopics with configs, then the metadata and describeConfigs show the partition count and the configs', async () => {
       const topic = uniqueTopic('created');
@@ -202,6 +216,20 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await admin.deleteGroups(group);
       expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain(group);
       await expect(admin.groupLag(group)).rejects.toMatchObject({ code: 69, message: `Consumer group '${group}' does not exist` });
+    });
+
+    it('validateOnly: the broker checks the request and creates nothing; a refused spec among good ones fails alone', async () => {
+      const topic = uniqueTopic('dry');
+      await admin.createTopics({ name: topic, partitions: 3, replicationFactor: 1 }, { validateOnly: true });
+      expect((await admin.metadata({ topics: [topic] })).topics[0].error).toBe(3);
+      await expect(admin.createTopics({ name: topic, partitions: 1, replicationFactor: 2 }, { validateOnly: true })).rejects.toMatchObject({ code: 38 }); // INVALID_REPLICATION_FACTOR
+      const refused = uniqueTopic('refused');
+      await expect(admin.createTopics([{ name: topic, partitions: 3 }, { name: refused, partitions: 200_000 }])).rejects.toMatchObject({ code: -186, message: expect.stringContaining(refused) });
+      const md = await admin.metadata({ topics: [topic, refused] });
+      expect(md.topics.map((t) => [t.name, t.error, t.partitions.length])).toEqual([
+        [topic, 0, 3],
+        [refused, 3, 0],
+      ]);
     });
 
     it('deleteTopics removes the topic from listTopics', async () => {

@@ -1,9 +1,10 @@
 // The Confluent-compatible REST proxy, over real HTTP, against the embedded and a real broker.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -29,7 +30,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
         maxRequestBytes: 1024 * 1024,
         consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
       },
-      adminClusterView,
+      // On the embedded broker, topics are created on it directly (as a proxy that runs its own does).
+      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
     );
   });
   afterAll(() => proxy.close());
@@ -74,6 +76,15 @@ describe.each(testBrokers())('$name broker', (broker) => {
       got.push(...r.body);
     }
     return got;
+  }
+
+  /** The next answer to a records GET that is not an empty 200: a client polls until something comes. */
+  async function nextRecords(path: string, accept: string): Promise<Reply> {
+    for (let i = 0; i < 40; i++) {
+      const r = await call('GET', `${path}/records?timeout=3000`, undefined, { accept });
+      if (r.status !== 200 || r.body.length > 0) return r;
+    }
+    throw new Error(`No records for ${path} in 40 requests`);
   }
 
   it('GET / answers {}', async () => {
@@ -216,6 +227,130 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await call('POST', `/v3/clusters/nope/topics/${topic}/records`, { value: { type: 'STRING', data: 'x' } })).status).toBe(404);
   });
 
+  it('a record a json instance cannot read: the records before it come, then a 42203 naming its offset until the client seeks past it; nothing past it is committed', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const produced = await call('POST', `/topics/${topic}`, { records: ['{"n":1}', 'not json', '{"n":3}'].map((v) => ({ value: b64(v) })) }, { 'content-type': BINARY });
+    expect(produced.body.offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1, 2]);
+    const path = await newConsumer(uniqueTopic('g'), { format: 'json' });
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    /** Commits everything returned so far (what auto-commit commits), then reads the committed offset back. */
+    const commitReturned = async () => {
+      expect((await call('POST', `${path}/offsets`)).status).toBe(200);
+      return (await call('GET', `${path}/offsets`, { partitions: [{ topic, partition: 0 }] })).body.offsets;
+    };
+    expect(await nextRecords(path, JSON_V2)).toEqual({ status: 200, body: [{ topic, key: null, value: { n: 1 }, partition: 0, offset: 0 }] });
+    for (let ask = 0; ask < 2; ask++) {
+      // Asked again, the same answer: the record is neither skipped nor committed.
+      const refused = await nextRecords(path, JSON_V2);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error_code).toBe(42203);
+      expect(refused.body.message).toContain(`record at offset 1 of partition 0 of topic '${topic}' is not valid JSON`);
+      expect(await commitReturned()).toEqual([{ topic, partition: 0, offset: 1, metadata: '' }]);
+    }
+    // The client skips it on purpose.
+    expect((await call('POST', `${path}/positions`, { offsets: [{ topic, partition: 0, offset: 2 }] })).status).toBe(204);
+    expect(await nextRecords(path, JSON_V2)).toEqual({ status: 200, body: [{ topic, key: null, value: { n: 3 }, partition: 0, offset: 2 }] });
+    expect(await commitReturned()).toEqual([{ topic, partition: 0, offset: 3, metadata: '' }]);
+    expect((await call('DELETE', path)).status).toBe(204);
+  });
+
+  it('v3 topic creation does what was asked or refuses it with 400 40002 naming the problem, creating nothing in its place; validate_only only validates', async () => {
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    const create = (body: object) => call('POST', `/v3/clusters/${id}/topics`, body, { 'content-type': 'application/json' });
+    const refusals: Array<[object, RegExp]> = [
+      [{ partitions_count: 200_000 }, /num_partitions out of expected range 1\.\.100000/],
+      [{ partitions_count: 20_000 }, /Excessively large number of partitions per request/],
+      [{ partitions_count: 0 }, /Number of partitions was set to an invalid non-positive value/],
+      [{ partitions_count: 1, replication_factor: 20_000 }, /replication_factor out of expected range -1\.\.10000/],
+      [{ partitions_count: 1, replication_factor: 4 }, /The target replication factor of 4 cannot be reached/],
+      [{ partitions_count: 1, replication_factor: 4, validate_only: true }, /The target replication factor of 4 cannot be reached/],
+    ];
+    for (const [request, problem] of refusals) {
+      const name = uniqueTopic('v3');
+      const refused = await create({ topic_name: name, ...request });
+      expect(refused.status, JSON.stringify(request)).toBe(400);
+      expect(refused.body.error_code).toBe(40002);
+      expect(refused.body.message).toMatch(problem);
+      expect((await call('GET', `/topics/${name}`)).body.error_code).toBe(40401);
+    }
+    const name = uniqueTopic('v3');
+    const validated = await create({ topic_name: name, partitions_count: 3, replication_factor: 1, validate_only: true });
+    expect(validated.status).toBe(200);
+    expect(validated.body).toMatchObject({ kind: 'KafkaTopic', topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect((await call('GET', `/topics/${name}`)).body.error_code).toBe(40401);
+    const created = await create({ topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ topic_name: name, partitions_count: 3, replication_factor: 1 });
+    expect((await call('GET', `/topics/${name}/partitions`)).body.map((p: { partition: number }) => p.partition)).toEqual([0, 1, 2]);
+    const again = await create({ topic_name: name, partitions_count: 3 });
+    expect(again.status).toBe(400);
+    expect(again.body.error_code).toBe(40002);
+    expect(again.body.message).toMatch(/already exists/);
+  });
+
+  it('a partition that does not exist is 404 40402 (for one record of several in v2: that record\'s entry has error_code 40402, the others are produced)', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 2);
+    const missing = { status: 404, body: { error_code: 40402, message: `Partition 7 of topic ${topic} not found` } };
+    expect(await call('POST', `/topics/${topic}/partitions/7`, { records: [{ value: b64('a') }] }, { 'content-type': BINARY })).toEqual(missing);
+    expect(await call('POST', `/topics/${topic}`, { records: [{ value: b64('a'), partition: 7 }] }, { 'content-type': BINARY })).toEqual(missing);
+    const mixed = await call('POST', `/topics/${topic}`, { records: [{ value: b64('a'), partition: 1 }, { value: b64('b'), partition: 7 }] }, { 'content-type': BINARY });
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.offsets).toEqual([
+      { partition: 1, offset: 0, error_code: null, error: null },
+      { partition: null, offset: null, error_code: 40402, error: `Partition 7 of topic ${topic} not found` },
+    ]);
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    expect(await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { partition_id: 7, value: { type: 'STRING', data: 'x' } })).toEqual(missing);
+    expect((await call('GET', `/topics/${topic}/partitions/1/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
+  });
+
+  it('v3 record timestamps: an RFC 3339 date-time is stored as that instant; anything else is 400 naming the field', async () => {
+    const topic = uniqueTopic('rest');
+    await broker.createTopic(topic, 1);
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    const produce = (timestamp: unknown) => call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { timestamp, value: { type: 'STRING', data: 'x' } });
+    for (const timestamp of ['12', '2024-02-30T00:00:00Z', '2024-05-01', '2024-05-01T25:00:00Z', 'May 1, 2024', 1714564800000, '1969-12-31T23:59:59Z']) {
+      const refused = await produce(timestamp);
+      expect(refused.status, String(timestamp)).toBe(400);
+      expect(refused.body.message).toMatch(/^timestamp must be an RFC 3339 date-time/);
+    }
+    const produced = await produce('2024-05-01T12:00:00.250+02:00');
+    expect(produced.status).toBe(200);
+    expect(produced.body).toMatchObject({ offset: 0, timestamp: '2024-05-01T10:00:00.250Z' });
+    const consumer = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')));
+    try {
+      consumer.assign([{ topic, partition: 0, offset: 0 }]);
+      const [record] = await consumeCount(consumer, 1);
+      expect(record.timestamp).toBe(Date.UTC(2024, 4, 1, 10, 0, 0, 250));
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('a legal 249-character topic name works through produce, metadata and consume, also percent-encoded; 250 characters is 400 naming the limit', async () => {
+    const topic = uniqueTopic('long').padEnd(249, 'x');
+    await broker.createTopic(topic, 1);
+    const produced = await call('POST', `/topics/${topic}`, { records: [{ value: b64('long') }] }, { 'content-type': BINARY });
+    expect(produced.body.offsets).toEqual([{ partition: 0, offset: 0, error_code: null, error: null }]);
+    expect((await call('GET', `/topics/${topic}`)).body.name).toBe(topic);
+    const everyCharEncoded = [...topic].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('');
+    expect((await call('GET', `/topics/${everyCharEncoded}/partitions/0/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: 1 });
+    const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+    expect((await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { value: { type: 'STRING', data: 'v3' } })).body).toMatchObject({ topic_name: topic, offset: 1 });
+    const path = await newConsumer(uniqueTopic('g'));
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    expect((await readAll(path, 2)).map((r) => [r.topic, Buffer.from(r.value, 'base64').toString()])).toEqual([
+      [topic, 'long'],
+      [topic, 'v3'],
+    ]);
+    await call('DELETE', path);
+    const tooLong = await call('GET', `/topics/${topic}y`);
+    expect(tooLong).toMatchObject({ status: 400, body: { error_code: 40002 } });
+    expect(tooLong.body.message).toMatch(/a topic name has at most 249 characters, this one has 250/);
+  });
+
   describe('bad input gets the documented 4xx and the server keeps serving', () => {
     it('malformed JSON is 400', async () => {
       const r = await call('POST', '/topics/t', '{"records": [', { 'content-type': BINARY });
@@ -248,6 +383,110 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).status).toBe(204);
       expect((await call('DELETE', `/consumers/g/instances/${name}`)).body.error_code).toBe(40403);
     });
+    it('a topic name Kafka would refuse is 400 40002 naming the rule, on every route that takes one', async () => {
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const path = await newConsumer(uniqueTopic('g'));
+      const names: Array<[string, string, RegExp]> = [
+        ['a b', 'a%20b', /may contain only ASCII letters, digits, '\.', '_' and '-', not ' ' \(at position 1\)/],
+        ['café', 'caf%C3%A9', /not U\+00E9 \(at position 3\)/],
+        ['a\0b', 'a%00b', /not U\+0000 \(at position 1\)/],
+        ['t'.repeat(250), 't'.repeat(250), /at most 249 characters, this one has 250/],
+      ];
+      for (const [name, inPath, rule] of names) {
+        const requests: Array<[string, string, unknown?, { [k: string]: string }?]> = [
+          ['GET', `/topics/${inPath}`],
+          ['GET', `/topics/${inPath}/partitions`],
+          ['GET', `/topics/${inPath}/partitions/0`],
+          ['GET', `/topics/${inPath}/partitions/0/offsets`],
+          ['POST', `/topics/${inPath}`, { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+          ['POST', `/topics/${inPath}/partitions/0`, { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+          ['POST', `/v3/clusters/${id}/topics/${inPath}/records`, { value: { type: 'STRING', data: 'x' } }],
+          ['POST', `/v3/clusters/${id}/topics`, { topic_name: name, partitions_count: 1 }],
+          ['GET', `${path}/topics/${inPath}`, undefined, { accept: 'application/vnd.kafka.binary.v1+json' }],
+          ['POST', `${path}/subscription`, { topics: [name] }],
+          ['POST', `${path}/assignments`, { partitions: [{ topic: name, partition: 0 }] }],
+          ['POST', `${path}/positions`, { offsets: [{ topic: name, partition: 0, offset: 0 }] }],
+          ['POST', `${path}/positions/beginning`, { partitions: [{ topic: name, partition: 0 }] }],
+          ['POST', `${path}/offsets`, { offsets: [{ topic: name, partition: 0, offset: 0 }] }],
+          ['GET', `${path}/offsets`, { partitions: [{ topic: name, partition: 0 }] }],
+        ];
+        for (const [method, route, body, headers] of requests) {
+          const r = await call(method, route, body, headers);
+          expect({ request: `${method} ${route}`, status: r.status, error_code: r.body?.error_code }).toEqual({ request: `${method} ${route}`, status: 400, error_code: 40002 });
+          expect(r.body.message).toMatch(rule);
+        }
+      }
+      expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [] });
+      await call('DELETE', path);
+    });
+
+    it('producing to an internal topic is 400 40002', async () => {
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      for (const [route, body, headers] of [
+        ['/topics/__consumer_offsets', { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+        ['/topics/__transaction_state/partitions/0', { records: [{ value: b64('x') }] }, { 'content-type': BINARY }],
+        [`/v3/clusters/${id}/topics/__consumer_offsets/records`, { value: { type: 'STRING', data: 'x' } }, {}],
+      ] as const) {
+        const r = await call('POST', route, body, headers);
+        expect(r).toMatchObject({ status: 400, body: { error_code: 40002 } });
+        expect(r.body.message).toMatch(/is internal to Kafka: records cannot be produced to it/);
+      }
+    });
+
+    it('an invalid topic_pattern is 422 naming the pattern; the instance keeps its subscription', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const path = await newConsumer(uniqueTopic('g'));
+      expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+      for (const pattern of ['rest-(', '[z-a]', 'a{2,1}']) {
+        const r = await call('POST', `${path}/subscription`, { topic_pattern: pattern });
+        expect(r).toMatchObject({ status: 422, body: { error_code: 422 } });
+        expect(r.body.message).toContain(`Invalid topic_pattern ${JSON.stringify(pattern)}`);
+      }
+      expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [topic] });
+      await call('DELETE', path);
+    });
+
+    it('JSON nested 5,000 deep: a 422 naming the 1,000-level limit when produced (v2 and v3); stored by a binary producer, a json instance returns it whole', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+      const deep = nested(5000);
+      const v2 = await call('POST', `/topics/${topic}`, `{"records":[{"value":${deep}}]}`, { 'content-type': JSON_V2 });
+      expect(v2).toMatchObject({ status: 422, body: { error_code: 42206, message: 'Invalid records[0].value: JSON nested deeper than 1000 levels' } });
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const v3 = await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, `{"value":{"type":"JSON","data":${deep}}}`, { 'content-type': 'application/json' });
+      expect(v3).toMatchObject({ status: 422, body: { error_code: 42206, message: 'Invalid value.data: JSON nested deeper than 1000 levels' } });
+      expect((await call('POST', `/topics/${topic}`, `{"records":[{"value":${nested(1000)}}]}`, { 'content-type': JSON_V2 })).body.offsets[0].offset).toBe(0);
+      expect((await call('POST', `/topics/${topic}`, { records: [{ value: b64(deep) }] }, { 'content-type': BINARY })).body.offsets[0].offset).toBe(1);
+      const path = await newConsumer(uniqueTopic('g'), { format: 'json' });
+      await call('POST', `${path}/subscription`, { topics: [topic] });
+      const depthOf = (value: unknown) => {
+        let depth = 0;
+        for (let v = value; Array.isArray(v); v = v[0]) depth++;
+        return depth;
+      };
+      expect((await readAll(path, 2, JSON_V2)).map((r) => depthOf(r.value))).toEqual([1000, 5000]);
+      await call('DELETE', path);
+    });
+
+    it('a record larger than message.max.bytes is 413 naming the limit (for one record of several in v2: its entry has error_code 413)', async () => {
+      const topic = uniqueTopic('rest');
+      await broker.createTopic(topic, 1);
+      const big = 'x'.repeat(1_000_100); // as JSON text, over librdkafka's default message.max.bytes; the body stays under the proxy's 1 MiB
+      const alone = await call('POST', `/topics/${topic}`, { records: [{ value: big }] }, { 'content-type': JSON_V2 });
+      expect(alone).toMatchObject({ status: 413, body: { error_code: 413 } });
+      expect(alone.body.message).toMatch(/The record \(1000102 bytes of key and value\) is larger than Kafka accepts: the producer's message\.max\.bytes/);
+      const id = (await call('GET', '/v3/clusters')).body.data[0].cluster_id;
+      const v3 = await call('POST', `/v3/clusters/${id}/topics/${topic}/records`, { value: { type: 'STRING', data: big } });
+      expect(v3).toMatchObject({ status: 413, body: { error_code: 413 } });
+      expect(v3.body.message).toMatch(/message\.max\.bytes/);
+      const mixed = await call('POST', `/topics/${topic}`, { records: [{ value: 'small' }, { value: big.slice(100) }] }, { 'content-type': JSON_V2 });
+      expect(mixed.status).toBe(200);
+      expect(mixed.body.offsets[0]).toEqual({ partition: 0, offset: 0, error_code: null, error: null });
+      expect(mixed.body.offsets[1]).toMatchObject({ partition: null, offset: null, error_code: 413, error: expect.stringMatching(/message\.max\.bytes/) });
+    });
+
     it('still serves after all of that', async () => {
       expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
     });

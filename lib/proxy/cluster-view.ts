@@ -3,9 +3,9 @@
 // an unknown topic never creates it.
 import { Admin, type ClusterMetadata } from '../admin';
 import { Consumer } from '../consumer';
-import { KafkaError } from '../errors';
+import { ErrorCode, KafkaError } from '../errors';
 import type { MockCluster } from '../mock-cluster';
-import type { PartitionView } from './confluent';
+import type { PartitionView, TopicShape } from './confluent';
 import type { PixyClusterView } from './pixy';
 import { RestError } from './rest-error';
 
@@ -57,18 +57,53 @@ export class AdminClusterView implements PixyClusterView {
     return this.#admin.watermarkOffsets(topic, partition);
   }
 
-  async createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }): Promise<void> {
-    if (this.mock !== undefined) {
-      if ((await this.partitions(name)) !== undefined) throw new RestError(400, 40002, `Topic '${name}' already exists.`);
-      this.mock.createTopic(name, partitions > 0 ? partitions : 1, replicationFactor > 0 ? replicationFactor : 1);
-    } else {
-      try {
-        await this.#admin.createTopics({ name, partitions, replicationFactor, configs });
-      } catch (error) {
-        if (error instanceof KafkaError && error.code > 0) throw new RestError(400, 40002, error.message);
-        throw error;
+  async createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape> {
+    if (this.mock !== undefined) return this.#createOnEmbedded(this.mock, name, partitions, replicationFactor, configs, validateOnly);
+    try {
+      await this.#admin.createTopics({ name, partitions, replicationFactor, configs }, { validateOnly });
+    } catch (error) {
+      // The broker's refusals (positive codes) and librdkafka's (out of range) are the request's.
+      if (error instanceof TypeError || (error instanceof KafkaError && (error.code > 0 || error.code === ErrorCode._INVALID_ARG))) {
+        throw new RestError(400, 40002, error.message);
       }
+      throw error;
     }
+    if (!validateOnly) {
+      const created = (await this.partitions(name)) ?? [];
+      return { partitionsCount: created.length, replicationFactor: created[0]?.replicas.length ?? 0 };
+    }
+    return {
+      partitionsCount: partitions > 0 ? partitions : await this.#brokerDefault('num.partitions'),
+      replicationFactor: replicationFactor > 0 ? replicationFactor : await this.#brokerDefault('default.replication.factor'),
+    };
+  }
+
+  /** A broker's setting (they are alike in a cluster): what a topic gets when it asks for -1. */
+  async #brokerDefault(key: string): Promise<number> {
+    const [broker] = (await this.#fresh()).brokers;
+    const entries = await this.#admin.describeConfigs('broker', String(broker.id));
+    return Number(entries.find((e) => e.name === key)?.value);
+  }
+
+  /**
+   * The embedded broker creates whatever it is given: it refuses here what a real broker (or
+   * librdkafka, before sending) would, in their words. Its defaults are Kafka's: 1 partition, 1 replica.
+   */
+  async #createOnEmbedded(mock: MockCluster, name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape> {
+    let problem: string | undefined;
+    if (partitions < -1 || partitions > 100_000) problem = 'num_partitions out of expected range 1..100000 or -1 for broker default';
+    else if (replicationFactor < -1 || replicationFactor > 10_000) problem = 'replication_factor out of expected range -1..10000';
+    else if ((await this.partitions(name)) !== undefined) problem = `Topic '${name}' already exists`;
+    else if (partitions === 0) problem = 'Number of partitions was set to an invalid non-positive value.';
+    else if (partitions > 10_000) problem = 'Excessively large number of partitions per request.';
+    else if (replicationFactor === 0) problem = 'Replication factor must be larger than 0, or -1 to use the default value.';
+    else if (replicationFactor > mock.brokers) {
+      problem = `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${mock.brokers} broker(s) are registered.`;
+    } else if (Object.keys(configs).length > 0) problem = "The embedded broker (librdkafka's mock cluster) cannot keep topic configs: create the topic without them";
+    if (problem !== undefined) throw new RestError(400, 40002, problem.includes(name) ? problem : `Topic '${name}': ${problem}`);
+    const shape = { partitionsCount: partitions > 0 ? partitions : 1, replicationFactor: replicationFactor > 0 ? replicationFactor : 1 };
+    if (!validateOnly) mock.createTopic(name, shape.partitionsCount, shape.replicationFactor);
+    return shape;
   }
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, { offset: number; metadata: string }>> {

@@ -1,10 +1,12 @@
 // The Confluent REST Proxy API: v2 in full (binary and json), the v1 consumer subset, v3 records.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, KafkaError } from '../errors';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
+import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
 import { ConsumerInstances, type ConsumerInstance } from './consumer-instances';
-import { RestError, fromKafka, invalid, notFoundPartition, notFoundTopic } from './rest-error';
+import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -22,7 +24,16 @@ export interface ClusterView {
   partitions(topic: string): Promise<PartitionView[] | undefined>;
   configs(topic: string): Promise<{ [key: string]: string }>;
   watermarks(topic: string, partition: number): Promise<{ low: number; high: number }>;
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }): Promise<void>;
+  /**
+   * Creates a topic (-1: the broker's default), or with `validateOnly` only checks that it could
+   * be; answers its partition count and replication factor. A refusal is a 40002 naming it.
+   */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
+}
+
+export interface TopicShape {
+  partitionsCount: number;
+  replicationFactor: number;
 }
 
 export interface ConfluentOptions {
@@ -45,6 +56,27 @@ function integerParam(value: string | undefined, name: string, min = 0): number 
   return n;
 }
 
+/** Nesting deeper than this is refused: JSON.stringify recurses, and a few thousand levels overflow its stack. */
+const MAX_JSON_DEPTH = 1000;
+
+/** Whether a parsed JSON value nests arrays and objects deeper than `limit` (walked without recursion). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A JSON value as the UTF-8 text stored in Kafka. */
+function jsonBytes(value: unknown, what: string): Buffer {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
 /** Decodes one key or value of a produce request in the request's format. */
 function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
   if (value === undefined || value === null) return null;
@@ -54,18 +86,74 @@ function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | 
     }
     return Buffer.from(value, 'base64');
   }
-  return Buffer.from(JSON.stringify(value), 'utf8');
+  return jsonBytes(value, what);
 }
 
-/** Encodes a consumed key or value for the instance's format. */
-function encode(bytes: Buffer | null, format: 'binary' | 'json'): unknown {
-  if (bytes === null) return null;
-  if (format === 'binary') return bytes.toString('base64');
+/**
+ * A consumed key or value as JSON text for the instance's format: base64 in a string, or, for
+ * json, the stored text itself (checked, never re-serialized); undefined when it is not JSON.
+ */
+function jsonText(bytes: Buffer | null, format: 'binary' | 'json'): string | undefined {
+  if (bytes === null) return 'null';
+  if (format === 'binary') return `"${bytes.toString('base64')}"`;
+  const text = bytes.toString('utf8');
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    JSON.parse(text);
+    return text;
   } catch {
-    throw new RestError(500, 50002, 'A record is not valid JSON: read this topic with the binary format');
+    return undefined;
   }
+}
+
+/** The name, or a 40002 naming the rule it breaks (Kafka would refuse it). */
+function checkTopicName(name: string): string {
+  const problem = topicNameProblem(name);
+  if (problem !== undefined) throw invalidTopicName(name, problem);
+  return name;
+}
+
+/** Kafka's own topics: only the brokers write them. */
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+function producibleTopic(name: string): string {
+  if (INTERNAL_TOPICS.has(name)) throw new RestError(400, 40002, `Topic '${name}' is internal to Kafka: records cannot be produced to it`);
+  return name;
+}
+
+/** Why one record was not produced, as the REST error it is. */
+function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
+  if (error.code === ErrorCode._UNKNOWN_PARTITION) return notFoundPartition(record.topic, record.partition ?? -1);
+  if (error.code === ErrorCode.MSG_SIZE_TOO_LARGE) {
+    const size = (record.key?.length ?? 0) + (record.payload?.length ?? 0);
+    return new RestError(
+      413,
+      413,
+      `The record (${size} bytes of key and value) is larger than Kafka accepts: the producer's message.max.bytes (librdkafka's default 1000000, set with producer.message.max.bytes) or the topic's max.message.bytes`,
+    );
+  }
+  return fromKafka(error);
+}
+
+/** RFC 3339 date-time, as the v3 API documents timestamps: 2024-05-01T12:00:00.5Z, ...+02:00 */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** Milliseconds since the epoch of an RFC 3339 date-time, or a 400 naming the field. */
+function parseTimestamp(value: unknown, field: string): number {
+  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const refuse = (why: string) => new RestError(400, 400, `${field} must be an RFC 3339 date-time such as 2024-05-01T12:00:00.000Z${why}; got ${JSON.stringify(value)}`);
+  if (match === null) throw refuse('');
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  if (year < 1970) throw refuse(' after 1970-01-01T00:00:00Z'); // Kafka's timestamps start there
+  const millis = Math.floor(Number(`0${match[7] ?? ''}`) * 1000);
+  const offsetMinutes = match[8] !== undefined ? 0 : (match[9] === '-' ? -1 : 1) * (Number(match[10]) * 60 + Number(match[11]));
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  // Date.UTC rolls 2023-02-30 over to March: a date that does not read back is not a date.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59 || Number(match[10] ?? 0) > 23 || Number(match[11] ?? 0) > 59) {
+    throw refuse(' (a real date and time)');
+  }
+  if (time <= 0) throw refuse(' after 1970-01-01T00:00:00Z');
+  return time;
 }
 
 /** The JSON body of a GET (Fastify does not read those): the raw request, read here. */
@@ -98,6 +186,7 @@ function topicPartitions(body: unknown, field: 'partitions' | 'offsets'): Array<
   return list.map((item, i) => {
     const entry = asObject(item, `${field}[${i}]`);
     if (typeof entry.topic !== 'string' || entry.topic === '') throw invalid(`${field}[${i}].topic must be a topic name`);
+    checkTopicName(entry.topic);
     if (!Number.isInteger(entry.partition) || (entry.partition as number) < 0) throw invalid(`${field}[${i}].partition must be a partition number`);
     if (field === 'offsets' && (!Number.isInteger(entry.offset) || (entry.offset as number) < 0)) throw invalid(`${field}[${i}].offset must be an offset`);
     return { topic: entry.topic, partition: entry.partition as number, offset: entry.offset as number | undefined, metadata: entry.metadata as string | undefined };
@@ -131,6 +220,12 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
+  });
+
+  // A topic in the path that Kafka would refuse is answered before the body is read.
+  app.addHook('onRequest', async (req) => {
+    const { topic } = req.params as Params;
+    if (topic !== undefined) checkTopicName(topic);
   });
 
   const send = (reply: FastifyReply, status: number, body?: unknown) => {
@@ -182,7 +277,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const format = produceFormat(req.headers['content-type']);
     const body = asObject(req.body, 'produce request');
     if (!Array.isArray(body.records) || body.records.length === 0) throw invalid('records must be a non-empty array');
-    const topic = req.params.topic;
+    const topic = producibleTopic(req.params.topic);
     const records: ProducerRecord[] = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);
       const partition = record.partition ?? pathPartition ?? -1;
@@ -190,13 +285,16 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       return { topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition: partition as number };
     });
     const outcomes = await producer.sendBatchSettled(records);
+    const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
+    // Nothing went through, each record for the client's own mistake: the request fails as a whole.
+    if (failures.every((f) => f !== undefined && f.status < 500)) throw failures[0];
     return send(reply, 200, {
       key_schema_id: null,
       value_schema_id: null,
-      offsets: outcomes.map((o) =>
-        o.error === undefined
+      offsets: outcomes.map((o, i) =>
+        failures[i] === undefined
           ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
-          : { partition: null, offset: null, error_code: fromKafka(o.error).errorCode, error: o.error.message },
+          : { partition: null, offset: null, error_code: failures[i].errorCode, error: failures[i].message },
       ),
     });
   };
@@ -226,7 +324,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     const body = asObject(req.body, 'subscription');
     if (Array.isArray(body.topics) && body.topics.length > 0 && body.topics.every((t) => typeof t === 'string' && t !== '')) {
-      subscribe(instance, body.topics as string[], undefined);
+      subscribe(instance, (body.topics as string[]).map(checkTopicName), undefined);
     } else if (typeof body.topic_pattern === 'string' && body.topic_pattern !== '') {
       subscribe(instance, [], body.topic_pattern);
     } else {
@@ -253,8 +351,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
-    const records = await readRecords(instance, req.query);
-    return send(reply, 200, records.map((r) => ({ topic: r.topic, key: encode(r.key, instance.format), value: encode(r.payload, instance.format), partition: r.partition, offset: r.offset })));
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`);
+    return send(reply, 200, `[${rows.join(',')}]`);
   });
 
   // v1: GET /consumers/{group}/instances/{name}/topics/{topic} reads that topic (subscribing once).
@@ -262,9 +360,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const records = (await readRecords(instance, req.query)).filter((r) => r.topic === req.params.topic);
+    const rows = await readRecords(instance, req.query, (r, key, value) => (r.topic === req.params.topic ? `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}` : undefined));
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
-    return reply.send(records.map((r) => ({ key: encode(r.key, instance.format), value: encode(r.payload, instance.format), partition: r.partition, offset: r.offset })));
+    return reply.send(`[${rows.join(',')}]`);
   });
 
   app.post('/consumers/:group/instances/:name/offsets', async (req: Req, reply) => {
@@ -367,7 +465,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const id = await checkCluster(cluster, req.params.cluster);
     const names = await cluster.topics();
     const data = [];
-    for (const name of names) data.push(topicBody(options.advertisedUrl, id, name, (await cluster.partitions(name)) ?? []));
+    for (const name of names) data.push(topicBody(options.advertisedUrl, id, name, shapeOf((await cluster.partitions(name)) ?? [])));
     return reply.code(200).send({ kind: 'KafkaTopicList', metadata: { self: `${options.advertisedUrl}/v3/clusters/${id}/topics` }, data });
   });
 
@@ -375,13 +473,29 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const id = await checkCluster(cluster, req.params.cluster);
     const body = asObject(req.body, 'request');
     if (typeof body.topic_name !== 'string' || body.topic_name === '') throw new RestError(400, 400, 'topic_name is required');
-    const partitions = body.partitions_count === undefined ? -1 : Number(body.partitions_count);
-    const replication = body.replication_factor === undefined ? -1 : Number(body.replication_factor);
-    if (!Number.isInteger(partitions) || !Number.isInteger(replication)) throw new RestError(400, 400, 'partitions_count and replication_factor must be integers');
+    const name = checkTopicName(body.topic_name);
+    const count = (field: 'partitions_count' | 'replication_factor'): number => {
+      const value = body[field];
+      if (value === undefined || value === null) return -1; // the broker's default
+      if (!Number.isSafeInteger(value)) throw new RestError(400, 400, `${field} must be an integer, not ${JSON.stringify(value)}`);
+      return value as number;
+    };
+    const partitions = count('partitions_count');
+    const replication = count('replication_factor');
+    if (body.configs !== undefined && !Array.isArray(body.configs)) throw new RestError(400, 400, 'configs must be an array of {name, value}');
     const configs: { [key: string]: string } = {};
-    if (Array.isArray(body.configs)) for (const c of body.configs as Array<{ name: string; value: string }>) configs[c.name] = String(c.value);
-    await cluster.createTopic(body.topic_name, partitions, replication, configs);
-    return reply.code(201).send(topicBody(options.advertisedUrl, id, body.topic_name, (await cluster.partitions(body.topic_name)) ?? []));
+    for (const [i, c] of ((body.configs ?? []) as unknown[]).entries()) {
+      const { name: key, value } = asObject(c, `configs[${i}]`);
+      if (typeof key !== 'string' || key === '') throw new RestError(400, 400, `configs[${i}].name must be a config name`);
+      if (value === null || value === undefined) continue; // null: the broker's default
+      if (typeof value !== 'string') throw new RestError(400, 400, `configs[${i}].value must be a string or null`);
+      configs[key] = value;
+    }
+    if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') throw new RestError(400, 400, 'validate_only must be true or false');
+    const validateOnly = body.validate_only === true;
+    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly);
+    // A dry run answers 200 with the topic it would create (as Confluent's does), a creation 201.
+    return reply.code(validateOnly ? 200 : 201).send(topicBody(options.advertisedUrl, id, name, shape));
   });
 
   app.post('/v3/clusters/:cluster/topics/:topic/records', async (req: Req, reply) => {
@@ -397,7 +511,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
         if (typeof value !== 'string') throw new RestError(400, 400, `${what}.data must be a string for type STRING`);
         return Buffer.from(value, 'utf8');
       }
-      if (kind === 'JSON') return Buffer.from(JSON.stringify(value), 'utf8');
+      if (kind === 'JSON') return jsonBytes(value, `${what}.data`);
       throw new RestError(400, 400, `${what}.type must be BINARY, JSON or STRING (schema types need a Schema Registry)`);
     };
     const headers = Array.isArray(body.headers)
@@ -408,13 +522,13 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       : undefined;
     const partition = body.partition_id === undefined || body.partition_id === null ? -1 : Number(body.partition_id);
     if (!Number.isInteger(partition) || partition < -1) throw new RestError(400, 400, 'partition_id must be a partition number');
-    const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : Date.parse(String(body.timestamp));
-    if (timestamp !== undefined && Number.isNaN(timestamp)) throw new RestError(400, 400, 'timestamp must be an ISO-8601 date-time');
+    const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : parseTimestamp(body.timestamp, 'timestamp');
     const key = data(body.key, 'key');
     const value = data(body.value, 'value');
-    const topic = req.params.topic;
-    const [outcome] = await producer.sendBatchSettled([{ topic, key, payload: value, partition, headers, timestamp }]);
-    if (outcome.error !== undefined) throw fromKafka(outcome.error);
+    const topic = producibleTopic(req.params.topic);
+    const record = { topic, key, payload: value, partition, headers, timestamp };
+    const [outcome] = await producer.sendBatchSettled([record]);
+    if (outcome.error !== undefined) throw produceFailure(outcome.error, record);
     return reply.code(200).send({
       error_code: 200,
       cluster_id: id,
@@ -433,6 +547,10 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       // librdkafka reads a topic name starting with ^ as a regular expression.
       instance.consumer.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
     } catch (error) {
+      // librdkafka compiles a pattern (POSIX extended regex) before it changes the subscription.
+      if (pattern !== undefined && error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG) {
+        throw new RestError(422, 422, `Invalid topic_pattern ${JSON.stringify(pattern)}: not a regular expression librdkafka can compile (POSIX extended syntax)`);
+      }
       throw fromKafka(error);
     }
     instance.subscription = topics;
@@ -447,14 +565,25 @@ function checkAccept(req: Req, instance: ConsumerInstance): void {
   }
 }
 
-/** One records request: waits up to the timeout for data, returns early past fetch.min.bytes. */
-async function readRecords(instance: ConsumerInstance, query: { [key: string]: string | undefined }): Promise<Record[]> {
+/**
+ * One records request: waits up to the timeout for data, returns early past fetch.min.bytes. Each
+ * record is answered as `row(record, key, value)` (key and value as JSON text; an undefined row is
+ * left out). A record a json instance cannot read as JSON ends the request before it: alone, it is
+ * a 42203 naming its offset, and it stays first in line (nothing after it is returned, so nothing
+ * after it is committed) until the client seeks past it.
+ */
+async function readRecords(
+  instance: ConsumerInstance,
+  query: { [key: string]: string | undefined },
+  row: (record: Record, key: string, value: string) => string | undefined,
+): Promise<string[]> {
   const requested = query.timeout === undefined ? instance.requestTimeoutMs : Number(query.timeout);
   const maxBytes = query.max_bytes === undefined ? Infinity : Number(query.max_bytes);
   if (!Number.isFinite(requested) || requested < 0) throw invalid('timeout must be a number of milliseconds');
   if (!(maxBytes > 0)) throw invalid('max_bytes must be a positive number');
   const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
   const out: Record[] = [];
+  const rows: string[] = [];
   let bytes = 0;
   const size = (r: Record) => (r.key?.length ?? 0) + (r.payload?.length ?? 0);
   try {
@@ -469,7 +598,16 @@ async function readRecords(instance: ConsumerInstance, query: { [key: string]: s
         instance.buffered.unshift(record); // kept for the next request
         break;
       }
+      const key = jsonText(record.key, instance.format);
+      const value = jsonText(record.payload, instance.format);
+      if (key === undefined || value === undefined) {
+        instance.buffered.unshift(record);
+        if (out.length === 0) throw notJson(record, key === undefined ? 'key' : 'value');
+        break;
+      }
       out.push(record);
+      const text = row(record, key, value);
+      if (text !== undefined) rows.push(text);
       bytes += size(record);
       if (bytes >= maxBytes) break;
     }
@@ -477,7 +615,17 @@ async function readRecords(instance: ConsumerInstance, query: { [key: string]: s
     if (out.length === 0) throw fromKafka(error);
   }
   instance.markReturned(out);
-  return out;
+  return rows;
+}
+
+/** 42203 for a record a json instance cannot convert: where it is, and how to get past it. */
+function notJson(record: Record, part: 'key' | 'value'): RestError {
+  return new RestError(
+    422,
+    42203,
+    `The ${part} of the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}' is not valid JSON: ` +
+      `read it with a binary consumer instance, or skip it with POST .../positions {"offsets": [{"topic": "${record.topic}", "partition": ${record.partition}, "offset": ${record.offset + 1}}]}`,
+  );
 }
 
 async function checkCluster(cluster: ClusterView, requested: string): Promise<string> {
@@ -494,9 +642,21 @@ function clusterBody(base: string, id: string) {
   return { kind: 'KafkaCluster', metadata: { self: `${base}/v3/clusters/${id}` }, cluster_id: id, topics: { related: `${base}/v3/clusters/${id}/topics` } };
 }
 
-function topicBody(base: string, id: string, name: string, partitions: PartitionView[]) {
-  const replication = partitions[0]?.replicas.length ?? 0;
-  return { kind: 'KafkaTopic', metadata: { self: `${base}/v3/clusters/${id}/topics/${name}` }, cluster_id: id, topic_name: name, is_internal: name.startsWith('__'), replication_factor: replication, partitions_count: partitions.length };
+/** Partition count and replication factor from a topic's metadata. */
+function shapeOf(partitions: PartitionView[]): TopicShape {
+  return { partitionsCount: partitions.length, replicationFactor: partitions[0]?.replicas.length ?? 0 };
+}
+
+function topicBody(base: string, id: string, name: string, shape: TopicShape) {
+  return {
+    kind: 'KafkaTopic',
+    metadata: { self: `${base}/v3/clusters/${id}/topics/${name}` },
+    cluster_id: id,
+    topic_name: name,
+    is_internal: name.startsWith('__'),
+    replication_factor: shape.replicationFactor,
+    partitions_count: shape.partitionsCount,
+  };
 }
 
 export { parseMediaType };

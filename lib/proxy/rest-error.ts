@@ -18,6 +18,10 @@ export const notFoundTopic = (topic: string) => new RestError(404, 40401, `Topic
 export const notFoundPartition = (topic: string, partition: number) => new RestError(404, 40402, `Partition ${partition} of topic ${topic} not found`);
 export const invalid = (message: string) => new RestError(422, 422, message);
 
+/** A topic name Kafka would refuse: 40002 with the rule it breaks (the name shown escaped, cut at 60 characters). */
+export const invalidTopicName = (name: string, problem: string) =>
+  new RestError(400, 40002, `Invalid topic name ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}...` : name)}: ${problem}`);
+
 /** A Kafka failure as the REST status it maps to: 50003 retriable, 50002 otherwise. */
 export function fromKafka(error: unknown): RestError {
   if (error instanceof RestError) return error;

@@ -41,6 +41,9 @@ function listenAddress(listener: string): { host: string; port: number; https: b
 export function createApp(config: ProxyConfig, https: boolean): FastifyInstance {
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
+    // A path parameter may be as long as the request line: a legal topic name (249 characters,
+    // more when percent-encoded) must route, and a longer one gets the route's 4xx naming the limit.
+    routerOptions: { maxParamLength: 64 * 1024 },
     https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? '') } : null,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
