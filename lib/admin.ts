@@ -17,7 +17,6 @@ import {
   type KafkaHandle,
   type ResourceTypeCode,
   type TopicPartitionTuple,
-  type TopicResultTuple,
 } from './native';
 import { TopicPartitionList } from './topic-partition-list';
 import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
@@ -280,9 +279,7 @@ export class Admin {
     const validateOnly = options.validateOnly ?? false;
     if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
-    // The native function's fourth argument, validateOnly (a wider signature than the binding declares).
-    const createTopics: (handle: KafkaHandle, topics: typeof specs, timeoutMs: number, validateOnly: boolean) => Promise<TopicResultTuple[] | CodeAndMessage> = capi.CreateTopics;
-    const result = await createTopics(this.#handle, specs, timeoutMs, validateOnly);
+    const result = await capi.CreateTopics(this.#handle, specs, timeoutMs, validateOnly);
     if (failed(result)) throw requestError('CreateTopics', result);
     checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
     if (options.wait !== false && !validateOnly) {

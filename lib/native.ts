@@ -170,6 +170,8 @@ export interface NativeBinding {
     handle: KafkaHandle,
     topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][]][],
     timeoutMs?: number,
+    /** The broker only checks the request; nothing is created. */
+    validateOnly?: boolean,
   ): Promise<TopicResultTuple[] | CodeAndMessage>;
   DeleteTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
   CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number][], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
