@@ -52,6 +52,9 @@ function integer(value: string | undefined, name: string): number {
   return n;
 }
 
+/** Kafka refuses a commit from outside a group while the group has members. */
+export const GROUP_HAS_MEMBERS = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */]);
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** X-Kafka-<name>: <base64> request headers, as record headers. */
@@ -125,13 +128,14 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const group = requireParam(req, 'group');
       const { ackPartition, ackOffset } = req.query;
       if ((ackPartition === undefined) !== (ackOffset === undefined)) throw new PixyError(400, 'ackPartition and ackOffset go together');
-      const consumer = groups.get(group, req.params.topic);
+      const started = performance.now(); // the long poll counts from the request, a group's start included
+      const consumer = await groups.get(group, req.params.topic);
       if (ackPartition !== undefined && !consumer.ack(integer(ackPartition, 'ackPartition'), integer(ackOffset, 'ackOffset'))) {
         throw new PixyError(400, `Partition ${ackPartition} was never handed out by this process`);
       }
       let record;
       try {
-        record = await consumer.next(options.longPollTimeoutMs, !flag(req.query.noAck));
+        record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), !flag(req.query.noAck));
       } catch (error) {
         throw new PixyError(500, (error as Error).message);
       }

@@ -111,7 +111,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
 
   // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
-  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs });
+  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, cluster });
   const pixyApps: FastifyInstance[] = [];
   const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, stopping: () => stopping };
   let pixyUrl: string | undefined;
