@@ -266,4 +266,105 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(await admin.listTopics()).not.toContain(topic);
     expect((await call('GET', '/_ping')).text).toBe('pong');
   });
+
+  it('an invalid topic name is refused with 400 naming the rule on every route; producing to an internal topic is refused', async () => {
+    const names = [
+      ['a%20space', /' '/],
+      ['caf%C3%A9', /U\+00E9/],
+      ['nul%00byte', /U\+0000/],
+    ] as const;
+    const group = uniqueTopic('g');
+    const offsetsBody = JSON.stringify([{ partition: 0, offset: 0 }]);
+    for (const [name, rule] of names) {
+      for (const prefix of ['', `/clusters/${proxy.config.id}`]) {
+        const replies = [
+          await call('POST', `${prefix}/topics/${name}/messages?sync`, 'x'),
+          await call('POST', `${prefix}/topics/${name}/messages`, 'x'),
+          await call('GET', `${prefix}/topics/${name}/messages?group=${group}`),
+          await call('POST', `${prefix}/topics/${name}/acks?group=${group}&partition=0&offset=0`),
+          await call('GET', `${prefix}/topics/${name}/offsets?group=${group}`),
+          await call('POST', `${prefix}/topics/${name}/offsets?group=${group}`, offsetsBody, { 'content-type': 'application/json' }),
+          await call('GET', `${prefix}/topics/${name}/consumers?group=${group}`),
+          await call('GET', `${prefix}/topics/${name}`),
+        ];
+        for (const reply of replies) {
+          expect(reply.status, `${name}: ${reply.text}`).toBe(400);
+          expect(reply.body.error).toMatch(/Invalid topic name/);
+          expect(reply.body.error).toMatch(rule);
+        }
+      }
+    }
+    // Longer than Kafka's 249 characters: refused by the route (naming the limit) or by the router.
+    const long = 'a'.repeat(250);
+    for (const reply of [await call('POST', `/topics/${long}/messages?sync`, 'x'), await call('GET', `/topics/${long}/messages?group=${group}`)]) {
+      expect(reply.status).toBeGreaterThanOrEqual(400);
+      expect(reply.status).toBeLessThan(500);
+      expect(reply.text).toMatch(/249|max param length/);
+    }
+    for (const query of ['?sync', '']) {
+      expect(await call('POST', `/topics/__consumer_offsets/messages${query}`, 'x')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/__consumer_offsets is an internal Kafka topic/) } });
+    }
+    const topics = await admin.listTopics();
+    expect(topics.filter((t) => t.includes('space') || t.includes('caf') || t.includes('byte'))).toEqual([]);
+    expect((await call('GET', '/_ping')).text).toBe('pong');
+  });
+
+  it('offsets POST with a partition the topic lacks, a negative or a non-integer offset answers 400 and sets nothing', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 2);
+    const group = uniqueTopic('g');
+    const post = (entries: unknown) => call('POST', `/topics/${topic}/offsets?group=${group}`, JSON.stringify(entries), { 'content-type': 'application/json' });
+    expect(await post([{ partition: 2, offset: 0 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/no partition 2/) } });
+    expect(await post([{ partition: 0, offset: 0 }, { partition: -1, offset: 0 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/no partition -1/) } });
+    expect(await post([{ partition: 0, offset: -5 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/offset must be 0 or more, got -5/) } });
+    expect(await post([{ partition: 0, offset: 1.5 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/integer partition and offset/) } });
+    expect(await post([{ partition: 0, offset: 1e20 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/integer partition and offset/) } });
+    expect(await post([{ partition: 0, offset: 0, metadata: 7 }])).toMatchObject({ status: 400, body: { error: expect.stringMatching(/metadata must be a string/) } });
+    expect(await post([null])).toMatchObject({ status: 400 });
+    expect(await admin.groupOffsets(group, [0, 1].map((partition) => ({ topic, partition })))).toEqual([
+      { topic, partition: 0, offset: undefined },
+      { topic, partition: 1, offset: undefined },
+    ]);
+    expect((await call('GET', '/_ping')).text).toBe('pong');
+  });
+
+  it('offsets POST for a group that is consuming answers 409 saying why', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 1);
+    const group = uniqueTopic('g');
+    expect((await call('GET', `/topics/${topic}/messages?group=${group}`)).status).toBe(408);
+    const refused = await call('POST', `/topics/${topic}/offsets?group=${group}`, JSON.stringify([{ partition: 0, offset: 0 }]), { 'content-type': 'application/json' });
+    expect(refused, refused.text).toMatchObject({ status: 409, body: { error: expect.stringMatching(/only while the group has no members/) } });
+  });
+
+  it('a number in a query parameter that is not a plain integer in range answers 400 naming the parameter', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 1);
+    const group = uniqueTopic('g');
+    for (const bad of ['1e20', '0x10', '-1', '1.5', '', ' 1', '99999999999999999']) {
+      const acked = await call('POST', `/topics/${topic}/acks?group=${group}&partition=${encodeURIComponent(bad)}&offset=0`);
+      expect(acked, acked.text).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^partition must be an integer from 0 to 2147483647/) } });
+      const consumed = await call('GET', `/topics/${topic}/messages?group=${group}&ackPartition=0&ackOffset=${encodeURIComponent(bad)}`);
+      expect(consumed, consumed.text).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^ackOffset must be an integer from 0 to 9007199254740991/) } });
+    }
+    expect(await call('GET', `/topics/${topic}/messages?group=${group}&ackPartition=2147483648&ackOffset=0`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^ackPartition must be an integer from 0 to 2147483647/) } });
+    expect(await call('POST', `/topics/${topic}/acks?group=${group}&partition=0&offset=1e20`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^offset must be an integer from 0 to 9007199254740991/) } });
+    expect(await call('GET', `/topics/${topic}/messages?group=a&group=b`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/group parameter is given 2 times/) } });
+    expect(await call('POST', `/topics/${topic}/messages?key=a&key=b`, 'x')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/key parameter is given 2 times/) } });
+    expect(await call('GET', `/topics/${topic}/messages?group=a%00b`)).toMatchObject({ status: 400, body: { error: expect.stringMatching(/NUL/) } });
+    expect((await call('GET', '/_ping')).text).toBe('pong');
+  });
+
+  it('a message larger than message.max.bytes answers 413 naming the limit, sync or async, and nothing lands', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 1);
+    const big = Buffer.alloc(1_500_000, 'x');
+    for (const query of ['?sync', '']) {
+      const r = await call('POST', `/topics/${topic}/messages${query}`, big);
+      expect(r.status, r.text).toBe(413);
+      expect(r.body.error).toMatch(/larger than message.max.bytes \(1000000 bytes\)/);
+    }
+    expect((await admin.watermarkOffsets(topic, 0)).high).toBe(0);
+    expect((await call('POST', `/topics/${topic}/messages?sync`, 'small')).status).toBe(200);
+  });
 });
