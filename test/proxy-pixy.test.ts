@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
-import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
+import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic } from './helpers';
 
@@ -366,5 +366,49 @@ describe.each(testBrokers())('$name broker', (broker) => {
     }
     expect((await admin.watermarkOffsets(topic, 0)).high).toBe(0);
     expect((await call('POST', `/topics/${topic}/messages?sync`, 'small')).status).toBe(200);
+  });
+});
+
+describe.each(testBrokers())('$name broker, with pixy.max.consumers=2', (broker) => {
+  useBroker(broker);
+  let proxy: RunningProxy;
+  beforeAll(async () => {
+    // As a properties file (or --set) would give them.
+    const properties = new Map([
+      ['listeners', 'http://127.0.0.1:0'],
+      ['pixy.listeners', 'http://127.0.0.1:0'],
+      ['bootstrap.servers', broker.bootstrapServers],
+      ['pixy.max.consumers', '2'],
+      ['pixy.consumer.idle.timeout.ms', '5000'],
+      ['pixy.long.poll.timeout.ms', '500'],
+      ['consumer.session.timeout.ms', '6000'],
+      ['consumer.heartbeat.interval.ms', '500'],
+    ]);
+    proxy = await startProxy(applyProperties(DEFAULTS, properties));
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  const get = async (path: string): Promise<Reply> => {
+    const res = await fetch(`${proxy.pixyUrl}${path}`);
+    const text = await res.text();
+    return { status: res.status, body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined, text };
+  };
+
+  it('a third (group, topic) gets 429 naming the limit until one of the two has been idle past its timeout', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 1);
+    // Consumes of a topic that does not exist keep no slot.
+    for (let i = 0; i < 3; i++) expect((await get(`/topics/${uniqueTopic('missing')}/messages?group=g${i}`)).status).toBe(404);
+    expect((await get(`/topics/${topic}/messages?group=one`)).status).toBe(408);
+    expect((await get(`/topics/${topic}/messages?group=two`)).status).toBe(408);
+    const refused = await get(`/topics/${topic}/messages?group=three`);
+    expect(refused.status, refused.text).toBe(429);
+    expect(refused.body.error).toMatch(/at most 2 .*pixy\.max\.consumers/);
+    expect((await get(`/topics/${topic}/messages?group=one`)).status).toBe(408); // a pair already served still is
+    await new Promise((r) => setTimeout(r, 5500)); // longer than pixy.consumer.idle.timeout.ms
+    expect((await get(`/topics/${topic}/messages?group=three`)).status).toBe(408);
+    expect((await get('/_ping')).text).toBe('pong');
   });
 });

@@ -17,6 +17,8 @@ export interface PixyGroupOptions {
   idleTimeoutMs: number;
   /** Offer an unacked message again after this long (Kafka-Pixy: 5 min). */
   ackTimeoutMs: number;
+  /** At most this many (group, topic) consumers at once (pixy.max.consumers). */
+  maxConsumers: number;
   /** Where a new group's initial offsets are read and stored. */
   cluster: GroupOffsetsView;
 }
@@ -187,12 +189,16 @@ export class PixyGroups {
 
   /**
    * The (group, topic) consumer, created on first use: it answers once the group's initial
-   * offsets are stored. 404 for an unknown topic.
+   * offsets are stored. 404 for an unknown topic, 429 when pixy.max.consumers are in use.
    */
   async get(group: string, topic: string): Promise<PixyGroupConsumer> {
     const key = `${group}\0${topic}`;
     let consumer = this.#consumers.get(key);
     if (consumer === undefined) {
+      if (this.#consumers.size >= this.options.maxConsumers) void this.expire(); // frees the idle ones' slots at once
+      if (this.#consumers.size >= this.options.maxConsumers) {
+        throw new PixyError(429, `Too many group consumers: this proxy serves at most ${this.options.maxConsumers} (group, topic) pairs at once (pixy.max.consumers); one leaves after ${this.options.idleTimeoutMs} ms without consume requests`);
+      }
       this.#consumers.set(key, (consumer = new PixyGroupConsumer(group, topic, this.options)));
       const created = consumer;
       // A consumer that could not start keeps no slot: the next request tries again.
@@ -218,7 +224,7 @@ export class PixyGroups {
     return [...this.#consumers.values()];
   }
 
-  /** Closes the consumers idle longer than the idle timeout. */
+  /** Closes the consumers idle longer than the idle timeout (their slots are free at once). */
   async expire(now = Date.now()): Promise<void> {
     const idle = [...this.#consumers].filter(([, c]) => c.idleClock.idle(now, this.options.idleTimeoutMs));
     for (const [key] of idle) this.#consumers.delete(key);

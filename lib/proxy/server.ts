@@ -111,7 +111,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
 
   // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
-  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, cluster });
+  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster });
   const pixyApps: FastifyInstance[] = [];
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
   const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
