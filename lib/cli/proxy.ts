@@ -13,8 +13,9 @@ export const proxyCommand: CliCommand = {
     'listeners, advertised.listeners, bootstrap.servers, id, consumer.instance.timeout.ms,\n' +
     'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, basic.auth.users,\n' +
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
-    'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms, and client.*,\n' +
-    'producer.*, consumer.* passed to librdkafka. Binds 127.0.0.1 unless told otherwise.',
+    'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms,\n' +
+    'pixy.max.consumers, and client.*, producer.*, consumer.* passed to librdkafka. Binds\n' +
+    '127.0.0.1 unless told otherwise.',
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', help: 'a properties file' },
     'bootstrap-servers': { type: 'string', short: 'b', value: 'HOST:PORT,...', help: 'Kafka (default: $KAFKA_BOOTSTRAP_SERVERS, else an embedded broker)' },

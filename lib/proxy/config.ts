@@ -16,6 +16,8 @@ export interface ProxyConfig {
   pixyLongPollTimeoutMs: number;
   pixyAckTimeoutMs: number;
   pixyIdleTimeoutMs: number;
+  /** Kafka-Pixy: at most this many (group, topic) consumers at once; a new pair beyond gets 429. */
+  pixyMaxConsumers: number;
   /** Kafka; empty: an embedded broker is started. */
   bootstrapServers: string;
   id: string;
@@ -40,6 +42,7 @@ export const DEFAULTS: ProxyConfig = {
   pixyLongPollTimeoutMs: 3000,
   pixyAckTimeoutMs: 300_000,
   pixyIdleTimeoutMs: 15_000,
+  pixyMaxConsumers: 100,
   bootstrapServers: '',
   id: 'rdkafka-napi-proxy',
   consumerInstanceTimeoutMs: 300_000,
@@ -88,6 +91,7 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'pixy.long.poll.timeout.ms') next.pixyLongPollTimeoutMs = integer(value, key);
     else if (key === 'pixy.ack.timeout.ms') next.pixyAckTimeoutMs = integer(value, key);
     else if (key === 'pixy.consumer.idle.timeout.ms') next.pixyIdleTimeoutMs = integer(value, key);
+    else if (key === 'pixy.max.consumers') next.pixyMaxConsumers = integer(value, key);
     else if (key === 'bootstrap.servers') next.bootstrapServers = value;
     else if (key === 'id') next.id = value;
     else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);

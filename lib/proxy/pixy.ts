@@ -1,8 +1,9 @@
 // The Kafka-Pixy HTTP API: message-at-a-time produce and long-poll consume per group.
 // Errors are {"error": "text"}. Every route also answers under /clusters/{cluster}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KafkaError } from '../errors';
+import { ErrorCode, KafkaError } from '../errors';
 import type { Producer } from '../producer';
+import { INT32_MAX, topicNameProblem } from '../validate';
 import type { ClusterView } from './confluent';
 import type { PixyGroups } from './pixy-groups';
 
@@ -32,25 +33,46 @@ export interface PixyOptions {
   /** The one cluster name accepted under /clusters/{cluster}. */
   clusterName: string;
   longPollTimeoutMs: number;
+  /** The producer's message.max.bytes, named when a message is refused as too large. */
+  messageMaxBytes: number;
   /** Set while shutting down: produce answers 503. */
   stopping: () => boolean;
 }
 
-type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: { [key: string]: string | undefined } }>;
+type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: { [key: string]: string | string[] | undefined } }>;
 
-const flag = (value: string | undefined) => value !== undefined;
-
-function requireParam(req: Req, name: string): string {
+/** A query parameter's value; a parameter given twice is refused rather than one of them picked. */
+function param(req: Req, name: string): string | undefined {
   const value = req.query[name];
-  if (value === undefined || value === '') throw new PixyError(400, `${name} parameter is required`);
+  if (Array.isArray(value)) throw new PixyError(400, `The ${name} parameter is given ${value.length} times: give it once`);
   return value;
 }
 
-function integer(value: string | undefined, name: string): number {
-  const n = Number(value);
-  if (value === undefined || value === '' || !Number.isInteger(n) || n < 0) throw new PixyError(400, `${name} must be a non-negative integer, got ${JSON.stringify(value ?? '')}`);
-  return n;
+const flag = (req: Req, name: string) => param(req, name) !== undefined;
+
+function requireParam(req: Req, name: string): string {
+  const value = param(req, name);
+  if (value === undefined || value === '') throw new PixyError(400, `${name} parameter is required`);
+  if (value.includes('\0')) throw new PixyError(400, `The ${name} parameter cannot contain a NUL character`);
+  return value;
 }
+
+/** Kafka's partition numbers are int32 and its offsets int64; JSON keeps integers exact up to 2^53. */
+const LIMIT = { partition: INT32_MAX, offset: Number.MAX_SAFE_INTEGER };
+
+/** A decimal integer from 0 to `max`: "1e20", "0x10", "1.0" and "-1" are refused, not converted. */
+function integer(value: string | undefined, name: string, max: number): number {
+  if (value === undefined || !/^[0-9]{1,16}$/.test(value) || Number(value) > max) {
+    throw new PixyError(400, `${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value ?? '')}`);
+  }
+  return Number(value);
+}
+
+/** Kafka refuses a commit from outside a group while the group has members. */
+export const GROUP_HAS_MEMBERS = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */]);
+
+// Kafka's own topics: it never takes messages produced to them.
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata', '__share_group_state']);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -66,6 +88,27 @@ function recordHeaders(req: Req): Array<[string, Buffer]> {
   }
   return headers;
 }
+
+/** What a produce's failure answers: the client's mistakes are 4xx, Kafka's trouble 5xx. */
+function produceError(error: unknown, topic: string, size: number, messageMaxBytes: number, atOnce: boolean): PixyError {
+  if (error instanceof KafkaError) {
+    if (error.code === ErrorCode.MSG_SIZE_TOO_LARGE) {
+      return new PixyError(413, atOnce
+        ? `The message (${size} bytes with its key and headers) is larger than message.max.bytes (${messageMaxBytes} bytes)`
+        : `Kafka refused the message (${size} bytes with its key and headers) as larger than topic ${topic} accepts (its max.message.bytes)`);
+    }
+    if (error.code === ErrorCode.UNKNOWN_TOPIC_OR_PART || error.code === UNKNOWN_TOPIC) return new PixyError(404, `Unknown topic ${topic}`);
+    if (error.code === INVALID_TOPIC) return new PixyError(400, `Kafka refused topic ${topic}: ${error.message}`);
+    return new PixyError(error.retriable ? 503 : 500, error.message);
+  }
+  if (error instanceof TypeError) return new PixyError(400, error.message);
+  return new PixyError(500, (error as Error).message);
+}
+
+const UNKNOWN_TOPIC = -188; // ERR__UNKNOWN_TOPIC: librdkafka knows the topic does not exist
+const INVALID_TOPIC = 17; // ERR_TOPIC_EXCEPTION: the broker refuses the name (or an internal topic)
+/** Resolved at once: a send still pending after it was raced against this was accepted by librdkafka. */
+const ACCEPTED = Promise.resolve();
 
 export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): void {
   const { producer, groups, cluster } = options;
@@ -84,12 +127,18 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
   app.setNotFoundHandler((req, reply) => void reply.code(404).send({ error: `No such endpoint: ${req.method} ${req.url}` }));
 
   const routes = (prefix: string) => {
-    const checkCluster = (req: Req) => {
+    /** The cluster and topic of the path: 400 unless this cluster and a name Kafka would take. */
+    const checkPath = (req: Req) => {
       if (prefix !== '' && req.params.cluster !== options.clusterName) throw new PixyError(400, `Unknown cluster ${req.params.cluster}`);
+      const { topic } = req.params;
+      const problem = topic === undefined ? undefined : topicNameProblem(topic);
+      if (problem !== undefined) throw new PixyError(400, `Invalid topic name ${JSON.stringify(topic)}: ${problem}`);
     };
 
     app.post(`${prefix}/topics/:topic/messages`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
+      const { topic } = req.params;
+      if (INTERNAL_TOPICS.has(topic)) throw new PixyError(400, `${topic} is an internal Kafka topic: it takes no messages from clients`);
       if (options.stopping()) throw new PixyError(503, 'The proxy is stopping');
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
@@ -105,9 +154,18 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       }
       const headers = recordHeaders(req);
       // An absent key spreads messages; an empty one is a real key.
-      const key = req.query.key === undefined ? null : req.query.key;
-      const sending = producer.send({ topic: req.params.topic, payload, key, headers: headers.length > 0 ? headers : undefined });
-      if (!flag(req.query.sync)) {
+      const key = param(req, 'key') ?? null;
+      const sync = flag(req, 'sync');
+      const size = payload.length + Buffer.byteLength(key ?? '') + headers.reduce((n, [name, value]) => n + Buffer.byteLength(name) + value.length, 0);
+      const sending = producer.send({ topic, payload, key, headers: headers.length > 0 ? headers : undefined });
+      // librdkafka refuses some messages at once (too large, a topic it knows does not exist):
+      // their promise is already rejected, and wins the race against one already resolved.
+      try {
+        await Promise.race([sending, ACCEPTED]);
+      } catch (error) {
+        throw produceError(error, topic, size, options.messageMaxBytes, true);
+      }
+      if (!sync) {
         sending.catch(() => undefined); // async: the client asked not to wait (at-most-once)
         return reply.code(200).send({});
       }
@@ -115,23 +173,26 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
         const { partition, offset } = await sending;
         return reply.code(200).send({ partition, offset });
       } catch (error) {
-        if (error instanceof KafkaError && (error.code === 3 || error.code === -188)) throw new PixyError(404, `Unknown topic ${req.params.topic}`);
-        throw new PixyError(error instanceof KafkaError && error.retriable ? 503 : 500, (error as Error).message);
+        throw produceError(error, topic, size, options.messageMaxBytes, false);
       }
     });
 
     app.get(`${prefix}/topics/:topic/messages`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       const group = requireParam(req, 'group');
-      const { ackPartition, ackOffset } = req.query;
+      const ackPartition = param(req, 'ackPartition');
+      const ackOffset = param(req, 'ackOffset');
       if ((ackPartition === undefined) !== (ackOffset === undefined)) throw new PixyError(400, 'ackPartition and ackOffset go together');
-      const consumer = groups.get(group, req.params.topic);
-      if (ackPartition !== undefined && !consumer.ack(integer(ackPartition, 'ackPartition'), integer(ackOffset, 'ackOffset'))) {
-        throw new PixyError(400, `Partition ${ackPartition} was never handed out by this process`);
+      const ack = ackPartition === undefined ? undefined : { partition: integer(ackPartition, 'ackPartition', LIMIT.partition), offset: integer(ackOffset, 'ackOffset', LIMIT.offset) };
+      const autoAck = !flag(req, 'noAck');
+      const started = performance.now(); // the long poll counts from the request, a group's start included
+      const consumer = await groups.get(group, req.params.topic);
+      if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
+        throw new PixyError(400, `Partition ${ack.partition} was never handed out by this process`);
       }
       let record;
       try {
-        record = await consumer.next(options.longPollTimeoutMs, !flag(req.query.noAck));
+        record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), autoAck);
       } catch (error) {
         throw new PixyError(500, (error as Error).message);
       }
@@ -146,17 +207,17 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
     });
 
     app.post(`${prefix}/topics/:topic/acks`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       const group = requireParam(req, 'group');
-      const partition = integer(req.query.partition, 'partition');
-      const offset = integer(req.query.offset, 'offset');
+      const partition = integer(param(req, 'partition'), 'partition', LIMIT.partition);
+      const offset = integer(param(req, 'offset'), 'offset', LIMIT.offset);
       const consumer = groups.find(group, req.params.topic);
       if (consumer === undefined || !consumer.ack(partition, offset)) throw new PixyError(500, `Partition ${partition} of ${req.params.topic} was never handed out to group ${group} by this process`);
       return reply.code(200).send({});
     });
 
     app.get(`${prefix}/topics/:topic/offsets`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       const group = requireParam(req, 'group');
       const { topic } = req.params;
       const partitions = await cluster.partitions(topic);
@@ -173,55 +234,72 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
     });
 
     app.post(`${prefix}/topics/:topic/offsets`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       const group = requireParam(req, 'group');
       const { topic } = req.params;
+      const shape = 'The body must be a JSON array of {partition, offset, metadata?}';
       let body: unknown;
       try {
         body = JSON.parse(((req.body as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8'));
       } catch {
-        throw new PixyError(400, 'The body must be a JSON array of {partition, offset, metadata?}');
+        throw new PixyError(400, shape);
       }
-      if (!Array.isArray(body)) throw new PixyError(400, 'The body must be a JSON array of {partition, offset, metadata?}');
-      const offsets = body.map((o: { partition?: unknown; offset?: unknown; metadata?: unknown }, i: number) => {
-        if (!Number.isInteger(o?.partition) || !Number.isInteger(o?.offset)) throw new PixyError(400, `Entry ${i} needs integer partition and offset`);
-        return { partition: o.partition as number, offset: o.offset as number, metadata: typeof o.metadata === 'string' ? o.metadata : undefined };
+      if (!Array.isArray(body)) throw new PixyError(400, shape);
+      const partitions = await cluster.partitions(topic);
+      if (partitions === undefined) throw new PixyError(404, `Unknown topic ${topic}`);
+      const offsets = body.map((entry: unknown, i: number) => {
+        const o = (typeof entry === 'object' && entry !== null ? entry : {}) as { partition?: unknown; offset?: unknown; metadata?: unknown };
+        if (!Number.isInteger(o.partition) || !Number.isSafeInteger(o.offset)) throw new PixyError(400, `Entry ${i}: ${shape.slice('The body must be a JSON array of '.length)} with integer partition and offset`);
+        const partition = o.partition as number;
+        const offset = o.offset as number;
+        if (!partitions.some((p) => p.partition === partition)) throw new PixyError(400, `Entry ${i}: topic ${topic} has no partition ${partition} (it has ${partitions.length})`);
+        if (offset < 0) throw new PixyError(400, `Entry ${i}: offset must be 0 or more, got ${offset}`);
+        if (o.metadata !== undefined && typeof o.metadata !== 'string') throw new PixyError(400, `Entry ${i}: metadata must be a string`);
+        return { partition, offset, metadata: o.metadata as string | undefined };
       });
-      if ((await cluster.partitions(topic)) === undefined) throw new PixyError(404, `Unknown topic ${topic}`);
-      await cluster.setOffsets(group, topic, offsets);
+      if (offsets.length === 0) return reply.code(200).send({});
+      try {
+        await cluster.setOffsets(group, topic, offsets);
+      } catch (error) {
+        if (error instanceof KafkaError && GROUP_HAS_MEMBERS.has(error.code)) {
+          throw new PixyError(409, `Kafka refused offsets for group ${group} (${error.message}): it takes offsets set from outside a group only while the group has no members; set them once its consumers have left`);
+        }
+        throw error;
+      }
       return reply.code(200).send({});
     });
 
     app.get(`${prefix}/topics/:topic/consumers`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
-      return reply.code(200).send(await cluster.members(req.params.topic, req.query.group));
+      checkPath(req);
+      const group = param(req, 'group');
+      return reply.code(200).send(await cluster.members(req.params.topic, group));
     });
 
     app.get(`${prefix}/topics`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       const names = await cluster.topics();
-      if (!flag(req.query.withPartitions) && !flag(req.query.withConfig)) return reply.code(200).send(names);
+      if (!flag(req, 'withPartitions') && !flag(req, 'withConfig')) return reply.code(200).send(names);
       const out: { [topic: string]: object } = {};
       for (const name of names) out[name] = await topicBody(name, req);
       return reply.code(200).send(out);
     });
 
     app.get(`${prefix}/topics/:topic`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       if ((await cluster.partitions(req.params.topic)) === undefined) throw new PixyError(404, `Unknown topic ${req.params.topic}`);
       return reply.code(200).send(await topicBody(req.params.topic, req, true));
     });
 
     app.get(`${prefix}/_ping`, async (req: Req, reply: FastifyReply) => {
-      checkCluster(req);
+      checkPath(req);
       return reply.code(200).header('content-type', 'text/plain').send('pong');
     });
   };
 
   const topicBody = async (topic: string, req: Req, alwaysConfig = false) => {
     const body: { config?: object; partitions?: object[] } = {};
-    if (alwaysConfig || flag(req.query.withConfig)) body.config = await cluster.configs(topic);
-    if (flag(req.query.withPartitions)) {
+    if (alwaysConfig || flag(req, 'withConfig')) body.config = await cluster.configs(topic);
+    if (flag(req, 'withPartitions')) {
       body.partitions = ((await cluster.partitions(topic)) ?? []).map((p) => ({ partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr }));
     }
     return body;

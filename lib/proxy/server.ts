@@ -114,9 +114,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
 
   // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
-  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs });
+  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster });
   const pixyApps: FastifyInstance[] = [];
-  const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, stopping: () => stopping };
+  const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
+  const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
   let pixyUrl: string | undefined;
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
