@@ -105,7 +105,8 @@ export type LogLine = [level: number, facility: string, message: string, client:
 
 export interface NativeBinding {
   // The handle
-  Version(): [hexVersion: number, text: string];
+  /** librdkafka's version, and its `builtin.features` ("ssl", "zstd", ...). */
+  Version(): [hexVersion: number, text: string, features: string[]];
   InitKafka(): KafkaHandle;
   SetKafkaConf(handle: KafkaHandle, key: string, value: string): CodeAndMessage;
   SetWakeup(handle: KafkaHandle, callback: (() => void) | null): void;
