@@ -207,6 +207,27 @@ export interface NativeBinding {
   MockClusterDestroy(cluster: MockClusterHandle): number;
 }
 
+/** Why the addon cannot load: `code` ERR_ADDON_MISSING. */
+function loadError(code: string, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { code });
+}
+
+/**
+ * Loads the addon of the project at `root`: the one built here (build/Release) or else the
+ * prebuilt binary for this platform (prebuilds/), as node-gyp-build picks them.
+ */
+function loadAddon(root: string): NativeBinding {
+  const requireHere = createRequire(__filename);
+  const nodeGypBuild = requireHere('node-gyp-build') as { resolve(dir: string): string };
+  let file: string;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch (error) {
+    throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
+      'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+  }
+  return requireHere(file) as NativeBinding;
+}
+
 // lib/ (tests) and dist/ (the package) both sit one level below the project root.
-const requireNative = createRequire(__filename);
-export const capi: NativeBinding = requireNative(path.join(__dirname, '..', 'build', 'Release', 'rdkafka_napi.node'));
+export const capi: NativeBinding = loadAddon(path.join(__dirname, '..'));
