@@ -7,8 +7,8 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 
-// The package's own loader once dist/ is built; in a clone before the first TypeScript build,
-// node-gyp-build alone.
+// The package's own loader, with its librdkafka check, once dist/ is built; in a clone before
+// the first TypeScript build, node-gyp-build alone.
 function loadProblem() {
   try {
     if (fs.existsSync(path.join(root, 'dist', 'native.js'))) require('../dist/native.js');
@@ -19,8 +19,15 @@ function loadProblem() {
   }
 }
 
+const librdkafkaProblem = (error) => error.code === 'ERR_LIBRDKAFKA_MISSING' || error.code === 'ERR_LIBRDKAFKA_TOO_OLD';
+
 const first = loadProblem();
 if (first === undefined) process.exit(0);
+// A build would link the same librdkafka: say what to install instead.
+if (librdkafkaProblem(first)) {
+  console.error(first.message);
+  process.exit(1);
+}
 console.error(`rdkafka-napi: ${first.message.split('\n')[0]}`);
 console.error('rdkafka-napi: building the addon from source with cmake-js');
 
