@@ -19,7 +19,8 @@ fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
 
 // node-gyp takes its --nodedir from npm's environment, where it would override a flag.
 process.env.npm_config_nodedir = path.join(work, 'scripts', 'node-api-nodedir');
-prebuildify({ cwd: work, out: root, napi: true, strip: true, tagLibc: true, targets: [process.versions.node] }, (error) => {
+// cache: node-gyp's --devdir, unused with a --nodedir but created; inside the copy, removed with it.
+prebuildify({ cwd: work, out: root, cache: path.join(work, 'node-gyp'), napi: true, strip: true, tagLibc: true, targets: [process.versions.node] }, (error) => {
   fs.rmSync(work, { recursive: true, force: true });
   if (error) {
     console.error(`prebuild: ${error.message}`);
