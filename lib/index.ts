@@ -67,8 +67,11 @@ export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';
 
-/** librdkafka's version: `{ hex, text }`, e.g. `{ hex: 0x020002ff, text: '2.0.2' }`. */
-export function librdkafkaVersion(): { hex: number; text: string } {
-  const [hex, text] = capi.Version();
-  return { hex, text };
+/**
+ * The linked librdkafka: its version and what it was built with (`builtin.features`), e.g.
+ * `{ hex: 0x020002ff, text: '2.0.2', features: ['gzip', 'snappy', 'ssl', 'sasl', ..., 'zstd'] }`.
+ */
+export function librdkafkaVersion(): { hex: number; text: string; features: string[] } {
+  const [hex, text, features] = capi.Version();
+  return { hex, text, features };
 }

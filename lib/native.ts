@@ -1,6 +1,7 @@
 // The raw binding: the C-style functions exactly as the addon exports them, typed.
 // Every function checks its own arguments (a wrong type is a TypeError naming the parameter),
 // so this surface is safe to call directly; the classes add friendlier checks on top.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -105,7 +106,8 @@ export type LogLine = [level: number, facility: string, message: string, client:
 
 export interface NativeBinding {
   // The handle
-  Version(): [hexVersion: number, text: string];
+  /** librdkafka's version, and its `builtin.features` ("ssl", "zstd", ...). */
+  Version(): [hexVersion: number, text: string, features: string[]];
   InitKafka(): KafkaHandle;
   SetKafkaConf(handle: KafkaHandle, key: string, value: string): CodeAndMessage;
   SetWakeup(handle: KafkaHandle, callback: (() => void) | null): void;
@@ -210,6 +212,68 @@ export interface NativeBinding {
   MockClusterDestroy(cluster: MockClusterHandle): number;
 }
 
+/** The oldest librdkafka the addon works with: `rd_kafka_version()` of the 2.0.2 release. */
+const MIN_LIBRDKAFKA = { hex: 0x020002ff, text: '2.0.2' } as const;
+
+const INSTALL_LIBRDKAFKA = [
+  `Install librdkafka ${MIN_LIBRDKAFKA.text} or newer:`,
+  '  Debian/Ubuntu: apt-get install librdkafka1 (or librdkafka-dev, which also builds the addon from source)',
+  '  Fedora/RHEL:   dnf install librdkafka',
+  '  Alpine:        apk add librdkafka',
+  '  macOS:         brew install librdkafka',
+].join('\n');
+
+/** Why the addon cannot load: `code` is ERR_LIBRDKAFKA_MISSING, ERR_LIBRDKAFKA_TOO_OLD or ERR_ADDON_MISSING. */
+function loadError(code: string, message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, { cause }), { code });
+}
+
+/** The librdkafka this process has mapped (Linux only: /proc/self/maps), for messages. */
+function loadedLibrdkafkaPath(): string | undefined {
+  try {
+    return /\s(\/\S*librdkafka\.so\S*)$/m.exec(readFileSync('/proc/self/maps', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads the addon of the project at `root`: the one built here (build/Release) or else the
+ * prebuilt binary for this platform (prebuilds/), as node-gyp-build picks them. A missing or too
+ * old librdkafka is an error naming what was found, what is needed and how to install it.
+ */
+function loadAddon(root: string): NativeBinding {
+  const requireHere = createRequire(__filename);
+  const nodeGypBuild = requireHere('node-gyp-build') as { resolve(dir: string): string };
+  let file: string;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch (error) {
+    throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
+      'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+  }
+  let binding: NativeBinding;
+  try {
+    binding = requireHere(file) as NativeBinding;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // An older librdkafka lacks functions the addon calls (when the loader binds them at load time).
+    const symbol = /(?:undefined symbol|Symbol not found): _?(rd_kafka_\w+)/.exec(reason)?.[1];
+    if (symbol !== undefined) {
+      throw loadError('ERR_LIBRDKAFKA_TOO_OLD', `rdkafka-napi needs librdkafka ${MIN_LIBRDKAFKA.text} or newer; the librdkafka found lacks ${symbol}, so it is older (loading ${file}: ${reason}).\n${INSTALL_LIBRDKAFKA}`, error);
+    }
+    if (/librdkafka(\.\d+)*\.(so|dylib)/.test(reason)) {
+      throw loadError('ERR_LIBRDKAFKA_MISSING', `rdkafka-napi needs librdkafka ${MIN_LIBRDKAFKA.text} or newer, and the system has none: loading ${file} failed with "${reason}".\n${INSTALL_LIBRDKAFKA}`, error);
+    }
+    throw error;
+  }
+  const [hex, text] = binding.Version();
+  if (hex < MIN_LIBRDKAFKA.hex) {
+    const where = loadedLibrdkafkaPath();
+    throw loadError('ERR_LIBRDKAFKA_TOO_OLD', `rdkafka-napi needs librdkafka ${MIN_LIBRDKAFKA.text} or newer, and found librdkafka ${text}${where === undefined ? '' : ` (${where})`}.\n${INSTALL_LIBRDKAFKA}`);
+  }
+  return binding;
+}
+
 // lib/ (tests) and dist/ (the package) both sit one level below the project root.
-const requireNative = createRequire(__filename);
-export const capi: NativeBinding = requireNative(path.join(__dirname, '..', 'build', 'Release', 'rdkafka_napi.node'));
+export const capi: NativeBinding = loadAddon(path.join(__dirname, '..'));

@@ -353,11 +353,30 @@ std::shared_ptr<KafkaHandle> UnwrapHandle(const Napi::CallbackInfo& info, size_t
 
 namespace {
 
-// Version() -> [hexVersion, text]
+// Version() -> [hexVersion, text, features]: features are librdkafka's builtin.features (what it
+// was built with: "ssl", "sasl_gssapi", "zstd", ...), read from a new configuration.
 Napi::Value Version(const Napi::CallbackInfo& info) {
-  Napi::Array result = Napi::Array::New(info.Env(), 2);
-  result.Set(0u, Napi::Number::New(info.Env(), rd_kafka_version()));
-  result.Set(1u, Napi::String::New(info.Env(), rd_kafka_version_str()));
+  Napi::Env env = info.Env();
+  Napi::Array features = Napi::Array::New(env);
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  size_t size = 0;
+  std::string text;
+  if (rd_kafka_conf_get(conf, "builtin.features", nullptr, &size) == RD_KAFKA_CONF_OK && size > 0) {
+    text.resize(size);  // size counts the terminating NUL
+    rd_kafka_conf_get(conf, "builtin.features", text.data(), &size);
+    uint32_t count = 0;
+    for (const char* start = text.c_str(); *start != '\0';) {
+      size_t length = std::strcspn(start, ",");
+      if (length > 0) features.Set(count++, Napi::String::New(env, start, length));
+      start += length;
+      if (*start == ',') ++start;
+    }
+  }
+  rd_kafka_conf_destroy(conf);
+  Napi::Array result = Napi::Array::New(env, 3);
+  result.Set(0u, Napi::Number::New(env, rd_kafka_version()));
+  result.Set(1u, Napi::String::New(env, rd_kafka_version_str()));
+  result.Set(2u, features);
   return result;
 }
 

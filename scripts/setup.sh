@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Brings a fresh or a warm machine to a built project: Debian packages (librdkafka-dev, kcat,
-# Java and Maven for the real broker),
+# Brings a fresh or a warm machine to a built project: Debian packages (librdkafka-dev, and
+# libuv1-dev, cmake and a compiler for the addon's build; kcat, Java and Maven for the real broker),
 # npm packages, the native addon and the TypeScript build. Each step runs only when needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+pkg-config --exists libuv 2>/dev/null || missing+=(libuv1-dev)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
 command -v kcat >/dev/null || missing+=(kcat)
 # The test suite runs a real Kafka broker from Maven Central jars.
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
@@ -20,8 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm packages, at the lock file's versions (this also builds the addon through the package's
-# install script). Not `npm ci`: npm 11 leaves other platforms' optional packages out of the lock
+# npm packages, at the lock file's versions (the package's install script also builds the addon
+# when none is there yet). Not `npm ci`: npm 11 leaves other platforms' optional packages out of the lock
 # file it writes and then `npm ci` refuses it.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
@@ -29,9 +32,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 addon=build/Release/rdkafka_napi.node
-if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+if [ ! -f "$addon" ] || [ -n "$(find native CMakeLists.txt -newer "$addon" -print -quit)" ]; then
   echo "setup: building the native addon"
-  npx node-gyp rebuild --nodedir=/usr >/dev/null
+  npm run --silent build:addon >/dev/null
 fi
 
 # The real broker's jars (cached under ~/.cache after the first run).

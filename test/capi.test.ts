@@ -1,5 +1,6 @@
 // The C-style handle API: the spec's functions and tuples, and each defect of the original that
 // ours must not have. Runs against the embedded broker and a real Kafka broker.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { capi, Consumer, PACKED_FIELDS, Record, type KafkaHandle, type PackedBatch } from '../lib';
 import { testBrokers, useBroker } from './brokers';
@@ -38,12 +39,19 @@ describe.each(testBrokers())('$name broker', (broker) => {
   }
 
   describe('Version', () => {
-    it('reports the linked librdkafka as [hexVersion, text]', () => {
+    it('reports the linked librdkafka as [hexVersion, text, features]', () => {
       const [hex, text] = capi.Version();
       expect(text).toMatch(/^\d+\.\d+\.\d+/);
       const [major, minor] = text.split('.').map(Number);
       expect(hex >>> 24).toBe(major);
       expect((hex >>> 16) & 0xff).toBe(minor);
+    });
+
+    it("reports the builtin.features that kcat, on the same system librdkafka, prints", () => {
+      const [, text, features] = capi.Version();
+      const kcat = /librdkafka (\S+) builtin\.features=(\S+)\)/.exec(execFileSync('kcat', ['-V'], { encoding: 'utf8' }));
+      expect(kcat?.[1]).toBe(text);
+      expect(features).toEqual(kcat?.[2].split(','));
     });
   });
 
