@@ -104,6 +104,23 @@ describe('start-up', () => {
     }
   });
 
+  it("logs through the logger it is given: its start, a 5xx answer, and its clients' librdkafka lines", async () => {
+    const entries: Array<{ level: string; fields: { [key: string]: unknown }; message: string }> = [];
+    const at = (level: string) => (fields: { [key: string]: unknown }, message: string) => entries.push({ level, fields, message });
+    const logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+    // Nobody listens on port 1: every Kafka request of the proxy fails.
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: '127.0.0.1:1' }, undefined, logger);
+    try {
+      expect(entries[0]).toMatchObject({ level: 'info', fields: { url: proxy.url, bootstrapServers: '127.0.0.1:1' }, message: expect.stringContaining(`Confluent API on ${proxy.url}`) });
+      const reply = await fetch(`${proxy.url}/topics`);
+      expect(reply.status).toBeGreaterThanOrEqual(500); // Kafka cannot be reached: the proxy's failure, not the client's
+      expect(entries.some((e) => e.level === 'error' && e.fields.url === '/topics' && e.fields.status === reply.status)).toBe(true);
+      expect(entries.some((e) => e.level === 'error' && /^rdkafka#producer-\d+$/.test(String(e.fields.client)) && /127\.0\.0\.1:1/.test(e.message))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a start that fails half-way (the Pixy port is taken) stops what it had started', async () => {
     const first = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0' });
     try {

@@ -40,7 +40,7 @@ export const proxyCommand: CliCommand = {
     if (typeof context.options['pixy-unix-socket'] === 'string') flags.set('pixy.unix.socket', context.options['pixy-unix-socket']);
     config = applyProperties(config, flags);
     const stop = context.io.interrupted();
-    const proxy = await startProxy(config);
+    const proxy = await startProxy(config, undefined, context.logger);
     const where = config.bootstrapServers === '' ? `the embedded broker at ${proxy.bootstrapServers}` : proxy.bootstrapServers;
     if (context.json) context.print(JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl ?? null, pixySocket: proxy.pixySocket ?? null, bootstrapServers: proxy.bootstrapServers }));
     else context.print(`Confluent REST API on ${proxy.url}${proxy.pixyUrl ? `, Kafka-Pixy API on ${proxy.pixyUrl}` : ''}${proxy.pixySocket ? ` and ${proxy.pixySocket}` : ''}, Kafka: ${where}`);

@@ -1,6 +1,7 @@
 // The Confluent REST Proxy API: v2 in full (binary and json), the v1 consumer subset, v3 records.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, KafkaError } from '../errors';
+import { log, type Logger } from '../logger';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
@@ -43,6 +44,8 @@ export interface ConfluentOptions {
   /** Base of the URIs handed to clients, e.g. http://127.0.0.1:8082 */
   advertisedUrl: string;
   maxRequestBytes: number;
+  /** Where 5xx answers are logged. */
+  logger: Logger;
 }
 
 type Params = { [key: string]: string };
@@ -209,13 +212,14 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     }
   });
 
-  app.setErrorHandler((error: FastifyError | RestError | Error, _req, reply) => {
+  app.setErrorHandler((error: FastifyError | RestError | Error, req, reply) => {
     let rest: RestError;
     if (error instanceof RestError) rest = error;
     else if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') rest = new RestError(413, 413, `Request body larger than ${options.maxRequestBytes} bytes`);
     else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) {
       rest = new RestError((error as FastifyError).statusCode!, (error as FastifyError).statusCode!, error.message);
     } else rest = fromKafka(error);
+    if (rest.status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status: rest.status, errorCode: rest.errorCode }, rest.message);
     void reply.code(rest.status).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: rest.errorCode, message: rest.message });
   });
   app.setNotFoundHandler((req, reply) => {

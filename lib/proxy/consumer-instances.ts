@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer } from '../consumer';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import type { Record } from '../record';
 import { RestError, fromKafka, notFoundInstance } from './rest-error';
 import { IdleClock } from './idle-clock';
@@ -16,6 +17,8 @@ export type RecordFormat = 'binary' | 'json';
 export interface InstanceOptions {
   /** Properties for every consumer (bootstrap.servers, consumer.* from the proxy's config). */
   consumerConfig: { [key: string]: string | number | boolean };
+  /** The proxy's logger: the consumers' librdkafka lines and errors go there. */
+  logger?: Logger;
   instanceTimeoutMs: number;
   requestTimeoutMs: number;
   maxInstances: number;
@@ -43,8 +46,9 @@ export class ConsumerInstance {
     readonly requestTimeoutMs: number,
     config: Config,
     autoCommitIntervalMs: number,
+    logger?: Logger,
   ) {
-    this.consumer = new Consumer(config);
+    this.consumer = new Consumer(config, undefined, { logger });
     if (autoCommit) {
       this.#commitTimer = setInterval(() => void this.commitReturned().catch(() => undefined), autoCommitIntervalMs);
       this.#commitTimer.unref();
@@ -132,7 +136,7 @@ export class ConsumerInstances {
     };
     if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
     try {
-      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.autoCommitIntervalMs);
+      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.autoCommitIntervalMs, this.options.logger);
       this.#instances.set(key, instance);
       return instance;
     } catch (error) {

@@ -3,6 +3,7 @@
 // handed out (at-most-once); with noAck the committed offset is the lowest unacked one, and a
 // message unacked past the ack timeout is offered again.
 import { Consumer } from '../consumer';
+import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
 import type { Record } from '../record';
 import { IdleClock } from './idle-clock';
@@ -13,6 +14,8 @@ export type GroupOffsetsView = Pick<PixyClusterView, 'partitions' | 'committedOf
 
 export interface PixyGroupOptions {
   consumerConfig: { [key: string]: string | number | boolean };
+  /** The proxy's logger: the consumers' librdkafka lines and errors go there. */
+  logger?: Logger;
   /** Leave the group after this long without consume requests (Kafka-Pixy: 15 s). */
   idleTimeoutMs: number;
   /** Offer an unacked message again after this long (Kafka-Pixy: 5 min). */
@@ -86,7 +89,7 @@ export class PixyGroupConsumer {
       'auto.offset.reset': this.#startAt.size > 0 ? 'earliest' : 'latest',
       // Commits follow acks, not librdkafka's timer.
       'enable.auto.commit': false,
-    }, [this.topic]);
+    }, [this.topic], { logger: this.options.logger });
   }
 
   /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */

@@ -2,6 +2,7 @@
 // Errors are {"error": "text"}. Every route also answers under /clusters/{cluster}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, KafkaError } from '../errors';
+import { log, type Logger } from '../logger';
 import type { Producer } from '../producer';
 import { INT32_MAX, topicNameProblem } from '../validate';
 import type { ClusterView } from './confluent';
@@ -37,6 +38,8 @@ export interface PixyOptions {
   messageMaxBytes: number;
   /** Set while shutting down: produce answers 503. */
   stopping: () => boolean;
+  /** Where 5xx answers are logged. */
+  logger: Logger;
 }
 
 type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: { [key: string]: string | string[] | undefined } }>;
@@ -117,11 +120,12 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     let status = 500;
     if (error instanceof PixyError) status = error.status;
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
     else if (error.statusCode !== undefined && error.statusCode < 500) status = error.statusCode;
+    if (status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status }, error.message);
     void reply.code(status).send({ error: error.message });
   });
   app.setNotFoundHandler((req, reply) => void reply.code(404).send({ error: `No such endpoint: ${req.method} ${req.url}` }));

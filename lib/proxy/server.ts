@@ -2,6 +2,7 @@
 // Producer, consumer instances made of core Consumers, and an Admin for metadata.
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { getDefaultLogger, log, type Logger } from '../logger';
 import { MockCluster } from '../mock-cluster';
 import { Producer } from '../producer';
 import { DEFAULTS, type ProxyConfig } from './config';
@@ -28,9 +29,9 @@ export interface RunningProxy {
 }
 
 /** Cluster metadata for the routes (normally the Admin-backed view). */
-export type ClusterViewFactory = (bootstrapServers: string, config: ProxyConfig, mock?: MockCluster) => PixyClusterView & { close(): Promise<void> };
+export type ClusterViewFactory = (bootstrapServers: string, config: ProxyConfig, mock?: MockCluster, logger?: Logger) => PixyClusterView & { close(): Promise<void> };
 
-export const adminClusterView: ClusterViewFactory = (bootstrapServers, config, mock) => new AdminClusterView(bootstrapServers, config.client, mock);
+export const adminClusterView: ClusterViewFactory = (bootstrapServers, config, mock, logger) => new AdminClusterView(bootstrapServers, config.client, mock, logger);
 
 function listenAddress(listener: string): { host: string; port: number; https: boolean } {
   const url = new URL(listener);
@@ -62,21 +63,22 @@ export function createApp(config: ProxyConfig, https: boolean): FastifyInstance 
 
 /**
  * Starts the proxy. With no bootstrap servers configured, an embedded broker is started and
- * stopped with it.
+ * stopped with it. `logger` (pino fits) gets the proxy's own lines, its 5xx answers, and its
+ * clients' librdkafka lines and errors.
  */
-export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: ClusterViewFactory = adminClusterView): Promise<RunningProxy> {
+export async function startProxy(config: ProxyConfig = DEFAULTS, clusterView: ClusterViewFactory = adminClusterView, logger: Logger = getDefaultLogger()): Promise<RunningProxy> {
   // What has started so far, stopped again (newest first) when a later step fails: a property
   // librdkafka refuses, a port in use.
   const started: Array<() => unknown> = [];
   try {
-    return await start(config, clusterView, started);
+    return await start(config, clusterView, started, logger);
   } catch (error) {
     for (const stop of started.reverse()) await Promise.resolve().then(stop).catch(() => undefined);
     throw error;
   }
 }
 
-async function start(config: ProxyConfig, clusterView: ClusterViewFactory, started: Array<() => unknown>): Promise<RunningProxy> {
+async function start(config: ProxyConfig, clusterView: ClusterViewFactory, started: Array<() => unknown>, logger: Logger): Promise<RunningProxy> {
   let mock: MockCluster | undefined;
   let bootstrapServers = config.bootstrapServers;
   if (bootstrapServers === '') {
@@ -90,20 +92,21 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   const client = { 'bootstrap.servers': bootstrapServers, 'socket.nagle.disable': true, ...config.client };
   // murmur2_random places keyed records exactly as the Java clients do; records without a key
   // spread over partitions one by one (not stuck to one partition per burst).
-  const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer });
+  const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger });
   started.push(() => producer.close());
   const instances = new ConsumerInstances({
+    logger,
     consumerConfig: { ...client, ...config.consumer },
     instanceTimeoutMs: config.consumerInstanceTimeoutMs,
     requestTimeoutMs: config.consumerRequestTimeoutMs,
     maxInstances: config.consumerMaxInstances,
     autoCommitIntervalMs: Number(config.consumer['auto.commit.interval.ms'] ?? 5000),
   });
-  const cluster = clusterView(bootstrapServers, config, mock);
+  const cluster = clusterView(bootstrapServers, config, mock, logger);
   started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes };
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, logger };
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
   await confluent.listen({ host: address.host, port: address.port });
@@ -114,10 +117,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
 
   // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
-  const groups = new PixyGroups({ consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster });
+  const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster });
   const pixyApps: FastifyInstance[] = [];
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
-  const pixyOptions = { producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
+  const pixyOptions = { logger, producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
   let pixyUrl: string | undefined;
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
@@ -135,6 +138,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     await app.listen({ path: config.pixyUnixSocket });
     pixyApps.push(app);
   }
+
+  log(logger, 'info', { url, pixyUrl, pixySocket: config.pixyUnixSocket, bootstrapServers }, `REST proxy listening: Confluent API on ${url}${pixyUrl ? `, Kafka-Pixy API on ${pixyUrl}` : ''}`);
 
   let closing: Promise<void> | undefined;
   return {
