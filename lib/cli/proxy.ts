@@ -10,7 +10,8 @@ export const proxyCommand: CliCommand = {
     'Without --bootstrap-servers (or $KAFKA_BOOTSTRAP_SERVERS, or bootstrap.servers in the config\n' +
     'file) an embedded broker is started. The config file takes Confluent-style properties:\n' +
     'listeners, advertised.listeners, bootstrap.servers, id, consumer.instance.timeout.ms,\n' +
-    'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, basic.auth.users,\n' +
+    'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, max.request.records,\n' +
+    'max.request.json.values, basic.auth.users,\n' +
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
     'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms, and client.*,\n' +
     'producer.*, consumer.* passed to librdkafka. Binds 127.0.0.1 unless told otherwise.',

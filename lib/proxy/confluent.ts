@@ -32,6 +32,8 @@ export interface ConfluentOptions {
   /** Base of the URIs handed to clients, e.g. http://127.0.0.1:8082 */
   advertisedUrl: string;
   maxRequestBytes: number;
+  /** Most records in one produce request (max.request.records). */
+  maxRequestRecords: number;
 }
 
 type Params = { [key: string]: string };
@@ -182,6 +184,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const format = produceFormat(req.headers['content-type']);
     const body = asObject(req.body, 'produce request');
     if (!Array.isArray(body.records) || body.records.length === 0) throw invalid('records must be a non-empty array');
+    if (body.records.length > options.maxRequestRecords) {
+      throw new RestError(413, 413, `A produce request may carry at most ${options.maxRequestRecords} records (max.request.records); this one has ${body.records.length}`);
+    }
     const topic = req.params.topic;
     const records: ProducerRecord[] = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);

@@ -1,13 +1,14 @@
 // The REST proxy process: the Confluent-compatible API (and the Kafka-Pixy API) over one shared
 // Producer, consumer instances made of core Consumers, and an Admin for metadata.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { MockCluster } from '../mock-cluster';
 import { Producer } from '../producer';
 import { DEFAULTS, type ProxyConfig } from './config';
 import { AdminClusterView } from './cluster-view';
 import { registerConfluentRoutes } from './confluent';
 import { ConsumerInstances } from './consumer-instances';
+import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
 import { RestError } from './rest-error';
@@ -36,6 +37,9 @@ function listenAddress(listener: string): { host: string; port: number; https: b
   const url = new URL(listener);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), https: url.protocol === 'https:' };
 }
+
+/** Kafka-Pixy routes whose body is parsed as JSON (POST …/offsets); a message body is not. */
+const parsesJson = (req: FastifyRequest) => req.routeOptions.url?.endsWith('/offsets') === true;
 
 /** A Fastify app with what both APIs share: body limit, TLS and basic auth. */
 export function createApp(config: ProxyConfig, https: boolean): FastifyInstance {
@@ -100,7 +104,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes };
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords };
+  limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
   await confluent.listen({ host: address.host, port: address.port });
@@ -118,6 +123,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
     const app = createApp(config, false);
+    limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
     await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
@@ -126,6 +132,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   }
   if (config.pixyUnixSocket !== undefined) {
     const app = createApp(config, false);
+    limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
     await app.listen({ path: config.pixyUnixSocket });
