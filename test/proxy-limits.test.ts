@@ -1,7 +1,10 @@
-// What one client can make the REST proxy hold: records and JSON values per request, over real HTTP.
+// What one client can make the REST proxy hold: records and JSON values per request, and HTTP
+// connections (slow headers, slow bodies, idle keep-alive, a cap on open connections), over real
+// HTTP and raw TCP sockets.
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
+import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic } from './helpers';
 
@@ -115,5 +118,156 @@ describe('the default limits', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** A raw TCP client: what it received, and when the server closed the connection. */
+interface RawClient {
+  socket: Socket;
+  received: () => string;
+  /** Milliseconds from connect to the server's close. */
+  closed: Promise<number>;
+}
+
+function rawClient(url: string): Promise<RawClient> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const closed = new Promise<number>((done) => socket.on('close', () => done(performance.now() - started)));
+    socket.once('connect', () => resolve({ socket, received: () => text, closed }));
+    socket.once('error', reject);
+  });
+}
+
+/** Writes one byte of `text` every `everyMs` until the connection closes. */
+function dribble(client: RawClient, text: string, everyMs: number): void {
+  let at = 0;
+  const timer = setInterval(() => {
+    if (client.socket.destroyed || !client.socket.writable) return clearInterval(timer);
+    client.socket.write(text[at++ % text.length]);
+  }, everyMs);
+  void client.closed.then(() => clearInterval(timer));
+}
+
+// Connection handling is the same whatever the broker: these run on the proxy's embedded one.
+describe('HTTP connections', () => {
+  let proxy: RunningProxy;
+  beforeAll(async () => {
+    proxy = await startProxy({
+      ...DEFAULTS,
+      listeners: 'http://127.0.0.1:0',
+      pixyListeners: 'http://127.0.0.1:0',
+      httpHeadersTimeoutMs: 1000,
+      httpRequestTimeoutMs: 2000,
+      httpKeepAliveTimeoutMs: 1000,
+      pixyLongPollTimeoutMs: 3000,
+    });
+  });
+  afterAll(() => proxy.close());
+
+  // Node checks deadlines every second: a connection is closed within a second of its deadline
+  // (and more on a loaded machine), never before it.
+  const within = (elapsed: number, deadline: number) => {
+    expect(elapsed).toBeGreaterThanOrEqual(deadline - 50);
+    expect(elapsed).toBeLessThan(deadline + 5000);
+  };
+
+  it('a client that dribbles its headers is answered 408 and closed after http.headers.timeout.ms, on both APIs, while others are served', async () => {
+    const answers = {
+      [proxy.url]: /"error_code":408,"message":"The request did not arrive in time: its headers must arrive within http.headers.timeout.ms \(1000 ms\)/,
+      [proxy.pixyUrl!]: /\{"error":"The request did not arrive in time: its headers must arrive within http.headers.timeout.ms \(1000 ms\)/,
+    };
+    for (const [url, answer] of Object.entries(answers)) {
+      const slow = await rawClient(url);
+      slow.socket.write('GET /topics HTTP/1.1\r\nHost: x\r\n');
+      dribble(slow, 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n', 50);
+      // Served meanwhile, on another connection.
+      expect((await fetch(`${proxy.url}/topics`)).status).toBe(200);
+      expect(await (await fetch(`${proxy.pixyUrl}/_ping`)).text()).toBe('pong');
+      within(await slow.closed, 1000);
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(slow.received()).toMatch(answer);
+    }
+  });
+
+  it('a connection that sends nothing is closed after http.headers.timeout.ms', async () => {
+    const silent = await rawClient(proxy.url);
+    within(await silent.closed, 1000);
+  });
+
+  it('a client that sends its headers but dribbles its body is answered 408 and closed after http.request.timeout.ms', async () => {
+    const slow = await rawClient(proxy.url);
+    slow.socket.write(`POST /topics/t HTTP/1.1\r\nHost: x\r\nContent-Type: ${JSON_V2}\r\nContent-Length: 100000\r\n\r\n`);
+    dribble(slow, '{"records":[', 50);
+    within(await slow.closed, 2000);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408 [^]*all of it within http.request.timeout.ms \(2000 ms\)/);
+  });
+
+  it('an idle keep-alive connection is closed after http.keepalive.timeout.ms', async () => {
+    const idle = await rawClient(proxy.url);
+    idle.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    within(await idle.closed, 1000);
+    expect(idle.received()).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{\}$/);
+  });
+
+  it('malformed HTTP is answered 400 and headers past 16 KiB 431, naming what was wrong in the API\'s shape', async () => {
+    const bad = await rawClient(proxy.url);
+    bad.socket.write('GET /topics HTTP/1.1\r\nHost x\r\n\r\n');
+    await bad.closed;
+    expect(bad.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\n\{"error_code":400,"message":"Malformed HTTP request: Invalid header token"\}$/);
+    const big = await rawClient(proxy.pixyUrl!);
+    big.socket.write(`GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await big.closed;
+    expect(big.received()).toMatch(/^HTTP\/1\.1 431 [^]*\{"error":"The request's headers are larger than 16384 bytes"\}$/);
+  });
+
+  it('a long poll longer than http.request.timeout.ms gets its answer: the deadline covers receiving the request, not the reply', async () => {
+    const started = performance.now();
+    const polled = await fetch(`${proxy.pixyUrl}/topics/${uniqueTopic('poll')}/messages?group=${uniqueTopic('g')}`);
+    expect(await polled.json()).toEqual({ error: 'long polling timeout' });
+    expect(polled.status).toBe(408);
+    expect(performance.now() - started).toBeGreaterThan(2500);
+  });
+});
+
+describe('the connection cap', () => {
+  it('a connection past http.max.connections is closed at once without an answer; once one is closed, the next client is served', async () => {
+    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', httpMaxConnections: 2, httpKeepAliveTimeoutMs: 1000 });
+    try {
+      // Two keep-alive connections, each served once and then idle.
+      const held = [await rawClient(proxy.url), await rawClient(proxy.url)];
+      for (const client of held) client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const third = await rawClient(proxy.url);
+      await third.closed;
+      expect(third.received()).toBe('');
+      // The held connections were served; the keep-alive timeout closes them, which frees the slots.
+      for (const client of held) {
+        await client.closed;
+        expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
+      }
+      expect((await fetch(`${proxy.url}/`)).status).toBe(200);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('settings', () => {
+  it('the limits are proxy properties; 0 (which would switch one off) and a headers timeout longer than the request timeout are refused, naming the property', () => {
+    const set = (pairs: Array<[string, string]>) => applyProperties(DEFAULTS, new Map(pairs));
+    expect(set([['max.request.records', '500'], ['max.request.json.values', '9000'], ['http.headers.timeout.ms', '2000'], ['http.request.timeout.ms', '4000'], ['http.keepalive.timeout.ms', '3000'], ['http.max.connections', '50']])).toMatchObject({
+      maxRequestRecords: 500,
+      maxRequestJsonValues: 9000,
+      httpHeadersTimeoutMs: 2000,
+      httpRequestTimeoutMs: 4000,
+      httpKeepAliveTimeoutMs: 3000,
+      httpMaxConnections: 50,
+    });
+    expect(() => set([['http.max.connections', '0']])).toThrow('http.max.connections must be a positive integer, not "0"');
+    expect(() => set([['max.request.records', '-1']])).toThrow('max.request.records must be a positive integer, not "-1"');
+    expect(() => set([['http.headers.timeout.ms', '90000']])).toThrow('http.headers.timeout.ms (90000) must not be longer than http.request.timeout.ms (60000)');
   });
 });

@@ -11,7 +11,8 @@ export const proxyCommand: CliCommand = {
     'file) an embedded broker is started. The config file takes Confluent-style properties:\n' +
     'listeners, advertised.listeners, bootstrap.servers, id, consumer.instance.timeout.ms,\n' +
     'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, max.request.records,\n' +
-    'max.request.json.values, basic.auth.users,\n' +
+    'max.request.json.values, http.headers.timeout.ms, http.request.timeout.ms,\n' +
+    'http.keepalive.timeout.ms, http.max.connections, basic.auth.users,\n' +
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
     'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms, and client.*,\n' +
     'producer.*, consumer.* passed to librdkafka. Binds 127.0.0.1 unless told otherwise.',

@@ -28,6 +28,12 @@ export interface ProxyConfig {
   maxRequestRecords: number;
   /** Most JSON values (member names included) in a JSON body, counted as it arrives, before it is parsed. */
   maxRequestJsonValues: number;
+  /** HTTP, both APIs: how long a client may take to send a request's headers, and its whole request;
+   * how long an idle keep-alive connection stays open; how many connections a listener keeps open. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxConnections: number;
   /** "user:password" pairs; when set, every request needs HTTP basic auth. */
   basicAuthUsers: string[];
   sslKeyLocation?: string;
@@ -52,6 +58,10 @@ export const DEFAULTS: ProxyConfig = {
   maxRequestBytes: 16 * 1024 * 1024,
   maxRequestRecords: 10_000,
   maxRequestJsonValues: 200_000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 60_000,
+  httpKeepAliveTimeoutMs: 30_000,
+  httpMaxConnections: 1000,
   basicAuthUsers: [],
   client: {},
   producer: {},
@@ -77,7 +87,7 @@ function integer(value: string, key: string): number {
   return n;
 }
 
-/** A limit: 0 would switch it off, which these settings exist to prevent. */
+/** A limit or timeout: 0 would switch it off, which these settings exist to prevent. */
 function positive(value: string, key: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${key} must be a positive integer, not ${JSON.stringify(value)}`);
@@ -106,10 +116,17 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);
     else if (key === 'max.request.records') next.maxRequestRecords = positive(value, key);
     else if (key === 'max.request.json.values') next.maxRequestJsonValues = positive(value, key);
+    else if (key === 'http.headers.timeout.ms') next.httpHeadersTimeoutMs = positive(value, key);
+    else if (key === 'http.request.timeout.ms') next.httpRequestTimeoutMs = positive(value, key);
+    else if (key === 'http.keepalive.timeout.ms') next.httpKeepAliveTimeoutMs = positive(value, key);
+    else if (key === 'http.max.connections') next.httpMaxConnections = positive(value, key);
     else if (key === 'basic.auth.users') next.basicAuthUsers = value.split(',').map((u) => u.trim()).filter(Boolean);
     else if (key === 'ssl.key.location') next.sslKeyLocation = value;
     else if (key === 'ssl.certificate.location') next.sslCertificateLocation = value;
     else throw new Error(`Unknown proxy property '${key}'`);
+  }
+  if (next.httpHeadersTimeoutMs > next.httpRequestTimeoutMs) {
+    throw new Error(`http.headers.timeout.ms (${next.httpHeadersTimeoutMs}) must not be longer than http.request.timeout.ms (${next.httpRequestTimeoutMs})`);
   }
   return next;
 }

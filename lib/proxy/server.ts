@@ -1,6 +1,8 @@
 // The REST proxy process: the Confluent-compatible API (and the Kafka-Pixy API) over one shared
 // Producer, consumer instances made of core Consumers, and an Admin for metadata.
 import { readFileSync } from 'node:fs';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { MockCluster } from '../mock-cluster';
 import { Producer } from '../producer';
@@ -41,12 +43,45 @@ function listenAddress(listener: string): { host: string; port: number; https: b
 /** Kafka-Pixy routes whose body is parsed as JSON (POST …/offsets); a message body is not. */
 const parsesJson = (req: FastifyRequest) => req.routeOptions.url?.endsWith('/offsets') === true;
 
-/** A Fastify app with what both APIs share: body limit, TLS and basic auth. */
-export function createApp(config: ProxyConfig, https: boolean): FastifyInstance {
+/** The body of an error answer in an API's own shape. */
+export type ErrorBody = (status: number, message: string) => object;
+
+const confluentErrorBody: ErrorBody = (status, message) => ({ error_code: status, message });
+const pixyErrorBody: ErrorBody = (_status, message) => ({ error: message });
+
+/** What Node reports on a connection before a request reaches Fastify, as status and message. */
+function clientError(error: Error & { code?: string; reason?: string }, config: ProxyConfig): [number, string] {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [408, `The request did not arrive in time: its headers must arrive within http.headers.timeout.ms (${config.httpHeadersTimeoutMs} ms), all of it within http.request.timeout.ms (${config.httpRequestTimeoutMs} ms)`];
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return [431, `The request's headers are larger than ${maxHeaderSize} bytes`];
+  return [400, `Malformed HTTP request: ${error.reason ?? error.code ?? error.message}`];
+}
+
+/** A Fastify app with what both APIs share: body limit, timeouts, connection cap, TLS and basic auth. */
+export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorBody = confluentErrorBody): FastifyInstance {
+  // Node answers 408 and closes a connection past its headers or request deadline (a slow client
+  // holds a socket and a parser); it checks every second instead of its default 30 s.
+  const timeouts = { headersTimeout: config.httpHeadersTimeoutMs, requestTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 };
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
-    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? '') } : null,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: timeouts,
+    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? ''), ...timeouts } : null,
+    // Answers what Node refuses before routing (timeouts, malformed HTTP) in the API's shape, then closes.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, message] = clientError(error, config);
+      const body = JSON.stringify(errorBody(status, message));
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // Connections past the cap are closed as soon as they are accepted.
+  app.server.maxConnections = config.httpMaxConnections;
 
   if (config.basicAuthUsers.length > 0) {
     const allowed = new Set(config.basicAuthUsers.map((u) => `Basic ${Buffer.from(u).toString('base64')}`));
@@ -122,7 +157,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   let pixyUrl: string | undefined;
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
-    const app = createApp(config, false);
+    const app = createApp(config, false, pixyErrorBody);
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
@@ -131,7 +166,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     pixyApps.push(app);
   }
   if (config.pixyUnixSocket !== undefined) {
-    const app = createApp(config, false);
+    const app = createApp(config, false, pixyErrorBody);
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
