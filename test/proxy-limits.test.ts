@@ -1,8 +1,11 @@
 // What one client can make the REST proxy hold: records and JSON values per request, and HTTP
 // connections (slow headers, slow bodies, idle keep-alive, a cap on open connections), over real
 // HTTP and raw TCP sockets.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
@@ -18,7 +21,7 @@ interface Reply {
 }
 
 /** One HTTP request; `chunked` sends the body without a Content-Length. */
-function call(url: string, method: string, body?: string, headers: { [k: string]: string } = {}, chunked = false): Promise<Reply> {
+function call(url: string, method: string, body?: string | Buffer, headers: { [k: string]: string } = {}, chunked = false): Promise<Reply> {
   const all: { [k: string]: string } = { ...headers };
   if (body !== undefined && !chunked) all['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
@@ -105,19 +108,36 @@ describe.each(testBrokers())('$name broker', (broker) => {
   });
 });
 
-describe('the default limits', () => {
-  it('the 800,000-record body of issue 11 is refused with 413 (the proxy would have held ~700 MB for it); 10,001 records are refused, 10,000 produced', async () => {
-    const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '' });
-    try {
-      const refused = await call(`${proxy.url}/topics/t`, 'POST', records(800_000), { 'content-type': JSON_V2 });
+describe('the default limits, on `rdkafka-napi proxy` (a process of its own, as users run it)', () => {
+  let child: ChildProcess;
+  let url: string;
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['dist/cli.js', 'proxy', '--json', '--listeners', 'http://127.0.0.1:0', '--pixy-listeners', ''], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    url = (JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))) as { url: string }).url;
+  });
+  afterAll(async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  it('the 800,000-record body of issue 11 is refused with 413 (the proxy would have held ~700 MB for it), and every client receives that answer', async () => {
+    // Forty clients one after the other, each on a connection of its own. A connection closed
+    // while its client still sends is reset, and the client loses the answer (EPIPE).
+    const body = Buffer.from(records(800_000));
+    for (let i = 0; i < 40; i++) {
+      const refused = await call(`${url}/topics/t`, 'POST', body, { 'content-type': JSON_V2, connection: 'close' });
       expect(refused.status, refused.text).toBe(413);
       expect(refused.body.message).toMatch(/more than 200000 JSON values \(max.request.json.values\)/);
-      const tooMany = await call(`${proxy.url}/topics/t`, 'POST', records(10_001), { 'content-type': JSON_V2 });
-      expect(tooMany.body).toEqual({ error_code: 413, message: 'A produce request may carry at most 10000 records (max.request.records); this one has 10001' });
-      expect((await call(`${proxy.url}/topics/t`, 'POST', records(10_000), { 'content-type': JSON_V2 })).status).toBe(200);
-    } finally {
-      await proxy.close();
     }
+  });
+
+  it('10,001 records are refused with 413 naming max.request.records; 10,000 are produced', async () => {
+    const tooMany = await call(`${url}/topics/t`, 'POST', records(10_001), { 'content-type': JSON_V2 });
+    expect(tooMany.body).toEqual({ error_code: 413, message: 'A produce request may carry at most 10000 records (max.request.records); this one has 10001' });
+    const produced = await call(`${url}/topics/t`, 'POST', records(10_000), { 'content-type': JSON_V2 });
+    expect(produced.status, produced.text).toBe(200);
+    expect(produced.body.offsets.filter((o: { error_code: number | null }) => o.error_code === null)).toHaveLength(10_000);
   });
 });
 

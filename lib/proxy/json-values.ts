@@ -1,7 +1,7 @@
 // A bound on what JSON.parse may build from a request body. Its memory follows the number of
 // values, not the bytes: 16 MiB of `[{},{},…]` is 5.6 M objects, 550 MB and 1.8 s of parsing
 // (measured). The body's values are counted as its chunks arrive, and a body past the limit is
-// refused before it is parsed, or even read to its end.
+// refused without being parsed or kept.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RestError } from './rest-error';
@@ -56,17 +56,26 @@ export class JsonValueCounter {
 const tooManyValues = (limit: number) =>
   Object.assign(new RestError(413, 413, `The request body holds more than ${limit} JSON values (max.request.json.values)`), { statusCode: 413 });
 
-/** The body passed through unchanged, failing with a 413 once it holds more than `limit` values. */
-function counted(payload: Readable, limit: number): Readable {
+/**
+ * The body passed through unchanged, failing with a 413 once it holds more than `limit` values.
+ * The rest of a refused body is read and dropped (up to `maxBytes`) before the 413: a connection
+ * closed while the client still sends is reset, and the client loses the answer (17 of 40 times).
+ */
+function counted(payload: Readable, limit: number, maxBytes: number): Readable {
   const counter = new JsonValueCounter();
   // Pulled only once Fastify reads the body, so the error reaches its listeners; the request is
-  // not destroyed on the error, so that the 413 can still be sent.
+  // not destroyed when the loop ends, so that the 413 can still be sent.
   return Readable.from(
     (async function* () {
+      let refused = false;
+      let bytes = 0;
       for await (const chunk of payload.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-        if (counter.add(chunk) > limit) throw tooManyValues(limit);
-        yield chunk;
+        bytes += chunk.length;
+        refused ||= counter.add(chunk) > limit;
+        if (!refused) yield chunk;
+        else if (bytes > maxBytes) break;
       }
+      if (refused) throw tooManyValues(limit);
     })(),
     { objectMode: false },
   );
@@ -82,6 +91,6 @@ export function limitJsonValues(app: FastifyInstance, limit: number, applies: (r
     // GET and HEAD bodies are not parsed by Fastify: a route that reads one reads req.raw itself.
     const length = Number(req.headers['content-length']);
     const small = Number.isInteger(length) && length <= 2 * limit;
-    done(null, small || req.method === 'GET' || req.method === 'HEAD' || !applies(req) ? payload : counted(payload, limit));
+    done(null, small || req.method === 'GET' || req.method === 'HEAD' || !applies(req) ? payload : counted(payload, limit, app.initialConfig.bodyLimit ?? Infinity));
   });
 }
