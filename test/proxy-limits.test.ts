@@ -132,6 +132,15 @@ describe('the default limits, on `rdkafka-napi proxy` (a process of its own, as 
     }
   });
 
+  it('a body larger than max.request.bytes is refused with 413, and every client receives that answer', async () => {
+    const body = Buffer.alloc(17 * 1024 * 1024, ' ');
+    for (let i = 0; i < 40; i++) {
+      const refused = await call(`${url}/topics/t`, 'POST', body, { 'content-type': JSON_V2, connection: 'close' });
+      expect(refused.status, refused.text).toBe(413);
+      expect(refused.body).toEqual({ error_code: 413, message: 'Request body larger than 16777216 bytes' });
+    }
+  });
+
   it('10,001 records are refused with 413 naming max.request.records; 10,000 are produced', async () => {
     const tooMany = await call(`${url}/topics/t`, 'POST', records(10_001), { 'content-type': JSON_V2 });
     expect(tooMany.body).toEqual({ error_code: 413, message: 'A produce request may carry at most 10000 records (max.request.records); this one has 10001' });
