@@ -77,6 +77,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _req, reply) => {
     let status = 500;
     if (error instanceof PixyError) status = error.status;
+    else if (error instanceof KafkaError && error.code === -165) status = 501; // what the embedded broker cannot do
+    else if (error instanceof TypeError && error.message.startsWith('Expected ')) status = 400; // a request's value the client classes refuse
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
     else if (error.statusCode !== undefined && error.statusCode < 500) status = error.statusCode;
     void reply.code(status).send({ error: error.message });
@@ -115,6 +117,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
         const { partition, offset } = await sending;
         return reply.code(200).send({ partition, offset });
       } catch (error) {
+        if (error instanceof TypeError) throw error; // a value the producer refuses: the error handler answers 400
+        if (error instanceof KafkaError && error.code === 17) throw new PixyError(400, error.message); // the broker refuses the topic's name
         if (error instanceof KafkaError && (error.code === 3 || error.code === -188)) throw new PixyError(404, `Unknown topic ${req.params.topic}`);
         throw new PixyError(error instanceof KafkaError && error.retriable ? 503 : 500, (error as Error).message);
       }
@@ -133,6 +137,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       try {
         record = await consumer.next(options.longPollTimeoutMs, !flag(req.query.noAck));
       } catch (error) {
+        if (error instanceof KafkaError && error.code === 3) throw new PixyError(404, error.message); // a topic the broker does not have
         throw new PixyError(500, (error as Error).message);
       }
       if (record === undefined) return reply.code(408).send({ error: 'long polling timeout' });
@@ -188,7 +193,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
         return { partition: o.partition as number, offset: o.offset as number, metadata: typeof o.metadata === 'string' ? o.metadata : undefined };
       });
       if ((await cluster.partitions(topic)) === undefined) throw new PixyError(404, `Unknown topic ${topic}`);
-      await cluster.setOffsets(group, topic, offsets);
+      if (offsets.length > 0) await cluster.setOffsets(group, topic, offsets); // librdkafka refuses an empty commit
       return reply.code(200).send({});
     });
 

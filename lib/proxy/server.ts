@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import { finished, type Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { MockCluster } from '../mock-cluster';
 import { Producer } from '../producer';
 import { DEFAULTS, type ProxyConfig } from './config';
@@ -69,6 +69,14 @@ export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorB
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     http: timeouts,
     https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? ''), ...timeouts } : null,
+    // What the router refuses (a path segment too long, bad percent-encoding), in the API's shape.
+    frameworkErrors: (error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const [status, message] =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? [414, `A path segment of ${req.url.slice(0, 60)}… is longer than ${req.server.initialConfig.maxParamLength} characters`]
+          : [400, `Invalid URL ${JSON.stringify(req.url.slice(0, 200))}: ${error.message}`];
+      void reply.code(status).type('application/json').send(errorBody(status, message));
+    },
     // Answers what Node refuses before routing (timeouts, malformed HTTP) in the API's shape, then closes.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return;
