@@ -84,7 +84,7 @@ describe('the benchmark harness', () => {
   it('drives the REST proxy (in a process of its own) and finds every record on the broker', async () => {
     const { report } = await runBench({ scenarios: ['rest-proxy'], count: 2000, installPeers: 'never', outDir: out, docs: false, log: () => undefined });
     const rows = report.scenarios.flatMap((s) => s.rows.map((row) => ({ scenario: s.id, kind: s.kind, row })));
-    expect(rows.map(({ row }) => row.driver).sort()).toEqual(['proxy-confluent', 'proxy-confluent', 'proxy-confluent', 'proxy-pixy', 'proxy-pixy-sync']);
+    expect(rows.map(({ row }) => row.driver).sort()).toEqual(['proxy-confluent', 'proxy-confluent', 'proxy-confluent', 'proxy-confluent-memory', 'proxy-confluent-memory', 'proxy-pixy', 'proxy-pixy-sync']);
     for (const { scenario, kind, row } of rows) {
       expect(row.status, `${scenario} ${row.driver}: ${row.reason}`).toBe('ok');
       // + the warm-up record; the latency scenario also sends 2 s of warm-up requests at 1,000/s.

@@ -408,6 +408,7 @@ export const DRIVERS: Driver[] = [
   java,
   kcat,
   nodeDriver({ id: 'proxy-confluent', label: 'REST proxy, Confluent API (POST /topics/{t}, binary v2)', family: 'rdkafka-napi', kinds: ['produce', 'latency'], script: PROXY }),
+  nodeDriver({ id: 'proxy-confluent-memory', label: 'REST proxy, Confluent API: 4 clients, largest requests (POST /topics/{t}, binary v2)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
   nodeDriver({ id: 'proxy-pixy', label: 'REST proxy, Kafka-Pixy API (POST .../messages, async)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
   nodeDriver({ id: 'proxy-pixy-sync', label: 'REST proxy, Kafka-Pixy API (POST .../messages?sync)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),
 ];

@@ -1,6 +1,7 @@
 // The scenarios: what is measured, with which settings, by which drivers. Every driver of a
 // scenario gets the same librdkafka properties (or their closest equivalent for Java and
 // kafkajs), the same message size and count, and a fresh topic of its own.
+import { DEFAULTS } from '../proxy/config';
 import type { JobKind } from './job';
 
 export interface Scenario {
@@ -85,6 +86,42 @@ function produce(id: string, title: string, messageSize: number, count: number, 
     drivers: PRODUCE_DRIVERS,
     producerConfig: producerConfig(acks),
     consumerConfig: consumerConfig(),
+  };
+}
+
+/**
+ * The largest record value (bytes) with which `records` binary-format records still fit in a
+ * Confluent produce body of `maxBytes`: {"records":[{"value":"<base64>"},…]}.
+ */
+export function largestRecordValue(maxBytes: number, records: number): number {
+  const overhead = '{"records":[]}'.length + (records - 1); // and the commas between records
+  const base64 = Math.floor((maxBytes - overhead) / records) - '{"value":""}'.length;
+  return Math.floor(base64 / 4) * 3;
+}
+
+/** The largest record value of the default limits. */
+const LARGEST_VALUE = largestRecordValue(DEFAULTS.maxRequestBytes, DEFAULTS.maxRequestRecords);
+
+/** The REST proxy's memory: 4 clients sending the largest requests the proxy accepts. */
+function proxyMemory(id: string, title: string, messageSize: number): Scenario {
+  return {
+    id,
+    title,
+    kind: 'produce',
+    messageSize,
+    // 5 requests per client.
+    count: 20 * DEFAULTS.maxRequestRecords,
+    acks: 'all',
+    partitions: 8,
+    partition: -1,
+    batchSize: DEFAULTS.maxRequestRecords,
+    rate: 0,
+    sampleRss: false,
+    drivers: ['proxy-confluent-memory'],
+    // The proxy's own producer settings (librdkafka's defaults: acks=all, a 1 GB queue).
+    producerConfig: { acks: 'all' },
+    consumerConfig: consumerConfig(),
+    optional: true,
   };
 }
 
@@ -217,6 +254,12 @@ export const SCENARIOS: Scenario[] = [
     consumerConfig: consumerConfig(),
     optional: true,
   },
+  proxyMemory('rest-proxy-memory-records', `REST proxy memory: 4 clients sending the most records per request (${DEFAULTS.maxRequestRecords.toLocaleString('en-US')} records of 100 B)`, 100),
+  proxyMemory(
+    'rest-proxy-memory-bytes',
+    `REST proxy memory: 4 clients sending the largest body (${DEFAULTS.maxRequestRecords.toLocaleString('en-US')} records of ${LARGEST_VALUE.toLocaleString('en-US')} B: just under ${DEFAULTS.maxRequestBytes / 1024 / 1024} MiB)`,
+    LARGEST_VALUE,
+  ),
 ];
 
 export function findScenario(id: string): Scenario | undefined {

@@ -11,7 +11,9 @@ export const proxyCommand: CliCommand = {
     'Without --bootstrap-servers (or $KAFKA_BOOTSTRAP_SERVERS, or bootstrap.servers in the config\n' +
     'file) an embedded broker is started. The config file takes Confluent-style properties:\n' +
     'listeners, advertised.listeners, bootstrap.servers, id, consumer.instance.timeout.ms,\n' +
-    'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, basic.auth.users,\n' +
+    'consumer.request.timeout.ms, consumer.max.instances, max.request.bytes, max.request.records,\n' +
+    'max.request.json.values, http.headers.timeout.ms, http.request.timeout.ms,\n' +
+    'http.keepalive.timeout.ms, http.max.connections, basic.auth.users,\n' +
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
     'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms,\n' +
     'pixy.max.consumers, and client.*, producer.*, consumer.* passed to librdkafka. Binds\n' +

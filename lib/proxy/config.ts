@@ -26,6 +26,16 @@ export interface ProxyConfig {
   consumerMaxInstances: number;
   /** Largest accepted request body. */
   maxRequestBytes: number;
+  /** Most records in one Confluent produce request (each costs about 0.75 KB while it is produced). */
+  maxRequestRecords: number;
+  /** Most JSON values (member names included) in a JSON body, counted as it arrives, before it is parsed. */
+  maxRequestJsonValues: number;
+  /** HTTP, both APIs: how long a client may take to send a request's headers, and its whole request;
+   * how long an idle keep-alive connection stays open; how many connections a listener keeps open. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxConnections: number;
   /** "user:password" pairs; when set, every request needs HTTP basic auth. */
   basicAuthUsers: string[];
   sslKeyLocation?: string;
@@ -49,6 +59,12 @@ export const DEFAULTS: ProxyConfig = {
   consumerRequestTimeoutMs: 1000,
   consumerMaxInstances: 1000,
   maxRequestBytes: 16 * 1024 * 1024,
+  maxRequestRecords: 10_000,
+  maxRequestJsonValues: 200_000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 60_000,
+  httpKeepAliveTimeoutMs: 30_000,
+  httpMaxConnections: 1000,
   basicAuthUsers: [],
   client: {},
   producer: {},
@@ -74,6 +90,13 @@ function integer(value: string, key: string): number {
   return n;
 }
 
+/** A limit or timeout: 0 would switch it off, which these settings exist to prevent. */
+function positive(value: string, key: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${key} must be a positive integer, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Applies properties (from a file or flags) over a configuration. Unknown keys are errors. */
 export function applyProperties(config: ProxyConfig, properties: Map<string, string>): ProxyConfig {
   const next: ProxyConfig = { ...config, client: { ...config.client }, producer: { ...config.producer }, consumer: { ...config.consumer } };
@@ -95,10 +118,19 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'bootstrap.servers') next.bootstrapServers = value;
     else if (key === 'id') next.id = value;
     else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);
+    else if (key === 'max.request.records') next.maxRequestRecords = positive(value, key);
+    else if (key === 'max.request.json.values') next.maxRequestJsonValues = positive(value, key);
+    else if (key === 'http.headers.timeout.ms') next.httpHeadersTimeoutMs = positive(value, key);
+    else if (key === 'http.request.timeout.ms') next.httpRequestTimeoutMs = positive(value, key);
+    else if (key === 'http.keepalive.timeout.ms') next.httpKeepAliveTimeoutMs = positive(value, key);
+    else if (key === 'http.max.connections') next.httpMaxConnections = positive(value, key);
     else if (key === 'basic.auth.users') next.basicAuthUsers = value.split(',').map((u) => u.trim()).filter(Boolean);
     else if (key === 'ssl.key.location') next.sslKeyLocation = value;
     else if (key === 'ssl.certificate.location') next.sslCertificateLocation = value;
     else throw new Error(`Unknown proxy property '${key}'`);
+  }
+  if (next.httpHeadersTimeoutMs > next.httpRequestTimeoutMs) {
+    throw new Error(`http.headers.timeout.ms (${next.httpHeadersTimeoutMs}) must not be longer than http.request.timeout.ms (${next.httpRequestTimeoutMs})`);
   }
   return next;
 }

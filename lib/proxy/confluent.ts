@@ -46,6 +46,8 @@ export interface ConfluentOptions {
   maxRequestBytes: number;
   /** Where 5xx answers are logged. */
   logger: Logger;
+  /** Most records in one produce request (max.request.records). */
+  maxRequestRecords: number;
 }
 
 type Params = { [key: string]: string };
@@ -281,6 +283,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const format = produceFormat(req.headers['content-type']);
     const body = asObject(req.body, 'produce request');
     if (!Array.isArray(body.records) || body.records.length === 0) throw invalid('records must be a non-empty array');
+    if (body.records.length > options.maxRequestRecords) {
+      throw new RestError(413, 413, `A produce request may carry at most ${options.maxRequestRecords} records (max.request.records); this one has ${body.records.length}`);
+    }
     const topic = producibleTopic(req.params.topic);
     const records: ProducerRecord[] = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);

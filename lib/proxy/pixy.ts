@@ -123,6 +123,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
     let status = 500;
     if (error instanceof PixyError) status = error.status;
+    else if (error instanceof KafkaError && error.code === -165) status = 501; // what the embedded broker cannot do
+    else if (error instanceof TypeError && error.message.startsWith('Expected ')) status = 400; // a request's value the client classes refuse
     else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
     else if (error.statusCode !== undefined && error.statusCode < 500) status = error.statusCode;
     if (status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status }, error.message);
@@ -198,6 +200,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       try {
         record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), autoAck);
       } catch (error) {
+        if (error instanceof KafkaError && error.code === 3) throw new PixyError(404, error.message); // a topic the broker does not have
         throw new PixyError(500, (error as Error).message);
       }
       if (record === undefined) return reply.code(408).send({ error: 'long polling timeout' });

@@ -26,7 +26,10 @@ export const invalidTopicName = (name: string, problem: string) =>
 export function fromKafka(error: unknown): RestError {
   if (error instanceof RestError) return error;
   if (error instanceof KafkaError) {
-    if (error.code === 3) return new RestError(404, 40401, error.message);
+    if (error.code === 3 || error.code === -188) return new RestError(404, 40401, error.message); // the broker's or librdkafka's unknown topic
+    if (error.code === -165) return new RestError(501, 501, error.message); // what the embedded broker cannot do
+    if (error.code === 17) return new RestError(400, 400, error.message); // the broker refuses the topic's name
+    if (error.code === -190) return new RestError(404, 40402, error.message); // a partition the topic does not have
     if (error.code === -187 || error.code === -195) return new RestError(503, 50302, error.message);
     return error.retriable ? new RestError(500, 50003, error.message) : new RestError(500, 50002, error.message);
   }

@@ -1,7 +1,9 @@
 // The REST proxy process: the Confluent-compatible API (and the Kafka-Pixy API) over one shared
 // Producer, consumer instances made of core Consumers, and an Admin for metadata.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import { finished, type Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { getDefaultLogger, log, type Logger } from '../logger';
 import { MockCluster } from '../mock-cluster';
 import { Producer } from '../producer';
@@ -9,6 +11,7 @@ import { DEFAULTS, type ProxyConfig } from './config';
 import { AdminClusterView } from './cluster-view';
 import { registerConfluentRoutes } from './confluent';
 import { ConsumerInstances } from './consumer-instances';
+import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
 import { RestError } from './rest-error';
@@ -38,15 +41,69 @@ function listenAddress(listener: string): { host: string; port: number; https: b
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), https: url.protocol === 'https:' };
 }
 
-/** A Fastify app with what both APIs share: body limit, TLS and basic auth. */
-export function createApp(config: ProxyConfig, https: boolean): FastifyInstance {
+/** Kafka-Pixy routes whose body is parsed as JSON (POST …/offsets); a message body is not. */
+const parsesJson = (req: FastifyRequest) => req.routeOptions.url?.endsWith('/offsets') === true;
+
+/** The body of an error answer in an API's own shape. */
+export type ErrorBody = (status: number, message: string) => object;
+
+const confluentErrorBody: ErrorBody = (status, message) => ({ error_code: status, message });
+const pixyErrorBody: ErrorBody = (_status, message) => ({ error: message });
+
+/** What Node reports on a connection before a request reaches Fastify, as status and message. */
+function clientError(error: Error & { code?: string; reason?: string }, config: ProxyConfig): [number, string] {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return [408, `The request did not arrive in time: its headers must arrive within http.headers.timeout.ms (${config.httpHeadersTimeoutMs} ms), all of it within http.request.timeout.ms (${config.httpRequestTimeoutMs} ms)`];
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') return [431, `The request's headers are larger than ${maxHeaderSize} bytes`];
+  return [400, `Malformed HTTP request: ${error.reason ?? error.code ?? error.message}`];
+}
+
+/** The longest path segment routed: a legal topic name is 249 characters, more when percent-encoded. */
+const MAX_PARAM_LENGTH = 64 * 1024;
+
+/** A Fastify app with what both APIs share: body limit, timeouts, connection cap, TLS and basic auth. */
+export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorBody = confluentErrorBody): FastifyInstance {
+  // Node answers 408 and closes a connection past its headers or request deadline (a slow client
+  // holds a socket and a parser); it checks every second instead of its default 30 s.
+  const timeouts = { headersTimeout: config.httpHeadersTimeoutMs, requestTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 };
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
     // A path parameter may be as long as the request line: a legal topic name (249 characters,
     // more when percent-encoded) must route, and a longer one gets the route's 4xx naming the limit.
-    routerOptions: { maxParamLength: 64 * 1024 },
-    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? '') } : null,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: timeouts,
+    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? ''), ...timeouts } : null,
+    // What the router refuses (a path segment too long, bad percent-encoding), in the API's shape.
+    frameworkErrors: (error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
+      const [status, message] =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? [414, `A path segment of ${req.url.slice(0, 60)}… is longer than ${MAX_PARAM_LENGTH} characters`]
+          : [400, `Invalid URL ${JSON.stringify(req.url.slice(0, 200))}: ${error.message}`];
+      void reply.code(status).type('application/json').send(errorBody(status, message));
+    },
+    // Answers what Node refuses before routing (timeouts, malformed HTTP) in the API's shape, then closes.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, message] = clientError(error, config);
+      const body = JSON.stringify(errorBody(status, message));
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // Connections past the cap are closed as soon as they are accepted.
+  app.server.maxConnections = config.httpMaxConnections;
+  // A body declared larger than the limit is read and dropped before the 413 (within
+  // http.request.timeout.ms): a connection closed while its client still sends is reset, and the
+  // client loses the answer (15 of 40 clients did).
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || !(Number(req.headers['content-length']) > config.maxRequestBytes)) return done(null, payload);
+    finished(payload.resume(), (error) => done(error ?? null, payload));
+  });
 
   if (config.basicAuthUsers.length > 0) {
     const allowed = new Set(config.basicAuthUsers.map((u) => `Basic ${Buffer.from(u).toString('base64')}`));
@@ -106,7 +163,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, logger };
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger };
+  limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
   await confluent.listen({ host: address.host, port: address.port });
@@ -124,7 +182,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   let pixyUrl: string | undefined;
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
-    const app = createApp(config, false);
+    const app = createApp(config, false, pixyErrorBody);
+    limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
     await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
@@ -132,7 +191,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     pixyApps.push(app);
   }
   if (config.pixyUnixSocket !== undefined) {
-    const app = createApp(config, false);
+    const app = createApp(config, false, pixyErrorBody);
+    limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
     await app.listen({ path: config.pixyUnixSocket });

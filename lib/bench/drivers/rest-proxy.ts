@@ -7,16 +7,20 @@
 //                             measured after 2 s of the same requests at the same rate.
 //   proxy-pixy[-sync], produce: POST /topics/{t}/messages, one message per request, 64 clients;
 //                             -sync adds ?sync (the reply waits for the broker's ack).
+//   proxy-confluent-memory:   the proxy process's RSS while 4 clients send the largest requests it
+//                             accepts, after 4 sent requests it refuses (confluentMemory).
 // The Confluent throughput scenario's id ends in -c<N>: its N connections (default 16).
 // Every driver sends one untimed warm-up request of one record first (warmupMessages: 1).
 // The CPU and peak-RSS columns are the harness's rusage of this process and its reaped children:
 // CPU is load generator + proxy; peak RSS is the larger of the two processes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { LatencyHistogram } from '../histogram';
-import { payloadOf, Progress, runDriver, type DriverResult, type Job } from '../job';
+import { DEFAULTS } from '../../proxy/config';
+import { payloadOf, Progress, runDriver, sleep, type DriverResult, type Job } from '../job';
 
 interface Proxy {
   child: ChildProcessWithoutNullStreams;
@@ -227,6 +231,119 @@ async function pixyThroughput(job: Job, proxy: Proxy, concurrency: number, sync:
   };
 }
 
+/** The proxy process's resident memory now (VmRSS) and its highest so far (VmHWM), in MB. */
+function proxyMemory(proxy: Proxy): { rssMb: number; highestMb: number } {
+  const status = fs.readFileSync(`/proc/${proxy.child.pid}/status`, 'utf8');
+  const megabytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  return { rssMb: megabytes('VmRSS'), highestMb: megabytes('VmHWM') };
+}
+
+interface Watched {
+  /** The proxy's highest RSS while `work` ran, sampled every 20 ms from this process. */
+  peakMb: number;
+  /** The longest wait of another client meanwhile: GET / one after the other, 20 ms apart. */
+  longestWaitMs: number;
+}
+
+async function watch(proxy: Proxy, work: () => Promise<void>): Promise<Watched> {
+  let peakMb = proxyMemory(proxy).rssMb;
+  const sampler = setInterval(() => (peakMb = Math.max(peakMb, proxyMemory(proxy).rssMb)), 20);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let longestWaitMs = 0;
+  let running = true;
+  const other = (async () => {
+    while (running) {
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => http.get(`${proxy.url}/`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject));
+      longestWaitMs = Math.max(longestWaitMs, performance.now() - started);
+      await sleep(20);
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    clearInterval(sampler);
+    await other;
+    agent.destroy();
+  }
+  return { peakMb: Math.max(peakMb, proxyMemory(proxy).rssMb), longestWaitMs };
+}
+
+const MEMORY_CLIENTS = 4;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * The proxy's memory while 4 clients send the largest requests it accepts (job.batchSize records
+ * of job.messageSize bytes, binary format), after 4 clients sent requests it refuses: issue 11's
+ * 800,000 records of {"value":1} (9.6 MB), or a body one byte over max.request.bytes.
+ */
+async function confluentMemory(job: Job, proxy: Proxy): Promise<DriverResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: MEMORY_CLIENTS });
+  const url = `${proxy.url}/topics/${job.topic}`;
+  const value = payloadOf(job.messageSize).toString('base64');
+  const body = Buffer.from(confluentBody(job.batchSize, value));
+  if (body.length > DEFAULTS.maxRequestBytes || job.batchSize > DEFAULTS.maxRequestRecords) throw new Error(`a request of ${body.length} bytes and ${job.batchSize} records is past the proxy's limits`);
+  if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, confluentBody(1, value)), 1) > 0) throw new Error('the warm-up request failed');
+  const idle = proxyMemory(proxy).rssMb;
+
+  // Refused requests first: each is answered 413 without being kept.
+  const bytesScenario = job.scenario.endsWith('-bytes');
+  const refusedBody = bytesScenario ? Buffer.alloc(DEFAULTS.maxRequestBytes + 1, ' ') : Buffer.from(`{"records":[${new Array<string>(800_000).fill('{"value":1}').join(',')}]}`);
+  const refusedWhat = bytesScenario ? `a body of max.request.bytes + 1 (${mb(refusedBody.length)})` : `issue 11's 800,000 records of {"value":1} (${mb(refusedBody.length)})`;
+  const refusedAgent = new http.Agent({ keepAlive: false, maxSockets: MEMORY_CLIENTS });
+  let slowestRefusalMs = 0;
+  const refused = await watch(proxy, async () => {
+    await Promise.all(
+      Array.from({ length: MEMORY_CLIENTS }, async () => {
+        const started = performance.now();
+        const reply = await post(refusedAgent, url, 'application/vnd.kafka.json.v2+json', refusedBody);
+        if (reply.status !== 413) throw new Error(`a refused request was answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+        slowestRefusalMs = Math.max(slowestRefusalMs, performance.now() - started);
+      }),
+    );
+  });
+  refusedAgent.destroy();
+
+  const progress = new Progress(job.count);
+  let delivered = 0;
+  let failed = 0;
+  const started = performance.now();
+  let assigned = 0;
+  const accepted = await watch(proxy, async () => {
+    await Promise.all(
+      Array.from({ length: MEMORY_CLIENTS }, async () => {
+        while (assigned < job.count) {
+          const records = Math.min(job.batchSize, job.count - assigned);
+          assigned += records;
+          const errors = confluentErrors(await post(agent, url, CONFLUENT_TYPE, records === job.batchSize ? body : confluentBody(records, value)), records);
+          failed += errors;
+          delivered += records - errors;
+          progress.update(delivered);
+        }
+      }),
+    );
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const { highestMb } = proxyMemory(proxy);
+  agent.destroy();
+  const stopped = await stopProxyProcess(proxy);
+  const ms = (value: number) => `${Math.round(value)} ms`;
+  return {
+    messages: delivered,
+    failed,
+    bytes: delivered * job.messageSize,
+    seconds,
+    warmupMessages: 1,
+    note:
+      `${MEMORY_CLIENTS} clients, ${Math.ceil(job.count / job.batchSize)} requests of up to ${job.batchSize.toLocaleString('en-US')} records (${mb(body.length)} bodies); ` +
+      `proxy RSS ${Math.round(idle)} MB before, peak ${Math.round(accepted.peakMb)} MB (+${Math.round(accepted.peakMb - idle)} MB for ${MEMORY_CLIENTS} requests in flight; VmHWM ${Math.round(highestMb)} MB); ` +
+      `another client's GET / waited at most ${ms(accepted.longestWaitMs)}. ` +
+      `Before: ${MEMORY_CLIENTS} × ${refusedWhat} refused with 413 in at most ${ms(slowestRefusalMs)}, proxy RSS peak +${Math.round(refused.peakMb - idle)} MB, GET / waited at most ${ms(refused.longestWaitMs)}` +
+      produceNote(stopped),
+  };
+}
+
 function connections(job: Job): number {
   const match = /-c(\d+)$/.exec(job.scenario);
   return match ? Number(match[1]) : 16;
@@ -236,6 +353,7 @@ runDriver(async (job) => {
   const proxy = await startProxyProcess(job);
   try {
     if (job.driver === 'proxy-confluent') return job.kind === 'latency' ? await confluentLatency(job, proxy) : await confluentThroughput(job, proxy, connections(job));
+    if (job.driver === 'proxy-confluent-memory') return await confluentMemory(job, proxy);
     if (job.driver === 'proxy-pixy') return await pixyThroughput(job, proxy, 64, false);
     if (job.driver === 'proxy-pixy-sync') return await pixyThroughput(job, proxy, 64, true);
     throw new Error(`rest-proxy.ts does not drive ${job.driver}`);
