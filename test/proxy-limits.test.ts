@@ -254,8 +254,10 @@ describe('HTTP connections', () => {
   });
 
   it('a long poll longer than http.request.timeout.ms gets its answer: the deadline covers receiving the request, not the reply', async () => {
+    const topic = uniqueTopic('poll');
+    expect((await fetch(`${proxy.pixyUrl}/topics/${topic}/messages?sync`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'before the group' })).status).toBe(200);
     const started = performance.now();
-    const polled = await fetch(`${proxy.pixyUrl}/topics/${uniqueTopic('poll')}/messages?group=${uniqueTopic('g')}`);
+    const polled = await fetch(`${proxy.pixyUrl}/topics/${topic}/messages?group=${uniqueTopic('g')}`);
     expect(await polled.json()).toEqual({ error: 'long polling timeout' });
     expect(polled.status).toBe(408);
     expect(performance.now() - started).toBeGreaterThan(2500);

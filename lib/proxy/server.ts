@@ -59,8 +59,11 @@ function clientError(error: Error & { code?: string; reason?: string }, config: 
   return [400, `Malformed HTTP request: ${error.reason ?? error.code ?? error.message}`];
 }
 
-/** The longest path segment routed: a legal topic name is 249 characters, more when percent-encoded. */
-const MAX_PARAM_LENGTH = 64 * 1024;
+/**
+ * The longest path segment routed: a legal topic name is 249 characters, 747 if a client
+ * percent-encodes every one; a longer segment is refused with 414 before any route runs.
+ */
+const MAX_PARAM_LENGTH = 1024;
 
 /** A Fastify app with what both APIs share: body limit, timeouts, connection cap, TLS and basic auth. */
 export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorBody = confluentErrorBody): FastifyInstance {
@@ -69,8 +72,8 @@ export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorB
   const timeouts = { headersTimeout: config.httpHeadersTimeoutMs, requestTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: 1000 };
   const app = Fastify({
     bodyLimit: config.maxRequestBytes,
-    // A path parameter may be as long as the request line: a legal topic name (249 characters,
-    // more when percent-encoded) must route, and a longer one gets the route's 4xx naming the limit.
+    // A legal topic name of any length must route (Fastify's default is 100 characters); a name
+    // too long for Kafka but within this limit gets the route's 4xx naming Kafka's limit.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout: config.httpRequestTimeoutMs,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
