@@ -13,6 +13,8 @@ import { RestError } from './rest-error';
 export class AdminClusterView implements PixyClusterView {
   readonly #admin: Admin;
   #inFlight: Promise<ClusterMetadata> | undefined;
+  /** Topics known to exist on the embedded broker (see autoCreate). */
+  readonly #known = new Set<string>();
 
   constructor(
     readonly bootstrapServers: string,
@@ -107,6 +109,23 @@ export class AdminClusterView implements PixyClusterView {
     const shape = { partitionsCount: partitions > 0 ? partitions : 1, replicationFactor: replicationFactor > 0 ? replicationFactor : 1 };
     if (!validateOnly) mock.createTopic(name, shape.partitionsCount, shape.replicationFactor);
     return shape;
+  }
+
+  /**
+   * The embedded broker would create a missing topic with 4 partitions on the first request that
+   * names it; a Kafka broker with its defaults (num.partitions=1) creates it with 1, and the
+   * documented flows rely on that (their records are at partition 0). So the proxy creates it first.
+   */
+  async autoCreate(topic: string): Promise<void> {
+    if (this.mock === undefined || this.#known.has(topic)) return;
+    if ((await this.partitions(topic)) === undefined) {
+      try {
+        this.mock.createTopic(topic, 1, 1);
+      } catch {
+        // created meanwhile by another request
+      }
+    }
+    this.#known.add(topic);
   }
 
   async committedOffsets(group: string, topic: string): Promise<Map<number, { offset: number; metadata: string }>> {

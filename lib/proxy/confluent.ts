@@ -30,6 +30,8 @@ export interface ClusterView {
    * be; answers its partition count and replication factor. A refusal is a 40002 naming it.
    */
   createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
+  /** Before a produce: creates a missing topic as a Kafka broker with its defaults would (embedded broker only). */
+  autoCreate(topic: string): Promise<void>;
 }
 
 export interface TopicShape {
@@ -293,18 +295,20 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       if (!Number.isInteger(partition) || (partition as number) < -1) throw invalid(`records[${i}].partition must be a partition number`);
       return { topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition: partition as number };
     });
+    await cluster.autoCreate(topic);
     const outcomes = await producer.sendBatchSettled(records);
     const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
     // Nothing went through, each record for the client's own mistake: the request fails as a whole.
     if (failures.every((f) => f !== undefined && f.status < 500)) throw failures[0];
+    // The fields in the order Confluent's proxy writes them (clients have compared the text).
     return send(reply, 200, {
-      key_schema_id: null,
-      value_schema_id: null,
       offsets: outcomes.map((o, i) =>
         failures[i] === undefined
           ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
           : { partition: null, offset: null, error_code: failures[i].errorCode, error: failures[i].message },
       ),
+      key_schema_id: null,
+      value_schema_id: null,
     });
   };
 
@@ -536,6 +540,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const value = data(body.value, 'value');
     const topic = producibleTopic(req.params.topic);
     const record = { topic, key, payload: value, partition, headers, timestamp };
+    await cluster.autoCreate(topic);
     const [outcome] = await producer.sendBatchSettled([record]);
     if (outcome.error !== undefined) throw produceFailure(outcome.error, record);
     return reply.code(200).send({
@@ -554,7 +559,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     if (instance.consumer.assignment().length > 0 && !instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance has assigned partitions');
     try {
       // librdkafka reads a topic name starting with ^ as a regular expression.
-      instance.consumer.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
+      instance.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
     } catch (error) {
       // librdkafka compiles a pattern (POSIX extended regex) before it changes the subscription.
       if (pattern !== undefined && error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG) {
@@ -590,12 +595,16 @@ async function readRecords(
   const maxBytes = query.max_bytes === undefined ? Infinity : Number(query.max_bytes);
   if (!Number.isFinite(requested) || requested < 0) throw invalid('timeout must be a number of milliseconds');
   if (!(maxBytes > 0)) throw invalid('max_bytes must be a positive number');
-  const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
+  // Auto-commit: each request first commits what the earlier ones returned, as a Kafka consumer
+  // commits at its next poll; a failed commit is tried again by the next request.
+  if (instance.autoCommit) await instance.commitReturned().catch(() => undefined);
   const out: Record[] = [];
   const rows: string[] = [];
   let bytes = 0;
   const size = (r: Record) => (r.key?.length ?? 0) + (r.payload?.length ?? 0);
   try {
+    await joinGroup(instance);
+    const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
     for (;;) {
       const wait = out.length === 0 || bytes <= instance.fetchMinBytes ? Math.max(0, deadline - Date.now()) : 0;
       const record = instance.buffered.shift() ?? (await instance.consumer.consumeRecord(wait));
@@ -625,6 +634,26 @@ async function readRecords(
   }
   instance.markReturned(out);
   return rows;
+}
+
+/** How long a read waits for the group to hand a newly subscribed instance its partitions. */
+const JOIN_WAIT_MS = 15_000;
+
+/**
+ * A read of a newly subscribed instance first waits (bounded) until the group has handed it its
+ * partitions, so that its timeout is spent waiting for records: the documented flows (subscribe,
+ * then one GET) return the topic's records on that first GET.
+ */
+async function joinGroup(instance: ConsumerInstance): Promise<void> {
+  const until = Date.now() + JOIN_WAIT_MS;
+  while (instance.subscribed && !instance.joined && Date.now() < until) {
+    // Reading is what hands the group's answer over (the rebalance listener sets `joined`).
+    const record = await instance.consumer.consumeRecord(Math.max(1, Math.min(100, until - Date.now())));
+    if (record !== undefined) {
+      instance.buffered.push(record);
+      return;
+    }
+  }
 }
 
 /** 42203 for a record a json instance cannot convert: where it is, and how to get past it. */

@@ -2,7 +2,7 @@
 // when idle past consumer.instance.timeout.ms. The proxy, not librdkafka, commits: it knows which
 // records it has returned, so an auto-commit never covers a record still buffered here.
 import { randomUUID } from 'node:crypto';
-import { Consumer } from '../consumer';
+import { Consumer, type RebalanceEvent } from '../consumer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Record } from '../record';
@@ -22,7 +22,6 @@ export interface InstanceOptions {
   instanceTimeoutMs: number;
   requestTimeoutMs: number;
   maxInstances: number;
-  autoCommitIntervalMs: number;
 }
 
 export class ConsumerInstance {
@@ -35,7 +34,8 @@ export class ConsumerInstance {
   #committedReturned = '';
   subscription: string[] = [];
   pattern: string | undefined;
-  #commitTimer: NodeJS.Timeout | undefined;
+  /** The group has handed this instance its partitions since it last subscribed. */
+  joined = false;
 
   constructor(
     readonly group: string,
@@ -45,14 +45,18 @@ export class ConsumerInstance {
     readonly fetchMinBytes: number,
     readonly requestTimeoutMs: number,
     config: Config,
-    autoCommitIntervalMs: number,
     logger?: Logger,
   ) {
-    this.consumer = new Consumer(config, undefined, { logger });
-    if (autoCommit) {
-      this.#commitTimer = setInterval(() => void this.commitReturned().catch(() => undefined), autoCommitIntervalMs);
-      this.#commitTimer.unref();
-    }
+    const onRebalance = (event: RebalanceEvent) => {
+      if (event.type === 'assign') this.joined = true;
+    };
+    this.consumer = new Consumer(config, undefined, { logger, onRebalance });
+  }
+
+  /** Subscribes (replacing the subscription); the next records request waits for the group's answer. */
+  subscribe(topics: string[]): void {
+    this.consumer.subscribe(topics);
+    this.joined = false;
   }
 
   get subscribed(): boolean {
@@ -77,7 +81,6 @@ export class ConsumerInstance {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#commitTimer);
     if (this.autoCommit) await this.commitReturned().catch(() => undefined);
     await this.consumer.close();
   }
@@ -136,7 +139,7 @@ export class ConsumerInstances {
     };
     if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
     try {
-      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.autoCommitIntervalMs, this.options.logger);
+      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger);
       this.#instances.set(key, instance);
       return instance;
     } catch (error) {

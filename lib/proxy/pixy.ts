@@ -163,6 +163,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const key = param(req, 'key') ?? null;
       const sync = flag(req, 'sync');
       const size = payload.length + Buffer.byteLength(key ?? '') + headers.reduce((n, [name, value]) => n + Buffer.byteLength(name) + value.length, 0);
+      await cluster.autoCreate(topic);
       const sending = producer.send({ topic, payload, key, headers: headers.length > 0 ? headers : undefined });
       // librdkafka refuses some messages at once (too large, a topic it knows does not exist):
       // their promise is already rejected, and wins the race against one already resolved.

@@ -160,7 +160,6 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     instanceTimeoutMs: config.consumerInstanceTimeoutMs,
     requestTimeoutMs: config.consumerRequestTimeoutMs,
     maxInstances: config.consumerMaxInstances,
-    autoCommitIntervalMs: Number(config.consumer['auto.commit.interval.ms'] ?? 5000),
   });
   const cluster = clusterView(bootstrapServers, config, mock, logger);
   started.push(() => cluster.close());
