@@ -2,7 +2,7 @@
 // through the C-style Consume; waiting is a wake-up from librdkafka, never a polling timer.
 import { EventEmitter } from 'node:events';
 import { applyConfig, setConfig, type Config } from './config';
-import { ErrorCode, KafkaError } from './errors';
+import { clientError, emitError, ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
 import { attachLogger, expectLogger, getDefaultLogger, log, type ClientOptions, type Logger } from './logger';
 import { capi, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
@@ -435,23 +435,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       log(this.#logger ?? getDefaultLogger(), 'debug', { code }, message);
       return;
     }
-    let error: KafkaError;
-    if (code === ErrorCode._FATAL) {
-      const [cause, reason] = capi.FatalError(this.#handle);
-      error = new KafkaError(cause === 0 ? code : cause, `Fatal consumer error: ${reason || message}`, { fatal: true });
-    } else {
-      error = new KafkaError(code, message);
-    }
+    const error = clientError(this.#handle, code, message, 'consumer');
     log(this.#logger ?? getDefaultLogger(), error.fatal ? 'error' : 'warn', { code, codeName: error.codeName, retriable: error.retriable, fatal: error.fatal }, error.message);
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', error);
-      } catch (listenerError) {
-        queueMicrotask(() => {
-          throw listenerError; // a listener's bug surfaces as an uncaught exception, not as a failed read
-        });
-      }
-    }
+    emitError(this, error);
     if (error.fatal) {
       this.#fatal = error;
       throw error;

@@ -1,5 +1,6 @@
 // One error class for everything Kafka says no to, carrying librdkafka's code and name.
-import { capi } from './native';
+import type { EventEmitter } from 'node:events';
+import { capi, type KafkaHandle } from './native';
 
 /** librdkafka error codes this package acts on (rd_kafka_resp_err_t). */
 export const ErrorCode = {
@@ -89,6 +90,29 @@ export class KafkaError extends Error {
     this.fatal = flags.fatal ?? FATAL.has(code);
     this.retriable = !this.fatal && (flags.retriable ?? RETRIABLE.has(code));
     this.abortable = flags.abortable ?? false;
+  }
+}
+
+/** A client's error as a KafkaError; ERR__FATAL carries its cause (rd_kafka_fatal_error). */
+export function clientError(handle: KafkaHandle, code: number, message: string, client: 'consumer' | 'producer'): KafkaError {
+  if (code !== ErrorCode._FATAL) return new KafkaError(code, message);
+  const [cause, reason] = capi.FatalError(handle);
+  return new KafkaError(cause === 0 ? code : cause, `Fatal ${client} error: ${reason || message}`, { fatal: true });
+}
+
+/**
+ * Emits `'error'` when somebody listens: unlike a plain EventEmitter, a client without a listener
+ * never throws (its errors are logged), and a listener's own bug surfaces as an uncaught
+ * exception, never inside the client.
+ */
+export function emitError(emitter: EventEmitter<{ error: [KafkaError] }>, error: KafkaError): void {
+  if (emitter.listenerCount('error') === 0) return;
+  try {
+    emitter.emit('error', error);
+  } catch (listenerError) {
+    queueMicrotask(() => {
+      throw listenerError;
+    });
   }
 }
 

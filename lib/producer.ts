@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { applyConfig, setConfig, type Config } from './config';
 import { attachLogger, expectLogger, type ClientOptions } from './logger';
-import { ErrorCode, KafkaError } from './errors';
+import { clientError, emitError, ErrorCode, KafkaError } from './errors';
 import { capi, type HeaderTuple, type KafkaHandle } from './native';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
@@ -468,31 +468,11 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /** Takes the reports librdkafka has ready and hands each to its owner. */
-  /** Client errors as 'error' events (the native side has logged them already). */
-  #emitClientErrors(errors: Array<[number, string]>): void {
-    if (this.listenerCount('error') === 0) return;
-    for (const [code, reason] of errors) {
-      let error: KafkaError;
-      if (code === ErrorCode._FATAL) {
-        const [cause, why] = capi.FatalError(this.#handle);
-        error = new KafkaError(cause === 0 ? code : cause, `Fatal producer error: ${why || reason}`, { fatal: true });
-      } else {
-        error = new KafkaError(code, reason);
-      }
-      try {
-        this.emit('error', error);
-      } catch (listenerError) {
-        queueMicrotask(() => {
-          throw listenerError; // a listener's bug surfaces as an uncaught exception, not in the producer
-        });
-      }
-    }
-  }
-
   #collect(): void {
     if (this.#closed) return;
+    // Client errors become 'error' events (the native side has logged them already).
     const clientErrors = capi.ClientErrors(this.#handle);
-    if (clientErrors !== null) this.#emitClientErrors(clientErrors);
+    for (const [code, reason] of clientErrors ?? []) emitError(this, clientError(this.#handle, code, reason, 'producer'));
     const { ids, errors, partitions, offsets } = this.#drain;
     let settledChunks = false;
     for (let n = capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets); n > 0; n = n === ids.length ? capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets) : 0) {

@@ -2,7 +2,6 @@
 // connections (slow headers, slow bodies, idle keep-alive, a cap on open connections), over real
 // HTTP and raw TCP sockets.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,42 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic } from './helpers';
+import { httpRequest, type HttpReply } from './http';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
 
-interface Reply {
-  status: number;
-  /** The start of the body, for assertion messages. */
-  text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
-}
-
 /** One HTTP request; `chunked` sends the body without a Content-Length. */
-function call(url: string, method: string, body?: string | Buffer, headers: { [k: string]: string } = {}, chunked = false): Promise<Reply> {
-  const all: { [k: string]: string } = { ...headers };
-  if (body !== undefined && !chunked) all['content-length'] = String(Buffer.byteLength(body));
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: all }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, text: text.slice(0, 300), body: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined && chunked) {
-      // Two writes: Node sends a body it is given in pieces as chunked transfer encoding.
-      req.write(body.slice(0, 10));
-      req.end(body.slice(10));
-    } else req.end(body);
-  });
+function call(url: string, method: string, body?: string | Buffer, headers: { [k: string]: string } = {}, chunked = false): Promise<HttpReply> {
+  return httpRequest(url, { method, body, headers, chunked });
 }
 
 const records = (n: number) => `{"records":[${new Array<string>(n).fill('{"value":1}').join(',')}]}`;

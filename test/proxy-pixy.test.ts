@@ -1,5 +1,4 @@
 // The Kafka-Pixy-compatible API, over real HTTP (TCP and a Unix socket), on both brokers.
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +6,7 @@ import { Admin } from '../lib/admin';
 import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic } from './helpers';
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
-  text: string;
-}
+import { httpRequest, type HttpReply } from './http';
 
 /** Messages sent and produce requests made so far, from librdkafka's statistics. */
 function produceCounts(stats: { [key: string]: unknown } | undefined): { messages: number; requests: number } {
@@ -48,32 +42,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
     await proxy.close();
   });
 
-  function call(method: string, path: string, body?: string | Buffer, headers: { [k: string]: string } = {}, via: RunningProxy | 'socket' = proxy): Promise<Reply> {
+  function call(method: string, path: string, body?: string | Buffer, headers: { [k: string]: string } = {}, via: RunningProxy | 'socket' = proxy): Promise<HttpReply> {
     const all: { [k: string]: string } = { ...headers };
-    if (body !== undefined) {
-      if (!Object.keys(all).some((k) => k.toLowerCase() === 'content-type')) all['content-type'] = 'text/plain';
-      all['content-length'] = String(Buffer.byteLength(body));
-    }
-    const url = new URL(`${via === 'socket' ? proxy.pixyUrl : via.pixyUrl}${path}`);
-    const target = via === 'socket' ? { socketPath: socket, path, method, headers: all } : { host: url.hostname, port: url.port, path, method, headers: all };
-    return new Promise((resolve, reject) => {
-      const req = request(target, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, text });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    if (body !== undefined && !Object.keys(all).some((k) => k.toLowerCase() === 'content-type')) all['content-type'] = 'text/plain';
+    if (via === 'socket') return httpRequest(path, { method, body, headers: all, socketPath: socket });
+    return httpRequest(`${via.pixyUrl}${path}`, { method, body, headers: all });
   }
 
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -390,7 +363,7 @@ describe.each(testBrokers())('$name broker, with pixy.max.consumers=2', (broker)
     await proxy.close();
   });
 
-  const get = async (path: string): Promise<Reply> => {
+  const get = async (path: string): Promise<HttpReply> => {
     const res = await fetch(`${proxy.pixyUrl}${path}`);
     const text = await res.text();
     return { status: res.status, body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined, text };

@@ -2,39 +2,14 @@
 // by request exactly as they are written (../shared/seeds/): the REST Proxy README's JSON and
 // binary quickstarts and its metadata calls, and the kdb+/q session. Kafka-Pixy's quickstart is
 // in proxy-pixy.test.ts. Each runs on both brokers, against a proxy over real HTTP.
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-
-interface Reply {
-  status: number;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the wire
-  json: any;
-}
+import { httpRequest, type HttpReply } from './http';
 
 /** One HTTP request, as curl or q's req send it (a GET may carry a body, as q's does). */
-function curl(method: string, url: string, headers: { [name: string]: string } = {}, data?: string): Promise<Reply> {
-  const all = data === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(data)) };
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: all }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+function curl(method: string, url: string, headers: { [name: string]: string } = {}, data?: string): Promise<HttpReply> {
+  return httpRequest(url, { method, headers, body: data });
 }
 
 describe.each(testBrokers())('$name broker', (broker) => {
@@ -51,13 +26,13 @@ describe.each(testBrokers())('$name broker', (broker) => {
   describe('the REST Proxy README (seed 001)', () => {
     it('Produce and Consume JSON Messages', async () => {
       const produced = await curl('POST', `${base}/topics/jsontest`, { 'Content-Type': 'application/vnd.kafka.json.v1+json' }, '{"records":[{"value":{"foo":"bar"}}]}');
-      expect(produced.json).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: null, value_schema_id: null });
+      expect(produced.body).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: null, value_schema_id: null });
 
       const created = await curl('POST', `${base}/consumers/my_json_consumer`, { 'Content-Type': 'application/vnd.kafka.v1+json' }, '{"name": "my_consumer_instance", "format": "json", "auto.offset.reset": "smallest"}');
-      expect(created.json).toEqual({ instance_id: 'my_consumer_instance', base_uri: `${base}/consumers/my_json_consumer/instances/my_consumer_instance` });
+      expect(created.body).toEqual({ instance_id: 'my_consumer_instance', base_uri: `${base}/consumers/my_json_consumer/instances/my_consumer_instance` });
 
       const consumed = await curl('GET', `${base}/consumers/my_json_consumer/instances/my_consumer_instance/topics/jsontest`, { Accept: 'application/vnd.kafka.json.v1+json' });
-      expect(consumed.json).toEqual([{ key: null, value: { foo: 'bar' }, partition: 0, offset: 0 }]);
+      expect(consumed.body).toEqual([{ key: null, value: { foo: 'bar' }, partition: 0, offset: 0 }]);
 
       const deleted = await curl('DELETE', `${base}/consumers/my_json_consumer/instances/my_consumer_instance`);
       expect(deleted).toMatchObject({ status: 204, text: '' });
@@ -65,13 +40,13 @@ describe.each(testBrokers())('$name broker', (broker) => {
 
     it('Produce and Consume Binary Messages', async () => {
       const produced = await curl('POST', `${base}/topics/binarytest`, { 'Content-Type': 'application/vnd.kafka.binary.v1+json' }, '{"records":[{"value":"S2Fma2E="}]}');
-      expect(produced.json).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: null, value_schema_id: null });
+      expect(produced.body).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: null, value_schema_id: null });
 
       const created = await curl('POST', `${base}/consumers/my_binary_consumer`, { 'Content-Type': 'application/vnd.kafka.v1+json' }, '{"name": "my_consumer_instance", "format": "binary", "auto.offset.reset": "smallest"}');
-      expect(created.json).toEqual({ instance_id: 'my_consumer_instance', base_uri: `${base}/consumers/my_binary_consumer/instances/my_consumer_instance` });
+      expect(created.body).toEqual({ instance_id: 'my_consumer_instance', base_uri: `${base}/consumers/my_binary_consumer/instances/my_consumer_instance` });
 
       const consumed = await curl('GET', `${base}/consumers/my_binary_consumer/instances/my_consumer_instance/topics/binarytest`, { Accept: 'application/vnd.kafka.binary.v1+json' });
-      expect(consumed.json).toEqual([{ key: null, value: 'S2Fma2E=', partition: 0, offset: 0 }]);
+      expect(consumed.body).toEqual([{ key: null, value: 'S2Fma2E=', partition: 0, offset: 0 }]);
 
       const deleted = await curl('DELETE', `${base}/consumers/my_binary_consumer/instances/my_consumer_instance`);
       expect(deleted).toMatchObject({ status: 204, text: '' });
@@ -79,11 +54,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
 
     it('Inspect Topic Metadata (after the two quickstarts)', async () => {
       const topics = await curl('GET', `${base}/topics`);
-      expect(topics.json).toEqual(expect.arrayContaining(['binarytest', 'jsontest']));
+      expect(topics.body).toEqual(expect.arrayContaining(['binarytest', 'jsontest']));
       const topic = await curl('GET', `${base}/topics/jsontest`);
-      expect(topic.json).toMatchObject({ name: 'jsontest', configs: expect.any(Object), partitions: [{ partition: 0, leader: expect.any(Number), replicas: [expect.objectContaining({ leader: true, in_sync: true })] }] });
+      expect(topic.body).toMatchObject({ name: 'jsontest', configs: expect.any(Object), partitions: [{ partition: 0, leader: expect.any(Number), replicas: [expect.objectContaining({ leader: true, in_sync: true })] }] });
       const partitions = await curl('GET', `${base}/topics/jsontest/partitions`);
-      expect(partitions.json).toEqual(topic.json.partitions);
+      expect(partitions.body).toEqual(topic.body.partitions);
     });
   });
 
@@ -100,26 +75,26 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const published = await curl('POST', `${base}/topics/data`, producerHeaders, `{"records":[{"value":"${data}"}]}`);
       expect(published.text).toBe('{"offsets":[{"partition":0,"offset":0,"error_code":null,"error":null}],"key_schema_id":null,"value_schema_id":null}');
 
-      const postResponse = (await curl('POST', `${base}/consumers/myConsumerGroup`, header, consumerSettings)).json;
+      const postResponse = (await curl('POST', `${base}/consumers/myConsumerGroup`, header, consumerSettings)).body;
       const baseURI: string = postResponse.base_uri;
       expect((await curl('POST', `${baseURI}/subscription`, header, '{"topics":["data"]}')).status).toBe(204);
 
       // The first GET after subscribing returns the record.
       const records = await curl('GET', `${baseURI}/records`, consumerHeaders);
-      expect(records.json).toEqual([{ topic: 'data', key: null, value: data, partition: 0, offset: 0 }]);
+      expect(records.body).toEqual([{ topic: 'data', key: null, value: data, partition: 0, offset: 0 }]);
 
       // Nothing is committed yet; the next GET commits what the previous one returned.
       expect((await curl('GET', `${baseURI}/offsets`, header, onePartition)).text).toBe('{"offsets":[]}');
       expect((await curl('GET', `${baseURI}/records`, consumerHeaders)).text).toBe('[]');
-      expect((await curl('GET', `${baseURI}/offsets`, header, onePartition)).json).toEqual({ offsets: [{ topic: 'data', partition: 0, offset: 1, metadata: '' }] });
+      expect((await curl('GET', `${baseURI}/offsets`, header, onePartition)).body).toEqual({ offsets: [{ topic: 'data', partition: 0, offset: 1, metadata: '' }] });
 
       // Seek to the beginning and read the record again.
       expect((await curl('POST', `${baseURI}/positions/beginning`, header, onePartition)).status).toBe(204);
-      expect((await curl('GET', `${baseURI}/records`, consumerHeaders)).json).toEqual([{ topic: 'data', key: null, value: data, partition: 0, offset: 0 }]);
+      expect((await curl('GET', `${baseURI}/records`, consumerHeaders)).body).toEqual([{ topic: 'data', key: null, value: data, partition: 0, offset: 0 }]);
 
       expect((await curl('DELETE', baseURI, header)).status).toBe(204);
       const gone = await curl('GET', `${baseURI}/records`, consumerHeaders);
-      expect(gone).toMatchObject({ status: 404, json: { error_code: 40403 } });
+      expect(gone).toMatchObject({ status: 404, body: { error_code: 40403 } });
     });
   });
 });

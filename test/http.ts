@@ -1,0 +1,48 @@
+// One HTTP request over real sockets, as curl or any HTTP client sends it: a GET may carry a
+// body, the body can go chunked, and the target can be a Unix socket.
+import { request, type RequestOptions } from 'node:http';
+
+export interface HttpReply {
+  status: number;
+  text: string;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
+}
+
+export interface HttpOptions {
+  method?: string;
+  headers?: { [name: string]: string };
+  body?: string | Buffer;
+  /** Send the body in two pieces without a Content-Length (chunked transfer encoding). */
+  chunked?: boolean;
+  /** Reach the server through this Unix socket (`url` then gives only the path). */
+  socketPath?: string;
+}
+
+export function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpReply> {
+  const { method = 'GET', body, chunked = false, socketPath } = options;
+  const headers: { [name: string]: string } = { ...options.headers };
+  if (body !== undefined && !chunked) headers['content-length'] = String(Buffer.byteLength(body));
+  const target: RequestOptions = { method, headers, ...(socketPath === undefined ? {} : { socketPath }) };
+  return new Promise((resolve, reject) => {
+    const req = request(socketPath === undefined ? url : `http://localhost${url}`, target, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, text, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined && chunked) {
+      // Two writes: Node sends a body it is given in pieces as chunked transfer encoding.
+      req.write(body.slice(0, 10));
+      req.end(body.slice(10));
+    } else req.end(body);
+  });
+}
