@@ -190,6 +190,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    */
   async commit(what?: Record | Record[] | CommitOffset[]): Promise<void> {
     this.#checkOpen();
+    if (Array.isArray(what) && what.length === 0) return; // nothing to commit (librdkafka would say 'No offset stored')
     const list = what === undefined ? null : commitList(what);
     try {
       const code = await capi.CommitAsync(this.#handle, list?.handle ?? null);

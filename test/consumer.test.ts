@@ -183,6 +183,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await c.commit([{ topic, partition: 1, offset: 1 }]);
       expect(await c.committed(topic, 1)).toBe(1);
       await expect(c.commit([{ topic, partition: -3, offset: 0 }])).rejects.toThrow(TypeError);
+      await c.commit([]); // nothing to commit: done, not librdkafka's 'No offset stored'
+      expect(await c.committed(topic, 1)).toBe(1);
       await c.close();
     });
 

@@ -356,7 +356,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     instance.consumer.unsubscribe();
     instance.subscription = [];
     instance.pattern = undefined;
-    instance.buffered.length = 0;
+    instance.dropBuffered();
     return send(reply, 204);
   });
 
@@ -373,7 +373,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const rows = await readRecords(instance, req.query, (r, key, value) => (r.topic === req.params.topic ? `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}` : undefined));
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, req.params.topic);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
     return reply.send(`[${rows.join(',')}]`);
   });
@@ -413,7 +413,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     if (instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance is subscribed');
     const partitions = topicPartitions(req.body, 'partitions');
     instance.consumer.assign(partitions.map(({ topic, partition }) => ({ topic, partition })));
-    instance.buffered.length = 0;
+    instance.dropBuffered();
     return send(reply, 204);
   });
 
@@ -445,9 +445,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       );
     }
     // Records read ahead for these partitions would come from the old position.
-    const moved = new Set(targets.map((t) => `${t.topic}\0${t.partition}`));
-    const keep = instance.buffered.filter((r) => !moved.has(`${r.topic}\0${r.partition}`));
-    instance.buffered.splice(0, instance.buffered.length, ...keep);
+    instance.dropBuffered(targets);
   };
 
   app.post('/consumers/:group/instances/:name/positions', async (req: Req, reply) => {
@@ -589,7 +587,9 @@ function checkAccept(req: Req, instance: ConsumerInstance): void {
 async function readRecords(
   instance: ConsumerInstance,
   query: { [key: string]: string | undefined },
-  row: (record: Record, key: string, value: string) => string | undefined,
+  row: (record: Record, key: string, value: string) => string,
+  /** v1 reads one topic: records of the others stay buffered, not returned. */
+  topic?: string,
 ): Promise<string[]> {
   const requested = query.timeout === undefined ? instance.requestTimeoutMs : Number(query.timeout);
   const maxBytes = query.max_bytes === undefined ? Infinity : Number(query.max_bytes);
@@ -607,9 +607,13 @@ async function readRecords(
     const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
     for (;;) {
       const wait = out.length === 0 || bytes <= instance.fetchMinBytes ? Math.max(0, deadline - Date.now()) : 0;
-      const record = instance.buffered.shift() ?? (await instance.consumer.consumeRecord(wait));
+      const record = instance.takeBuffered(topic) ?? (await instance.consumer.consumeRecord(wait));
       if (record === undefined) {
         if (Date.now() >= deadline || (out.length > 0 && bytes > instance.fetchMinBytes)) break;
+        continue;
+      }
+      if (topic !== undefined && record.topic !== topic) {
+        instance.setAside(record); // v1: a record of another topic waits for a read of that topic
         continue;
       }
       if (out.length > 0 && bytes + size(record) > maxBytes) {
@@ -624,8 +628,7 @@ async function readRecords(
         break;
       }
       out.push(record);
-      const text = row(record, key, value);
-      if (text !== undefined) rows.push(text);
+      rows.push(row(record, key, value));
       bytes += size(record);
       if (bytes >= maxBytes) break;
     }

@@ -27,8 +27,13 @@ export interface InstanceOptions {
 export class ConsumerInstance {
   readonly consumer: Consumer;
   readonly idleClock = new IdleClock();
-  /** Records taken from the consumer but not yet returned (they did not fit max_bytes). */
+  /**
+   * Records taken from the consumer but not yet returned: they did not fit max_bytes, or (v1) a
+   * read of another topic met them. Their partitions are paused meanwhile (see setAside).
+   */
   readonly buffered: Record[] = [];
+  /** `topic\0partition` of the partitions paused while their records wait in `buffered`. */
+  readonly #pausedForBuffer = new Set<string>();
   /** topic -> partition -> next offset after the last returned record. */
   readonly returned = new Map<string, Map<number, number>>();
   #committedReturned = '';
@@ -61,6 +66,52 @@ export class ConsumerInstance {
 
   get subscribed(): boolean {
     return this.subscription.length > 0 || this.pattern !== undefined;
+  }
+
+  /** The first buffered record (of `topic`, when given), taken out of the buffer. */
+  takeBuffered(topic?: string): Record | undefined {
+    const at = topic === undefined ? (this.buffered.length > 0 ? 0 : -1) : this.buffered.findIndex((r) => r.topic === topic);
+    if (at < 0) return undefined;
+    const [record] = this.buffered.splice(at, 1);
+    const key = `${record.topic}\0${record.partition}`;
+    if (this.#pausedForBuffer.has(key) && !this.buffered.some((r) => r.topic === record.topic && r.partition === record.partition)) this.#resume([key]);
+    return record;
+  }
+
+  /**
+   * Keeps a record that a read of another topic met (v1) for a read of its own topic, and pauses
+   * its partition until then, so that what waits here is bounded by what was already fetched.
+   */
+  setAside(record: Record): void {
+    this.buffered.push(record);
+    const key = `${record.topic}\0${record.partition}`;
+    if (this.#pausedForBuffer.has(key)) return;
+    try {
+      this.consumer.pause([{ topic: record.topic, partition: record.partition }]);
+      this.#pausedForBuffer.add(key);
+    } catch {
+      // no longer assigned: its next owner reads it from the committed offset
+    }
+  }
+
+  /** Drops what is buffered (for these partitions, or all): they will be read again from where the consumer now is. */
+  dropBuffered(partitions?: Array<{ topic: string; partition: number }>): void {
+    const keys = partitions === undefined ? undefined : new Set(partitions.map((p) => `${p.topic}\0${p.partition}`));
+    const keep = keys === undefined ? [] : this.buffered.filter((r) => !keys.has(`${r.topic}\0${r.partition}`));
+    this.buffered.splice(0, this.buffered.length, ...keep);
+    this.#resume([...this.#pausedForBuffer].filter((key) => keys === undefined || keys.has(key)));
+  }
+
+  #resume(keys: string[]): void {
+    for (const key of keys) {
+      this.#pausedForBuffer.delete(key);
+      const at = key.lastIndexOf('\0');
+      try {
+        this.consumer.resume([{ topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }]);
+      } catch {
+        // no longer assigned
+      }
+    }
   }
 
   markReturned(records: Record[]): void {
