@@ -643,20 +643,22 @@ async function readRecords(
 const JOIN_WAIT_MS = 15_000;
 
 /**
- * A read of a newly subscribed instance first waits (bounded) until the group has handed it its
+ * A read of a newly subscribed instance first waits (once, bounded) until the group has handed it
  * partitions, so that its timeout is spent waiting for records: the documented flows (subscribe,
- * then one GET) return the topic's records on that first GET.
+ * then one GET) return the topic's records on that first GET. An instance the group gives no
+ * partition (more members than partitions) waits the whole bound, once.
  */
 async function joinGroup(instance: ConsumerInstance): Promise<void> {
   const until = Date.now() + JOIN_WAIT_MS;
-  while (instance.subscribed && !instance.joined && Date.now() < until) {
-    // Reading is what hands the group's answer over (the rebalance listener sets `joined`).
+  while (instance.subscribed && !instance.joined && Date.now() < until && instance.consumer.assignment().length === 0) {
+    // Reading is what hands the group's answer over to librdkafka's consumer.
     const record = await instance.consumer.consumeRecord(Math.max(1, Math.min(100, until - Date.now())));
     if (record !== undefined) {
       instance.buffered.push(record);
-      return;
+      break;
     }
   }
+  instance.joined = true;
 }
 
 /** 42203 for a record a json instance cannot convert: where it is, and how to get past it. */

@@ -2,7 +2,7 @@
 // when idle past consumer.instance.timeout.ms. The proxy, not librdkafka, commits: it knows which
 // records it has returned, so an auto-commit never covers a record still buffered here.
 import { randomUUID } from 'node:crypto';
-import { Consumer, type RebalanceEvent } from '../consumer';
+import { Consumer } from '../consumer';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Record } from '../record';
@@ -39,7 +39,7 @@ export class ConsumerInstance {
   #committedReturned = '';
   subscription: string[] = [];
   pattern: string | undefined;
-  /** The group has handed this instance its partitions since it last subscribed. */
+  /** The group has handed this instance its partitions since it last subscribed (or the wait for it is over). */
   joined = false;
 
   constructor(
@@ -52,10 +52,7 @@ export class ConsumerInstance {
     config: Config,
     logger?: Logger,
   ) {
-    const onRebalance = (event: RebalanceEvent) => {
-      if (event.type === 'assign') this.joined = true;
-    };
-    this.consumer = new Consumer(config, undefined, { logger, onRebalance });
+    this.consumer = new Consumer(config, undefined, { logger });
   }
 
   /** Subscribes (replacing the subscription); the next records request waits for the group's answer. */
