@@ -1,7 +1,7 @@
 // The raw binding: the C-style functions exactly as the addon exports them, typed.
 // Every function checks its own arguments (a wrong type is a TypeError naming the parameter),
 // so this surface is safe to call directly; the classes add friendlier checks on top.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -238,19 +238,27 @@ function loadedLibrdkafkaPath(): string | undefined {
 }
 
 /**
- * Loads the addon of the project at `root`: the one built here (build/Release) or else the
+ * Loads the addon of the project at `root`: the file named by the environment variable
+ * RDKAFKA_NAPI_ADDON if set (an addon built against another librdkafka, as
+ * `npm run test:librdkafka-latest` does), else the one built here (build/Release) or the
  * prebuilt binary for this platform (prebuilds/), as node-gyp-build picks them. A missing or too
  * old librdkafka is an error naming what was found, what is needed and how to install it.
  */
 function loadAddon(root: string): NativeBinding {
   const requireHere = createRequire(__filename);
   const nodeGypBuild = requireHere('node-gyp-build') as { resolve(dir: string): string };
+  const override = process.env.RDKAFKA_NAPI_ADDON;
   let file: string;
-  try {
-    file = nodeGypBuild.resolve(root);
-  } catch (error) {
-    throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
-      'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override)) throw loadError('ERR_ADDON_MISSING', `RDKAFKA_NAPI_ADDON names ${override}, which does not exist.`);
+    file = path.resolve(override);
+  } else {
+    try {
+      file = nodeGypBuild.resolve(root);
+    } catch (error) {
+      throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
+        'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+    }
   }
   let binding: NativeBinding;
   try {
