@@ -94,6 +94,20 @@ export interface PartitionTimestamp extends TopicPartition {
   timestamp: number;
 }
 
+/** What `listOffsets` finds in a partition. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { timestamp: number };
+
+export interface ListOffsetsRequest extends TopicPartition {
+  offset: OffsetSpec;
+}
+
+export interface ListedOffset extends TopicPartition {
+  /** The offset found; -1 when no message matches (a timestamp after every message's). */
+  offset: number;
+  /** The found message's timestamp (ms), -1 when unknown (earliest, latest). */
+  timestamp: number;
+}
+
 export interface GroupListing {
   groupId: string;
   /** A group that only commits offsets (no members, no protocol). */
@@ -209,6 +223,21 @@ function expectTopicPartitions<T extends TopicPartition>(items: unknown, paramet
 function expectOffsetValue(value: unknown, parameter: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidParameter('an integer', parameter, value);
   return value;
+}
+
+/** "t [0], t [1]", up to 5 partitions then how many more. */
+function partitionNames(items: TopicPartition[]): string {
+  const names = items.slice(0, 5).map((p) => `${p.topic} [${p.partition}]`).join(', ');
+  return items.length > 5 ? `${names} and ${items.length - 5} more` : names;
+}
+
+/** ListOffsets' code for an OffsetSpec: -2 earliest, -1 latest, -3 max timestamp, else the timestamp. */
+function offsetSpecCode(spec: unknown, parameter: string): number {
+  if (spec === 'earliest') return -2;
+  if (spec === 'latest') return -1;
+  if (spec === 'max-timestamp') return -3;
+  if (typeof spec === 'object' && spec !== null && 'timestamp' in spec) return expectInteger((spec as { timestamp: unknown }).timestamp, `${parameter}.timestamp`, 0, Number.MAX_SAFE_INTEGER);
+  throw invalidParameter("'earliest', 'latest', 'max-timestamp' or { timestamp }", parameter, spec);
 }
 
 function sortPartitions<T extends TopicPartition>(rows: T[]): T[] {
@@ -380,6 +409,31 @@ export class Admin {
       if (code !== 0) throw new KafkaError(code, `Offsets for times: ${capi.DRMessageError(code)}`);
       checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
       return entries.map(([topic, partition, offset]) => ({ topic, partition, offset }));
+    } finally {
+      list.destroy();
+    }
+  }
+
+  /**
+   * Kafka's ListOffsets for each partition: its first offset (`'earliest'`), its end offset
+   * (`'latest'`), the message with the largest timestamp (`'max-timestamp'`), or the first offset
+   * whose message timestamp is at least `{ timestamp }`. `isolationLevel` 'read_committed' ends
+   * before open transactions. Needs librdkafka 2.3.0 or newer: on an older one it rejects with
+   * ERR__NOT_IMPLEMENTED (-170) and a message naming the version needed.
+   */
+  async listOffsets(partitions: ListOffsetsRequest[], options: { isolationLevel?: 'read_committed' | 'read_uncommitted' } & TimeoutOption = {}): Promise<ListedOffset[]> {
+    this.#checkOpen();
+    const items = expectTopicPartitions<ListOffsetsRequest>(partitions, 'partitions');
+    const isolation = options.isolationLevel ?? 'read_uncommitted';
+    if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw invalidParameter("'read_committed' or 'read_uncommitted'", 'options.isolationLevel', isolation);
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, offsetSpecCode(p.offset, `partitions[${i}].offset`)));
+      const result = await capi.ListOffsets(this.#handle, list.handle, this.#timeout(options, QUERY_TIMEOUT_MS), isolation === 'read_committed');
+      // librdkafka's request-wide errors (e.g. "No leaders found") do not say which partitions.
+      if (failed(result)) throw requestError(`ListOffsets of ${partitionNames(items)}`, result);
+      checkItems('Partition', result.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      return sortPartitions(result.map(([topic, partition, offset, , timestamp]) => ({ topic, partition, offset, timestamp })));
     } finally {
       list.destroy();
     }

@@ -62,6 +62,9 @@ export {
   type TopicChangeOptions,
   type TopicMetadata,
   type WatermarkOffsets,
+  type OffsetSpec,
+  type ListOffsetsRequest,
+  type ListedOffset,
 } from './admin';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 

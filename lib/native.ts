@@ -73,6 +73,8 @@ export type PartitionMetadataTuple = [partition: number, error: number, leader: 
 export type TopicMetadataTuple = [name: string, error: number, partitions: PartitionMetadataTuple[]];
 /** `Metadata`'s result, or `[code, message]`. */
 export type MetadataResult = [code: 0, brokers: BrokerTuple[], topics: TopicMetadataTuple[], clusterId: string, controllerId: number] | CodeAndMessage;
+/** One partition of `ListOffsets`' result: timestamp is the found message's, -1 when none. */
+export type ListOffsetsResultTuple = [topic: string, partition: number, offset: number, error: number, timestamp: number];
 /** `[code, low, high]`: a partition's first offset and the offset after its last message. */
 export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
@@ -199,6 +201,12 @@ export interface NativeBinding {
   QueryWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number, timeoutMs?: number): Promise<WatermarkResult>;
   GetWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number): WatermarkResult;
   OffsetsForTimes(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]] | CodeAndMessage>;
+  /**
+   * librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]).
+   * Each entry's offset asks for: -1 the end, -2 the first offset, -3 the message with the largest
+   * timestamp, ≥ 0 the first offset whose timestamp is at least that (ms).
+   */
+  ListOffsets(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number, readCommitted?: boolean): Promise<ListOffsetsResultTuple[] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

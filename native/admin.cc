@@ -799,6 +799,84 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
   }, RefuseEmbeddedBroker("DeleteGroups", timeout_ms));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Requests of newer librdkafka versions. Each is compiled in only when the headers have it
+// (RD_KAFKA_VERSION) and called only when the library loaded at run time has it too (the addon
+// is loaded lazily, so a missing function would end the process at its first call); otherwise
+// the promise resolves with [ERR__NOT_IMPLEMENTED, "<request> needs librdkafka <version> ..."].
+// ---------------------------------------------------------------------------------------------
+
+// The library's version as text, e.g. "2.0.2" from 0x020002ff.
+std::string VersionText(int hex) {
+  return std::to_string((hex >> 24) & 0xff) + "." + std::to_string((hex >> 16) & 0xff) + "." + std::to_string((hex >> 8) & 0xff);
+}
+
+// Empty when both the headers the addon was built with and the library it runs with are at least
+// `needed`; else why not, naming the version needed and the one found.
+std::string MissingVersion(const char* request, int needed) {
+  std::string why = std::string(request) + " needs librdkafka " + VersionText(needed) + " or newer; ";
+  if (RD_KAFKA_VERSION < needed) return why + "this addon was built against librdkafka " + VersionText(RD_KAFKA_VERSION) + " (rebuild it against a newer one)";
+  if (rd_kafka_version() < needed) return why + "the librdkafka loaded is " + rd_kafka_version_str();
+  return "";
+}
+
+Napi::Value NotImplemented(Napi::Env env, const std::string& message) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Resolve(CodeAndMessage(env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED, message));
+  return deferred.Promise();
+}
+
+constexpr int kListOffsetsVersion = 0x020300ff;
+
+// ListOffsets(h, list, timeoutMs = 10000, readCommitted = false) -> Promise<[[topic, partition,
+// offset, error, timestamp], ...] | [code, message]>. Each entry's offset says what to find: -1
+// the end offset, -2 the first, -3 the message with the largest timestamp, a timestamp (ms) the
+// first offset whose message timestamp is at least it. Needs librdkafka 2.3.0. readCommitted: the
+// end is the last stable offset (before open transactions). The embedded broker answers every
+// timestamp with -1, so -3 and timestamps are refused there with ERR__UNSUPPORTED_FEATURE.
+Napi::Value ListOffsets(const Napi::CallbackInfo& info) {
+  // Arguments are checked the same on every version; on an older one they go unused.
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  std::shared_ptr<rd_kafka_topic_partition_list_t> list(ListCopy(info, 1), rd_kafka_topic_partition_list_destroy);
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 10000);
+  [[maybe_unused]] bool read_committed = ExpectBool(info, 3, "readCommitted", false);
+  [[maybe_unused]] bool by_time = false;
+  for (int i = 0; i < list->cnt; i++) {
+    by_time = by_time || list->elems[i].offset >= 0 || list->elems[i].offset == -3;
+    if (list->elems[i].offset < -3) {
+      std::string name = "list[" + std::to_string(i) + "].offset";
+      ThrowExpected(info.Env(), "-1 (latest), -2 (earliest), -3 (max timestamp) or a timestamp", name.c_str(), Napi::Number::New(info.Env(), static_cast<double>(list->elems[i].offset)));
+    }
+  }
+  std::string missing = MissingVersion("ListOffsets", kListOffsetsVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [list, timeout_ms, read_committed](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTOFFSETS, timeout_ms);
+    if (read_committed) {
+      if (rd_kafka_error_t* error = rd_kafka_AdminOptions_set_isolation_level(options, RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED)) rd_kafka_error_destroy(error);
+    }
+    rd_kafka_ListOffsets(rk, list.get(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_ListOffsetsResultInfo_t** infos = rd_kafka_ListOffsets_result_infos(rd_kafka_event_ListOffsets_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_topic_partition_t* tp = rd_kafka_ListOffsetsResultInfo_topic_partition(infos[i]);
+      Napi::Array entry = Napi::Array::New(env, 5);
+      entry.Set(0u, Napi::String::New(env, tp->topic));
+      entry.Set(1u, Napi::Number::New(env, tp->partition));
+      entry.Set(2u, Napi::Number::New(env, static_cast<double>(tp->offset)));
+      entry.Set(3u, Napi::Number::New(env, tp->err));
+      entry.Set(4u, Napi::Number::New(env, static_cast<double>(rd_kafka_ListOffsetsResultInfo_timestamp(infos[i]))));
+      out.Set(static_cast<uint32_t>(i), entry);
+    }
+    return out;
+  }, by_time ? RefuseEmbeddedBroker("ListOffsets by timestamp (only -1, the end, and -2, the beginning)", timeout_ms) : AdminGuard());
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
 }  // namespace
 
 std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
@@ -824,6 +902,7 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("DescribeConsumerGroups", Napi::Function::New(env, DescribeConsumerGroups, "DescribeConsumerGroups"));
   exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
   exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
+  exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
 }
 
 }  // namespace rdk
