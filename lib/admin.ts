@@ -12,14 +12,16 @@ import { ErrorCode, KafkaError } from './errors';
 import {
   capi,
   type CodeAndMessage,
+  type BrokerTuple,
   type ConfigEntryTuple,
+  type DescribeClusterResult,
   type GroupDescriptionTuple,
   type KafkaHandle,
   type ResourceTypeCode,
   type TopicPartitionTuple,
 } from './native';
 import { TopicPartitionList } from './topic-partition-list';
-import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
+import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX, topicNameProblem } from './validate';
 
 export interface BrokerMetadata {
   id: number;
@@ -106,6 +108,23 @@ export interface ListedOffset extends TopicPartition {
   offset: number;
   /** The found message's timestamp (ms), -1 when unknown (earliest, latest). */
   timestamp: number;
+}
+
+export interface ClusterDescription {
+  /** null when the brokers do not report one. */
+  clusterId: string | null;
+  /** null when unknown. */
+  controller: BrokerMetadata | null;
+  /** Sorted by id. */
+  brokers: BrokerMetadata[];
+}
+
+export interface TopicDescription {
+  name: string;
+  /** Kafka's own topics, e.g. __consumer_offsets. */
+  internal: boolean;
+  /** Sorted by partition; leader -1 when there is none. */
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
 export interface GroupListing {
@@ -437,6 +456,41 @@ export class Admin {
     } finally {
       list.destroy();
     }
+  }
+
+  /**
+   * The cluster as Kafka's DescribeCluster reports it: its id, controller and brokers. Needs
+   * librdkafka 2.3.0 or newer: on an older one it rejects with ERR__NOT_IMPLEMENTED (-170).
+   */
+  async describeCluster(options: TimeoutOption = {}): Promise<ClusterDescription> {
+    this.#checkOpen();
+    const result = await capi.DescribeCluster(this.#handle, this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (typeof result[0] === 'number') throw requestError('DescribeCluster', result as CodeAndMessage);
+    const [clusterId, controller, brokers] = result as DescribeClusterResult;
+    const broker = ([id, host, port]: BrokerTuple): BrokerMetadata => ({ id, host, port });
+    return { clusterId, controller: controller === null ? null : broker(controller), brokers: brokers.map(broker).sort((a, b) => a.id - b.id) };
+  }
+
+  /**
+   * Each named topic's partitions (leader, replicas, in-sync replicas), in the order asked. A
+   * topic that does not exist is a KafkaError naming it. Needs librdkafka 2.3.0 or newer: on an
+   * older one it rejects with ERR__NOT_IMPLEMENTED (-170).
+   */
+  async describeTopics(names: string[], options: TimeoutOption = {}): Promise<TopicDescription[]> {
+    this.#checkOpen();
+    if (!Array.isArray(names) || names.length === 0) throw invalidParameter('a non-empty array of topic names', 'names', names);
+    names.forEach((name, i) => {
+      const problem = topicNameProblem(expectString(name, `names[${i}]`));
+      if (problem !== undefined) throw invalidParameter(`a legal topic name (${problem})`, `names[${i}]`, name);
+    });
+    const result = await capi.DescribeTopics(this.#handle, names, this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DescribeTopics', result);
+    checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
+    return result.map(([name, , , internal, partitions]) => ({
+      name,
+      internal,
+      partitions: partitions.map(([partition, leader, replicas, isr]) => ({ partition, leader, replicas, isr })).sort((a, b) => a.partition - b.partition),
+    }));
   }
 
   /** Deletes the records before each offset (-1: all); resolves with each partition's new first offset. */

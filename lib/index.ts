@@ -65,6 +65,8 @@ export {
   type OffsetSpec,
   type ListOffsetsRequest,
   type ListedOffset,
+  type ClusterDescription,
+  type TopicDescription,
 } from './admin';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 

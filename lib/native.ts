@@ -75,6 +75,12 @@ export type TopicMetadataTuple = [name: string, error: number, partitions: Parti
 export type MetadataResult = [code: 0, brokers: BrokerTuple[], topics: TopicMetadataTuple[], clusterId: string, controllerId: number] | CodeAndMessage;
 /** One partition of `ListOffsets`' result: timestamp is the found message's, -1 when none. */
 export type ListOffsetsResultTuple = [topic: string, partition: number, offset: number, error: number, timestamp: number];
+/** `DescribeCluster`'s result: the controller is null when unknown. */
+export type DescribeClusterResult = [clusterId: string | null, controller: BrokerTuple | null, brokers: BrokerTuple[]];
+/** A partition in `DescribeTopics`: leader (-1: none), replicas and in-sync replicas are broker ids. */
+export type TopicPartitionInfoTuple = [partition: number, leader: number, replicas: number[], isr: number[]];
+/** One topic of `DescribeTopics`: code 0, or e.g. 3 (UNKNOWN_TOPIC_OR_PART) with a message. */
+export type TopicDescriptionTuple = [name: string, code: number, message: string, internal: boolean, partitions: TopicPartitionInfoTuple[]];
 /** `[code, low, high]`: a partition's first offset and the offset after its last message. */
 export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
@@ -207,6 +213,10 @@ export interface NativeBinding {
    * timestamp, ≥ 0 the first offset whose timestamp is at least that (ms).
    */
   ListOffsets(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number, readCommitted?: boolean): Promise<ListOffsetsResultTuple[] | CodeAndMessage>;
+  /** librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  DescribeCluster(handle: KafkaHandle, timeoutMs?: number): Promise<DescribeClusterResult | CodeAndMessage>;
+  /** librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  DescribeTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicDescriptionTuple[] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

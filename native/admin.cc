@@ -800,7 +800,7 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests of newer librdkafka versions. Each is compiled in only when the headers have it
+// Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics). Each is compiled in only when the headers have it
 // (RD_KAFKA_VERSION) and called only when the library loaded at run time has it too (the addon
 // is loaded lazily, so a missing function would end the process at its first call); otherwise
 // the promise resolves with [ERR__NOT_IMPLEMENTED, "<request> needs librdkafka <version> ..."].
@@ -877,6 +877,107 @@ Napi::Value ListOffsets(const Napi::CallbackInfo& info) {
   return NotImplemented(info.Env(), missing);
 }
 
+constexpr int kDescribeVersion = 0x020300ff;
+
+#if RD_KAFKA_VERSION >= 0x020300ff
+// [id, host, port], or null for no node.
+Napi::Value NodeTuple(Napi::Env env, const rd_kafka_Node_t* node) {
+  if (node == nullptr) return env.Null();
+  Napi::Array tuple = Napi::Array::New(env, 3);
+  tuple.Set(0u, Napi::Number::New(env, rd_kafka_Node_id(node)));
+  tuple.Set(1u, Napi::String::New(env, rd_kafka_Node_host(node)));
+  tuple.Set(2u, Napi::Number::New(env, rd_kafka_Node_port(node)));
+  return tuple;
+}
+
+Napi::Array NodeIds(Napi::Env env, const rd_kafka_Node_t** nodes, size_t count) {
+  Napi::Array ids = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) ids.Set(static_cast<uint32_t>(i), Napi::Number::New(env, rd_kafka_Node_id(nodes[i])));
+  return ids;
+}
+#endif
+
+// DescribeCluster(h, timeoutMs = 10000) -> Promise<[clusterId, controller [id, host, port] | null,
+// brokers [[id, host, port], ...]] | [code, message]>. Needs librdkafka 2.3.0. Refused with
+// ERR__UNSUPPORTED_FEATURE on the embedded broker, which has no controller to ask.
+Napi::Value DescribeCluster(const Napi::CallbackInfo& info) {
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 1, 10000);
+  std::string missing = MissingVersion("DescribeCluster", kDescribeVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, timeout_ms);
+    rd_kafka_DescribeCluster(rk, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    const rd_kafka_DescribeCluster_result_t* result = rd_kafka_event_DescribeCluster_result(event);
+    size_t count = 0;
+    const rd_kafka_Node_t** nodes = rd_kafka_DescribeCluster_result_nodes(result, &count);
+    Napi::Array brokers = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) brokers.Set(static_cast<uint32_t>(i), NodeTuple(env, nodes[i]));
+    Napi::Array out = Napi::Array::New(env, 3);
+    out.Set(0u, StringOrNull(env, rd_kafka_DescribeCluster_result_cluster_id(result)));
+    out.Set(1u, NodeTuple(env, rd_kafka_DescribeCluster_result_controller(result)));
+    out.Set(2u, brokers);
+    return out;
+  }, RefuseEmbeddedBroker("DescribeCluster", timeout_ms));
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
+// DescribeTopics(h, [name, ...], timeoutMs = 10000) -> Promise<[[name, code, message, internal,
+// [[partition, leader, replicas[], isr[]], ...]], ...] | [code, message]>. leader -1: none. A
+// topic that does not exist has its own code (3, UNKNOWN_TOPIC_OR_PART). Needs librdkafka 2.3.0.
+// Refused with ERR__UNSUPPORTED_FEATURE on the embedded broker, which has no controller to ask.
+Napi::Value DescribeTopics(const Napi::CallbackInfo& info) {
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  [[maybe_unused]] std::vector<std::string> topics = ExpectStringArray(info, 1, "topics");
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 10000);
+  std::string missing = MissingVersion("DescribeTopics", kDescribeVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [topics, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<const char*> names;
+    for (const auto& t : topics) names.push_back(t.c_str());
+    rd_kafka_TopicCollection_t* collection = rd_kafka_TopicCollection_of_topic_names(names.data(), names.size());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, timeout_ms);
+    rd_kafka_DescribeTopics(rk, collection, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_TopicCollection_destroy(collection);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_TopicDescription_t** descriptions = rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_error_t* error = rd_kafka_TopicDescription_error(descriptions[i]);
+      size_t partition_count = 0;
+      const rd_kafka_TopicPartitionInfo_t** partitions = rd_kafka_TopicDescription_partitions(descriptions[i], &partition_count);
+      Napi::Array partition_tuples = Napi::Array::New(env, partition_count);
+      for (size_t j = 0; j < partition_count; j++) {
+        const rd_kafka_Node_t* leader = rd_kafka_TopicPartitionInfo_leader(partitions[j]);
+        size_t replica_count = 0, isr_count = 0;
+        const rd_kafka_Node_t** replicas = rd_kafka_TopicPartitionInfo_replicas(partitions[j], &replica_count);
+        const rd_kafka_Node_t** isr = rd_kafka_TopicPartitionInfo_isr(partitions[j], &isr_count);
+        Napi::Array tuple = Napi::Array::New(env, 4);
+        tuple.Set(0u, Napi::Number::New(env, rd_kafka_TopicPartitionInfo_partition(partitions[j])));
+        tuple.Set(1u, Napi::Number::New(env, leader ? rd_kafka_Node_id(leader) : -1));
+        tuple.Set(2u, NodeIds(env, replicas, replica_count));
+        tuple.Set(3u, NodeIds(env, isr, isr_count));
+        partition_tuples.Set(static_cast<uint32_t>(j), tuple);
+      }
+      Napi::Array entry = Napi::Array::New(env, 5);
+      entry.Set(0u, Napi::String::New(env, rd_kafka_TopicDescription_name(descriptions[i])));
+      entry.Set(1u, Napi::Number::New(env, error ? rd_kafka_error_code(error) : 0));
+      entry.Set(2u, Napi::String::New(env, error ? rd_kafka_error_string(error) : ""));
+      entry.Set(3u, Napi::Boolean::New(env, rd_kafka_TopicDescription_is_internal(descriptions[i]) != 0));
+      entry.Set(4u, partition_tuples);
+      out.Set(static_cast<uint32_t>(i), entry);
+    }
+    return out;
+  }, RefuseEmbeddedBroker("DescribeTopics", timeout_ms));
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
 }  // namespace
 
 std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
@@ -903,6 +1004,8 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
   exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
   exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
+  exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
+  exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));
 }
 
 }  // namespace rdk

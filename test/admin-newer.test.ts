@@ -10,6 +10,7 @@ const NOT_IMPLEMENTED = -170;
 const UNSUPPORTED_FEATURE = -165;
 /** librdkafka 2.3.0 added ListOffsets, DescribeTopics and DescribeCluster. */
 const hasListOffsets = librdkafkaVersion().hex >= 0x020300ff;
+const hasDescribe = hasListOffsets;
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
@@ -78,6 +79,46 @@ describe.each(testBrokers())('$name broker', (broker) => {
       } finally {
         list.destroy();
       }
+    });
+  });
+
+  describe('Admin.describeCluster and describeTopics (librdkafka >= 2.3.0)', () => {
+    it.runIf(hasDescribe && broker.name === 'mock')('the embedded broker, which has no controller, refuses both at once, saying so', async () => {
+      await expect(admin.describeCluster()).rejects.toMatchObject({ code: UNSUPPORTED_FEATURE, message: expect.stringContaining('embedded broker') });
+      await expect(admin.describeTopics(['t'])).rejects.toMatchObject({ code: UNSUPPORTED_FEATURE, message: expect.stringContaining('embedded broker') });
+    });
+
+    it.runIf(hasDescribe && broker.name === 'kafka')('describeCluster names the cluster, its controller and every broker, as metadata does', async () => {
+      const md = await admin.metadata();
+      const cluster = await admin.describeCluster();
+      expect(cluster.clusterId).toBe(md.clusterId);
+      expect(cluster.brokers).toEqual([...md.brokers].sort((a, b) => a.id - b.id));
+      expect(cluster.brokers.map((b) => b.id)).toEqual(broker.name === 'mock' ? [1, 2, 3] : [1]);
+      expect(cluster.controller).toEqual(cluster.brokers.find((b) => b.id === md.controllerId));
+    });
+
+    it.runIf(hasDescribe && broker.name === 'kafka')('describeTopics gives each partition of a 3-partition topic with its leader among replicas and ISR; a missing topic is an error naming it', async () => {
+      const topic = uniqueTopic('dt');
+      await broker.createTopic(topic, 3);
+      const [description] = await admin.describeTopics([topic]);
+      expect(description).toMatchObject({ name: topic, internal: false });
+      expect(description.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+      for (const p of description.partitions) {
+        expect(p.replicas).toContain(p.leader);
+        expect(p.isr).toContain(p.leader);
+      }
+      const missing = uniqueTopic('dt-missing');
+      await expect(admin.describeTopics([missing])).rejects.toMatchObject({ code: 3, message: expect.stringContaining(missing) });
+    });
+
+    it.runIf(!hasDescribe)(`on librdkafka ${librdkafkaVersion().text} both are refused with an error naming librdkafka 2.3.0`, async () => {
+      await expect(admin.describeCluster()).rejects.toMatchObject({ code: NOT_IMPLEMENTED, message: expect.stringContaining('DescribeCluster needs librdkafka 2.3.0 or newer') });
+      await expect(admin.describeTopics(['t'])).rejects.toMatchObject({ code: NOT_IMPLEMENTED, message: expect.stringContaining('DescribeTopics needs librdkafka 2.3.0 or newer') });
+    });
+
+    it('describeTopics refuses an empty list or an illegal topic name, naming it, on every version', async () => {
+      await expect(admin.describeTopics([])).rejects.toThrow(/names/);
+      await expect(admin.describeTopics(['ok', 'bad name!'])).rejects.toThrow(/names\[1\]/);
     });
   });
 });
