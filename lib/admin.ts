@@ -16,6 +16,7 @@ import {
   type ConfigEntryTuple,
   type DescribeClusterResult,
   type GroupDescriptionTuple,
+  type GroupType,
   type KafkaHandle,
   type ResourceTypeCode,
   type TopicPartitionTuple,
@@ -517,6 +518,24 @@ export class Admin {
     const [groups, errors] = result;
     if (errors.length > 0) throw new KafkaError(errors[0][0], `ListConsumerGroups: ${errors.map(([, m]) => m).join('; ')}`);
     return groups.map(([groupId, simple, state]) => ({ groupId, simple, state })).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  /**
+   * The groups of the given protocol types (KIP-848: 'classic' or 'consumer'), sorted by id, each
+   * with its type. Needs librdkafka 2.6.0 or newer: on an older one it rejects with
+   * ERR__NOT_IMPLEMENTED (-170).
+   */
+  async listGroupsByType(types: GroupType[], options: TimeoutOption = {}): Promise<(GroupListing & { type: GroupType | 'unknown' })[]> {
+    this.#checkOpen();
+    if (!Array.isArray(types) || types.length === 0) throw invalidParameter("a non-empty array of 'classic' or 'consumer'", 'types', types);
+    types.forEach((type, i) => {
+      if (type !== 'classic' && type !== 'consumer') throw invalidParameter("'classic' or 'consumer'", `types[${i}]`, type);
+    });
+    const result = await capi.ListConsumerGroupsByType(this.#handle, types, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('ListConsumerGroups', result);
+    const [groups, errors] = result;
+    if (errors.length > 0) throw new KafkaError(errors[0][0], `ListConsumerGroups: ${errors.map(([, m]) => m).join('; ')}`);
+    return groups.map(([groupId, simple, state, type]) => ({ groupId, simple, state, type })).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
 
   /** Each group's state, assignor, coordinator and members with their partitions. */

@@ -68,6 +68,7 @@ export {
   type ClusterDescription,
   type TopicDescription,
 } from './admin';
+export type { GroupType } from './native';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

@@ -81,6 +81,10 @@ export type DescribeClusterResult = [clusterId: string | null, controller: Broke
 export type TopicPartitionInfoTuple = [partition: number, leader: number, replicas: number[], isr: number[]];
 /** One topic of `DescribeTopics`: code 0, or e.g. 3 (UNKNOWN_TOPIC_OR_PART) with a message. */
 export type TopicDescriptionTuple = [name: string, code: number, message: string, internal: boolean, partitions: TopicPartitionInfoTuple[]];
+/** A consumer group's protocol (KIP-848): 'classic' or 'consumer'. */
+export type GroupType = 'classic' | 'consumer';
+/** `ListConsumerGroupsByType`'s groups: type is 'unknown' when the broker does not say. */
+export type TypedGroupListingTuple = [groupId: string, isSimple: boolean, state: string, type: GroupType | 'unknown'];
 /** `[code, low, high]`: a partition's first offset and the offset after its last message. */
 export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
@@ -217,6 +221,8 @@ export interface NativeBinding {
   DescribeCluster(handle: KafkaHandle, timeoutMs?: number): Promise<DescribeClusterResult | CodeAndMessage>;
   /** librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
   DescribeTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicDescriptionTuple[] | CodeAndMessage>;
+  /** librdkafka ≥ 2.6.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  ListConsumerGroupsByType(handle: KafkaHandle, types: GroupType[], timeoutMs?: number): Promise<[groups: TypedGroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

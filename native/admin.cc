@@ -800,7 +800,8 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics). Each is compiled in only when the headers have it
+// Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics, listing
+// groups by type). Each is compiled in only when the headers have it
 // (RD_KAFKA_VERSION) and called only when the library loaded at run time has it too (the addon
 // is loaded lazily, so a missing function would end the process at its first call); otherwise
 // the promise resolves with [ERR__NOT_IMPLEMENTED, "<request> needs librdkafka <version> ..."].
@@ -978,6 +979,60 @@ Napi::Value DescribeTopics(const Napi::CallbackInfo& info) {
   return NotImplemented(info.Env(), missing);
 }
 
+constexpr int kGroupTypesVersion = 0x020600ff;
+
+// ListConsumerGroupsByType(h, types ['classic' | 'consumer', ...], timeoutMs = 30000) ->
+// Promise<[[[groupId, isSimple, state, type], ...], [[code, message], ...]] | [code, message]>:
+// ListConsumerGroups keeping only groups of those types (KIP-848); type is 'classic', 'consumer'
+// or 'unknown'. Needs librdkafka 2.6.0. Refused on the embedded broker as ListConsumerGroups is.
+Napi::Value ListConsumerGroupsByType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  std::vector<std::string> names = ExpectStringArray(info, 1, "types");
+  [[maybe_unused]] std::vector<int> types;
+  for (size_t i = 0; i < names.size(); i++) {
+    if (names[i] != "classic" && names[i] != "consumer") {
+      ThrowExpected(env, "'classic' or 'consumer'", ("types[" + std::to_string(i) + "]").c_str(), Napi::String::New(env, names[i]));
+    }
+    types.push_back(names[i] == "classic" ? 2 : 1);  // RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC, _CONSUMER
+  }
+  if (types.empty()) ThrowExpected(env, "a non-empty array of group types", "types", Arg(info, 1));
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 30000);
+  std::string missing = MissingVersion("Listing groups by type", kGroupTypesVersion);
+#if RD_KAFKA_VERSION >= 0x020600ff
+  if (missing.empty()) return RunAdmin(env, handle, timeout_ms, [types, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_consumer_group_type_t> wanted;
+    for (int t : types) wanted.push_back(static_cast<rd_kafka_consumer_group_type_t>(t));
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
+    if (rd_kafka_error_t* error = rd_kafka_AdminOptions_set_match_consumer_group_types(options, wanted.data(), wanted.size())) rd_kafka_error_destroy(error);
+    rd_kafka_ListConsumerGroups(rk, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
+    size_t count = 0, error_count = 0;
+    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+    Napi::Array jsGroups = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      rd_kafka_consumer_group_type_t type = rd_kafka_ConsumerGroupListing_type(groups[i]);
+      Napi::Array g = Napi::Array::New(env, 4);
+      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
+      g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
+      g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
+      g.Set(3u, Napi::String::New(env, type == RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC ? "classic" : type == RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER ? "consumer" : "unknown"));
+      jsGroups.Set(static_cast<uint32_t>(i), g);
+    }
+    Napi::Array jsErrors = Napi::Array::New(env, error_count);
+    for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, jsGroups);
+    out.Set(1u, jsErrors);
+    return out;
+  }, RefuseEmbeddedBroker("ListConsumerGroups", timeout_ms));
+#endif
+  return NotImplemented(env, missing);
+}
+
 }  // namespace
 
 std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
@@ -1006,6 +1061,7 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
   exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
   exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));
+  exports.Set("ListConsumerGroupsByType", Napi::Function::New(env, ListConsumerGroupsByType, "ListConsumerGroupsByType"));
 }
 
 }  // namespace rdk

@@ -2,15 +2,17 @@
 // loaded librdkafka has it (`npm run test:librdkafka-latest`), and its twin checks that an older
 // one (Debian's 2.0.2) refuses it with an error naming the version needed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, capi, KafkaError, librdkafkaVersion, Producer, TopicPartitionList } from '../lib';
+import { Admin, capi, Consumer, KafkaError, librdkafkaVersion, Producer, TopicPartitionList } from '../lib';
 import { testBrokers, useBroker } from './brokers';
-import { uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
 const NOT_IMPLEMENTED = -170;
 const UNSUPPORTED_FEATURE = -165;
 /** librdkafka 2.3.0 added ListOffsets, DescribeTopics and DescribeCluster. */
 const hasListOffsets = librdkafkaVersion().hex >= 0x020300ff;
 const hasDescribe = hasListOffsets;
+/** librdkafka 2.6.0 added listing consumer groups by type (KIP-848). */
+const hasGroupTypes = librdkafkaVersion().hex >= 0x020600ff;
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
@@ -119,6 +121,37 @@ describe.each(testBrokers())('$name broker', (broker) => {
     it('describeTopics refuses an empty list or an illegal topic name, naming it, on every version', async () => {
       await expect(admin.describeTopics([])).rejects.toThrow(/names/);
       await expect(admin.describeTopics(['ok', 'bad name!'])).rejects.toThrow(/names\[1\]/);
+    });
+  });
+
+  describe('Admin.listGroupsByType (librdkafka >= 2.6.0)', () => {
+    it.runIf(hasGroupTypes && broker.name === 'kafka')("a group of classic consumers is listed among the 'classic' groups with its type, and not among the 'consumer' ones", async () => {
+      const topic = uniqueTopic('gt');
+      await broker.createTopic(topic, 1);
+      await producer.send({ topic, partition: 0, payload: 'x' });
+      const group = uniqueTopic('g');
+      const consumer = new Consumer(consumerConfig(broker.bootstrapServers, group), [topic]);
+      try {
+        expect(await consumeCount(consumer, 1)).toHaveLength(1);
+        expect((await admin.listGroupsByType(['classic'])).find((g) => g.groupId === group)).toEqual({ groupId: group, simple: false, state: 'Stable', type: 'classic' });
+        expect((await admin.listGroupsByType(['consumer'])).map((g) => g.groupId)).not.toContain(group);
+      } finally {
+        await consumer.close();
+      }
+    });
+
+    it.runIf(hasGroupTypes && broker.name === 'mock')('the embedded broker refuses it, saying so', async () => {
+      await expect(admin.listGroupsByType(['classic'])).rejects.toMatchObject({ code: UNSUPPORTED_FEATURE, message: expect.stringContaining('embedded broker') });
+    });
+
+    it.runIf(!hasGroupTypes)(`on librdkafka ${librdkafkaVersion().text} it is refused with an error naming librdkafka 2.6.0`, async () => {
+      await expect(admin.listGroupsByType(['classic'])).rejects.toMatchObject({ code: NOT_IMPLEMENTED, message: expect.stringContaining('needs librdkafka 2.6.0 or newer') });
+    });
+
+    it('an unknown or missing group type is a TypeError naming it, on every version', async () => {
+      await expect(admin.listGroupsByType([])).rejects.toThrow(/types/);
+      await expect(admin.listGroupsByType(['classic', 'modern' as 'consumer'])).rejects.toThrow(/types\[1\]/);
+      expect(() => capi.ListConsumerGroupsByType(admin.handle, ['old' as 'classic'])).toThrow(/types\[0\]/);
     });
   });
 });
