@@ -12,14 +12,17 @@ import { ErrorCode, KafkaError } from './errors';
 import {
   capi,
   type CodeAndMessage,
+  type BrokerTuple,
   type ConfigEntryTuple,
+  type DescribeClusterResult,
   type GroupDescriptionTuple,
+  type GroupType,
   type KafkaHandle,
   type ResourceTypeCode,
   type TopicPartitionTuple,
 } from './native';
 import { TopicPartitionList } from './topic-partition-list';
-import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
+import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX, topicNameProblem } from './validate';
 
 export interface BrokerMetadata {
   id: number;
@@ -92,6 +95,37 @@ export interface PartitionOffset extends TopicPartition {
 export interface PartitionTimestamp extends TopicPartition {
   /** Milliseconds since the epoch; -1 asks for the end, -2 for the beginning. */
   timestamp: number;
+}
+
+/** What `listOffsets` finds in a partition. */
+export type OffsetSpec = 'earliest' | 'latest' | 'max-timestamp' | { timestamp: number };
+
+export interface ListOffsetsRequest extends TopicPartition {
+  offset: OffsetSpec;
+}
+
+export interface ListedOffset extends TopicPartition {
+  /** The offset found; -1 when no message matches (a timestamp after every message's). */
+  offset: number;
+  /** The found message's timestamp (ms), -1 when unknown (earliest, latest). */
+  timestamp: number;
+}
+
+export interface ClusterDescription {
+  /** null when the brokers do not report one. */
+  clusterId: string | null;
+  /** null when unknown. */
+  controller: BrokerMetadata | null;
+  /** Sorted by id. */
+  brokers: BrokerMetadata[];
+}
+
+export interface TopicDescription {
+  name: string;
+  /** Kafka's own topics, e.g. __consumer_offsets. */
+  internal: boolean;
+  /** Sorted by partition; leader -1 when there is none. */
+  partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
 export interface GroupListing {
@@ -209,6 +243,21 @@ function expectTopicPartitions<T extends TopicPartition>(items: unknown, paramet
 function expectOffsetValue(value: unknown, parameter: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidParameter('an integer', parameter, value);
   return value;
+}
+
+/** "t [0], t [1]", up to 5 partitions then how many more. */
+function partitionNames(items: TopicPartition[]): string {
+  const names = items.slice(0, 5).map((p) => `${p.topic} [${p.partition}]`).join(', ');
+  return items.length > 5 ? `${names} and ${items.length - 5} more` : names;
+}
+
+/** ListOffsets' code for an OffsetSpec: -2 earliest, -1 latest, -3 max timestamp, else the timestamp. */
+function offsetSpecCode(spec: unknown, parameter: string): number {
+  if (spec === 'earliest') return -2;
+  if (spec === 'latest') return -1;
+  if (spec === 'max-timestamp') return -3;
+  if (typeof spec === 'object' && spec !== null && 'timestamp' in spec) return expectInteger((spec as { timestamp: unknown }).timestamp, `${parameter}.timestamp`, 0, Number.MAX_SAFE_INTEGER);
+  throw invalidParameter("'earliest', 'latest', 'max-timestamp' or { timestamp }", parameter, spec);
 }
 
 function sortPartitions<T extends TopicPartition>(rows: T[]): T[] {
@@ -394,6 +443,66 @@ export class Admin {
     }
   }
 
+  /**
+   * Kafka's ListOffsets for each partition: its first offset (`'earliest'`), its end offset
+   * (`'latest'`), the message with the largest timestamp (`'max-timestamp'`), or the first offset
+   * whose message timestamp is at least `{ timestamp }`. `isolationLevel` 'read_committed' ends
+   * before open transactions. Needs librdkafka 2.3.0 or newer: on an older one it rejects with
+   * ERR__NOT_IMPLEMENTED (-170) and a message naming the version needed.
+   */
+  async listOffsets(partitions: ListOffsetsRequest[], options: { isolationLevel?: 'read_committed' | 'read_uncommitted' } & TimeoutOption = {}): Promise<ListedOffset[]> {
+    this.#checkOpen();
+    const items = expectTopicPartitions<ListOffsetsRequest>(partitions, 'partitions');
+    const isolation = options.isolationLevel ?? 'read_uncommitted';
+    if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw invalidParameter("'read_committed' or 'read_uncommitted'", 'options.isolationLevel', isolation);
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, offsetSpecCode(p.offset, `partitions[${i}].offset`)));
+      const result = await capi.ListOffsets(this.#handle, list.handle, this.#timeout(options, QUERY_TIMEOUT_MS), isolation === 'read_committed');
+      // librdkafka's request-wide errors (e.g. "No leaders found") do not say which partitions.
+      if (failed(result)) throw requestError(`ListOffsets of ${partitionNames(items)}`, result);
+      checkItems('Partition', result.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      return sortPartitions(result.map(([topic, partition, offset, , timestamp]) => ({ topic, partition, offset, timestamp })));
+    } finally {
+      list.destroy();
+    }
+  }
+
+  /**
+   * The cluster as Kafka's DescribeCluster reports it: its id, controller and brokers. Needs
+   * librdkafka 2.3.0 or newer: on an older one it rejects with ERR__NOT_IMPLEMENTED (-170).
+   */
+  async describeCluster(options: TimeoutOption = {}): Promise<ClusterDescription> {
+    this.#checkOpen();
+    const result = await capi.DescribeCluster(this.#handle, this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (typeof result[0] === 'number') throw requestError('DescribeCluster', result as CodeAndMessage);
+    const [clusterId, controller, brokers] = result as DescribeClusterResult;
+    const broker = ([id, host, port]: BrokerTuple): BrokerMetadata => ({ id, host, port });
+    return { clusterId, controller: controller === null ? null : broker(controller), brokers: brokers.map(broker).sort((a, b) => a.id - b.id) };
+  }
+
+  /**
+   * Each named topic's partitions (leader, replicas, in-sync replicas), in the order asked. A
+   * topic that does not exist is a KafkaError naming it. Needs librdkafka 2.3.0 or newer: on an
+   * older one it rejects with ERR__NOT_IMPLEMENTED (-170).
+   */
+  async describeTopics(names: string[], options: TimeoutOption = {}): Promise<TopicDescription[]> {
+    this.#checkOpen();
+    if (!Array.isArray(names) || names.length === 0) throw invalidParameter('a non-empty array of topic names', 'names', names);
+    names.forEach((name, i) => {
+      const problem = topicNameProblem(expectString(name, `names[${i}]`));
+      if (problem !== undefined) throw invalidParameter(`a legal topic name (${problem})`, `names[${i}]`, name);
+    });
+    const result = await capi.DescribeTopics(this.#handle, names, this.#timeout(options, QUERY_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DescribeTopics', result);
+    checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
+    return result.map(([name, , , internal, partitions]) => ({
+      name,
+      internal,
+      partitions: partitions.map(([partition, leader, replicas, isr]) => ({ partition, leader, replicas, isr })).sort((a, b) => a.partition - b.partition),
+    }));
+  }
+
   /** Deletes the records before each offset (-1: all); resolves with each partition's new first offset. */
   async deleteRecords(offsets: PartitionOffset[], options: TimeoutOption = {}): Promise<{ topic: string; partition: number; lowWatermark: number }[]> {
     this.#checkOpen();
@@ -418,6 +527,24 @@ export class Admin {
     const [groups, errors] = result;
     if (errors.length > 0) throw new KafkaError(errors[0][0], `ListConsumerGroups: ${errors.map(([, m]) => m).join('; ')}`);
     return groups.map(([groupId, simple, state]) => ({ groupId, simple, state })).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  /**
+   * The groups of the given protocol types (KIP-848: 'classic' or 'consumer'), sorted by id, each
+   * with its type. Needs librdkafka 2.6.0 or newer: on an older one it rejects with
+   * ERR__NOT_IMPLEMENTED (-170).
+   */
+  async listGroupsByType(types: GroupType[], options: TimeoutOption = {}): Promise<(GroupListing & { type: GroupType | 'unknown' })[]> {
+    this.#checkOpen();
+    if (!Array.isArray(types) || types.length === 0) throw invalidParameter("a non-empty array of 'classic' or 'consumer'", 'types', types);
+    types.forEach((type, i) => {
+      if (type !== 'classic' && type !== 'consumer') throw invalidParameter("'classic' or 'consumer'", `types[${i}]`, type);
+    });
+    const result = await capi.ListConsumerGroupsByType(this.#handle, types, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('ListConsumerGroups', result);
+    const [groups, errors] = result;
+    if (errors.length > 0) throw new KafkaError(errors[0][0], `ListConsumerGroups: ${errors.map(([, m]) => m).join('; ')}`);
+    return groups.map(([groupId, simple, state, type]) => ({ groupId, simple, state, type })).sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
 
   /** Each group's state, assignor, coordinator and members with their partitions. */

@@ -62,7 +62,13 @@ export {
   type TopicChangeOptions,
   type TopicMetadata,
   type WatermarkOffsets,
+  type OffsetSpec,
+  type ListOffsetsRequest,
+  type ListedOffset,
+  type ClusterDescription,
+  type TopicDescription,
 } from './admin';
+export type { GroupType } from './native';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

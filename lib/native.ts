@@ -1,7 +1,7 @@
 // The raw binding: the C-style functions exactly as the addon exports them, typed.
 // Every function checks its own arguments (a wrong type is a TypeError naming the parameter),
 // so this surface is safe to call directly; the classes add friendlier checks on top.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -73,6 +73,18 @@ export type PartitionMetadataTuple = [partition: number, error: number, leader: 
 export type TopicMetadataTuple = [name: string, error: number, partitions: PartitionMetadataTuple[]];
 /** `Metadata`'s result, or `[code, message]`. */
 export type MetadataResult = [code: 0, brokers: BrokerTuple[], topics: TopicMetadataTuple[], clusterId: string, controllerId: number] | CodeAndMessage;
+/** One partition of `ListOffsets`' result: timestamp is the found message's, -1 when none. */
+export type ListOffsetsResultTuple = [topic: string, partition: number, offset: number, error: number, timestamp: number];
+/** `DescribeCluster`'s result: the controller is null when unknown. */
+export type DescribeClusterResult = [clusterId: string | null, controller: BrokerTuple | null, brokers: BrokerTuple[]];
+/** A partition in `DescribeTopics`: leader (-1: none), replicas and in-sync replicas are broker ids. */
+export type TopicPartitionInfoTuple = [partition: number, leader: number, replicas: number[], isr: number[]];
+/** One topic of `DescribeTopics`: code 0, or e.g. 3 (UNKNOWN_TOPIC_OR_PART) with a message. */
+export type TopicDescriptionTuple = [name: string, code: number, message: string, internal: boolean, partitions: TopicPartitionInfoTuple[]];
+/** A consumer group's protocol (KIP-848): 'classic' or 'consumer'. */
+export type GroupType = 'classic' | 'consumer';
+/** `ListConsumerGroupsByType`'s groups: type is 'unknown' when the broker does not say. */
+export type TypedGroupListingTuple = [groupId: string, isSimple: boolean, state: string, type: GroupType | 'unknown'];
 /** `[code, low, high]`: a partition's first offset and the offset after its last message. */
 export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
@@ -199,6 +211,18 @@ export interface NativeBinding {
   QueryWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number, timeoutMs?: number): Promise<WatermarkResult>;
   GetWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number): WatermarkResult;
   OffsetsForTimes(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<[code: number, offsets: TopicPartitionTuple[]] | CodeAndMessage>;
+  /**
+   * librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]).
+   * Each entry's offset asks for: -1 the end, -2 the first offset, -3 the message with the largest
+   * timestamp, ≥ 0 the first offset whose timestamp is at least that (ms).
+   */
+  ListOffsets(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number, readCommitted?: boolean): Promise<ListOffsetsResultTuple[] | CodeAndMessage>;
+  /** librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  DescribeCluster(handle: KafkaHandle, timeoutMs?: number): Promise<DescribeClusterResult | CodeAndMessage>;
+  /** librdkafka ≥ 2.3.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  DescribeTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicDescriptionTuple[] | CodeAndMessage>;
+  /** librdkafka ≥ 2.6.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  ListConsumerGroupsByType(handle: KafkaHandle, types: GroupType[], timeoutMs?: number): Promise<[groups: TypedGroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;
@@ -238,19 +262,27 @@ function loadedLibrdkafkaPath(): string | undefined {
 }
 
 /**
- * Loads the addon of the project at `root`: the one built here (build/Release) or else the
+ * Loads the addon of the project at `root`: the file named by the environment variable
+ * RDKAFKA_NAPI_ADDON if set (an addon built against another librdkafka, as
+ * `npm run test:librdkafka-latest` does), else the one built here (build/Release) or the
  * prebuilt binary for this platform (prebuilds/), as node-gyp-build picks them. A missing or too
  * old librdkafka is an error naming what was found, what is needed and how to install it.
  */
 function loadAddon(root: string): NativeBinding {
   const requireHere = createRequire(__filename);
   const nodeGypBuild = requireHere('node-gyp-build') as { resolve(dir: string): string };
+  const override = process.env.RDKAFKA_NAPI_ADDON;
   let file: string;
-  try {
-    file = nodeGypBuild.resolve(root);
-  } catch (error) {
-    throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
-      'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override)) throw loadError('ERR_ADDON_MISSING', `RDKAFKA_NAPI_ADDON names ${override}, which does not exist.`);
+    file = path.resolve(override);
+  } else {
+    try {
+      file = nodeGypBuild.resolve(root);
+    } catch (error) {
+      throw loadError('ERR_ADDON_MISSING', `rdkafka-napi has no native addon for ${process.platform}-${process.arch}: no prebuilt binary fits and none was built when the package was installed. ` +
+        'Build it from source with `npm rebuild rdkafka-napi` (needs cmake, a C++17 compiler, pkg-config and the development files of librdkafka and libuv).', error);
+    }
   }
   let binding: NativeBinding;
   try {

@@ -799,6 +799,240 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
   }, RefuseEmbeddedBroker("DeleteGroups", timeout_ms));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics, listing
+// groups by type). Each is compiled in only when the headers have it
+// (RD_KAFKA_VERSION) and called only when the library loaded at run time has it too (the addon
+// is loaded lazily, so a missing function would end the process at its first call); otherwise
+// the promise resolves with [ERR__NOT_IMPLEMENTED, "<request> needs librdkafka <version> ..."].
+// ---------------------------------------------------------------------------------------------
+
+// The library's version as text, e.g. "2.0.2" from 0x020002ff.
+std::string VersionText(int hex) {
+  return std::to_string((hex >> 24) & 0xff) + "." + std::to_string((hex >> 16) & 0xff) + "." + std::to_string((hex >> 8) & 0xff);
+}
+
+// Empty when both the headers the addon was built with and the library it runs with are at least
+// `needed`; else why not, naming the version needed and the one found.
+std::string MissingVersion(const char* request, int needed) {
+  std::string why = std::string(request) + " needs librdkafka " + VersionText(needed) + " or newer; ";
+  if (RD_KAFKA_VERSION < needed) return why + "this addon was built against librdkafka " + VersionText(RD_KAFKA_VERSION) + " (rebuild it against a newer one)";
+  if (rd_kafka_version() < needed) return why + "the librdkafka loaded is " + rd_kafka_version_str();
+  return "";
+}
+
+Napi::Value NotImplemented(Napi::Env env, const std::string& message) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Resolve(CodeAndMessage(env, RD_KAFKA_RESP_ERR__NOT_IMPLEMENTED, message));
+  return deferred.Promise();
+}
+
+constexpr int kListOffsetsVersion = 0x020300ff;
+
+// ListOffsets(h, list, timeoutMs = 10000, readCommitted = false) -> Promise<[[topic, partition,
+// offset, error, timestamp], ...] | [code, message]>. Each entry's offset says what to find: -1
+// the end offset, -2 the first, -3 the message with the largest timestamp, a timestamp (ms) the
+// first offset whose message timestamp is at least it. Needs librdkafka 2.3.0. readCommitted: the
+// end is the last stable offset (before open transactions). The embedded broker answers every
+// timestamp with -1, so -3 and timestamps are refused there with ERR__UNSUPPORTED_FEATURE.
+Napi::Value ListOffsets(const Napi::CallbackInfo& info) {
+  // Arguments are checked the same on every version; on an older one they go unused.
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  std::shared_ptr<rd_kafka_topic_partition_list_t> list(ListCopy(info, 1), rd_kafka_topic_partition_list_destroy);
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 10000);
+  [[maybe_unused]] bool read_committed = ExpectBool(info, 3, "readCommitted", false);
+  [[maybe_unused]] bool by_time = false;
+  for (int i = 0; i < list->cnt; i++) {
+    by_time = by_time || list->elems[i].offset >= 0 || list->elems[i].offset == -3;
+    if (list->elems[i].offset < -3) {
+      std::string name = "list[" + std::to_string(i) + "].offset";
+      ThrowExpected(info.Env(), "-1 (latest), -2 (earliest), -3 (max timestamp) or a timestamp", name.c_str(), Napi::Number::New(info.Env(), static_cast<double>(list->elems[i].offset)));
+    }
+  }
+  std::string missing = MissingVersion("ListOffsets", kListOffsetsVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [list, timeout_ms, read_committed](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTOFFSETS, timeout_ms);
+    if (read_committed) {
+      if (rd_kafka_error_t* error = rd_kafka_AdminOptions_set_isolation_level(options, RD_KAFKA_ISOLATION_LEVEL_READ_COMMITTED)) rd_kafka_error_destroy(error);
+    }
+    rd_kafka_ListOffsets(rk, list.get(), options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_ListOffsetsResultInfo_t** infos = rd_kafka_ListOffsets_result_infos(rd_kafka_event_ListOffsets_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_topic_partition_t* tp = rd_kafka_ListOffsetsResultInfo_topic_partition(infos[i]);
+      Napi::Array entry = Napi::Array::New(env, 5);
+      entry.Set(0u, Napi::String::New(env, tp->topic));
+      entry.Set(1u, Napi::Number::New(env, tp->partition));
+      entry.Set(2u, Napi::Number::New(env, static_cast<double>(tp->offset)));
+      entry.Set(3u, Napi::Number::New(env, tp->err));
+      entry.Set(4u, Napi::Number::New(env, static_cast<double>(rd_kafka_ListOffsetsResultInfo_timestamp(infos[i]))));
+      out.Set(static_cast<uint32_t>(i), entry);
+    }
+    return out;
+  }, by_time ? RefuseEmbeddedBroker("ListOffsets by timestamp (only -1, the end, and -2, the beginning)", timeout_ms) : AdminGuard());
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
+constexpr int kDescribeVersion = 0x020300ff;
+
+#if RD_KAFKA_VERSION >= 0x020300ff
+// [id, host, port], or null for no node.
+Napi::Value NodeTuple(Napi::Env env, const rd_kafka_Node_t* node) {
+  if (node == nullptr) return env.Null();
+  Napi::Array tuple = Napi::Array::New(env, 3);
+  tuple.Set(0u, Napi::Number::New(env, rd_kafka_Node_id(node)));
+  tuple.Set(1u, Napi::String::New(env, rd_kafka_Node_host(node)));
+  tuple.Set(2u, Napi::Number::New(env, rd_kafka_Node_port(node)));
+  return tuple;
+}
+
+Napi::Array NodeIds(Napi::Env env, const rd_kafka_Node_t** nodes, size_t count) {
+  Napi::Array ids = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) ids.Set(static_cast<uint32_t>(i), Napi::Number::New(env, rd_kafka_Node_id(nodes[i])));
+  return ids;
+}
+#endif
+
+// DescribeCluster(h, timeoutMs = 10000) -> Promise<[clusterId, controller [id, host, port] | null,
+// brokers [[id, host, port], ...]] | [code, message]>. Needs librdkafka 2.3.0. Refused with
+// ERR__UNSUPPORTED_FEATURE on the embedded broker, which has no controller to ask.
+Napi::Value DescribeCluster(const Napi::CallbackInfo& info) {
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 1, 10000);
+  std::string missing = MissingVersion("DescribeCluster", kDescribeVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER, timeout_ms);
+    rd_kafka_DescribeCluster(rk, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    const rd_kafka_DescribeCluster_result_t* result = rd_kafka_event_DescribeCluster_result(event);
+    size_t count = 0;
+    const rd_kafka_Node_t** nodes = rd_kafka_DescribeCluster_result_nodes(result, &count);
+    Napi::Array brokers = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) brokers.Set(static_cast<uint32_t>(i), NodeTuple(env, nodes[i]));
+    Napi::Array out = Napi::Array::New(env, 3);
+    out.Set(0u, StringOrNull(env, rd_kafka_DescribeCluster_result_cluster_id(result)));
+    out.Set(1u, NodeTuple(env, rd_kafka_DescribeCluster_result_controller(result)));
+    out.Set(2u, brokers);
+    return out;
+  }, RefuseEmbeddedBroker("DescribeCluster", timeout_ms));
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
+// DescribeTopics(h, [name, ...], timeoutMs = 10000) -> Promise<[[name, code, message, internal,
+// [[partition, leader, replicas[], isr[]], ...]], ...] | [code, message]>. leader -1: none. A
+// topic that does not exist has its own code (3, UNKNOWN_TOPIC_OR_PART). Needs librdkafka 2.3.0.
+// Refused with ERR__UNSUPPORTED_FEATURE on the embedded broker, which has no controller to ask.
+Napi::Value DescribeTopics(const Napi::CallbackInfo& info) {
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  [[maybe_unused]] std::vector<std::string> topics = ExpectStringArray(info, 1, "topics");
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 10000);
+  std::string missing = MissingVersion("DescribeTopics", kDescribeVersion);
+#if RD_KAFKA_VERSION >= 0x020300ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [topics, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<const char*> names;
+    for (const auto& t : topics) names.push_back(t.c_str());
+    rd_kafka_TopicCollection_t* collection = rd_kafka_TopicCollection_of_topic_names(names.data(), names.size());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, timeout_ms);
+    rd_kafka_DescribeTopics(rk, collection, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_TopicCollection_destroy(collection);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_TopicDescription_t** descriptions = rd_kafka_DescribeTopics_result_topics(rd_kafka_event_DescribeTopics_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_error_t* error = rd_kafka_TopicDescription_error(descriptions[i]);
+      size_t partition_count = 0;
+      const rd_kafka_TopicPartitionInfo_t** partitions = rd_kafka_TopicDescription_partitions(descriptions[i], &partition_count);
+      Napi::Array partition_tuples = Napi::Array::New(env, partition_count);
+      for (size_t j = 0; j < partition_count; j++) {
+        const rd_kafka_Node_t* leader = rd_kafka_TopicPartitionInfo_leader(partitions[j]);
+        size_t replica_count = 0, isr_count = 0;
+        const rd_kafka_Node_t** replicas = rd_kafka_TopicPartitionInfo_replicas(partitions[j], &replica_count);
+        const rd_kafka_Node_t** isr = rd_kafka_TopicPartitionInfo_isr(partitions[j], &isr_count);
+        Napi::Array tuple = Napi::Array::New(env, 4);
+        tuple.Set(0u, Napi::Number::New(env, rd_kafka_TopicPartitionInfo_partition(partitions[j])));
+        tuple.Set(1u, Napi::Number::New(env, leader ? rd_kafka_Node_id(leader) : -1));
+        tuple.Set(2u, NodeIds(env, replicas, replica_count));
+        tuple.Set(3u, NodeIds(env, isr, isr_count));
+        partition_tuples.Set(static_cast<uint32_t>(j), tuple);
+      }
+      Napi::Array entry = Napi::Array::New(env, 5);
+      entry.Set(0u, Napi::String::New(env, rd_kafka_TopicDescription_name(descriptions[i])));
+      entry.Set(1u, Napi::Number::New(env, error ? rd_kafka_error_code(error) : 0));
+      entry.Set(2u, Napi::String::New(env, error ? rd_kafka_error_string(error) : ""));
+      entry.Set(3u, Napi::Boolean::New(env, rd_kafka_TopicDescription_is_internal(descriptions[i]) != 0));
+      entry.Set(4u, partition_tuples);
+      out.Set(static_cast<uint32_t>(i), entry);
+    }
+    return out;
+  }, RefuseEmbeddedBroker("DescribeTopics", timeout_ms));
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
+constexpr int kGroupTypesVersion = 0x020600ff;
+
+// ListConsumerGroupsByType(h, types ['classic' | 'consumer', ...], timeoutMs = 30000) ->
+// Promise<[[[groupId, isSimple, state, type], ...], [[code, message], ...]] | [code, message]>:
+// ListConsumerGroups keeping only groups of those types (KIP-848); type is 'classic', 'consumer'
+// or 'unknown'. Needs librdkafka 2.6.0. Refused on the embedded broker as ListConsumerGroups is.
+Napi::Value ListConsumerGroupsByType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  std::vector<std::string> names = ExpectStringArray(info, 1, "types");
+  [[maybe_unused]] std::vector<int> types;
+  for (size_t i = 0; i < names.size(); i++) {
+    if (names[i] != "classic" && names[i] != "consumer") {
+      ThrowExpected(env, "'classic' or 'consumer'", ("types[" + std::to_string(i) + "]").c_str(), Napi::String::New(env, names[i]));
+    }
+    types.push_back(names[i] == "classic" ? 2 : 1);  // RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC, _CONSUMER
+  }
+  if (types.empty()) ThrowExpected(env, "a non-empty array of group types", "types", Arg(info, 1));
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 2, 30000);
+  std::string missing = MissingVersion("Listing groups by type", kGroupTypesVersion);
+#if RD_KAFKA_VERSION >= 0x020600ff
+  if (missing.empty()) return RunAdmin(env, handle, timeout_ms, [types, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    std::vector<rd_kafka_consumer_group_type_t> wanted;
+    for (int t : types) wanted.push_back(static_cast<rd_kafka_consumer_group_type_t>(t));
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms);
+    if (rd_kafka_error_t* error = rd_kafka_AdminOptions_set_match_consumer_group_types(options, wanted.data(), wanted.size())) rd_kafka_error_destroy(error);
+    rd_kafka_ListConsumerGroups(rk, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
+    size_t count = 0, error_count = 0;
+    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+    Napi::Array jsGroups = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      rd_kafka_consumer_group_type_t type = rd_kafka_ConsumerGroupListing_type(groups[i]);
+      Napi::Array g = Napi::Array::New(env, 4);
+      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
+      g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
+      g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
+      g.Set(3u, Napi::String::New(env, type == RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC ? "classic" : type == RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER ? "consumer" : "unknown"));
+      jsGroups.Set(static_cast<uint32_t>(i), g);
+    }
+    Napi::Array jsErrors = Napi::Array::New(env, error_count);
+    for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(0u, jsGroups);
+    out.Set(1u, jsErrors);
+    return out;
+  }, RefuseEmbeddedBroker("ListConsumerGroups", timeout_ms));
+#endif
+  return NotImplemented(env, missing);
+}
+
 }  // namespace
 
 std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
@@ -824,6 +1058,10 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("DescribeConsumerGroups", Napi::Function::New(env, DescribeConsumerGroups, "DescribeConsumerGroups"));
   exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
   exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
+  exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
+  exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
+  exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));
+  exports.Set("ListConsumerGroupsByType", Napi::Function::New(env, ListConsumerGroupsByType, "ListConsumerGroupsByType"));
 }
 
 }  // namespace rdk

@@ -23,8 +23,9 @@ interface RunOptions {
   namespace?: string;
 }
 
-// npm's variables from an outer `npm test` would reach the npm commands run here.
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))) as { [name: string]: string };
+// npm's variables from an outer `npm test` would reach the npm commands run here, and
+// `npm run test:librdkafka-latest`'s addon and library path would replace what was installed.
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== 'RDKAFKA_NAPI_ADDON' && name !== 'LD_LIBRARY_PATH')) as { [name: string]: string };
 
 function run(command: string, args: string[], options: RunOptions): Promise<Run> {
   let file = command;
