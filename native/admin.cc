@@ -636,6 +636,35 @@ Napi::Array ErrorTuple(Napi::Env env, const rd_kafka_error_t* error) {
   return CodeAndMessage(env, error ? rd_kafka_error_code(error) : 0, error ? rd_kafka_error_string(error) : "");
 }
 
+// ListConsumerGroups' result as [[[groupId, isSimple, state(, type)], ...], [[code, message], ...]];
+// `with_type` adds each group's protocol type (KIP-848; librdkafka 2.6.0 and later).
+Napi::Value GroupListings(Napi::Env env, rd_kafka_event_t* event, bool with_type) {
+  const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
+  size_t count = 0, error_count = 0;
+  const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+  const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+  Napi::Array jsGroups = Napi::Array::New(env, count);
+  for (size_t i = 0; i < count; i++) {
+    Napi::Array g = Napi::Array::New(env, with_type ? 4 : 3);
+    g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
+    g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
+    g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
+#if RD_KAFKA_VERSION >= 0x020600ff
+    if (with_type) {
+      rd_kafka_consumer_group_type_t type = rd_kafka_ConsumerGroupListing_type(groups[i]);
+      g.Set(3u, Napi::String::New(env, type == RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC ? "classic" : type == RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER ? "consumer" : "unknown"));
+    }
+#endif
+    jsGroups.Set(static_cast<uint32_t>(i), g);
+  }
+  Napi::Array jsErrors = Napi::Array::New(env, error_count);
+  for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, jsGroups);
+  out.Set(1u, jsErrors);
+  return out;
+}
+
 // ListConsumerGroups(h, timeoutMs = 30000) -> Promise<[[[groupId, isSimple, state], ...],
 // [[code, message], ...]] | [code, message]>: the groups every broker knows, and the brokers'
 // errors. state: Unknown, PreparingRebalance, CompletingRebalance, Stable, Dead or Empty.
@@ -647,24 +676,7 @@ Napi::Value ListConsumerGroups(const Napi::CallbackInfo& info) {
     rd_kafka_ListConsumerGroups(rk, options, queue);
     rd_kafka_AdminOptions_destroy(options);
   }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
-    const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
-    size_t count = 0, error_count = 0;
-    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
-    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
-    Napi::Array jsGroups = Napi::Array::New(env, count);
-    for (size_t i = 0; i < count; i++) {
-      Napi::Array g = Napi::Array::New(env, 3);
-      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
-      g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
-      g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
-      jsGroups.Set(static_cast<uint32_t>(i), g);
-    }
-    Napi::Array jsErrors = Napi::Array::New(env, error_count);
-    for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, jsGroups);
-    out.Set(1u, jsErrors);
-    return out;
+    return GroupListings(env, event, false);
   }, RefuseEmbeddedBroker("ListConsumerGroups", timeout_ms));
 }
 
@@ -1008,26 +1020,7 @@ Napi::Value ListConsumerGroupsByType(const Napi::CallbackInfo& info) {
     rd_kafka_ListConsumerGroups(rk, options, queue);
     rd_kafka_AdminOptions_destroy(options);
   }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
-    const rd_kafka_ListConsumerGroups_result_t* result = rd_kafka_event_ListConsumerGroups_result(event);
-    size_t count = 0, error_count = 0;
-    const rd_kafka_ConsumerGroupListing_t** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
-    const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
-    Napi::Array jsGroups = Napi::Array::New(env, count);
-    for (size_t i = 0; i < count; i++) {
-      rd_kafka_consumer_group_type_t type = rd_kafka_ConsumerGroupListing_type(groups[i]);
-      Napi::Array g = Napi::Array::New(env, 4);
-      g.Set(0u, Napi::String::New(env, rd_kafka_ConsumerGroupListing_group_id(groups[i])));
-      g.Set(1u, Napi::Boolean::New(env, rd_kafka_ConsumerGroupListing_is_simple_consumer_group(groups[i])));
-      g.Set(2u, Napi::String::New(env, rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupListing_state(groups[i]))));
-      g.Set(3u, Napi::String::New(env, type == RD_KAFKA_CONSUMER_GROUP_TYPE_CLASSIC ? "classic" : type == RD_KAFKA_CONSUMER_GROUP_TYPE_CONSUMER ? "consumer" : "unknown"));
-      jsGroups.Set(static_cast<uint32_t>(i), g);
-    }
-    Napi::Array jsErrors = Napi::Array::New(env, error_count);
-    for (size_t i = 0; i < error_count; i++) jsErrors.Set(static_cast<uint32_t>(i), ErrorTuple(env, errors[i]));
-    Napi::Array out = Napi::Array::New(env, 2);
-    out.Set(0u, jsGroups);
-    out.Set(1u, jsErrors);
-    return out;
+    return GroupListings(env, event, true);
   }, RefuseEmbeddedBroker("ListConsumerGroups", timeout_ms));
 #endif
   return NotImplemented(env, missing);
