@@ -29,7 +29,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const fileUrl = (name) => pathToFileURL(path.join(HERE, name)).href;
 /** The default: what every test and benchmark runs against unless it asks for another. */
 export const DEFAULT_KAFKA_VERSION = '3.9.1';
-/** The newest Kafka here: the first with the KIP-848 consumer group protocol on by default. */
+/** The newest Kafka here. Kafka 4.x brokers take the KIP-848 consumer group protocol by default (3.9.1 does not). */
 export const LATEST_KAFKA_VERSION = '4.1.1';
 // Each version: the pom that lists its jars, and its logging configuration (3.x logs through
 // reload4j, 4.x through log4j2).
