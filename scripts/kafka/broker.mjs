@@ -199,6 +199,7 @@ async function fetchJars({ pom, cacheDir }) {
  * org.apache.kafka.tools.consumer.group.ConsumerGroupCommand, org.apache.kafka.tools.ProducerPerformance.
  * `input` is written to its stdin (stdin is closed either way). Resolves to { code, stdout, stderr }
  * (code 128+N if killed by signal N); rejects if it runs longer than timeoutMs (it is killed then).
+ * `version`: the Kafka version's tools (default 3.9.1; in 4.x some moved to org.apache.kafka.tools).
  */
 export async function runKafkaTool(mainClass, args = [], { input, timeoutMs = 60000, version } = {}) {
   const kafka = kafkaVersion(version);
