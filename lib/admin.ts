@@ -15,6 +15,7 @@ import {
   type BrokerTuple,
   type ConfigEntryTuple,
   type DescribeClusterResult,
+  type ElectionTypeCode,
   type GroupDescriptionTuple,
   type GroupType,
   type KafkaHandle,
@@ -128,6 +129,12 @@ export interface TopicDescription {
   partitions: { partition: number; leader: number; replicas: number[]; isr: number[] }[];
 }
 
+/** A partition's leader election (`electLeaders`). */
+export interface LeaderElection extends TopicPartition {
+  /** true: a leader was elected; false: the partition already had that leader (ELECTION_NOT_NEEDED). */
+  elected: boolean;
+}
+
 export interface GroupListing {
   groupId: string;
   /** A group that only commits offsets (no members, no protocol). */
@@ -199,6 +206,8 @@ const QUERY_TIMEOUT_MS = 10_000;
 /** ListOffsets' "timestamp" for the end of a partition. */
 const LATEST = -1;
 const GROUP_ID_NOT_FOUND = 69;
+const ELECTION_NOT_NEEDED = 84;
+const ELECTION_TYPES: { [type in 'preferred' | 'unclean']: ElectionTypeCode } = { preferred: 0, unclean: 1 };
 /** ERR__UNSUPPORTED_FEATURE: how the native layer refuses requests the embedded broker cannot take. */
 const UNSUPPORTED_FEATURE = -165;
 
@@ -501,6 +510,33 @@ export class Admin {
       internal,
       partitions: partitions.map(([partition, leader, replicas, isr]) => ({ partition, leader, replicas, isr })).sort((a, b) => a.partition - b.partition),
     }));
+  }
+
+  /**
+   * Asks the controller to elect a leader for each partition (KIP-460): 'preferred' makes the
+   * first of its replicas the leader again (after a broker came back), 'unclean' takes any live
+   * replica when no in-sync one is left (records may be lost). Without `partitions`: every
+   * partition, and the result lists only those where an election happened. Resolves with each
+   * partition, `elected` false when it already had that leader; any other refusal is a KafkaError
+   * naming the partitions. Needs librdkafka 2.6.0 or newer: on an older one it rejects with
+   * ERR__NOT_IMPLEMENTED (-170). Refused on the embedded broker.
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions?: TopicPartition[], options: TimeoutOption = {}): Promise<LeaderElection[]> {
+    this.#checkOpen();
+    const code = ELECTION_TYPES[type];
+    if (code === undefined) throw invalidParameter("'preferred' or 'unclean'", 'type', type);
+    const items = partitions === undefined ? undefined : expectTopicPartitions<TopicPartition>(partitions, 'partitions');
+    if (items?.length === 0) throw invalidParameter('a non-empty array of { topic, partition } (leave it out for every partition)', 'partitions', partitions);
+    const list = items === undefined ? undefined : new TopicPartitionList();
+    try {
+      items?.forEach((p) => list!.add(p.topic, p.partition));
+      const result = await capi.ElectLeaders(this.#handle, code, list?.handle ?? null, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+      if (failed(result)) throw requestError(items === undefined ? 'ElectLeaders' : `ElectLeaders of ${partitionNames(items)}`, result);
+      checkItems('Partition', result.map(([topic, partition, error, message]) => ({ name: `${topic} [${partition}]`, code: error === ELECTION_NOT_NEEDED ? 0 : error, message })));
+      return sortPartitions(result.map(([topic, partition, error]) => ({ topic, partition, elected: error === 0 })));
+    } finally {
+      list?.destroy();
+    }
   }
 
   /** Deletes the records before each offset (-1: all); resolves with each partition's new first offset. */

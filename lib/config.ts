@@ -18,7 +18,11 @@ export function setConfig(handle: KafkaHandle, key: unknown, value: unknown): vo
   }
   const [code, message] = capi.SetKafkaConf(handle, key, String(value));
   if (code === 0) return;
-  if (code === CONF_UNKNOWN) throw new KafkaError(-186, `Unknown configuration property '${key}'`);
+  if (code === CONF_UNKNOWN) {
+    // The native layer ends the message with the version that adds a property of a newer librdkafka.
+    const newer = / \([^(]* needs librdkafka .*\)$/.exec(message)?.[0] ?? '';
+    throw new KafkaError(-186, `Unknown configuration property '${key}'${newer}`);
+  }
   if (code === CONF_INVALID) {
     throw new KafkaError(-186, `Invalid value ${describe(value)} for configuration property '${key}': ${message}`);
   }

@@ -67,8 +67,10 @@ export {
   type ListedOffset,
   type ClusterDescription,
   type TopicDescription,
+  type LeaderElection,
 } from './admin';
 export type { GroupType } from './native';
+export type { ElectionTypeCode, ElectLeadersResultTuple } from './native';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

@@ -85,6 +85,10 @@ export type TopicDescriptionTuple = [name: string, code: number, message: string
 export type GroupType = 'classic' | 'consumer';
 /** `ListConsumerGroupsByType`'s groups: type is 'unknown' when the broker does not say. */
 export type TypedGroupListingTuple = [groupId: string, isSimple: boolean, state: string, type: GroupType | 'unknown'];
+/** `ElectLeaders`' election type: 0 the preferred replica, 1 unclean (any live replica). */
+export type ElectionTypeCode = 0 | 1;
+/** One partition of `ElectLeaders`: code 0 elected, 84 (ELECTION_NOT_NEEDED) it had that leader already, else an error. */
+export type ElectLeadersResultTuple = [topic: string, partition: number, code: number, message: string];
 /** `[code, low, high]`: a partition's first offset and the offset after its last message. */
 export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
@@ -223,6 +227,11 @@ export interface NativeBinding {
   DescribeTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicDescriptionTuple[] | CodeAndMessage>;
   /** librdkafka ≥ 2.6.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
   ListConsumerGroupsByType(handle: KafkaHandle, types: GroupType[], timeoutMs?: number): Promise<[groups: TypedGroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;
+  /**
+   * librdkafka ≥ 2.6.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]).
+   * `list` null: every partition (the result then lists only those with an election or an error).
+   */
+  ElectLeaders(handle: KafkaHandle, electionType: ElectionTypeCode, list: TopicPartitionListHandle | null, timeoutMs?: number): Promise<ElectLeadersResultTuple[] | CodeAndMessage>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

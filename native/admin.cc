@@ -813,7 +813,7 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
 
 // ---------------------------------------------------------------------------------------------
 // Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics, listing
-// groups by type). Each is compiled in only when the headers have it
+// groups by type, ElectLeaders). Each is compiled in only when the headers have it
 // (RD_KAFKA_VERSION) and called only when the library loaded at run time has it too (the addon
 // is loaded lazily, so a missing function would end the process at its first call); otherwise
 // the promise resolves with [ERR__NOT_IMPLEMENTED, "<request> needs librdkafka <version> ..."].
@@ -1026,6 +1026,49 @@ Napi::Value ListConsumerGroupsByType(const Napi::CallbackInfo& info) {
   return NotImplemented(env, missing);
 }
 
+constexpr int kElectLeadersVersion = 0x020600ff;
+
+// ElectLeaders(h, electionType, list | null, timeoutMs = 30000) -> Promise<[[topic, partition,
+// code, message], ...] | [code, message]>: asks the controller to elect a leader for each of the
+// list's partitions (null: every partition; the result then lists only those where an election
+// happened or failed). electionType: 0 the preferred replica (the first of the replicas), 1 unclean
+// (any live replica, even one out of sync: it may lose records). code 84 (ELECTION_NOT_NEEDED):
+// the partition already had that leader. Needs librdkafka 2.6.0. Refused with
+// ERR__UNSUPPORTED_FEATURE on the embedded broker, which has no controller to ask.
+Napi::Value ElectLeaders(const Napi::CallbackInfo& info) {
+  [[maybe_unused]] auto handle = AdminHandle(info);
+  [[maybe_unused]] int election_type = static_cast<int>(ExpectInteger(info, 1, "electionType", 0, 1));
+  [[maybe_unused]] std::shared_ptr<rd_kafka_topic_partition_list_t> partitions;
+  if (!Arg(info, 2).IsNull() && !Arg(info, 2).IsUndefined()) partitions.reset(ListCopy(info, 2), rd_kafka_topic_partition_list_destroy);
+  [[maybe_unused]] int timeout_ms = TimeoutArg(info, 3, 30000);
+  std::string missing = MissingVersion("ElectLeaders", kElectLeadersVersion);
+#if RD_KAFKA_VERSION >= 0x020600ff
+  if (missing.empty()) return RunAdmin(info.Env(), handle, timeout_ms, [election_type, partitions, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_ElectLeaders_t* request = rd_kafka_ElectLeaders_new(static_cast<rd_kafka_ElectionType_t>(election_type), partitions.get());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_ELECTLEADERS, timeout_ms);
+    rd_kafka_ElectLeaders(rk, request, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_ElectLeaders_destroy(request);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_topic_partition_result_t** results = rd_kafka_ElectLeaders_result_partitions(rd_kafka_event_ElectLeaders_result(event), &count);
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) {
+      const rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_result_partition(results[i]);
+      const rd_kafka_error_t* error = rd_kafka_topic_partition_result_error(results[i]);
+      Napi::Array entry = Napi::Array::New(env, 4);
+      entry.Set(0u, Napi::String::New(env, tp->topic));
+      entry.Set(1u, Napi::Number::New(env, tp->partition));
+      entry.Set(2u, Napi::Number::New(env, error ? rd_kafka_error_code(error) : 0));
+      entry.Set(3u, Napi::String::New(env, error ? rd_kafka_error_string(error) : ""));
+      out.Set(static_cast<uint32_t>(i), entry);
+    }
+    return out;
+  }, RefuseEmbeddedBroker("ElectLeaders", timeout_ms));
+#endif
+  return NotImplemented(info.Env(), missing);
+}
+
 }  // namespace
 
 std::vector<std::string> ExpectStringArray(const Napi::CallbackInfo& info, size_t i, const char* parameter) {
@@ -1055,6 +1098,7 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
   exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));
   exports.Set("ListConsumerGroupsByType", Napi::Function::New(env, ListConsumerGroupsByType, "ListConsumerGroupsByType"));
+  exports.Set("ElectLeaders", Napi::Function::New(env, ElectLeaders, "ElectLeaders"));
 }
 
 }  // namespace rdk

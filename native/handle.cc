@@ -64,6 +64,33 @@ KafkaHandle::~KafkaHandle() {
   rd_kafka_conf_destroy(conf_);
 }
 
+namespace {
+
+// Properties of newer librdkafka versions that an older one calls unknown: the version that adds
+// each (KIP-848's consumer group protocol came as early access in 2.4.0, production-ready 2.12.0).
+struct NewerProperty {
+  const char* name;
+  const char* since;
+  const char* note;  // "" or what else the caller should know
+};
+constexpr NewerProperty kNewerProperties[] = {
+    {"group.protocol", "2.4.0", ", and group.protocol=consumer (KIP-848) is production-ready from 2.12.0"},
+    {"group.remote.assignor", "2.4.0", ", for group.protocol=consumer (production-ready from 2.12.0)"},
+};
+
+// " (<key> needs librdkafka <version> or newer...; the librdkafka loaded is <x>)" for a property of
+// a newer librdkafka, else "".
+std::string NewerPropertyHint(const std::string& key) {
+  for (const NewerProperty& property : kNewerProperties) {
+    if (key == property.name) {
+      return " (" + key + " needs librdkafka " + property.since + " or newer" + property.note + "; the librdkafka loaded is " + rd_kafka_version_str() + ")";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int KafkaHandle::SetConf(const std::string& key, const std::string& value, std::string* message) {
   if (state_ != State::Configuring) {
     *message = "Configuration cannot change after the client has started (key '" + key + "')";
@@ -76,6 +103,7 @@ int KafkaHandle::SetConf(const std::string& key, const std::string& value, std::
   if (res != RD_KAFKA_CONF_OK && message->find("\"" + key + "\"") == std::string::npos) {
     *message += " (set as \"" + key + "\")";
   }
+  if (res == RD_KAFKA_CONF_UNKNOWN) *message += NewerPropertyHint(key);
   return static_cast<int>(res);
 }
 
@@ -386,7 +414,8 @@ Napi::Value InitKafka(const Napi::CallbackInfo& info) {
   return MakeTaggedExternal(info.Env(), held, &kKafkaHandleTag, FinalizeHandle);
 }
 
-// SetKafkaConf(h, key, value) -> [code, message]: 0 ok, -1 invalid value, -2 unknown key.
+// SetKafkaConf(h, key, value) -> [code, message]: 0 ok, -1 invalid value, -2 unknown key (for a
+// property of a newer librdkafka, e.g. group.protocol, the message names the version that adds it).
 Napi::Value SetKafkaConf(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   std::string key = ExpectString(info, 1, "key");

@@ -20,6 +20,9 @@ if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$prefix" ] \
   echo "$prefix" >"$stamp"
 fi
 
+# test/kip848.test.ts runs the KIP-848 consumer group protocol on a Kafka 4.x node of its own.
+node scripts/kafka/broker.mjs fetch --version latest
+
 export RDKAFKA_NAPI_ADDON=$addon
 export LD_LIBRARY_PATH=$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 node -e 'const v = require("./dist").librdkafkaVersion(); console.error(`test:librdkafka-latest: librdkafka ${v.text} (${v.features.join(",")})`)'

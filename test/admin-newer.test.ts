@@ -13,6 +13,8 @@ const hasListOffsets = librdkafkaVersion().hex >= 0x020300ff;
 const hasDescribe = hasListOffsets;
 /** librdkafka 2.6.0 added listing consumer groups by type (KIP-848). */
 const hasGroupTypes = librdkafkaVersion().hex >= 0x020600ff;
+/** librdkafka 2.6.0 added ElectLeaders (KIP-460). */
+const hasElectLeaders = librdkafkaVersion().hex >= 0x020600ff;
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
@@ -152,6 +154,34 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await expect(admin.listGroupsByType([])).rejects.toThrow(/types/);
       await expect(admin.listGroupsByType(['classic', 'modern' as 'consumer'])).rejects.toThrow(/types\[1\]/);
       expect(() => capi.ListConsumerGroupsByType(admin.handle, ['old' as 'classic'])).toThrow(/types\[0\]/);
+    });
+  });
+
+  describe('Admin.electLeaders (librdkafka >= 2.6.0)', () => {
+    it.runIf(hasElectLeaders && broker.name === 'kafka')("a partition whose only replica leads needs no election: elected false; a partition that does not exist is an error naming it", async () => {
+      const topic = uniqueTopic('el');
+      await broker.createTopic(topic, 1);
+      expect(await admin.electLeaders('preferred', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
+      expect(await admin.electLeaders('unclean', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
+      await expect(admin.electLeaders('preferred', [{ topic, partition: 5 }])).rejects.toThrow(`${topic} [5]`);
+    });
+
+    it.runIf(hasElectLeaders && broker.name === 'mock')('the embedded broker, which has no controller, refuses it, saying so', async () => {
+      await expect(admin.electLeaders('preferred')).rejects.toMatchObject({ code: UNSUPPORTED_FEATURE, message: expect.stringContaining('embedded broker') });
+    });
+
+    it.runIf(!hasElectLeaders)(`on librdkafka ${librdkafkaVersion().text} it is refused with an error naming librdkafka 2.6.0`, async () => {
+      const error = await admin.electLeaders('preferred', [{ topic: 't', partition: 0 }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaError);
+      expect(error).toMatchObject({ code: NOT_IMPLEMENTED, message: expect.stringContaining('ElectLeaders needs librdkafka 2.6.0 or newer') });
+      await expect(admin.electLeaders('unclean')).rejects.toMatchObject({ code: NOT_IMPLEMENTED });
+    });
+
+    it('a wrong election type or partition is a TypeError naming it, on every version', async () => {
+      await expect(admin.electLeaders('fair' as 'preferred')).rejects.toThrow(/\btype\b/);
+      await expect(admin.electLeaders('preferred', [])).rejects.toThrow(/partitions/);
+      await expect(admin.electLeaders('preferred', [{ topic: 't', partition: -1 }])).rejects.toThrow(/partitions\[0\]\.partition/);
+      expect(() => capi.ElectLeaders(admin.handle, 2 as 0, null)).toThrow(/electionType/);
     });
   });
 });

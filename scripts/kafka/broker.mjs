@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Runs a real Apache Kafka 3.9.1 cluster (KRaft, combined broker+controller nodes) on 127.0.0.1
-// for tests and benchmarks, from Maven Central jars only (no Docker, no other downloads).
+// for tests and benchmarks, from Maven Central jars only (no Docker, no other downloads). Kafka
+// 4.1.1 (the KIP-848 consumer group protocol) on request: `version: '4.1.1'`, `--version 4.1.1`.
 //
 //   import { startKafka, runKafkaTool, kafkaClasspath } from './scripts/kafka/broker.mjs';
 //   const kafka = await startKafka({ nodes: 3 });   // kafka.bootstrapServers = '127.0.0.1:p1,...'
+//   const kafka4 = await startKafka({ version: '4.1.1' });
 //   await runKafkaTool('org.apache.kafka.tools.TopicCommand',
 //     ['--bootstrap-server', kafka.bootstrapServers, '--list']);
 //   await kafka.stop();
 //
-//   node scripts/kafka/broker.mjs fetch               # download the jars into the cache
-//   node scripts/kafka/broker.mjs start [--nodes N]   # print bootstrap.servers=..., run until ^C
+//   node scripts/kafka/broker.mjs fetch [--version V]              # download the jars into the cache
+//   node scripts/kafka/broker.mjs start [--nodes N] [--version V]  # print bootstrap.servers=..., run until ^C
+// (V: 3.9.1, the default, 4.1.1, or latest = 4.1.1.)
 //
 // Plain Node ESM, no dependencies. Needs `java` (17+) and `mvn` on PATH (or JAVA_HOME).
 
@@ -22,16 +25,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const KAFKA_VERSION = '3.9.1';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const POM = path.join(HERE, 'pom.xml');
-const LOG4J_URL = pathToFileURL(path.join(HERE, 'log4j.properties')).href;
-const CACHE_DIR = path.join(os.homedir(), '.cache', 'rdkafka-napi', `kafka-${KAFKA_VERSION}`);
-const MARKER = '.complete'; // written last; holds a hash of pom.xml so an edited pom re-fetches
+const fileUrl = (name) => pathToFileURL(path.join(HERE, name)).href;
+/** The default: what every test and benchmark runs against unless it asks for another. */
+export const DEFAULT_KAFKA_VERSION = '3.9.1';
+/** The newest Kafka here. Kafka 4.x brokers take the KIP-848 consumer group protocol by default (3.9.1 does not). */
+export const LATEST_KAFKA_VERSION = '4.1.1';
+// Each version: the pom that lists its jars, and its logging configuration (3.x logs through
+// reload4j, 4.x through log4j2).
+const VERSIONS = {
+  '3.9.1': { pom: path.join(HERE, 'pom.xml'), logArgs: [`-Dlog4j.configuration=${fileUrl('log4j.properties')}`] },
+  '4.1.1': { pom: path.join(HERE, 'pom-4.1.1.xml'), logArgs: [`-Dlog4j2.configurationFile=${fileUrl('log4j2.xml')}`] },
+};
+const MARKER = '.complete'; // written last; holds a hash of the pom so an edited pom re-fetches
 const JAVA = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 const HOST = '127.0.0.1';
 
-const COMMON_JVM_ARGS = ['-Djava.awt.headless=true', `-Dlog4j.configuration=${LOG4J_URL}`];
+/** The version's settings; anything else is an error naming the versions there are. */
+function kafkaVersion(version = DEFAULT_KAFKA_VERSION) {
+  const settings = VERSIONS[version];
+  if (!settings) throw new Error(`Kafka version ${version} is not one of ${Object.keys(VERSIONS).join(', ')}`);
+  return { version, ...settings, cacheDir: path.join(os.homedir(), '.cache', 'rdkafka-napi', `kafka-${version}`) };
+}
+
+const commonJvmArgs = (kafka) => ['-Djava.awt.headless=true', ...kafka.logArgs];
 // Same GC settings as Kafka's own kafka-server-start.sh, with the heap asked for in the spec.
 const BROKER_JVM_ARGS = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
   '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'];
@@ -133,44 +150,47 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // Jars
 
-let classpathPromise;
+const classpathPromises = new Map(); // version -> Promise<class path>
 
-/** Java class path (all Kafka 3.9.1 runtime jars), downloading them with Maven on first use. */
-export async function kafkaClasspath() {
-  // One fetch per process even when called concurrently; a failed fetch may be retried.
-  classpathPromise ??= fetchJars().catch((err) => { classpathPromise = undefined; throw err; });
-  return classpathPromise;
+/** Java class path (all runtime jars of that Kafka version), downloading them with Maven on first use. */
+export async function kafkaClasspath(version = DEFAULT_KAFKA_VERSION) {
+  const kafka = kafkaVersion(version);
+  // One fetch per process and version even when called concurrently; a failed fetch may be retried.
+  if (!classpathPromises.has(version)) {
+    classpathPromises.set(version, fetchJars(kafka).catch((err) => { classpathPromises.delete(version); throw err; }));
+  }
+  return classpathPromises.get(version);
 }
 
-async function fetchJars() {
+async function fetchJars({ pom, cacheDir }) {
   requireCommand(JAVA, ['-version'], 'Java (17+)');
-  const pomHash = crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+  const pomHash = crypto.createHash('sha256').update(fs.readFileSync(pom)).digest('hex');
   const complete = () => {
-    try { return fs.readFileSync(path.join(CACHE_DIR, MARKER), 'utf8').trim() === pomHash; } catch { return false; }
+    try { return fs.readFileSync(path.join(cacheDir, MARKER), 'utf8').trim() === pomHash; } catch { return false; }
   };
   if (!complete()) {
     requireCommand('mvn', ['-v'], 'Maven');
     // Download into a private dir and rename it into place, so a concurrent or interrupted
     // fetch never leaves a half-filled cache behind.
-    await fsp.mkdir(path.dirname(CACHE_DIR), { recursive: true });
-    const tmp = await fsp.mkdtemp(`${CACHE_DIR}.tmp-`);
+    await fsp.mkdir(path.dirname(cacheDir), { recursive: true });
+    const tmp = await fsp.mkdtemp(`${cacheDir}.tmp-`);
     try {
-      const r = await run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies',
+      const r = await run('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies',
         '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], { timeoutMs: 15 * 60000 });
       if (r.code !== 0) {
         throw new Error(`mvn dependency:copy-dependencies failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`);
       }
       await fsp.writeFile(path.join(tmp, MARKER), `${pomHash}\n`);
       if (!complete()) {
-        await fsp.rm(CACHE_DIR, { recursive: true, force: true }); // stale or partial
-        await fsp.rename(tmp, CACHE_DIR).catch((err) => { if (!complete()) throw err; }); // lost a race: fine
+        await fsp.rm(cacheDir, { recursive: true, force: true }); // stale or partial
+        await fsp.rename(tmp, cacheDir).catch((err) => { if (!complete()) throw err; }); // lost a race: fine
       }
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });
     }
   }
-  const jars = (await fsp.readdir(CACHE_DIR)).filter((f) => f.endsWith('.jar')).sort();
-  return jars.map((f) => path.join(CACHE_DIR, f)).join(path.delimiter);
+  const jars = (await fsp.readdir(cacheDir)).filter((f) => f.endsWith('.jar')).sort();
+  return jars.map((f) => path.join(cacheDir, f)).join(path.delimiter);
 }
 
 /**
@@ -179,10 +199,12 @@ async function fetchJars() {
  * org.apache.kafka.tools.consumer.group.ConsumerGroupCommand, org.apache.kafka.tools.ProducerPerformance.
  * `input` is written to its stdin (stdin is closed either way). Resolves to { code, stdout, stderr }
  * (code 128+N if killed by signal N); rejects if it runs longer than timeoutMs (it is killed then).
+ * `version`: the Kafka version's tools (default 3.9.1; in 4.x some moved to org.apache.kafka.tools).
  */
-export async function runKafkaTool(mainClass, args = [], { input, timeoutMs = 60000 } = {}) {
-  const classpath = await kafkaClasspath();
-  return run(JAVA, [...TOOL_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath, mainClass, ...args],
+export async function runKafkaTool(mainClass, args = [], { input, timeoutMs = 60000, version } = {}) {
+  const kafka = kafkaVersion(version);
+  const classpath = await kafkaClasspath(kafka.version);
+  return run(JAVA, [...TOOL_JVM_ARGS, ...commonJvmArgs(kafka), '-cp', classpath, mainClass, ...args],
     { input, timeoutMs, java: true, label: `${mainClass} ${args.join(' ')}` });
 }
 
@@ -258,8 +280,16 @@ function metadataBrokerIds(port, timeoutMs = 2000) {
   });
 }
 
-function serverProperties(node, all) {
+function serverProperties(node, all, version) {
   const n = all.length;
+  // KIP-848 consumer groups (Kafka 4.x): heartbeats every second instead of 5 s, so an assignment
+  // or a rebalance takes seconds, as the classic protocol's with group.initial.rebalance.delay.ms=0.
+  const consumerGroups = version.startsWith('3.') ? [] : [
+    'group.consumer.min.heartbeat.interval.ms=500',
+    'group.consumer.heartbeat.interval.ms=1000',
+    'group.consumer.min.session.timeout.ms=6000',
+    'group.consumer.session.timeout.ms=10000',
+  ];
   return [
     'process.roles=broker,controller',
     `node.id=${node.id}`,
@@ -284,6 +314,7 @@ function serverProperties(node, all) {
     'transaction.state.log.num.partitions=1',
     // min.insync.replicas stays at its default (1), so a 3-node cluster still accepts acks=all
     // writes with only one replica left.
+    ...consumerGroups,
     '',
   ].join('\n');
 }
@@ -291,8 +322,8 @@ function serverProperties(node, all) {
 /**
  * Starts a Kafka cluster of `nodes` combined broker+controller nodes on 127.0.0.1, in a fresh
  * temp dir under `dir` (default: the OS temp dir), and waits until every node answers a Metadata
- * request listing all nodes. Resolves to:
- *   { bootstrapServers, dir, clusterId,
+ * request listing all nodes. `version`: the Kafka version (default 3.9.1; or 4.1.1). Resolves to:
+ *   { bootstrapServers, dir, clusterId, version,
  *     nodes: [{ id, port, controllerPort, pid, dir, logDir, logFile }],
  *     stop(), kill(id, signal = 'SIGKILL'), restart(id) }
  * (logDir = Kafka's log.dirs; logFile = the node's stdout+stderr; pid is null while it is down.)
@@ -309,9 +340,10 @@ export async function startKafka(options = {}) {
   }
 }
 
-async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {}) {
+async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, version } = {}) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes must be a positive integer, got ${count}`);
-  const classpath = await kafkaClasspath();
+  const kafka = kafkaVersion(version);
+  const classpath = await kafkaClasspath(kafka.version);
   const runDir = await fsp.mkdtemp(path.join(dir ?? os.tmpdir(), 'rdkafka-napi-kafka-'));
   liveRunDirs.add(runDir);
   const clusterId = randomClusterId();
@@ -334,7 +366,7 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {})
   function spawnNode(node) {
     // The JVM writes straight into the file, so its output never reaches our terminal or pipes.
     const fd = fs.openSync(node.logFile, 'a');
-    const child = track(spawnJava([...BROKER_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath,
+    const child = track(spawnJava([...BROKER_JVM_ARGS, ...commonJvmArgs(kafka), '-cp', classpath,
       'kafka.Kafka', propsFile(node)], { stdio: ['ignore', fd, fd] }));
     fs.closeSync(fd);
     procs.set(node.id, child);
@@ -392,8 +424,8 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {})
   try {
     await Promise.all(nodes.map(async (node) => {
       await fsp.mkdir(node.logDir, { recursive: true });
-      await fsp.writeFile(propsFile(node), serverProperties(node, nodes));
-      const r = await run(JAVA, [...QUICK_JVM_ARGS, ...COMMON_JVM_ARGS, '-cp', classpath,
+      await fsp.writeFile(propsFile(node), serverProperties(node, nodes, kafka.version));
+      const r = await run(JAVA, [...QUICK_JVM_ARGS, ...commonJvmArgs(kafka), '-cp', classpath,
         'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(node)], { java: true });
       if (r.code !== 0) throw new Error(`formatting ${node.logDir} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`);
     }));
@@ -408,6 +440,7 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {})
   return {
     bootstrapServers: nodes.map((x) => `${HOST}:${x.port}`).join(','),
     clusterId,
+    version: kafka.version,
     dir: runDir,
     nodes,
     stop,
@@ -432,15 +465,23 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000 } = {})
 // ---------------------------------------------------------------------------------------------
 // CLI
 
+/** The value of `--name V` or `--name=V` in argv, else undefined. */
+function flag(argv, name) {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
+  const asked = flag(rest, '--version') ?? DEFAULT_KAFKA_VERSION;
+  const version = asked === 'latest' ? LATEST_KAFKA_VERSION : asked;
   if (command === 'fetch') {
     const started = Date.now();
-    await kafkaClasspath();
-    console.error(`Kafka ${KAFKA_VERSION} jars ready in ${CACHE_DIR} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    await kafkaClasspath(version);
+    console.error(`Kafka ${version} jars ready in ${kafkaVersion(version).cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } else if (command === 'start') {
-    const i = rest.findIndex((a) => a === '--nodes' || a.startsWith('--nodes='));
-    const nodes = i < 0 ? 1 : Number(rest[i].includes('=') ? rest[i].split('=')[1] : rest[i + 1]);
+    const nodes = Number(flag(rest, '--nodes') ?? 1);
     let kafka;
     let stopping = false;
     const shutdown = async () => {
@@ -453,14 +494,14 @@ async function main(argv) {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
     const started = Date.now();
-    kafka = await startKafka({ nodes });
+    kafka = await startKafka({ nodes, version });
     for (const n of kafka.nodes) {
       console.error(`node ${n.id}: port ${n.port}, controller port ${n.controllerPort}, pid ${n.pid}, log ${n.logFile}`);
     }
-    console.error(`Kafka cluster of ${nodes} node(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
+    console.error(`Kafka ${version} cluster of ${nodes} node(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
     console.log(`bootstrap.servers=${kafka.bootstrapServers}`);
   } else {
-    console.error('usage: node scripts/kafka/broker.mjs fetch | start [--nodes N]');
+    console.error(`usage: node scripts/kafka/broker.mjs fetch [--version V] | start [--nodes N] [--version V]  (V: ${Object.keys(VERSIONS).join(', ')} or latest)`);
     process.exitCode = 2;
   }
 }
