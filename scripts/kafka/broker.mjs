@@ -349,7 +349,8 @@ async function makeCert(dir, ca, name, cn, san, dates) {
  * certificate (broker.pem, for 127.0.0.1 and localhost), one for a host name nobody uses
  * (wronghost.pem), client certificates (CN=admin, CN=alice, CN=bob; alice-expired.pem expired in
  * 2020) and a second CA nobody trusts (rogue-ca.pem) with a client certificate of its own.
- * Every X has X.pem, X.key and X.keystore.pem (key + certificate, as Kafka's PEM key store wants).
+ * Every X has X.pem, X.key and X.keystore.pem (key + certificate, as Kafka's PEM key store wants);
+ * alice.p12 is alice's as a PKCS#12 key store (password alice-secret).
  */
 async function makeCertificates(dir) {
   await fsp.mkdir(dir, { recursive: true });
@@ -361,6 +362,9 @@ async function makeCertificates(dir) {
     makeCert(dir, 'ca', 'alice-expired', 'alice', undefined, ['20200101000000Z', '20200102000000Z']),
     makeCert(dir, 'rogue-ca', 'rogue', 'alice'),
   ]);
+  // alice's certificate and key also as a PKCS#12 key store (ssl.keystore.location), password alice-secret.
+  await openssl(['pkcs12', '-export', '-in', 'alice.pem', '-inkey', 'alice.key', '-out', 'alice.p12',
+    '-passout', `pass:${SECURED_USERS.alice}`], dir);
 }
 
 function securedListenerProperties(node, { certDir, ports }) {

@@ -1,0 +1,407 @@
+// Secured clusters: every security.protocol and SASL mechanism through Producer, Consumer, Admin
+// and the C-style API, the OAUTHBEARER provider, ACLs, and the failures a user meets (a wrong
+// password, a refused token or certificate, a denied topic or group), against a real Kafka
+// broker with TLS, SASL and ACLs on.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin, capi, Consumer, KafkaError, Producer, type AclBinding, type Config, type OAuthBearerToken } from '../lib';
+import { consumeCount } from './helpers';
+import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka, type SecuredKafka } from './secured';
+
+const kafka = useSecuredKafka();
+const id = () => randomUUID().slice(0, 8);
+
+/** The super user's admin client, over SCRAM-SHA-512. */
+let admin: Admin;
+
+/** What alice may do: everything on topics and groups whose names start with 'sec-'. */
+function aliceAcls(): AclBinding[] {
+  return [
+    ...(['read', 'write', 'describe', 'create'] as const).map((operation): AclBinding => ({ resourceType: 'topic', resourceName: 'sec-', patternType: 'prefixed', principal: 'User:alice', operation })),
+    { resourceType: 'group', resourceName: 'sec-', patternType: 'prefixed', principal: 'User:alice', operation: 'read' },
+  ];
+}
+
+beforeAll(async () => {
+  admin = new Admin(saslConfig(kafka, 'SCRAM-SHA-512', 'admin'));
+  await admin.createAcls(aliceAcls());
+}, 60_000);
+
+afterAll(async () => {
+  await admin?.close();
+});
+
+/** A round trip as alice: three records sent, read back by a group, the topic in the metadata. */
+async function roundTrip(config: Config, options: { oauthBearerProvider?: () => Promise<OAuthBearerToken> } = {}): Promise<void> {
+  const topic = `sec-${id()}`;
+  await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+  const producer = new Producer(config, options);
+  const consumer = new Consumer({ ...config, 'group.id': `sec-${id()}`, 'auto.offset.reset': 'earliest' }, topic, options);
+  const aliceAdmin = new Admin(config, options);
+  try {
+    for (const value of ['a', 'b', 'c']) await producer.send({ topic, payload: value });
+    const records = await consumeCount(consumer, 3);
+    expect(records.map((r) => r.value())).toEqual(['a', 'b', 'c']);
+    const metadata = await aliceAdmin.metadata({ topics: [topic] });
+    expect(metadata.topics.map((t) => [t.name, t.error])).toEqual([[topic, 0]]);
+  } finally {
+    await Promise.all([producer.close(), consumer.close(), aliceAdmin.close()]);
+  }
+}
+
+describe('every way of logging in works for Producer, Consumer and Admin', () => {
+  it('SSL with a PEM client certificate (CN=alice is User:alice)', async () => {
+    await roundTrip(sslConfig(kafka, 'alice'));
+  });
+
+  it('SSL with a PKCS#12 key store', async () => {
+    await roundTrip({
+      'bootstrap.servers': kafka.ssl,
+      'security.protocol': 'SSL',
+      'ssl.ca.location': `${kafka.certDir}/ca.pem`,
+      'ssl.keystore.location': `${kafka.certDir}/alice.p12`,
+      'ssl.keystore.password': kafka.users.alice,
+    });
+  });
+
+  it.each(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN'] as const)('SASL_SSL with %s', async (mechanism) => {
+    await roundTrip(saslConfig(kafka, mechanism, 'alice'));
+  });
+
+  it('SASL_SSL with OAUTHBEARER tokens from an async JavaScript provider', async () => {
+    const asked: string[] = [];
+    await roundTrip(oauthConfig(kafka, { 'sasl.oauthbearer.config': 'scope=kafka' }), {
+      oauthBearerProvider: async (config?: string) => {
+        asked.push(config ?? '');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return { value: unsecuredJwt('alice'), lifetime: Date.now() + 3_600_000, principal: 'alice', extensions: { traceId: 'x1' } };
+      },
+    } as { oauthBearerProvider: () => Promise<OAuthBearerToken> });
+    // One request per client (producer, consumer, admin), each given sasl.oauthbearer.config.
+    expect(asked.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(asked)).toEqual(new Set(['scope=kafka']));
+  });
+
+  it('SASL_SSL with OAUTHBEARER: lifetime and principal default to the JWT claims', async () => {
+    await roundTrip(oauthConfig(kafka), { oauthBearerProvider: async () => ({ value: unsecuredJwt('alice') }) });
+  });
+
+  it("SASL_SSL with OAUTHBEARER: librdkafka's own unsecured JWT (no provider)", async () => {
+    await roundTrip(oauthConfig(kafka, { 'enable.sasl.oauthbearer.unsecure.jwt': true, 'sasl.oauthbearer.config': 'principal=alice' }));
+  });
+
+  it('the C-style API takes the same properties: a SCRAM producer handle delivers and reads metadata', async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const h = capi.InitKafka();
+    for (const [key, value] of Object.entries(saslConfig(kafka, 'SCRAM-SHA-256', 'alice') as { [key: string]: string })) {
+      expect(capi.SetKafkaConf(h, key, value)).toEqual([0, '']);
+    }
+    try {
+      const [code, msgid] = capi.Produce(h, topic, 'capi', null);
+      expect(code).toBe(0);
+      const report = await new Promise<[number[], number[]]>((resolve) => {
+        const take = () => {
+          const [ids, errors] = capi.DeliveryReport(h, 10);
+          if (ids.length > 0) {
+            capi.SetWakeup(h, null);
+            resolve([ids, errors]);
+          }
+        };
+        capi.SetWakeup(h, take);
+        take();
+      });
+      expect(report).toEqual([[msgid], [0]]);
+      const metadata = await capi.Metadata(h, [topic]);
+      expect(metadata[0]).toBe(0);
+    } finally {
+      await capi.UninitProducerAsync(h, 5000);
+    }
+  });
+});
+
+describe('ACLs', () => {
+  it('are created, described and deleted through Admin, in kafka-acls.sh terms', async () => {
+    const principal = `User:carol-${id()}`;
+    await admin.createAcls([
+      { resourceType: 'topic', resourceName: 'carol-topic', principal, operation: 'write' },
+      { resourceType: 'group', resourceName: 'carol-', patternType: 'prefixed', principal, host: '127.0.0.1', operation: 'read', permission: 'deny' },
+    ]);
+    const found = await admin.describeAcls({ principal });
+    expect(found.sort((a, b) => a.resourceType.localeCompare(b.resourceType))).toEqual([
+      { resourceType: 'group', resourceName: 'carol-', patternType: 'prefixed', principal, host: '127.0.0.1', operation: 'read', permission: 'deny' },
+      { resourceType: 'topic', resourceName: 'carol-topic', patternType: 'literal', principal, host: '*', operation: 'write', permission: 'allow' },
+    ]);
+    const deleted = await admin.deleteAcls({ principal, resourceType: 'topic' });
+    expect(deleted.map((b) => b.resourceName)).toEqual(['carol-topic']);
+    expect((await admin.describeAcls({ principal })).map((b) => b.resourceName)).toEqual(['carol-']);
+    await admin.deleteAcls({ principal });
+    expect(await admin.describeAcls({ principal })).toEqual([]);
+  });
+
+  it('a "match" filter finds the ACLs that apply to a name', async () => {
+    const found = await admin.describeAcls({ resourceType: 'topic', resourceName: 'sec-anything', patternType: 'match', principal: 'User:alice' });
+    expect(found.map((b) => b.operation).sort()).toEqual(['create', 'describe', 'read', 'write']);
+  });
+
+  it('the C-style functions take and give the numeric tuples', async () => {
+    const h = capi.InitKafka();
+    for (const [key, value] of Object.entries(saslConfig(kafka, 'PLAIN', 'admin') as { [key: string]: string })) capi.SetKafkaConf(h, key, value);
+    const principal = `User:dave-${id()}`;
+    try {
+      // topic 2, literal 3, write 4, allow 3
+      expect(await capi.CreateAcls(h, [[2, 'dave', 3, principal, '*', 4, 3]])).toEqual([[0, '']]);
+      expect(await capi.DescribeAcls(h, [1, null, 1, principal, null, 1, 1])).toEqual([0, [[2, 'dave', 3, principal, '*', 4, 3]]]);
+      expect(await capi.DeleteAcls(h, [[1, null, 1, principal, null, 1, 1]])).toEqual([[0, '', [[2, 'dave', 3, principal, '*', 4, 3]]]]);
+    } finally {
+      await capi.UninitProducerAsync(h, 0);
+    }
+  });
+
+  it('a binding librdkafka would refuse, or a wrong value, is an error naming it; nothing is sent', async () => {
+    await expect(admin.createAcls({ resourceType: 'topic', resourceName: 't', principal: 'User:x', operation: 'any' as 'read' })).rejects.toThrow(
+      /Expected one of 'all', 'read', .* for binding.operation but received 'any'/,
+    );
+    await expect(admin.describeAcls({ resourceType: 'queue' as 'topic' })).rejects.toThrow(/filter.resourceType/);
+    const h = capi.InitKafka();
+    for (const [key, value] of Object.entries(saslConfig(kafka, 'PLAIN', 'admin') as { [key: string]: string })) capi.SetKafkaConf(h, key, value);
+    try {
+      // A binding of resource type "any": librdkafka's own check, answered before anything is sent.
+      const [code, message] = (await capi.CreateAcls(h, [[1, 't', 3, 'User:x', '*', 4, 3]])) as [number, string];
+      expect(code).toBe(-186);
+      expect(message).toMatch(/resource type/i);
+      // An empty principal passes librdkafka's checks; the broker refuses that binding (INVALID_REQUEST).
+      const [[brokerCode, brokerMessage]] = (await capi.CreateAcls(h, [[2, 't', 3, '', '*', 4, 3]])) as [number, string][];
+      expect(brokerCode).toBe(42);
+      expect(brokerMessage).toMatch(/principal/);
+      expect(() => capi.CreateAcls(h, [[9, 't', 3, 'User:x', '*', 4, 3]])).toThrow(/bindings\[0\]\[0\]/);
+    } finally {
+      await capi.UninitProducerAsync(h, 0);
+    }
+  });
+
+  it('alice, who may not manage ACLs, is refused with CLUSTER_AUTHORIZATION_FAILED', async () => {
+    const aliceAdmin = new Admin(saslConfig(kafka, 'SCRAM-SHA-256', 'alice'));
+    try {
+      const error = await aliceAdmin.createAcls({ resourceType: 'topic', resourceName: 'x', principal: 'User:alice', operation: 'all' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaError);
+      expect((error as KafkaError).code).toBe(31);
+    } finally {
+      await aliceAdmin.close();
+    }
+  });
+});
+
+/** The error `promise` rejects with (it must reject). */
+async function failure(promise: Promise<unknown>): Promise<KafkaError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KafkaError);
+  return error as KafkaError;
+}
+
+// message.timeout.ms and request timeouts far beyond the test's own timeout: a failure that
+// waited for them instead of surfacing would fail the test.
+const PATIENT = { 'message.timeout.ms': 300_000 };
+
+describe('failures are prompt and named', () => {
+  /** A send with `config` rejects; the admin client's request rejects with the same cause. */
+  async function refused(config: Config): Promise<[KafkaError, KafkaError]> {
+    const producer = new Producer({ ...(config as object), ...PATIENT });
+    const client = new Admin(config);
+    try {
+      return [await failure(producer.send({ topic: `sec-${id()}`, payload: 'x' })), await failure(client.createTopics({ name: `sec-${id()}` }, { timeoutMs: 300_000 }))];
+    } finally {
+      await Promise.all([producer.close(1000), client.close()]);
+    }
+  }
+
+  it('a wrong password: _AUTHENTICATION, naming the invalid credentials, for send, admin requests and reads', async () => {
+    const config = saslConfig(kafka, 'SCRAM-SHA-256', 'alice', 'not-the-password');
+    const [send, request] = await refused(config);
+    for (const error of [send, request]) {
+      expect(error.code).toBe(-169);
+      expect(error.message).toMatch(/invalid credentials/i);
+      expect(error.fatal).toBe(true);
+    }
+    const consumer = new Consumer({ ...(config as object), 'group.id': `sec-${id()}` }, `sec-${id()}`);
+    try {
+      const error = await failure(consumer.consumeRecord(120_000));
+      expect(error.code).toBe(-169);
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('a PLAIN user that does not exist: _AUTHENTICATION', async () => {
+    const [send] = await refused({ ...(saslConfig(kafka, 'PLAIN', 'alice') as object), 'sasl.username': 'mallory' });
+    expect(send.code).toBe(-169);
+    expect(send.message).toMatch(/Invalid username or password/);
+  });
+
+  it("a broker certificate from a CA we do not trust: _SSL, 'certificate verify failed'", async () => {
+    const [send, request] = await refused(sslConfig(kafka, 'alice', { 'ssl.ca.location': `${kafka.certDir}/rogue-ca.pem` }));
+    for (const error of [send, request]) {
+      expect(error.code).toBe(-181);
+      expect(error.message).toMatch(/certificate verify failed/);
+    }
+  });
+
+  it('a broker certificate for another host name: refused the same way; accepted when host names are not checked', async () => {
+    const config = sslConfig(kafka, 'alice', { 'bootstrap.servers': kafka.wrongHost });
+    const [send] = await refused(config);
+    expect(send.code).toBe(-181);
+    expect(send.message).toMatch(/certificate verify failed/);
+    // The same certificate, host names unchecked: so it was the host name that failed.
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const producer = new Producer({ ...(config as object), 'ssl.endpoint.identification.algorithm': 'none' });
+    try {
+      expect((await producer.send({ topic, payload: 'x' })).offset).toBe(0);
+    } finally {
+      await producer.close();
+    }
+  });
+
+  it.each([
+    ['expired', 'alice-expired'],
+    ['from an untrusted CA', 'rogue'],
+  ])('a client certificate %s: the TLS alert the broker sent', async (_, cert) => {
+    const [send, request] = await refused(sslConfig(kafka, cert));
+    for (const error of [send, request]) {
+      expect(error.code).toBe(-195);
+      expect(error.message).toMatch(/SSL alert number 4[26]/);
+    }
+  });
+
+  it('no client certificate where one is required: the TLS alert the broker sent', async () => {
+    const { 'ssl.certificate.location': _c, 'ssl.key.location': _k, ...noCertificate } = sslConfig(kafka, 'alice') as { [key: string]: string };
+    const [send] = await refused(noCertificate);
+    expect(send.code).toBe(-195);
+    expect(send.message).toMatch(/SSL alert/);
+  });
+
+  it('a send to a topic alice may not write rejects with TOPIC_AUTHORIZATION_FAILED, without waiting for message.timeout.ms', async () => {
+    const topic = `denied-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const producer = new Producer({ ...(saslConfig(kafka, 'PLAIN', 'alice') as object), ...PATIENT });
+    try {
+      const error = await failure(producer.send({ topic, payload: 'x' }));
+      expect(error.code).toBe(29);
+      // The producer goes on for topics alice may write.
+      const allowed = `sec-${id()}`;
+      await admin.createTopics({ name: allowed, partitions: 1, replicationFactor: 1 });
+      expect((await producer.send({ topic: allowed, payload: 'y' })).offset).toBe(0);
+    } finally {
+      await producer.close();
+    }
+  });
+
+  it("a consumer in a group alice may not join: the read rejects with GROUP_AUTHORIZATION_FAILED", async () => {
+    const consumer = new Consumer({ ...(saslConfig(kafka, 'SCRAM-SHA-512', 'alice') as object), 'group.id': `denied-${id()}` }, `sec-${id()}`);
+    try {
+      const error = await failure(consumer.consumeRecord(120_000));
+      expect(error.code).toBe(30);
+      expect(error.fatal).toBe(true);
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it("a consumer of a topic alice may not read: the read rejects with TOPIC_AUTHORIZATION_FAILED", async () => {
+    const topic = `denied-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const consumer = new Consumer({ ...(saslConfig(kafka, 'SCRAM-SHA-512', 'alice') as object), 'group.id': `sec-${id()}` }, topic);
+    try {
+      const error = await failure(consumer.consumeRecord(120_000));
+      expect(error.code).toBe(29);
+    } finally {
+      await consumer.close();
+    }
+  });
+});
+
+describe('the OAUTHBEARER provider', () => {
+  async function providerFailure(provider: () => Promise<OAuthBearerToken>, timeoutMs?: number): Promise<KafkaError> {
+    const producer = new Producer({ ...(oauthConfig(kafka) as object), ...PATIENT }, { oauthBearerProvider: provider, oauthBearerProviderTimeoutMs: timeoutMs });
+    try {
+      return await failure(producer.send({ topic: `sec-${id()}`, payload: 'x' }));
+    } finally {
+      await producer.close(1000);
+    }
+  }
+
+  it('that throws: the send rejects with _AUTHENTICATION naming what it threw', async () => {
+    const error = await providerFailure(async () => {
+      throw new Error('identity provider unreachable');
+    });
+    expect(error.code).toBe(-169);
+    expect(error.message).toMatch(/identity provider unreachable/);
+  });
+
+  it('that does not answer in time: the send rejects naming the timeout', async () => {
+    const error = await providerFailure(() => new Promise(() => {}), 500);
+    expect(error.code).toBe(-169);
+    expect(error.message).toMatch(/did not answer within 500 ms/);
+  });
+
+  it('that answers without a usable token: the send rejects naming what is missing', async () => {
+    const error = await providerFailure(async () => ({ value: 'opaque-token' }));
+    expect(error.message).toMatch(/no lifetime/);
+  });
+
+  it('whose token the broker refuses (expired): _AUTHENTICATION from the broker', async () => {
+    const error = await providerFailure(async () => ({ value: unsecuredJwt('alice', -60), lifetime: Date.now() + 60_000, principal: 'alice' }));
+    expect(error.code).toBe(-169);
+    expect(error.message).toMatch(/SASL authentication error/);
+  });
+
+  it('is asked again after a failure, and the client then works', async () => {
+    // librdkafka asks again about 10 s after a failure.
+    let calls = 0;
+    let askedAgain!: () => void;
+    const secondCall = new Promise<void>((resolve) => (askedAgain = resolve));
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const producer = new Producer(oauthConfig(kafka), {
+      oauthBearerProvider: async () => {
+        if (++calls === 1) throw new Error('not yet');
+        askedAgain();
+        return { value: unsecuredJwt('alice') };
+      },
+    });
+    try {
+      expect((await failure(producer.send({ topic, payload: 'x' }))).message).toMatch(/not yet/);
+      await secondCall;
+      expect((await producer.send({ topic, payload: 'y' })).offset).toBe(0);
+    } finally {
+      await producer.close();
+    }
+  }, 60_000);
+
+  it('a client closed while its provider is still working closes cleanly; the late answer is dropped', async () => {
+    let answer: (token: OAuthBearerToken) => void = () => {};
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    const producer = new Producer(oauthConfig(kafka), {
+      oauthBearerProvider: () => {
+        asked();
+        return new Promise((resolve) => (answer = resolve));
+      },
+    });
+    producer.produce(`sec-${id()}`, 'x');
+    await wasAsked;
+    await producer.close(100);
+    answer({ value: unsecuredJwt('alice') });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(() => producer.produce('t', 'y')).toThrow(/closed/);
+  });
+
+  it('a provider that is not a function is refused when the client is made', () => {
+    expect(() => new Producer(oauthConfig(kafka), { oauthBearerProvider: 'token' as unknown as () => OAuthBearerToken })).toThrow(
+      /Expected a function for options.oauthBearerProvider but received 'token'/,
+    );
+  });
+});
