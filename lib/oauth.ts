@@ -20,6 +20,8 @@ export type OAuthBearerProvider = (oauthbearerConfig: string) => OAuthBearerToke
 
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;
 
+class TimeoutError extends Error {}
+
 /** The claims of a JWT, or undefined when the value is not one. */
 function jwtClaims(value: string): { exp?: unknown; sub?: unknown } | undefined {
   const parts = value.split('.');
@@ -64,7 +66,7 @@ export function useOAuthBearerProvider(handle: KafkaHandle, provider: unknown, t
     inFlight = true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the OAUTHBEARER token provider did not answer within ${limitMs} ms`)), limitMs);
+      timer = setTimeout(() => reject(new TimeoutError(`the OAUTHBEARER token provider did not answer within ${limitMs} ms`)), limitMs);
       timer.unref(); // a pending token never keeps the process alive
     });
     Promise.race([Promise.resolve().then(() => (provider as OAuthBearerProvider)(config)), timedOut])
@@ -77,7 +79,7 @@ export function useOAuthBearerProvider(handle: KafkaHandle, provider: unknown, t
         },
         (error: unknown) => {
           const reason = error instanceof Error ? error.message : String(error);
-          capi.OAuthBearerSetTokenFailure(handle, `the OAUTHBEARER token provider failed: ${reason}`);
+          capi.OAuthBearerSetTokenFailure(handle, error instanceof TimeoutError ? reason : `the OAUTHBEARER token provider failed: ${reason}`);
         },
       )
       .catch(() => {}) // the handle was closed meanwhile: nobody waits for the token

@@ -3,8 +3,13 @@
 // password, a refused token or certificate, a denied topic or group), against a real Kafka
 // broker with TLS, SASL and ACLs on.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, capi, Consumer, KafkaError, Producer, type AclBinding, type Config, type OAuthBearerToken } from '../lib';
+import { main, type CliIo } from '../lib/cli';
 import { consumeCount } from './helpers';
 import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka, type SecuredKafka } from './secured';
 
@@ -403,5 +408,95 @@ describe('the OAUTHBEARER provider', () => {
     expect(() => new Producer(oauthConfig(kafka), { oauthBearerProvider: 'token' as unknown as () => OAuthBearerToken })).toThrow(
       /Expected a function for options.oauthBearerProvider but received 'token'/,
     );
+  });
+});
+
+describe('the CLI on a secured cluster', () => {
+  /** Runs the tool in this process. */
+  async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIo = {
+      stdin: Readable.from(stdin ? [stdin] : []),
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: {},
+      interrupted: () => new AbortController().signal,
+    };
+    const code = await main(args, io);
+    return { code, stdout, stderr };
+  }
+
+  /** A Kafka-style client properties file, as kafka-*.sh --command-config takes it. */
+  function propertiesFile(user: 'admin' | 'alice', password = kafka.users[user]): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-')), `${user}.properties`);
+    writeFileSync(file, [
+      '# as for kafka-topics.sh / kafka-acls.sh --command-config',
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=SCRAM-SHA-512',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\',
+      `    username="${user}" password="${password}";`,
+      `ssl.truststore.location=${kafka.certDir}/ca.pem`,
+      'ssl.truststore.type=PEM',
+      '',
+    ].join('\n'));
+    return file;
+  }
+
+  const sslArgs = () => ['-b', kafka.ssl, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${kafka.certDir}/ca.pem`,
+    '-X', `ssl.certificate.location=${kafka.certDir}/alice.pem`, '-X', `ssl.key.location=${kafka.certDir}/alice.key`];
+
+  it('produces and consumes over SSL with -X properties', async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    expect((await cli(['produce', '--topic', topic, ...sslArgs()], 'one\ntwo\n')).code).toBe(0);
+    const consumed = await cli(['consume', '--topic', topic, '--from-beginning', '--max-messages', '2', '--group', `sec-${id()}`, ...sslArgs()]);
+    expect(consumed).toMatchObject({ code: 0, stdout: 'one\ntwo\n' });
+  });
+
+  it('lists topics with a --command-config file (Java sasl.jaas.config, PEM trust store); a wrong password fails naming it', async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const listed = await cli(['topics', 'list', '-b', kafka.saslSsl, '--command-config', propertiesFile('alice')]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')).toContain(topic);
+    const refused = await cli(['topics', 'list', '-b', kafka.saslSsl, '--command-config', propertiesFile('alice', 'wrong')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/invalid credentials.*ERR__AUTHENTICATION/);
+  });
+
+  it('acls create, list and delete in kafka-acls.sh terms, listed as kafka-acls.sh lists them', async () => {
+    const principal = `User:erin-${id()}`;
+    const topic = `erin-${id()}`;
+    const auth = ['-b', kafka.saslSsl, '--command-config', propertiesFile('admin')];
+    const created = await cli(['acls', 'create', '--topic', topic, '--allow-principal', principal, '--operation', 'Read', '--operation', 'DescribeConfigs', ...auth]);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toContain(`Adding ACLs for resource \`ResourcePattern(resourceType=TOPIC, name=${topic}, patternType=LITERAL)\`:`);
+    await cli(['acls', 'create', '--group', 'erin-', '--resource-pattern-type', 'prefixed', '--deny-principal', principal, '--operation', 'Read', ...auth]);
+
+    const ours = await cli(['acls', 'list', '--principal', principal, ...auth]);
+    expect(ours.code).toBe(0);
+    const { runKafkaTool } = await import('../scripts/kafka/broker.mjs');
+    const theirs: { stdout: string } = await runKafkaTool('kafka.admin.AclCommand', ['--bootstrap-server', kafka.bootstrapServers, '--list', '--principal', principal]);
+    // The same resources, each with the same ACL lines (Kafka's own tool orders them as it likes).
+    const blocks = (text: string) => text.split(/\n\s*\n/).map((b) => b.trim().split('\n').map((l) => l.trim()).sort().join('\n')).filter(Boolean).sort();
+    expect(blocks(ours.stdout)).toEqual(blocks(theirs.stdout));
+    expect(ours.stdout.split('\n')[0]).toBe(`ACLs for principal \`${principal}\``);
+    expect(blocks(ours.stdout)).toHaveLength(2);
+
+    const removed = await cli(['acls', 'delete', '--topic', topic, '--principal', principal, ...auth]);
+    expect(removed.stdout).toContain(`(principal=${principal}, host=*, operation=DESCRIBE_CONFIGS, permissionType=ALLOW)`);
+    const left = JSON.parse((await cli(['acls', 'list', '--principal', principal, '--json', ...auth])).stdout) as AclBinding[];
+    expect(left.map((a) => [a.resourceType, a.resourceName, a.permission])).toEqual([['group', 'erin-', 'deny']]);
+  });
+
+  it('a wrong acls command line is a usage error naming what is missing', async () => {
+    const auth = ['-b', kafka.saslSsl, '--command-config', propertiesFile('admin')];
+    expect(await cli(['acls', 'create', '--topic', 't', '--operation', 'Read', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--allow-principal or --deny-principal/) });
+    expect(await cli(['acls', 'create', '--allow-principal', 'User:x', '--operation', 'Read', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--topic, --group or --cluster/) });
+    expect(await cli(['acls', 'delete', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/delete which ACLs/) });
+    const jks = join(mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-')), 'jks.properties');
+    writeFileSync(jks, 'ssl.truststore.location=/x/truststore.jks\n');
+    expect(await cli(['topics', 'list', '-b', kafka.ssl, '--command-config', jks])).toMatchObject({ code: 2, stderr: expect.stringMatching(/must be a PEM file.*JKS/) });
   });
 });
