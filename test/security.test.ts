@@ -3,13 +3,15 @@
 // password, a refused token or certificate, a denied topic or group), against a real Kafka
 // broker with TLS, SASL and ACLs on.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, capi, Consumer, KafkaError, Producer, type AclBinding, type Config, type OAuthBearerToken } from '../lib';
 import { main, type CliIo } from '../lib/cli';
+import { DEFAULTS, startProxy } from '../lib/proxy';
 import { consumeCount } from './helpers';
 import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka, type SecuredKafka } from './secured';
 
@@ -230,6 +232,12 @@ describe('failures are prompt and named', () => {
       expect(error.code).toBe(-169);
       expect(error.message).toMatch(/invalid credentials/i);
       expect(error.fatal).toBe(true);
+    }
+    const client = new Admin(config);
+    try {
+      expect((await failure(client.metadata({ timeoutMs: 300_000 }))).code).toBe(-169);
+    } finally {
+      await client.close();
     }
     const consumer = new Consumer({ ...(config as object), 'group.id': `sec-${id()}` }, `sec-${id()}`);
     try {
@@ -498,5 +506,77 @@ describe('the CLI on a secured cluster', () => {
     const jks = join(mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-')), 'jks.properties');
     writeFileSync(jks, 'ssl.truststore.location=/x/truststore.jks\n');
     expect(await cli(['topics', 'list', '-b', kafka.ssl, '--command-config', jks])).toMatchObject({ code: 2, stderr: expect.stringMatching(/must be a PEM file.*JKS/) });
+  });
+});
+
+describe('the REST proxy on a secured cluster', () => {
+  /** One request over real HTTPS, trusting the test CA. */
+  function https(url: string, options: { method?: string; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, {
+        method: options.method ?? 'GET',
+        ca: readFileSync(`${kafka.certDir}/ca.pem`),
+        headers: { ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/vnd.kafka.json.v2+json', 'content-length': String(Buffer.byteLength(body)) }), accept: 'application/vnd.kafka.json.v2+json, application/json' },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it.each([
+    ['SASL_SSL with SCRAM-SHA-256', () => ({ ...(saslConfig(kafka, 'SCRAM-SHA-256', 'alice') as { [key: string]: string }) })],
+    ['SSL with a client certificate', () => ({ ...(sslConfig(kafka, 'alice') as { [key: string]: string }) })],
+  ])('client.* properties reach librdkafka (%s): produce and consume over HTTPS; a denied topic is 403 / 40301 in v2 and v3', async (_, clientConfig) => {
+    const { 'bootstrap.servers': bootstrapServers, ...client } = clientConfig();
+    const proxy = await startProxy({
+      ...DEFAULTS,
+      listeners: 'https://127.0.0.1:0',
+      pixyListeners: '',
+      sslKeyLocation: `${kafka.certDir}/broker.key`,
+      sslCertificateLocation: `${kafka.certDir}/broker.pem`,
+      bootstrapServers,
+      client,
+    });
+    try {
+      const topic = `sec-${id()}`;
+      await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+      const produced = await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: { n: 1 } }, { value: { n: 2 } }] } });
+      expect(produced.status).toBe(200);
+      expect(produced.body.offsets.map((o: { offset: number }) => o.offset)).toEqual([0, 1]);
+
+      const group = `sec-${id()}`;
+      const created = await https(`${proxy.url}/consumers/${group}`, { method: 'POST', body: { name: 'c1', format: 'json', 'auto.offset.reset': 'earliest' }, contentType: 'application/vnd.kafka.v2+json' });
+      expect(created.status).toBe(200);
+      const base = `${proxy.url}/consumers/${group}/instances/c1`;
+      expect((await https(`${base}/subscription`, { method: 'POST', body: { topics: [topic] }, contentType: 'application/vnd.kafka.v2+json' })).status).toBe(204);
+      const values: unknown[] = [];
+      for (let i = 0; i < 10 && values.length < 2; i++) {
+        const read = await https(`${base}/records?timeout=3000`);
+        expect(read.status).toBe(200);
+        values.push(...read.body.map((r: { value: unknown }) => r.value));
+      }
+      expect(values).toEqual([{ n: 1 }, { n: 2 }]);
+      await https(base, { method: 'DELETE' });
+
+      const denied = `denied-${id()}`;
+      await admin.createTopics({ name: denied, partitions: 1, replicationFactor: 1 });
+      const v2 = await https(`${proxy.url}/topics/${denied}`, { method: 'POST', body: { records: [{ value: 1 }] } });
+      expect(v2.status).toBe(403);
+      expect(v2.body.error_code).toBe(40301);
+      const clusterId = (await https(`${proxy.url}/v3/clusters`)).body.data[0].cluster_id;
+      const v3 = await https(`${proxy.url}/v3/clusters/${clusterId}/topics/${denied}/records`, { method: 'POST', body: { value: { type: 'JSON', data: 1 } }, contentType: 'application/json' });
+      expect(v3.status).toBe(403);
+      expect(v3.body.error_code).toBe(40301);
+    } finally {
+      await proxy.close();
+    }
   });
 });
