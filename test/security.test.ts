@@ -509,28 +509,33 @@ describe('the CLI on a secured cluster', () => {
   });
 });
 
-describe('the REST proxy on a secured cluster', () => {
-  /** One request over real HTTPS, trusting the test CA. */
-  function https(url: string, options: { method?: string; body?: unknown; contentType?: string } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    return new Promise((resolve, reject) => {
-      const req = httpsRequest(url, {
-        method: options.method ?? 'GET',
-        ca: readFileSync(`${kafka.certDir}/ca.pem`),
-        headers: { ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/vnd.kafka.json.v2+json', 'content-length': String(Buffer.byteLength(body)) }), accept: 'application/vnd.kafka.json.v2+json, application/json' },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-        });
+/** One request over real HTTPS, trusting the test CA; `auth` an Authorization header, `cert` a client certificate's name. */
+function https(url: string, options: { method?: string; body?: unknown; contentType?: string; auth?: string; cert?: string } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, {
+      method: options.method ?? 'GET',
+      ca: readFileSync(`${kafka.certDir}/ca.pem`),
+      ...(options.cert === undefined ? {} : { cert: readFileSync(`${kafka.certDir}/${options.cert}.pem`), key: readFileSync(`${kafka.certDir}/${options.cert}.key`) }),
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/vnd.kafka.json.v2+json', 'content-length': String(Buffer.byteLength(body)) }),
+        ...(options.auth === undefined ? {} : { authorization: options.auth }),
+        accept: 'application/vnd.kafka.json.v2+json, application/json',
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
       });
-      req.on('error', reject);
-      req.end(body);
     });
-  }
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
+describe('the REST proxy on a secured cluster', () => {
   it.each([
     ['SASL_SSL with SCRAM-SHA-256', () => ({ ...(saslConfig(kafka, 'SCRAM-SHA-256', 'alice') as { [key: string]: string }) })],
     ['SSL with a client certificate', () => ({ ...(sslConfig(kafka, 'alice') as { [key: string]: string }) })],
@@ -578,5 +583,105 @@ describe('the REST proxy on a secured cluster', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('the REST proxy with kafka.credentials.passthrough: its users are Kafka principals', () => {
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const alice = () => basic('alice', kafka.users.alice);
+  const bob = () => basic('bob', kafka.users.bob);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  const opened: string[] = [];
+
+  beforeAll(async () => {
+    const { 'bootstrap.servers': bootstrapServers, 'sasl.username': _u, 'sasl.password': _p, ...client } = saslConfig(kafka, 'SCRAM-SHA-512', 'alice') as { [key: string]: string };
+    const logger = { error() {}, warn() {}, debug() {}, info: (fields: { user?: string }) => void (fields.user && opened.push(fields.user)) };
+    proxy = await startProxy({
+      ...DEFAULTS,
+      listeners: 'https://127.0.0.1:0',
+      pixyListeners: '',
+      sslKeyLocation: `${kafka.certDir}/broker.key`,
+      sslCertificateLocation: `${kafka.certDir}/broker.pem`,
+      // mTLS: HTTP clients need a certificate from the test CA.
+      sslCaLocation: `${kafka.certDir}/ca.pem`,
+      sslClientAuth: true,
+      bootstrapServers,
+      client,
+      credentialsPassthrough: true,
+      credentialsBearerBootstrapServers: kafka.oauth,
+      credentialsIdleTimeoutMs: 1000,
+    }, undefined, logger);
+  }, 60_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('a produce is served as its user: alice may write sec- topics, bob gets 403 / 40301 in v2 and v3', async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const asAlice = await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: 'a' }] }, auth: alice(), cert: 'alice' });
+    expect(asAlice.status).toBe(200);
+    expect(asAlice.body.offsets[0].offset).toBe(0);
+    const asBob = await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: 'b' }] }, auth: bob(), cert: 'bob' });
+    expect(asBob).toMatchObject({ status: 403, body: { error_code: 40301 } });
+    const clusterId = (await https(`${proxy.url}/v3/clusters`, { auth: bob(), cert: 'bob' })).body.data[0].cluster_id;
+    const v3 = await https(`${proxy.url}/v3/clusters/${clusterId}/topics/${topic}/records`, { method: 'POST', body: { value: { type: 'JSON', data: 1 } }, contentType: 'application/json', auth: bob(), cert: 'bob' });
+    expect(v3).toMatchObject({ status: 403, body: { error_code: 40301 } });
+    // Nothing of bob's reached the topic.
+    expect((await admin.watermarkOffsets(topic, 0)).high).toBe(1);
+  });
+
+  it("a consumer instance belongs to its maker: another user's reads, commits and delete are 403 / 40301", async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: { n: 1 } }] }, auth: alice(), cert: 'alice' });
+    const group = `sec-${id()}`;
+    const v2 = 'application/vnd.kafka.v2+json';
+    expect((await https(`${proxy.url}/consumers/${group}`, { method: 'POST', body: { name: 'mine', format: 'json', 'auto.offset.reset': 'earliest' }, contentType: v2, auth: alice(), cert: 'alice' })).status).toBe(200);
+    const base = `${proxy.url}/consumers/${group}/instances/mine`;
+    expect((await https(`${base}/subscription`, { method: 'POST', body: { topics: [topic] }, contentType: v2, auth: alice(), cert: 'alice' })).status).toBe(204);
+    for (const request of [
+      https(`${base}/records`, { auth: bob(), cert: 'bob' }),
+      https(`${base}/offsets`, { method: 'POST', body: {}, contentType: v2, auth: bob(), cert: 'bob' }),
+      https(base, { method: 'DELETE', auth: bob(), cert: 'bob' }),
+      https(`${proxy.url}/consumers/${group}`, { method: 'POST', body: { name: 'mine' }, contentType: v2, auth: bob(), cert: 'bob' }),
+    ]) {
+      expect(await request).toMatchObject({ status: 403, body: { error_code: 40301 } });
+    }
+    const values: unknown[] = [];
+    for (let i = 0; i < 10 && values.length < 1; i++) values.push(...(await https(`${base}/records?timeout=3000`, { auth: alice(), cert: 'alice' })).body.map((r: { value: unknown }) => r.value));
+    expect(values).toEqual([{ n: 1 }]);
+    expect((await https(base, { method: 'DELETE', auth: alice(), cert: 'alice' })).status).toBe(204);
+  });
+
+  it('a Bearer token is passed on as the OAUTHBEARER token of that user', async () => {
+    const topic = `sec-${id()}`;
+    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 1 });
+    const asAlice = await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: 'a' }] }, auth: `Bearer ${unsecuredJwt('alice')}`, cert: 'alice' });
+    expect(asAlice.status).toBe(200);
+    const asBob = await https(`${proxy.url}/topics/${topic}`, { method: 'POST', body: { records: [{ value: 'b' }] }, auth: `Bearer ${unsecuredJwt('bob')}`, cert: 'bob' });
+    expect(asBob).toMatchObject({ status: 403, body: { error_code: 40301 } });
+  });
+
+  it('a wrong password, a refused token or no credentials are 401 / 40101', async () => {
+    expect(await https(`${proxy.url}/topics`, { auth: basic('alice', 'wrong'), cert: 'alice' })).toMatchObject({ status: 401, body: { error_code: 40101 } });
+    expect(await https(`${proxy.url}/topics`, { auth: `Bearer ${unsecuredJwt('alice', -60)}`, cert: 'alice' })).toMatchObject({ status: 401, body: { error_code: 40101 } });
+    expect(await https(`${proxy.url}/topics`, { cert: 'alice' })).toMatchObject({ status: 401, body: { error_code: 40101 } });
+  });
+
+  it('an HTTP client without a certificate from the configured CA is refused in the TLS handshake', async () => {
+    await expect(https(`${proxy.url}/topics`, { auth: alice() })).rejects.toThrow();
+    await expect(https(`${proxy.url}/topics`, { auth: alice(), cert: 'rogue' })).rejects.toThrow();
+    expect((await https(`${proxy.url}/topics`, { auth: alice(), cert: 'alice' })).status).toBe(200);
+  });
+
+  it("a user's clients are closed when idle and opened again at their next request", async () => {
+    const before = opened.filter((u) => u === 'alice').length;
+    expect((await https(`${proxy.url}/topics`, { auth: alice(), cert: 'alice' })).status).toBe(200);
+    // Past kafka.credentials.idle.timeout.ms (1 s) plus a sweep.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await https(`${proxy.url}/topics`, { auth: alice(), cert: 'alice' })).status).toBe(200);
+    expect(opened.filter((u) => u === 'alice').length).toBeGreaterThan(before);
   });
 });
