@@ -127,6 +127,47 @@ describe('every way of logging in works for Producer, Consumer and Admin', () =>
   });
 });
 
+describe('the C-style token functions', () => {
+  it('SetOAuthBearerRefresh asks JavaScript; OAuthBearerSetToken answers; a handle then reads metadata', async () => {
+    const h = capi.InitKafka();
+    for (const [key, value] of Object.entries(oauthConfig(kafka, { 'sasl.oauthbearer.config': 'who=alice' }) as { [key: string]: string })) {
+      expect(capi.SetKafkaConf(h, key, value)).toEqual([0, '']);
+    }
+    const asked: string[] = [];
+    capi.SetOAuthBearerRefresh(h, (config) => {
+      asked.push(config);
+      expect(capi.OAuthBearerSetToken(h, unsecuredJwt('alice'), Date.now() + 600_000, 'alice', ['traceId', 't1'])).toEqual([0, '']);
+    });
+    try {
+      const metadata = await capi.Metadata(h, null, 30_000);
+      expect(metadata[0]).toBe(0);
+      expect(asked).toEqual(['who=alice']);
+      // librdkafka's own checks: an expired lifetime is refused with its reason.
+      const [code, message] = capi.OAuthBearerSetToken(h, unsecuredJwt('alice'), Date.now() - 1000, 'alice');
+      expect(code).toBe(-186);
+      expect(message).toMatch(/expired|lifetime/i);
+      expect(() => capi.SetOAuthBearerRefresh(h, () => undefined)).toThrow(/before the client starts/);
+    } finally {
+      await capi.UninitProducerAsync(h, 0);
+    }
+    // After close: a clear code, no crash.
+    expect(capi.OAuthBearerSetTokenFailure(h, 'late')).toBe(-172);
+  });
+
+  it('OAuthBearerSetTokenFailure: the reason reaches the client errors as _AUTHENTICATION', async () => {
+    const h = capi.InitKafka();
+    for (const [key, value] of Object.entries(oauthConfig(kafka) as { [key: string]: string })) capi.SetKafkaConf(h, key, value);
+    capi.SetOAuthBearerRefresh(h, () => expect(capi.OAuthBearerSetTokenFailure(h, 'no token today')).toBe(0));
+    try {
+      const [code, message] = (await capi.Metadata(h, null, 120_000)) as [number, string];
+      expect(code).toBe(-169);
+      expect(message).toMatch(/no token today/);
+    } finally {
+      await capi.UninitProducerAsync(h, 0);
+    }
+  });
+});
+
 describe('ACLs', () => {
   it('are created, described and deleted through Admin, in kafka-acls.sh terms', async () => {
     const principal = `User:carol-${id()}`;
