@@ -1,5 +1,6 @@
 // The OAUTHBEARER token provider: a JavaScript function librdkafka asks for a token when it
 // first connects and again before the token expires (at 80% of its lifetime).
+import { ErrorCode } from './errors';
 import { capi, type KafkaHandle } from './native';
 import { expectTimeout, invalidParameter } from './validate';
 
@@ -61,8 +62,12 @@ export function useOAuthBearerProvider(handle: KafkaHandle, provider: unknown, t
   if (typeof provider !== 'function') throw invalidParameter('a function', 'options.oauthBearerProvider', provider);
   const limitMs = expectTimeout(timeoutMs, 'options.oauthBearerProviderTimeoutMs') || 1;
   let inFlight = false; // a request while one is answered is that one
+  // The handle keeps this callback alive: holding the handle only weakly here lets an unclosed
+  // client be collected (its finaliser then closes it).
+  const weakHandle = new WeakRef(handle);
   capi.SetOAuthBearerRefresh(handle, (config) => {
-    if (inFlight) return;
+    const handle = weakHandle.deref();
+    if (handle === undefined || inFlight) return;
     inFlight = true;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -75,7 +80,7 @@ export function useOAuthBearerProvider(handle: KafkaHandle, provider: unknown, t
           const args = tokenArguments(token);
           if (typeof args === 'string') return void capi.OAuthBearerSetTokenFailure(handle, args);
           const [code, message] = capi.OAuthBearerSetToken(handle, ...args);
-          if (code !== 0 && code !== -172) capi.OAuthBearerSetTokenFailure(handle, `librdkafka refused the provider's token: ${message}`);
+          if (code !== 0 && code !== ErrorCode._STATE) capi.OAuthBearerSetTokenFailure(handle, `librdkafka refused the provider's token: ${message}`);
         },
         (error: unknown) => {
           const reason = error instanceof Error ? error.message : String(error);

@@ -80,10 +80,6 @@ Napi::Value SetOAuthBearerRefresh(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value ResultOf(Napi::Env env, rd_kafka_resp_err_t code, const char* message) {
-  return CodeAndMessage(env, code, message);
-}
-
 // OAuthBearerSetToken(h, value, lifetimeMs, principal, extensions = []) -> [code, message]: the
 // token librdkafka asked for. lifetimeMs is when it expires (ms since the epoch); extensions are
 // [key, value, key, value, ...]. ERR__STATE on a closed or unstarted handle; ERR__INVALID_ARG
@@ -104,13 +100,13 @@ Napi::Value OAuthBearerSetToken(const Napi::CallbackInfo& info) {
       extensions.push_back(a.Get(i).As<Napi::String>().Utf8Value());
     }
   }
-  if (handle->state() != KafkaHandle::State::Running) return ResultOf(env, RD_KAFKA_RESP_ERR__STATE, "The client is not running");
+  if (handle->state() != KafkaHandle::State::Running) return CodeAndMessage(env, RD_KAFKA_RESP_ERR__STATE, "The client is not running");
   std::vector<const char*> pointers;
   for (const auto& s : extensions) pointers.push_back(s.c_str());
   char errstr[512] = "";
   rd_kafka_resp_err_t code = rd_kafka_oauthbearer_set_token(handle->rk(), value.c_str(), lifetime_ms, principal.c_str(),
                                                             pointers.data(), pointers.size(), errstr, sizeof errstr);
-  return ResultOf(env, code, errstr);
+  return CodeAndMessage(env, code, errstr);
 }
 
 // OAuthBearerSetTokenFailure(h, reason) -> code: no token this time; librdkafka reports the

@@ -461,6 +461,32 @@ describe('the OAUTHBEARER provider', () => {
     expect(() => producer.produce('t', 'y')).toThrow(/closed/);
   });
 
+  it('clients with a provider, dropped without close, are still collected (the provider does not hold them)', async () => {
+    const collected = { count: 0 };
+    const registry = new FinalizationRegistry(() => collected.count++);
+    const asked: Promise<void>[] = [];
+    (() => {
+      for (let i = 0; i < 5; i++) {
+        let wasAsked!: () => void;
+        asked.push(new Promise<void>((resolve) => (wasAsked = resolve)));
+        const producer = new Producer(oauthConfig(kafka), {
+          oauthBearerProvider: async () => {
+            wasAsked();
+            return { value: unsecuredJwt('alice') };
+          },
+        });
+        producer.produce(`sec-${id()}`, 'x'); // started: librdkafka asks for a token
+        registry.register(producer.handle, i);
+      }
+    })();
+    await Promise.all(asked);
+    for (let i = 0; i < 50 && collected.count < 5; i++) {
+      global.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(collected.count).toBe(5);
+  });
+
   it('a provider that is not a function is refused when the client is made', () => {
     expect(() => new Producer(oauthConfig(kafka), { oauthBearerProvider: 'token' as unknown as () => OAuthBearerToken })).toThrow(
       /Expected a function for options.oauthBearerProvider but received 'token'/,
