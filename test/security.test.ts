@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, capi, Consumer, KafkaError, Producer, getDefaultLogger, setDefaultLogger, silentLogger, type AclBinding, type Config, type OAuthBearerToken } from '../lib';
 import { main, type CliIo } from '../lib/cli';
-import { DEFAULTS, startProxy } from '../lib/proxy';
+import { applyProperties, DEFAULTS, startProxy } from '../lib/proxy';
 import { consumeCount } from './helpers';
 import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka, type SecuredKafka } from './secured';
 
@@ -750,6 +750,20 @@ describe('the REST proxy with kafka.credentials.passthrough: its users are Kafka
     await expect(https(`${proxy.url}/topics`, { auth: alice() })).rejects.toThrow();
     await expect(https(`${proxy.url}/topics`, { auth: alice(), cert: 'rogue' })).rejects.toThrow();
     expect((await https(`${proxy.url}/topics`, { auth: alice(), cert: 'alice' })).status).toBe(200);
+  });
+
+  it('its settings are checked: a wrong value or a combination that cannot work is refused naming it', async () => {
+    const apply = (pairs: [string, string][]) => applyProperties(DEFAULTS, new Map(pairs));
+    expect(apply([['kafka.credentials.passthrough', 'true'], ['kafka.credentials.idle.timeout.ms', '5000'], ['kafka.credentials.max.users', '3']])).toMatchObject({
+      credentialsPassthrough: true,
+      credentialsIdleTimeoutMs: 5000,
+      credentialsMaxUsers: 3,
+    });
+    expect(() => apply([['kafka.credentials.passthrough', 'yes']])).toThrow(/kafka.credentials.passthrough must be true or false/);
+    expect(() => apply([['kafka.credentials.max.users', '0']])).toThrow(/kafka.credentials.max.users must be a positive integer/);
+    expect(() => apply([['kafka.credentials.passthrough', 'true'], ['basic.auth.users', 'a:b']])).toThrow(/exclude each other/);
+    expect(() => apply([['ssl.client.auth', 'true']])).toThrow(/needs ssl.ca.location/);
+    await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', bootstrapServers: kafka.saslSsl, credentialsPassthrough: true })).rejects.toThrow(/Confluent API only: set pixy.listeners=/);
   });
 
   it("a user's clients are closed when idle and opened again at their next request", async () => {
