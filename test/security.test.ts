@@ -3,7 +3,7 @@
 // password, a refused token or certificate, a denied topic or group), against a real Kafka
 // broker with TLS, SASL and ACLs on.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -510,9 +510,17 @@ describe('the CLI on a secured cluster', () => {
     return { code, stdout, stderr };
   }
 
+  const tempDirs: string[] = [];
+  afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+
   /** A Kafka-style client properties file, as kafka-*.sh --command-config takes it. */
   function propertiesFile(user: 'admin' | 'alice', password = kafka.users[user]): string {
-    const file = join(mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-')), `${user}.properties`);
+    const file = join(tempDir(), `${user}.properties`);
     writeFileSync(file, [
       '# as for kafka-topics.sh / kafka-acls.sh --command-config',
       'security.protocol=SASL_SSL',
@@ -579,7 +587,7 @@ describe('the CLI on a secured cluster', () => {
     expect(await cli(['acls', 'create', '--topic', 't', '--operation', 'Read', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--allow-principal or --deny-principal/) });
     expect(await cli(['acls', 'create', '--allow-principal', 'User:x', '--operation', 'Read', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--topic, --group or --cluster/) });
     expect(await cli(['acls', 'delete', ...auth])).toMatchObject({ code: 2, stderr: expect.stringMatching(/delete which ACLs/) });
-    const jks = join(mkdtempSync(join(tmpdir(), 'rdkafka-napi-props-')), 'jks.properties');
+    const jks = join(tempDir(), 'jks.properties');
     writeFileSync(jks, 'ssl.truststore.location=/x/truststore.jks\n');
     expect(await cli(['topics', 'list', '-b', kafka.ssl, '--command-config', jks])).toMatchObject({ code: 2, stderr: expect.stringMatching(/must be a PEM file.*JKS/) });
   });
