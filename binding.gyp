@@ -11,7 +11,9 @@
         "native/consumer.cc",
         "native/topic_partition.cc",
         "native/mock.cc",
-        "native/admin.cc"
+        "native/admin.cc",
+        "native/acls.cc",
+        "native/oauth.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags!": ["-fno-exceptions"],

@@ -5,6 +5,8 @@
 // The embedded broker (librdkafka 2.0.2's mock cluster) answers metadata, watermarks, offsets for
 // times and a group's committed offsets; every other request is refused with
 // ERR__UNSUPPORTED_FEATURE and a message saying the embedded broker does not support it.
+import { bindingOf, bindingTuple, filterTuple, type AclBinding, type AclFilter } from './acls';
+import { useOAuthBearerProvider } from './oauth';
 import { applyConfig, type Config } from './config';
 import { attachLogger, expectLogger, type ClientOptions } from './logger';
 import type { TopicPartition } from './consumer';
@@ -282,6 +284,7 @@ export class Admin {
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
+    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
   }
 
   /** The C-style handle, for the `capi` functions. */
@@ -686,6 +689,36 @@ export class Admin {
     checkItems('Group', result.map(([name, code, message]) => ({ name, code, message })));
   }
 
+  /** Creates ACLs (Kafka's CreateAcls); all or none are checked before anything is sent. Refused on the embedded broker. */
+  async createAcls(bindings: AclBinding | AclBinding[], options: TimeoutOption = {}): Promise<void> {
+    this.#checkOpen();
+    const list = Array.isArray(bindings) ? bindings : [bindings];
+    const tuples = list.map((b, i) => bindingTuple(b, Array.isArray(bindings) ? `bindings[${i}]` : 'binding'));
+    const result = await capi.CreateAcls(this.#handle, tuples, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('CreateAcls', result);
+    checkItems('ACL', result.map(([code, message], i) => ({ name: aclText(list[i]), code, message })));
+  }
+
+  /** The ACLs matching `filter` (default: every ACL). Refused on the embedded broker. */
+  async describeAcls(filter: AclFilter = {}, options: TimeoutOption = {}): Promise<Required<AclBinding>[]> {
+    this.#checkOpen();
+    const tuple = filterTuple(filter, 'filter');
+    const result = await capi.DescribeAcls(this.#handle, tuple, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (typeof result[1] === 'string') throw requestError('DescribeAcls', result as CodeAndMessage);
+    return result[1].map(bindingOf);
+  }
+
+  /** Deletes the ACLs matching any of `filters`; resolves to those deleted. Refused on the embedded broker. */
+  async deleteAcls(filters: AclFilter | AclFilter[], options: TimeoutOption = {}): Promise<Required<AclBinding>[]> {
+    this.#checkOpen();
+    const list = Array.isArray(filters) ? filters : [filters];
+    const tuples = list.map((f, i) => filterTuple(f, Array.isArray(filters) ? `filters[${i}]` : 'filter'));
+    const result = await capi.DeleteAcls(this.#handle, tuples, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    if (failed(result)) throw requestError('DeleteAcls', result);
+    checkItems('ACL filter', result.map(([code, message], i) => ({ name: String(i), code, message })));
+    return result.flatMap(([, , deleted]) => deleted.map(bindingOf));
+  }
+
   /** Frees the client. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -721,6 +754,10 @@ export class Admin {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+function aclText(b: AclBinding): string {
+  return `${b.permission ?? 'allow'} ${b.principal} ${b.operation} on ${b.resourceType} ${b.resourceName}`;
 }
 
 function configEntry([name, value, source, readOnly, isDefault, sensitive]: ConfigEntryTuple): ConfigEntry {

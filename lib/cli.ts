@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `rdkafka-napi` command: topics, groups, produce, consume, mock, proxy, bench.
+// The `rdkafka-napi` command: topics, groups, produce, consume, mock, proxy, bench, acls.
 // Each subcommand is a CliCommand in lib/cli/; adding one is a line in `commands` below.
 // Errors are one line on stderr: exit code 1 for a failure, 2 for a wrong command line.
+import { aclsCommand } from './cli/acls';
 import { benchCommand } from './bench/command';
 import { consumeCommand } from './cli/consume';
 import { setDefaultLogger } from './logger';
@@ -29,6 +30,7 @@ export const commands: { [name: string]: CliCommand } = {
   mock: mockCommand,
   proxy: proxyCommand,
   bench: benchCommand,
+  acls: aclsCommand,
 };
 
 const program: CliCommand = {

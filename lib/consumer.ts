@@ -1,6 +1,7 @@
 // The Consumer class (the APL Consumer, plus promises and async iteration). Messages are taken
 // through the C-style Consume; waiting is a wake-up from librdkafka, never a polling timer.
 import { EventEmitter } from 'node:events';
+import { useOAuthBearerProvider } from './oauth';
 import { applyConfig, setConfig, type Config } from './config';
 import { clientError, emitError, ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
@@ -110,6 +111,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, this.#logger);
     applyConfig(this.#handle, config);
+    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
     if (options.onRebalance !== undefined) this.onRebalance(options.onRebalance);
     if (topics !== undefined) this.subscribe(topics);
   }

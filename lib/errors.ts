@@ -93,6 +93,15 @@ export class KafkaError extends Error {
   }
 }
 
+/**
+ * True for a client error saying the client cannot log in to or trust the cluster: a refused
+ * password or token, a certificate we refused or the broker refused (a TLS alert, which
+ * librdkafka reports as a transport failure). KafkaHandle::IsSecurityFailure is the same rule.
+ */
+export function isSecurityFailure(code: number, message: string): boolean {
+  return code === -169 || code === -181 || code === 58 || (code === -195 && message.includes('SSL alert'));
+}
+
 /** A client's error as a KafkaError; ERR__FATAL carries its cause (rd_kafka_fatal_error). */
 export function clientError(handle: KafkaHandle, code: number, message: string, client: 'consumer' | 'producer'): KafkaError {
   if (code !== ErrorCode._FATAL) return new KafkaError(code, message);

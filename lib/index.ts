@@ -71,6 +71,9 @@ export {
 } from './admin';
 export type { GroupType } from './native';
 export type { ElectionTypeCode, ElectLeadersResultTuple } from './native';
+export type { AclBindingTuple, AclFilterTuple } from './native';
+export type { AclBinding, AclFilter, AclOperation, AclPatternType, AclPermission, AclResourceType } from './acls';
+export type { OAuthBearerProvider, OAuthBearerToken } from './oauth';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

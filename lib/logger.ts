@@ -1,6 +1,7 @@
 // Where librdkafka's log lines and the clients' own warnings go: a logger with error, warn, info
 // and debug, called as pino calls them, (fields, message). Lines arrive on the JavaScript thread;
 // librdkafka's threads only queue them. Nothing is written raw to stderr.
+import type { OAuthBearerProvider } from './oauth';
 import { capi, type LogLine } from './native';
 
 /** What a line carries besides its text. */
@@ -26,6 +27,10 @@ export interface Logger {
 export interface ClientOptions {
   /** Receives librdkafka's log lines (and a consumer's errors); default: `getDefaultLogger()`. */
   logger?: Logger;
+  /** Gives OAUTHBEARER tokens (`sasl.mechanism=OAUTHBEARER`): called when librdkafka needs one and again before it expires. */
+  oauthBearerProvider?: OAuthBearerProvider;
+  /** How long the provider may take before the attempt counts as failed (librdkafka tries again); default 10 000 ms. */
+  oauthBearerProviderTimeoutMs?: number;
 }
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';

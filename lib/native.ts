@@ -22,6 +22,16 @@ export interface MockClusterHandle {
 export type Bytes = Buffer | Uint8Array | string | null;
 export type HeaderTuple = [name: string, value: Buffer | null];
 
+/**
+ * An ACL binding as the ACL functions take and give it, with librdkafka's enum numbers:
+ * resourceType 1 any, 2 topic, 3 group, 4 broker (Kafka's cluster); patternType 1 any, 2 match,
+ * 3 literal, 4 prefixed; operation 1 any, 2 all, 3 read, 4 write, 5 create, 6 delete, 7 alter,
+ * 8 describe, 9 cluster-action, 10 describe-configs, 11 alter-configs, 12 idempotent-write;
+ * permission 1 any, 2 deny, 3 allow. In a filter, null name, principal or host match any.
+ */
+export type AclBindingTuple = [resourceType: number, name: string, patternType: number, principal: string, host: string, operation: number, permission: number];
+export type AclFilterTuple = [resourceType: number, name: string | null, patternType: number, principal: string | null, host: string | null, operation: number, permission: number];
+
 /** `[code, message]`: 0 = success. */
 export type CodeAndMessage = [code: number, message: string];
 /** The arguments of `Produce` and `ProduceMsgid`. */
@@ -232,6 +242,27 @@ export interface NativeBinding {
    * `list` null: every partition (the result then lists only those with an election or an error).
    */
   ElectLeaders(handle: KafkaHandle, electionType: ElectionTypeCode, list: TopicPartitionListHandle | null, timeoutMs?: number): Promise<ElectLeadersResultTuple[] | CodeAndMessage>;
+  /**
+   * Purges a producer's messages without waiting: flags 1 those still queued, 2 those in flight.
+   * Their delivery reports say ERR__PURGE_QUEUE (-152) / ERR__PURGE_INFLIGHT (-151).
+   */
+  Purge(handle: KafkaHandle, flags: number): number;
+  // ACLs (refused on the embedded broker)
+  /** One [code, message] per binding, in order; code 0: created. */
+  CreateAcls(handle: KafkaHandle, bindings: AclBindingTuple[], timeoutMs?: number): Promise<CodeAndMessage[] | CodeAndMessage>;
+  DescribeAcls(handle: KafkaHandle, filter: AclFilterTuple, timeoutMs?: number): Promise<[code: 0, bindings: AclBindingTuple[]] | CodeAndMessage>;
+  /** Per filter: its error and the bindings it matched (and deleted). */
+  DeleteAcls(handle: KafkaHandle, filters: AclFilterTuple[], timeoutMs?: number): Promise<[code: number, message: string, deleted: AclBindingTuple[]][] | CodeAndMessage>;
+  // OAUTHBEARER tokens
+  /**
+   * Before the client starts: `callback(oauthbearerConfig)` runs on the JS thread whenever
+   * librdkafka needs a token (first, and again before the last expires), and answers with
+   * OAuthBearerSetToken or OAuthBearerSetTokenFailure.
+   */
+  SetOAuthBearerRefresh(handle: KafkaHandle, callback: (oauthbearerConfig: string) => void): void;
+  /** lifetimeMs: when the token expires (ms since the epoch); extensions: [key, value, ...]. */
+  OAuthBearerSetToken(handle: KafkaHandle, value: string, lifetimeMs: number, principal: string, extensions?: string[]): CodeAndMessage;
+  OAuthBearerSetTokenFailure(handle: KafkaHandle, reason: string): number;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

@@ -1,9 +1,10 @@
 // The Producer class (the APL Producer, plus promises and backpressure). Every call goes through
 // the C-style functions; delivery reports arrive by wake-up, never by a polling timer.
 import { EventEmitter } from 'node:events';
+import { useOAuthBearerProvider } from './oauth';
 import { applyConfig, setConfig, type Config } from './config';
 import { attachLogger, expectLogger, type ClientOptions } from './logger';
-import { clientError, emitError, ErrorCode, KafkaError } from './errors';
+import { clientError, emitError, ErrorCode, isSecurityFailure, KafkaError } from './errors';
 import { capi, type HeaderTuple, type KafkaHandle } from './native';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
@@ -125,6 +126,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   #blockedBatches = new Fifo<BatchChunkRequest>();
   /** Accepted messages whose report has not reached JavaScript. */
   #inFlight = 0;
+  /** The latest failure to log in to or trust the cluster: the reason its purged sends reject with. */
+  #securityFailure: KafkaError | undefined;
   /** Delivery reports are drained into these, without allocating per report. */
   readonly #drain = { ids: new Float64Array(8192), errors: new Int32Array(8192), partitions: new Int32Array(8192), offsets: new Float64Array(8192) };
   #wakeSet = false;
@@ -136,6 +139,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
+    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
   }
 
   /** The C-style handle, for the `capi` functions. */
@@ -472,7 +476,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.#closed) return;
     // Client errors become 'error' events (the native side has logged them already).
     const clientErrors = capi.ClientErrors(this.#handle);
-    for (const [code, reason] of clientErrors ?? []) emitError(this, clientError(this.#handle, code, reason, 'producer'));
+    for (const [code, reason] of clientErrors ?? []) {
+      const error = clientError(this.#handle, code, reason, 'producer');
+      if (isSecurityFailure(code, reason)) {
+        // No broker will take the queued messages: end their sends now, naming why, instead of
+        // at message.timeout.ms. librdkafka goes on trying to connect for later sends.
+        this.#securityFailure = error;
+        capi.Purge(this.#handle, 1);
+      }
+      emitError(this, error);
+    }
     const { ids, errors, partitions, offsets } = this.#drain;
     let settledChunks = false;
     for (let n = capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets); n > 0; n = n === ids.length ? capi.DeliveryReportInto(this.#handle, ids, errors, partitions, offsets) : 0) {
@@ -501,7 +514,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
         if (errors[i] === 0) {
           pending.resolve({ msgid, topic: pending.topic, partition: partitions[i], offset: offsets[i] });
         } else {
-          pending.reject(new KafkaError(errors[i]));
+          pending.reject(errors[i] === ErrorCode._PURGE_QUEUE && this.#securityFailure !== undefined ? this.#securityFailure : new KafkaError(errors[i]));
         }
       }
     }

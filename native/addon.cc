@@ -23,6 +23,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTopicPartition(env, exports);
   InitMock(env, exports);
   InitAdmin(env, exports);
+  InitAcls(env, exports);
+  InitOAuth(env, exports);
   return exports;
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <thread>
 
 namespace rdk {
 
@@ -23,10 +24,21 @@ Napi::Promise RunAdmin(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle
       return [refused, refusal](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, refused, refusal); };
     }
     rd_kafka_queue_t* queue = rd_kafka_queue_new(token->rk());
+    auto started = std::chrono::steady_clock::now();
     request(token->rk(), queue);
-    // The request carries its own timeout; the margin only guards against a lost result.
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 5000);
+    // The request carries its own timeout; the margin only guards against a lost result. Waited
+    // in slices: a client that cannot log in ends the request with that cause at once.
+    rd_kafka_event_t* event = nullptr;
+    int failure_code = 0;
+    std::string failure;
+    for (auto end = started + std::chrono::milliseconds(timeout_ms + 5000); event == nullptr && std::chrono::steady_clock::now() < end;) {
+      event = rd_kafka_queue_poll(queue, 200);
+      if (event == nullptr && (*token)->SecurityFailureSince(started, &failure_code, &failure)) break;
+    }
     rd_kafka_queue_destroy(queue);
+    if (event == nullptr && failure_code != 0) {
+      return [failure_code, failure](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, failure_code, failure); };
+    }
     return [event, read](Napi::Env env) -> Napi::Value {
       if (event == nullptr) return CodeAndMessage(env, RD_KAFKA_RESP_ERR__TIMED_OUT, "The admin request got no answer in time");
       Napi::Value value;
@@ -121,6 +133,8 @@ Napi::Array CodeAndEntries(Napi::Env env, int code, const rd_kafka_topic_partiti
 
 Napi::Value StringOrNull(Napi::Env env, const char* s) { return s ? Napi::String::New(env, s) : env.Null(); }
 
+}  // namespace
+
 // Refuses the requests that librdkafka 2.0.2's mock cluster cannot take, before they are sent:
 // CreateTopics, DeleteTopics, CreatePartitions, Describe/AlterConfigs, DeleteRecords and the
 // group listings time out or fail obscurely there, a failed DescribeConsumerGroups leaves later
@@ -131,11 +145,20 @@ AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms) {
   std::string name = request;
   return [name, timeout_ms](rd_kafka_t* rk, std::string* message) -> int {
     auto started = std::chrono::steady_clock::now();
-    char* id = rd_kafka_clusterid(rk, timeout_ms);
-    if (id == nullptr) {
-      // NULL at once: the brokers do not report a cluster id (so not the mock). NULL after the
-      // whole timeout: nobody answered.
-      if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(timeout_ms)) return 0;
+    auto* handle = static_cast<KafkaHandle*>(rd_kafka_opaque(rk));
+    char* id = nullptr;
+    // Asked in slices, so that a client that cannot log in is refused with that cause at once.
+    for (int left = timeout_ms; id == nullptr && left > 0;) {
+      int slice = std::min(left, 200);
+      auto asked = std::chrono::steady_clock::now();
+      id = rd_kafka_clusterid(rk, slice);
+      // NULL before the slice ended: the brokers do not report a cluster id (so not the mock).
+      if (id == nullptr && std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(slice)) return 0;
+      int code = 0;
+      if (id == nullptr && handle->SecurityFailureSince(started, &code, message)) return code;
+      left = timeout_ms - static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    }
+    if (id == nullptr) {  // nobody answered in the whole timeout
       *message = "No broker answered within " + std::to_string(timeout_ms) + " ms (check bootstrap.servers)";
       return RD_KAFKA_RESP_ERR__TIMED_OUT;
     }
@@ -146,6 +169,8 @@ AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms) {
     return RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE;
   };
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Metadata, watermarks, offsets for times
@@ -189,7 +214,23 @@ Napi::Value Metadata(const Napi::CallbackInfo& info) {
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
   return RunBlocking(env, [token, all, wanted, timeout_ms]() -> Completion {
     const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(token->rk(), 1, nullptr, &md, timeout_ms);
+    auto started = std::chrono::steady_clock::now();
+    auto elapsed = [started] { return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()); };
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    int failure_code = 0;
+    std::string failure;
+    // Asked in growing slices (0.5 s, 1 s, 2 s, ...): a client that cannot log in ends the
+    // request with that cause within a slice, not at the end of the whole timeout.
+    for (int slice = 500; elapsed() < timeout_ms; slice *= 2) {
+      int asked = elapsed();
+      err = rd_kafka_metadata(token->rk(), 1, nullptr, &md, std::min(slice, timeout_ms - asked));
+      if (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT) break;
+      if (elapsed() - asked < 100) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // never a busy loop
+      if ((*token)->SecurityFailureSince(started, &failure_code, &failure)) {
+        // No broker answered because none would let us in: say why, not just "transport failure".
+        return [failure_code, failure](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, failure_code, failure); };
+      }
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return [err](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, err, rd_kafka_err2str(err)); };
     }

@@ -28,6 +28,9 @@ std::shared_ptr<KafkaHandle> AdminHandle(const Napi::CallbackInfo& info);
 // Options with both the request and the operation timeout set.
 rd_kafka_AdminOptions_t* AdminOptions(rd_kafka_t* rk, rd_kafka_admin_op_t op, int timeout_ms);
 
+// A guard refusing `request` on the embedded broker (librdkafka's mock cluster), which cannot take it.
+AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms);
+
 // [[name, code, message], ...] from topic results.
 Napi::Array TopicResults(Napi::Env env, const rd_kafka_topic_result_t** results, size_t count);
 

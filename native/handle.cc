@@ -126,6 +126,7 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   rd_kafka_conf_set_error_cb(conf, OnError);
   rd_kafka_conf_set_stats_cb(conf, OnStatistics);
   rd_kafka_conf_set_log_cb(conf, OnLog);
+  PrepareOAuthConf(this, conf);
   log_.Open();  // rd_kafka_new may already log (configuration warnings)
   char errstr[512] = "";
   rd_kafka_t* rk = rd_kafka_new(kind == Kind::Producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, conf,
@@ -137,6 +138,7 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
   }
   rk_ = rk;
   kind_ = kind;
+  StartOAuth(this);
   if (kind == Kind::Consumer) {
     rd_kafka_poll_set_consumer(rk_);  // one queue for messages, errors and rebalances
     wake_queue_ = rd_kafka_queue_get_consumer(rk_);
@@ -179,8 +181,27 @@ void KafkaHandle::OnError(rd_kafka_t* rk, int err, const char* reason, void* opa
   // client's) may never be taken, so they are logged here, as librdkafka logs them by default.
   if (self->kind_ != Kind::Consumer) self->log_.Push(3, "ERROR", reason, rd_kafka_name(rk));
   std::lock_guard<std::mutex> lock(self->client_errors_mutex_);
+  if (IsSecurityFailure(err, reason)) {
+    self->security_failure_code_ = err;
+    self->security_failure_reason_ = reason ? reason : "";
+    self->security_failure_at_ = std::chrono::steady_clock::now();
+  }
   if (self->client_errors_.size() >= kMaxClientErrors) self->client_errors_.pop_front();
   self->client_errors_.emplace_back(err, reason ? reason : "");
+}
+
+bool KafkaHandle::IsSecurityFailure(int code, const char* reason) {
+  if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION || code == RD_KAFKA_RESP_ERR__SSL || code == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED) return true;
+  // The broker refusing our certificate is a TLS alert, which librdkafka reports as a transport failure.
+  return code == RD_KAFKA_RESP_ERR__TRANSPORT && reason != nullptr && std::strstr(reason, "SSL alert") != nullptr;
+}
+
+bool KafkaHandle::SecurityFailureSince(std::chrono::steady_clock::time_point since, int* code, std::string* reason) {
+  std::lock_guard<std::mutex> lock(client_errors_mutex_);
+  if (security_failure_code_ == 0 || security_failure_at_ < since) return false;
+  *code = security_failure_code_;
+  *reason = security_failure_reason_;
+  return true;
 }
 
 bool KafkaHandle::TakeClientError(int* code, std::string* reason) {
@@ -319,6 +340,7 @@ void KafkaHandle::Detach() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   log_.Close();
+  CloseOAuth(this);
   if (EnvHandles* handles = HandlesOf(env_)) handles->open.erase(this);
   // After this returns librdkafka no longer calls OnQueueEvent, so the async can close.
   if (wake_queue_ != nullptr) rd_kafka_queue_cb_event_enable(wake_queue_, nullptr, nullptr);

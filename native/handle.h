@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -17,6 +18,7 @@
 namespace rdk {
 
 struct ConsumerState;  // consumer.cc: rebalance events waiting for ConsumerEvents
+struct OAuthState;     // oauth.cc: the JavaScript OAUTHBEARER token callback
 
 struct DeliveryReportEntry {
   uint64_t msgid;
@@ -80,6 +82,14 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   static constexpr size_t kMaxClientErrors = 100;
   bool TakeClientError(int* code, std::string* reason);
 
+  // --- Authentication and TLS failures ---
+  // The latest client error that says the client cannot log in to or trust the cluster (a wrong
+  // password, a refused token, a certificate either side refused): admin requests end with it
+  // rather than waiting their whole timeout. lib/errors.ts isSecurityFailure is the same rule.
+  static bool IsSecurityFailure(int code, const char* reason);
+  // True (and the failure) when one happened at or after `since`.
+  bool SecurityFailureSince(std::chrono::steady_clock::time_point since, int* code, std::string* reason);
+
   // --- Statistics ---
   // The latest statistics JSON (emitted every statistics.interval.ms), or "" before the first.
   std::string LatestStatistics();
@@ -111,6 +121,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 
   // Owned by consumer.cc: set by EnableConsumerEvents before the consumer starts (JS thread).
   std::shared_ptr<ConsumerState> consumer_state;
+  // Owned by oauth.cc: set by SetOAuthBearerRefresh before the client starts (JS thread).
+  std::shared_ptr<OAuthState> oauth_state;
 
  private:
   static void OnDelivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
@@ -138,6 +150,9 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   rd_kafka_topic_t* last_topic_ = nullptr;
   std::mutex client_errors_mutex_;  // the error callback runs on whichever thread serves the queue
   std::deque<std::pair<int, std::string>> client_errors_;
+  int security_failure_code_ = 0;  // guarded by client_errors_mutex_
+  std::string security_failure_reason_;
+  std::chrono::steady_clock::time_point security_failure_at_;
   std::mutex statistics_mutex_;
   std::string statistics_;
 
@@ -156,6 +171,12 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 // (incrementally for cooperative protocols) and records the events for ConsumerEvents.
 void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf);
 
+// oauth.cc: installs the token refresh callback when SetOAuthBearerRefresh asked for one (before
+// rd_kafka_new), has librdkafka call it on its background thread (after), and stops it (Detach).
+void PrepareOAuthConf(KafkaHandle* handle, rd_kafka_conf_t* conf);
+void StartOAuth(KafkaHandle* handle);
+void CloseOAuth(KafkaHandle* handle);
+
 // The handle behind a tagged external argument. `require_open` throws when it was closed.
 std::shared_ptr<KafkaHandle> UnwrapHandle(const Napi::CallbackInfo& info, size_t i, bool require_open = true);
 
@@ -166,5 +187,7 @@ void InitConsumer(Napi::Env env, Napi::Object exports);
 void InitTopicPartition(Napi::Env env, Napi::Object exports);
 void InitMock(Napi::Env env, Napi::Object exports);
 void InitAdmin(Napi::Env env, Napi::Object exports);
+void InitAcls(Napi::Env env, Napi::Object exports);
+void InitOAuth(Napi::Env env, Napi::Object exports);
 
 }  // namespace rdk

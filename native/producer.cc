@@ -313,6 +313,16 @@ Napi::Value OutstandingCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), count);
 }
 
+// Purge(h, flags) -> code: rd_kafka_purge without waiting. flags: 1 messages still queued, 2
+// those sent and awaiting an answer. Each purged message gets its delivery report with
+// ERR__PURGE_QUEUE (-152) or ERR__PURGE_INFLIGHT (-151). ERR__STATE before the producer started.
+Napi::Value Purge(const Napi::CallbackInfo& info) {
+  auto handle = UnwrapHandle(info, 0);
+  int flags = static_cast<int>(ExpectInteger(info, 1, "flags", 0, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT));
+  if (handle->kind() != KafkaHandle::Kind::Producer || handle->rk() == nullptr) return Napi::Number::New(info.Env(), RD_KAFKA_RESP_ERR__STATE);
+  return Napi::Number::New(info.Env(), rd_kafka_purge(handle->rk(), flags | RD_KAFKA_PURGE_F_NON_BLOCKING));
+}
+
 }  // namespace
 
 void InitProducer(Napi::Env env, Napi::Object exports) {
@@ -324,6 +334,7 @@ void InitProducer(Napi::Env env, Napi::Object exports) {
   exports.Set("Flush", Napi::Function::New(env, Flush, "Flush"));
   exports.Set("FlushAsync", Napi::Function::New(env, FlushAsync, "FlushAsync"));
   exports.Set("OutstandingCount", Napi::Function::New(env, OutstandingCount, "OutstandingCount"));
+  exports.Set("Purge", Napi::Function::New(env, Purge, "Purge"));
 }
 
 }  // namespace rdk

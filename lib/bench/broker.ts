@@ -12,6 +12,8 @@ export interface BenchBroker {
   /** For the report, e.g. "embedded mock cluster (librdkafka 2.0.2, 1 broker)". */
   description: string;
   bootstrapServers: string;
+  /** A secured broker's SASL_SSL client properties (bootstrap.servers included), with --kafka and a TLS scenario. */
+  secured?: { [key: string]: string };
   createTopic(name: string, partitions: number): Promise<void>;
   /** Deletes a topic the run created once it is counted, so a long run does not fill the disk. */
   deleteTopic(name: string): Promise<void>;
@@ -19,7 +21,7 @@ export interface BenchBroker {
 }
 
 export async function openBroker(
-  options: { bootstrapServers?: string; kafka?: boolean; replicationFactor?: number; root: string },
+  options: { bootstrapServers?: string; kafka?: boolean; secured?: boolean; replicationFactor?: number; root: string },
   log: (line: string) => void,
 ): Promise<BenchBroker> {
   if (options.bootstrapServers) {
@@ -28,11 +30,24 @@ export async function openBroker(
   if (options.kafka) {
     log('starting a real Kafka 3.9.1 broker (scripts/kafka/broker.mjs) ...');
     const url = pathToFileURL(path.join(options.root, 'scripts', 'kafka', 'broker.mjs')).href;
-    const { startKafka } = (await import(url)) as { startKafka(options: { nodes: number }): Promise<{ bootstrapServers: string; stop(): Promise<void> }> };
+    type Started = { bootstrapServers: string; secured?: { saslSsl: string; certDir: string; users: { admin: string } }; stop(): Promise<void> };
+    const { startKafka } = (await import(url)) as { startKafka(options: { nodes: number; secured?: boolean }): Promise<Started> };
     const started = Date.now();
-    const kafka = await startKafka({ nodes: 1 });
+    const kafka = await startKafka({ nodes: 1, secured: options.secured === true });
     log(`  Kafka at ${kafka.bootstrapServers} (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return adminBroker('kafka', 'Apache Kafka 3.9.1, one KRaft node on this machine (scripts/kafka/broker.mjs)', kafka.bootstrapServers, 1, () => kafka.stop());
+    const broker = adminBroker('kafka', `Apache Kafka 3.9.1, one KRaft node on this machine (scripts/kafka/broker.mjs${kafka.secured ? ', secured: ACLs on, TLS and SASL listeners' : ''})`, kafka.bootstrapServers, 1, () => kafka.stop());
+    if (kafka.secured) {
+      // The super user, so that no ACL stands between the drivers and their topics.
+      broker.secured = {
+        'bootstrap.servers': kafka.secured.saslSsl,
+        'security.protocol': 'SASL_SSL',
+        'sasl.mechanism': 'SCRAM-SHA-512',
+        'sasl.username': 'admin',
+        'sasl.password': kafka.secured.users.admin,
+        'ssl.ca.location': path.join(kafka.secured.certDir, 'ca.pem'),
+      };
+    }
+    return broker;
   }
   const mock = new MockCluster({ brokers: 1 });
   return {

@@ -87,7 +87,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutcome
   log('building bench/.build (rusage, rdkafka_performance) if needed ...');
   const tools = buildNativeTools(root);
   if (tools.rusage.reason) log(`  no rusage helper (${tools.rusage.reason}): CPU and RSS are the drivers' own figures`);
-  const broker = await openBroker({ bootstrapServers: options.bootstrapServers, kafka: options.kafka, replicationFactor: options.replicationFactor, root }, log);
+  const secured = scenarios.some((s) => s.security !== undefined);
+  if (secured && !options.kafka) throw new Error(`the TLS scenarios (${scenarios.filter((s) => s.security).map((s) => s.id).join(', ')}) need the secured broker --kafka starts`);
+  const broker = await openBroker({ bootstrapServers: options.bootstrapServers, kafka: options.kafka, secured, replicationFactor: options.replicationFactor, root }, log);
   log(`broker: ${broker.description} at ${broker.bootstrapServers}`);
   const ctx: HarnessContext = { root, tools, broker: broker.kind, tmpDir };
 
@@ -246,12 +248,12 @@ async function prefill(scenario: Scenario, topic: string, sc: ScenarioContext, t
 }
 
 function jobFor(scenario: Scenario, driver: Driver, topic: string, sc: ScenarioContext, suffix: string): Job {
-  const bootstrap = { 'bootstrap.servers': sc.broker.bootstrapServers };
+  const bootstrap = scenario.security !== undefined && sc.broker.secured ? sc.broker.secured : { 'bootstrap.servers': sc.broker.bootstrapServers };
   return {
     driver: driver.id,
     scenario: scenario.id,
     kind: scenario.kind,
-    bootstrapServers: sc.broker.bootstrapServers,
+    bootstrapServers: bootstrap['bootstrap.servers'],
     topic,
     partition: scenario.partition,
     partitions: scenario.partitions,

@@ -28,6 +28,8 @@ export interface Scenario {
   consumerConfig: { [key: string]: string };
   /** Not part of the default run. */
   optional?: boolean;
+  /** Run over the secured broker's SASL_SSL listener (SCRAM-SHA-512); needs --kafka. */
+  security?: 'sasl_ssl';
 }
 
 /** The reference driver every ratio is taken against. */
@@ -125,28 +127,51 @@ function proxyMemory(id: string, title: string, messageSize: number): Scenario {
   };
 }
 
+/** The drivers of the TLS scenarios: the C reference and this binding's main APIs. */
+const TLS_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-send', 'napi-capi-batch'];
+
+/**
+ * A scenario for the TLS comparison (`--kafka --scenarios tls`): over the secured broker's
+ * SASL_SSL listener (SCRAM-SHA-512), or its plaintext listener, with the same drivers.
+ */
+function tls(scenario: Scenario, security: 'sasl_ssl' | 'plaintext'): Scenario {
+  const overTls = security === 'sasl_ssl';
+  return {
+    ...scenario,
+    id: `tls-${scenario.id}-${overTls ? 'sasl-ssl' : 'plaintext'}`,
+    title: `${scenario.title}, ${overTls ? 'over SASL_SSL (SCRAM-SHA-512)' : 'plaintext'} (secured broker)`,
+    drivers: TLS_DRIVERS,
+    optional: true,
+    ...(overTls ? { security } : {}),
+  };
+}
+
+const CONSUME_100B: Scenario = {
+  id: 'consume-100B',
+  title: 'Consume 100-byte messages (group consumer, pre-filled topic)',
+  kind: 'consume',
+  messageSize: 100,
+  count: 2_000_000,
+  acks: '1',
+  // The embedded broker keeps ~5 MB per partition: spread the topic so that all of it stays.
+  partitions: 64,
+  partition: -1,
+  batchSize: 10_000,
+  rate: 0,
+  sampleRss: false,
+  drivers: CONSUME_DRIVERS,
+  producerConfig: producerConfig('1'),
+  consumerConfig: consumerConfig(),
+};
+
+const PRODUCE_100B = produce('produce-100B-acks1', 'Produce 100-byte messages, acks=1', 100, 2_000_000, '1');
+
 export const SCENARIOS: Scenario[] = [
-  produce('produce-100B-acks1', 'Produce 100-byte messages, acks=1', 100, 2_000_000, '1'),
+  PRODUCE_100B,
   produce('produce-100B-acksall', 'Produce 100-byte messages, acks=all', 100, 2_000_000, 'all'),
   produce('produce-1KiB-acks1', 'Produce 1 KiB messages, acks=1', 1024, 500_000, '1'),
   produce('produce-10KiB-acks1', 'Produce 10 KiB messages, acks=1', 10_240, 50_000, '1'),
-  {
-    id: 'consume-100B',
-    title: 'Consume 100-byte messages (group consumer, pre-filled topic)',
-    kind: 'consume',
-    messageSize: 100,
-    count: 2_000_000,
-    acks: '1',
-    // The embedded broker keeps ~5 MB per partition: spread the topic so that all of it stays.
-    partitions: 64,
-    partition: -1,
-    batchSize: 10_000,
-    rate: 0,
-    sampleRss: false,
-    drivers: CONSUME_DRIVERS,
-    producerConfig: producerConfig('1'),
-    consumerConfig: consumerConfig(),
-  },
+  CONSUME_100B,
   {
     id: 'latency-100B-10k',
     title: 'End-to-end latency at 10,000 msgs/s, 100-byte messages (produce call to consumer receipt)',
@@ -260,6 +285,11 @@ export const SCENARIOS: Scenario[] = [
     `REST proxy memory: 4 clients sending the largest body (${DEFAULTS.maxRequestRecords.toLocaleString('en-US')} records of ${LARGEST_VALUE.toLocaleString('en-US')} B: just under ${DEFAULTS.maxRequestBytes / 1024 / 1024} MiB)`,
     LARGEST_VALUE,
   ),
+  // The cost of TLS: the same drivers over one secured broker's plaintext and SASL_SSL listeners.
+  tls(PRODUCE_100B, 'plaintext'),
+  tls(PRODUCE_100B, 'sasl_ssl'),
+  tls(CONSUME_100B, 'plaintext'),
+  tls(CONSUME_100B, 'sasl_ssl'),
 ];
 
 export function findScenario(id: string): Scenario | undefined {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { KafkaError } from '../errors';
+import { readCommandConfig } from './properties';
 
 /** Where a command reads and writes; the real process, or a test's streams. */
 export interface CliIo {
@@ -60,6 +61,7 @@ const COMMON_OPTIONS: { [name: string]: OptionSpec } = {
 const CLIENT_OPTIONS: { [name: string]: OptionSpec } = {
   'bootstrap-servers': { type: 'string', short: 'b', value: 'HOST:PORT,...', help: 'the brokers (default: $KAFKA_BOOTSTRAP_SERVERS)' },
   property: { type: 'string', short: 'X', multiple: true, value: 'KEY=VALUE', help: 'a librdkafka client property, e.g. -X security.protocol=ssl (repeatable)' },
+  'command-config': { type: 'string', value: 'FILE', help: "client properties from a Kafka-style properties file (librdkafka's names; Java's sasl.jaas.config, PEM trust and PKCS#12 key stores); -X wins" },
 };
 
 export class CommandContext {
@@ -94,9 +96,13 @@ export class CommandContext {
     return servers;
   }
 
-  /** The librdkafka configuration of a client: the brokers, `extra`, then every -X property (which wins). */
+  /** The librdkafka configuration of a client: the brokers, `extra`, --command-config's, then every -X property (which wins). */
   clientConfig(extra: { [key: string]: string } = {}): { [key: string]: string } {
-    const config: { [key: string]: string } = { 'bootstrap.servers': this.bootstrapServers, ...extra };
+    const file = this.string('command-config');
+    const fromFile = file === undefined ? {} : readCommandConfig(file);
+    // The file may name the brokers too; --bootstrap-servers and $KAFKA_BOOTSTRAP_SERVERS win.
+    const brokers = this.hasBootstrapServers || fromFile['bootstrap.servers'] === undefined ? this.bootstrapServers : fromFile['bootstrap.servers'];
+    const config: { [key: string]: string } = { ...extra, ...fromFile, 'bootstrap.servers': brokers };
     for (const pair of (this.options.property as string[] | undefined) ?? []) {
       const [key, value] = splitPair(pair, '--property');
       config[key] = value;

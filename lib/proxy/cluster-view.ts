@@ -4,7 +4,7 @@
 import { Admin, type ClusterMetadata } from '../admin';
 import { Consumer } from '../consumer';
 import { ErrorCode, KafkaError } from '../errors';
-import type { Logger } from '../logger';
+import type { ClientOptions, Logger } from '../logger';
 import type { MockCluster } from '../mock-cluster';
 import type { PartitionView, TopicShape } from './confluent';
 import type { PixyClusterView } from './pixy';
@@ -23,8 +23,10 @@ export class AdminClusterView implements PixyClusterView {
     readonly mock?: MockCluster,
     /** Where the clients' librdkafka lines go. */
     readonly logger?: Logger,
+    /** Other options of its clients (an OAUTHBEARER token provider, for a user's view). */
+    readonly clientOptions: ClientOptions = {},
   ) {
-    this.#admin = new Admin({ ...clientConfig, 'bootstrap.servers': bootstrapServers, 'allow.auto.create.topics': false }, { logger });
+    this.#admin = new Admin({ ...clientConfig, 'bootstrap.servers': bootstrapServers, 'allow.auto.create.topics': false }, { ...clientOptions, logger });
   }
 
   #fresh(): Promise<ClusterMetadata> {
@@ -138,7 +140,7 @@ export class AdminClusterView implements PixyClusterView {
 
   /** Commits for the group from a consumer that only assigns (it never joins the group). */
   async setOffsets(group: string, topic: string, offsets: Array<{ partition: number; offset: number }>): Promise<void> {
-    const consumer = new Consumer({ ...this.clientConfig, 'bootstrap.servers': this.bootstrapServers, 'group.id': group, 'enable.auto.commit': false }, undefined, { logger: this.logger });
+    const consumer = new Consumer({ ...this.clientConfig, 'bootstrap.servers': this.bootstrapServers, 'group.id': group, 'enable.auto.commit': false }, undefined, { ...this.clientOptions, logger: this.logger });
     try {
       consumer.assign(offsets.map(({ partition }) => ({ topic, partition })));
       await consumer.commit(offsets.map(({ partition, offset }) => ({ topic, partition, offset })));

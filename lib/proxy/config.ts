@@ -40,6 +40,20 @@ export interface ProxyConfig {
   basicAuthUsers: string[];
   sslKeyLocation?: string;
   sslCertificateLocation?: string;
+  /** HTTPS: the CA (PEM) that signs client certificates; with sslClientAuth, every client must present one. */
+  sslCaLocation?: string;
+  sslClientAuth: boolean;
+  /**
+   * kafka.credentials.passthrough: each request's HTTP Basic credentials (or Bearer token) log its
+   * own producer, consumers and metadata client in to Kafka (SASL PLAIN/SCRAM, or OAUTHBEARER).
+   */
+  credentialsPassthrough: boolean;
+  /** A user's clients close after this long without a request (and with no consumer instance). */
+  credentialsIdleTimeoutMs: number;
+  /** At most this many users' clients at once; a new user beyond gets 429. */
+  credentialsMaxUsers: number;
+  /** Bearer-token users connect here (a cluster's OAUTHBEARER listener), when it differs. */
+  credentialsBearerBootstrapServers?: string;
   /** librdkafka properties for every client, producer and consumer (client.*, producer.*, consumer.*). */
   client: { [key: string]: string };
   producer: { [key: string]: string };
@@ -66,6 +80,10 @@ export const DEFAULTS: ProxyConfig = {
   httpKeepAliveTimeoutMs: 30_000,
   httpMaxConnections: 1000,
   basicAuthUsers: [],
+  sslClientAuth: false,
+  credentialsPassthrough: false,
+  credentialsIdleTimeoutMs: 300_000,
+  credentialsMaxUsers: 100,
   client: {},
   producer: {},
   consumer: {},
@@ -95,6 +113,11 @@ function positive(value: string, key: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${key} must be a positive integer, not ${JSON.stringify(value)}`);
   return n;
+}
+
+function flag(value: string, key: string): boolean {
+  if (value !== 'true' && value !== 'false') throw new Error(`${key} must be true or false, not ${JSON.stringify(value)}`);
+  return value === 'true';
 }
 
 /** Applies properties (from a file or flags) over a configuration. Unknown keys are errors. */
@@ -127,7 +150,17 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'basic.auth.users') next.basicAuthUsers = value.split(',').map((u) => u.trim()).filter(Boolean);
     else if (key === 'ssl.key.location') next.sslKeyLocation = value;
     else if (key === 'ssl.certificate.location') next.sslCertificateLocation = value;
+    else if (key === 'ssl.ca.location') next.sslCaLocation = value;
+    else if (key === 'ssl.client.auth') next.sslClientAuth = flag(value, key);
+    else if (key === 'kafka.credentials.passthrough') next.credentialsPassthrough = flag(value, key);
+    else if (key === 'kafka.credentials.idle.timeout.ms') next.credentialsIdleTimeoutMs = positive(value, key);
+    else if (key === 'kafka.credentials.max.users') next.credentialsMaxUsers = positive(value, key);
+    else if (key === 'kafka.credentials.bearer.bootstrap.servers') next.credentialsBearerBootstrapServers = value;
     else throw new Error(`Unknown proxy property '${key}'`);
+  }
+  if (next.sslClientAuth && next.sslCaLocation === undefined) throw new Error('ssl.client.auth=true needs ssl.ca.location (the CA that signs client certificates)');
+  if (next.credentialsPassthrough && next.basicAuthUsers.length > 0) {
+    throw new Error('kafka.credentials.passthrough=true and basic.auth.users exclude each other: with passthrough, Kafka checks the users');
   }
   if (next.httpHeadersTimeoutMs > next.httpRequestTimeoutMs) {
     throw new Error(`http.headers.timeout.ms (${next.httpHeadersTimeoutMs}) must not be longer than http.request.timeout.ms (${next.httpRequestTimeoutMs})`);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer } from '../consumer';
 import type { Config } from '../config';
-import type { Logger } from '../logger';
+import type { ClientOptions, Logger } from '../logger';
 import type { Record } from '../record';
 import { RestError, fromKafka, notFoundInstance } from './rest-error';
 import { IdleClock } from './idle-clock';
@@ -19,6 +19,8 @@ export interface InstanceOptions {
   consumerConfig: { [key: string]: string | number | boolean };
   /** The proxy's logger: the consumers' librdkafka lines and errors go there. */
   logger?: Logger;
+  /** Other options of every consumer (an OAUTHBEARER token provider, for a user's instances). */
+  clientOptions?: ClientOptions;
   instanceTimeoutMs: number;
   requestTimeoutMs: number;
   maxInstances: number;
@@ -51,8 +53,9 @@ export class ConsumerInstance {
     readonly requestTimeoutMs: number,
     config: Config,
     logger?: Logger,
+    clientOptions: ClientOptions = {},
   ) {
-    this.consumer = new Consumer(config, undefined, { logger });
+    this.consumer = new Consumer(config, undefined, { ...clientOptions, logger });
   }
 
   /** Subscribes (replacing the subscription); the next records request waits for the group's answer. */
@@ -187,7 +190,7 @@ export class ConsumerInstances {
     };
     if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
     try {
-      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger);
+      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger, this.options.clientOptions);
       this.#instances.set(key, instance);
       return instance;
     } catch (error) {
@@ -200,6 +203,10 @@ export class ConsumerInstances {
     const instance = this.#instances.get(`${group}\0${name}`);
     if (instance === undefined) throw notFoundInstance(group, name);
     return instance;
+  }
+
+  has(group: string, name: string): boolean {
+    return this.#instances.has(`${group}\0${name}`);
   }
 
   async delete(group: string, name: string): Promise<void> {

@@ -31,6 +31,8 @@ export function fromKafka(error: unknown): RestError {
     if (error.code === 17) return new RestError(400, 400, error.message); // the broker refuses the topic's name
     if (error.code === -190) return new RestError(404, 40402, error.message); // a partition the topic does not have
     if (error.code === -187 || error.code === -195) return new RestError(503, 50302, error.message);
+    // Kafka's ACLs refused the proxy's principal: Confluent's proxy answers 403 / 40301.
+    if (error.code === 29 || error.code === 30 || error.code === 31) return new RestError(403, 40301, error.message);
     return error.retriable ? new RestError(500, 50003, error.message) : new RestError(500, 50002, error.message);
   }
   if (error instanceof TypeError) return new RestError(422, 422, error.message);

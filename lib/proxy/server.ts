@@ -14,6 +14,7 @@ import { ConsumerInstances } from './consumer-instances';
 import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
+import { UserPool } from './credentials';
 import { RestError } from './rest-error';
 
 export interface RunningProxy {
@@ -78,7 +79,15 @@ export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorB
     requestTimeout: config.httpRequestTimeoutMs,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     http: timeouts,
-    https: https ? { key: readFileSync(config.sslKeyLocation ?? ''), cert: readFileSync(config.sslCertificateLocation ?? ''), ...timeouts } : null,
+    https: https
+      ? {
+          key: readFileSync(config.sslKeyLocation ?? ''),
+          cert: readFileSync(config.sslCertificateLocation ?? ''),
+          // mTLS: a client without a certificate from ssl.ca.location is refused in the handshake.
+          ...(config.sslCaLocation === undefined ? {} : { ca: readFileSync(config.sslCaLocation), requestCert: config.sslClientAuth, rejectUnauthorized: config.sslClientAuth }),
+          ...timeouts,
+        }
+      : null,
     // What the router refuses (a path segment too long, bad percent-encoding), in the API's shape.
     frameworkErrors: (error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply) => {
       const [status, message] =
@@ -150,21 +159,39 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   // Nagle's algorithm off (as the Java clients have it): every reply waits on a small Kafka
   // request, and Nagle would hold one back until the previous one is acknowledged.
   const client = { 'bootstrap.servers': bootstrapServers, 'socket.nagle.disable': true, ...config.client };
-  // murmur2_random places keyed records exactly as the Java clients do; records without a key
-  // spread over partitions one by one (not stuck to one partition per burst).
-  const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger });
-  started.push(() => producer.close());
-  const instances = new ConsumerInstances({
-    logger,
-    consumerConfig: { ...client, ...config.consumer },
-    instanceTimeoutMs: config.consumerInstanceTimeoutMs,
-    requestTimeoutMs: config.consumerRequestTimeoutMs,
-    maxInstances: config.consumerMaxInstances,
-  });
-  const cluster = clusterView(bootstrapServers, config, mock, logger);
-  started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
+  let producer: Producer;
+  let instances: ConsumerInstances;
+  let cluster: PixyClusterView & { close(): Promise<void> };
+  if (config.credentialsPassthrough) {
+    // Each request acts as its user, with clients logged in to Kafka as that user (credentials.ts).
+    if (config.pixyListeners !== '' || config.pixyUnixSocket !== undefined) {
+      throw new Error('kafka.credentials.passthrough=true serves the Confluent API only: set pixy.listeners= (empty) and no pixy.unix.socket');
+    }
+    const users = new UserPool({ config, bootstrapServers, logger });
+    started.push(() => users.closeAll());
+    users.install(confluent);
+    producer = users.producer();
+    instances = users.instances();
+    cluster = users.cluster();
+  } else {
+    // murmur2_random places keyed records exactly as the Java clients do; records without a key
+    // spread over partitions one by one (not stuck to one partition per burst).
+    const shared = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger });
+    started.push(() => shared.close());
+    producer = shared;
+    instances = new ConsumerInstances({
+      logger,
+      consumerConfig: { ...client, ...config.consumer },
+      instanceTimeoutMs: config.consumerInstanceTimeoutMs,
+      requestTimeoutMs: config.consumerRequestTimeoutMs,
+      maxInstances: config.consumerMaxInstances,
+    });
+    const view = clusterView(bootstrapServers, config, mock, logger);
+    started.push(() => view.close());
+    cluster = view;
+  }
   const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger };
   limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
@@ -217,8 +244,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
         stopping = true;
         await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close())]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
-        await producer.close();
-        await cluster.close();
+        if (!config.credentialsPassthrough) {
+          await producer.close();
+          await cluster.close();
+        }
         mock?.close();
       })()),
   };

@@ -11,7 +11,7 @@
 //   await kafka.stop();
 //
 //   node scripts/kafka/broker.mjs fetch [--version V]              # download the jars into the cache
-//   node scripts/kafka/broker.mjs start [--nodes N] [--version V]  # print bootstrap.servers=..., run until ^C
+//   node scripts/kafka/broker.mjs start [--nodes N] [--version V] [--secured]  # print bootstrap.servers=..., run until ^C
 // (V: 3.9.1, the default, 4.1.1, or latest = 4.1.1.)
 //
 // Plain Node ESM, no dependencies. Needs `java` (17+) and `mvn` on PATH (or JAVA_HOME).
@@ -280,7 +280,7 @@ function metadataBrokerIds(port, timeoutMs = 2000) {
   });
 }
 
-function serverProperties(node, all, version) {
+function serverProperties(node, all, version, secured) {
   const n = all.length;
   // KIP-848 consumer groups (Kafka 4.x): heartbeats every second instead of 5 s, so an assignment
   // or a rebalance takes seconds, as the classic protocol's with group.initial.rebalance.delay.ms=0.
@@ -294,11 +294,13 @@ function serverProperties(node, all, version) {
     'process.roles=broker,controller',
     `node.id=${node.id}`,
     `controller.quorum.voters=${all.map((x) => `${x.id}@${HOST}:${x.controllerPort}`).join(',')}`,
-    `listeners=PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
+    ...(secured ? securedListenerProperties(node, secured) : [
+      `listeners=PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    ]),
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${node.logDir}`,
     'num.network.threads=2',
     'num.io.threads=2',
@@ -317,6 +319,120 @@ function serverProperties(node, all, version) {
     ...consumerGroups,
     '',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// A secured node: TLS and SASL listeners, ACLs on. Certificates are made with openssl at start.
+
+/** The users a secured broker knows, with their passwords (SCRAM and PLAIN alike). */
+export const SECURED_USERS = Object.freeze({ admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' });
+
+// EC keys: generated in milliseconds, where RSA keys cost a noticeable part of the start.
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+async function openssl(args, cwd) {
+  const r = await new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { cwd });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('error', (err) => reject(err.code === 'ENOENT' ? missingCommandError('openssl', 'openssl') : err));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+  if (r.code !== 0) throw new Error(`openssl ${args.join(' ')} failed (exit ${r.code}):\n${tail(r.out)}`);
+}
+
+async function makeCa(dir, name) {
+  await openssl(['req', '-x509', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '7',
+    '-subj', `/CN=rdkafka-napi test ${name}`], dir);
+}
+
+// A certificate signed by `ca`, with subject CN=cn and the given subjectAltName (or none).
+// `dates` = [start, end] in openssl's YYYYMMDDHHMMSSZ makes one valid only then (an expired one).
+async function makeCert(dir, ca, name, cn, san, dates) {
+  await openssl(['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
+  const ext = path.join(dir, `${name}.ext`);
+  await fsp.writeFile(ext, san ? `subjectAltName=${san}\n` : 'basicConstraints=CA:FALSE\n');
+  if (dates) {
+    // Only `openssl ca` takes explicit validity dates (x509 -req counts days from now).
+    const caDir = path.join(dir, `${name}-ca`);
+    await fsp.mkdir(caDir);
+    await fsp.writeFile(path.join(caDir, 'index.txt'), '');
+    await fsp.writeFile(path.join(caDir, 'ca.cnf'), ['[ca]', 'default_ca=ca_default', '[ca_default]',
+      `database=${caDir}/index.txt`, `new_certs_dir=${caDir}`, `serial=${caDir}/serial`, 'default_md=sha256',
+      'policy=policy_any', 'unique_subject=no', '[policy_any]', 'commonName=supplied', ''].join('\n'));
+    await fsp.writeFile(path.join(caDir, 'serial'), '01\n');
+    await openssl(['ca', '-batch', '-config', path.join(caDir, 'ca.cnf'), '-cert', `${ca}.pem`, '-keyfile', `${ca}.key`,
+      '-in', `${name}.csr`, '-out', `${name}.pem`, '-notext', '-startdate', dates[0], '-enddate', dates[1], '-extfile', ext], dir);
+  } else {
+    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`,
+      // A random serial each: -CAcreateserial's shared serial file races when certificates are made in parallel.
+      '-set_serial', `0x${crypto.randomBytes(8).toString('hex')}`,
+      '-out', `${name}.pem`, '-days', '7', '-extfile', ext], dir);
+  }
+  // Kafka's PEM key store: the private key (PKCS#8) followed by the certificate, in one file.
+  await fsp.writeFile(path.join(dir, `${name}.keystore.pem`),
+    (await fsp.readFile(path.join(dir, `${name}.key`), 'utf8')) + (await fsp.readFile(path.join(dir, `${name}.pem`), 'utf8')));
+}
+
+/**
+ * Makes the certificates of a secured broker in `dir`: a CA (ca.pem) that signs the broker's
+ * certificate (broker.pem, for 127.0.0.1 and localhost), one for a host name nobody uses
+ * (wronghost.pem), client certificates (CN=admin, CN=alice, CN=bob; alice-expired.pem expired in
+ * 2020) and a second CA nobody trusts (rogue-ca.pem) with a client certificate of its own.
+ * Every X has X.pem, X.key and X.keystore.pem (key + certificate, as Kafka's PEM key store wants);
+ * alice.p12 is alice's as a PKCS#12 key store (password alice-secret).
+ */
+async function makeCertificates(dir) {
+  await fsp.mkdir(dir, { recursive: true });
+  await Promise.all([makeCa(dir, 'ca'), makeCa(dir, 'rogue-ca')]);
+  await Promise.all([
+    makeCert(dir, 'ca', 'broker', 'localhost', 'DNS:localhost,IP:127.0.0.1'),
+    makeCert(dir, 'ca', 'wronghost', 'kafka.wrong-host.invalid', 'DNS:kafka.wrong-host.invalid'),
+    ...Object.keys(SECURED_USERS).map((user) => makeCert(dir, 'ca', user, user)),
+    makeCert(dir, 'ca', 'alice-expired', 'alice', undefined, ['20200101000000Z', '20200102000000Z']),
+    makeCert(dir, 'rogue-ca', 'rogue', 'alice'),
+  ]);
+  // alice's certificate and key also as a PKCS#12 key store (ssl.keystore.location), password alice-secret.
+  await openssl(['pkcs12', '-export', '-in', 'alice.pem', '-inkey', 'alice.key', '-out', 'alice.p12',
+    '-passout', `pass:${SECURED_USERS.alice}`], dir);
+}
+
+function securedListenerProperties(node, { certDir, ports }) {
+  const cert = (name) => path.join(certDir, name);
+  const plainUsers = Object.entries(SECURED_USERS).map(([u, p]) => `user_${u}="${p}"`).join(' ');
+  const listeners = { INTERNAL: node.port, SSL: ports.ssl, SASL_SSL: ports.saslSsl, OAUTH: ports.oauth, WRONGHOST: ports.wrongHost };
+  return [
+    `listeners=${Object.entries(listeners).map(([n, p]) => `${n}://${HOST}:${p}`).join(',')},CONTROLLER://${HOST}:${node.controllerPort}`,
+    `advertised.listeners=${Object.entries(listeners).map(([n, p]) => `${n}://${HOST}:${p}`).join(',')}`,
+    // The internal listener (plaintext, 127.0.0.1 only) carries broker and controller traffic;
+    // its anonymous principal is a super user, as is `admin` on the secured listeners.
+    'inter.broker.listener.name=INTERNAL',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,OAUTH:SASL_SSL,WRONGHOST:SSL',
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:admin;User:ANONYMOUS',
+    'allow.everyone.if.no.acl.found=false',
+    // TLS on every secured listener; client certificates required on SSL ones (CN=alice is User:alice).
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${cert('broker.keystore.pem')}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${cert('ca.pem')}`,
+    'ssl.client.auth=none',
+    'listener.name.ssl.ssl.client.auth=required',
+    'listener.name.wronghost.ssl.client.auth=required',
+    `listener.name.wronghost.ssl.keystore.location=${cert('wronghost.keystore.pem')}`,
+    'listener.name.wronghost.ssl.keystore.type=PEM',
+    'ssl.principal.mapping.rules=RULE:^CN=([^,]*)$/$1/,DEFAULT',
+    // SASL_SSL: SCRAM users are added at format time; PLAIN users are listed here.
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    // OAUTH: Kafka's unsecured JWT validator (alg "none"; the principal is the "sub" claim).
+    'listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER',
+    'listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+    'connections.max.reauth.ms=0',
+  ];
 }
 
 /**
@@ -340,14 +456,22 @@ export async function startKafka(options = {}) {
   }
 }
 
-async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, version } = {}) {
+async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, version, secured: wantSecured = false } = {}) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes must be a positive integer, got ${count}`);
+  if (wantSecured && count !== 1) throw new Error('a secured cluster has one node');
   const kafka = kafkaVersion(version);
   const classpath = await kafkaClasspath(kafka.version);
   const runDir = await fsp.mkdtemp(path.join(dir ?? os.tmpdir(), 'rdkafka-napi-kafka-'));
   liveRunDirs.add(runDir);
   const clusterId = randomClusterId();
-  const ports = await freePorts(2 * count);
+  const ports = await freePorts(2 * count + (wantSecured ? 4 : 0));
+  let secured;
+  if (wantSecured) {
+    const certDir = path.join(runDir, 'certs');
+    await makeCertificates(certDir);
+    const [ssl, saslSsl, oauth, wrongHost] = ports.slice(2 * count);
+    secured = { certDir, ports: { ssl, saslSsl, oauth, wrongHost } };
+  }
   const nodes = Array.from({ length: count }, (_, i) => {
     const nodeDir = path.join(runDir, `node-${i + 1}`);
     return {
@@ -424,9 +548,11 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
   try {
     await Promise.all(nodes.map(async (node) => {
       await fsp.mkdir(node.logDir, { recursive: true });
-      await fsp.writeFile(propsFile(node), serverProperties(node, nodes, kafka.version));
+      await fsp.writeFile(propsFile(node), serverProperties(node, nodes, kafka.version, secured));
+      const scram = !secured ? [] : Object.entries(SECURED_USERS).flatMap(([user, password]) =>
+        ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${user},password=${password}]`]));
       const r = await run(JAVA, [...QUICK_JVM_ARGS, ...commonJvmArgs(kafka), '-cp', classpath,
-        'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(node)], { java: true });
+        'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(node), ...scram], { java: true });
       if (r.code !== 0) throw new Error(`formatting ${node.logDir} failed (exit ${r.code}):\n${tail(r.stdout + r.stderr)}`);
     }));
     // All at once: a controller quorum of 3 needs 2 voters up before any node can finish starting.
@@ -439,6 +565,16 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
 
   return {
     bootstrapServers: nodes.map((x) => `${HOST}:${x.port}`).join(','),
+    ...(secured && {
+      secured: {
+        certDir: secured.certDir,
+        users: SECURED_USERS,
+        ssl: `${HOST}:${secured.ports.ssl}`,
+        saslSsl: `${HOST}:${secured.ports.saslSsl}`,
+        oauth: `${HOST}:${secured.ports.oauth}`,
+        wrongHost: `${HOST}:${secured.ports.wrongHost}`,
+      },
+    }),
     clusterId,
     version: kafka.version,
     dir: runDir,
@@ -482,6 +618,7 @@ async function main(argv) {
     console.error(`Kafka ${version} jars ready in ${kafkaVersion(version).cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } else if (command === 'start') {
     const nodes = Number(flag(rest, '--nodes') ?? 1);
+    const secured = rest.includes('--secured');
     let kafka;
     let stopping = false;
     const shutdown = async () => {
@@ -494,14 +631,15 @@ async function main(argv) {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
     const started = Date.now();
-    kafka = await startKafka({ nodes, version });
+    kafka = await startKafka({ nodes, version, secured });
     for (const n of kafka.nodes) {
       console.error(`node ${n.id}: port ${n.port}, controller port ${n.controllerPort}, pid ${n.pid}, log ${n.logFile}`);
     }
     console.error(`Kafka ${version} cluster of ${nodes} node(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
     console.log(`bootstrap.servers=${kafka.bootstrapServers}`);
+    if (kafka.secured) console.log(JSON.stringify(kafka.secured, null, 2));
   } else {
-    console.error(`usage: node scripts/kafka/broker.mjs fetch [--version V] | start [--nodes N] [--version V]  (V: ${Object.keys(VERSIONS).join(', ')} or latest)`);
+    console.error(`usage: node scripts/kafka/broker.mjs fetch [--version V] | start [--nodes N] [--version V] [--secured]  (V: ${Object.keys(VERSIONS).join(', ')} or latest)`);
     process.exitCode = 2;
   }
 }
