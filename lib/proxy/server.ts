@@ -14,6 +14,8 @@ import { ConsumerInstances } from './consumer-instances';
 import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
+import { ProxySchemas } from './schema-formats';
+import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
 
 export interface RunningProxy {
@@ -27,6 +29,8 @@ export interface RunningProxy {
   bootstrapServers: string;
   confluent: FastifyInstance;
   producer: Producer;
+  /** The Schema Registry behind the schema formats: schema.registry.url's first URL, or the embedded one's. */
+  schemaRegistryUrl?: string;
   /** Flushes the producer, closes every consumer instance (leaving its group), stops listening. */
   close(): Promise<void>;
 }
@@ -39,6 +43,12 @@ export const adminClusterView: ClusterViewFactory = (bootstrapServers, config, m
 function listenAddress(listener: string): { host: string; port: number; https: boolean } {
   const url = new URL(listener);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), https: url.protocol === 'https:' };
+}
+
+/** The embedded registry's default listener: the Schema Registry's usual port 8081 beside the Confluent listener, or a free one beside a free one. */
+function embeddedRegistryListener(listener: string): string {
+  const url = new URL(listener);
+  return `http://${url.hostname}:${url.port === '0' ? 0 : 8081}`;
 }
 
 /** Kafka-Pixy routes whose body is parsed as JSON (POST …/offsets); a message body is not. */
@@ -154,7 +164,30 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   // spread over partitions one by one (not stuck to one partition per burst).
   const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger });
   started.push(() => producer.close());
+  // The schema formats: the configured registry only, else an embedded one in memory.
+  let schemas: ProxySchemas | undefined;
+  let schemaRegistryUrl: string | undefined;
+  let embeddedRegistry: { close(): Promise<void> } | undefined;
+  if (config.schemaRegistryUrl !== undefined) {
+    const client = registryClient({
+      url: config.schemaRegistryUrl,
+      basicAuthUserInfo: config.schemaRegistryUserInfo,
+      sslCaLocation: config.schemaRegistrySslCaLocation,
+      sslCertificateLocation: config.schemaRegistrySslCertificateLocation,
+      sslKeyLocation: config.schemaRegistrySslKeyLocation,
+    });
+    schemaRegistryUrl = registryUrls(config.schemaRegistryUrl)[0];
+    schemas = new ProxySchemas(client, config.schemaRegistryUrl);
+  } else if (config.schemaRegistryListeners !== '') {
+    const registry = await startEmbeddedRegistry(config.schemaRegistryListeners ?? embeddedRegistryListener(config.listeners));
+    embeddedRegistry = registry;
+    started.push(() => registry.close());
+    schemaRegistryUrl = registry.url;
+    schemas = new ProxySchemas(registryClient({ url: registry.url }), `the embedded registry at ${registry.url}`);
+    log(logger, 'info', { schemaRegistryUrl }, `Schema Registry: embedded, in memory, on ${registry.url} (set schema.registry.url to use a real one)`);
+  }
   const instances = new ConsumerInstances({
+    schemaFormats: schemas !== undefined,
     logger,
     consumerConfig: { ...client, ...config.consumer },
     instanceTimeoutMs: config.consumerInstanceTimeoutMs,
@@ -165,7 +198,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   started.push(() => cluster.close());
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger };
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger, schemas };
   limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
@@ -212,6 +245,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     bootstrapServers,
     confluent,
     producer,
+    schemaRegistryUrl,
     close: () =>
       (closing ??= (async () => {
         stopping = true;
@@ -219,6 +253,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         await producer.close();
         await cluster.close();
+        await embeddedRegistry?.close();
         mock?.close();
       })()),
   };
