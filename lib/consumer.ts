@@ -41,9 +41,18 @@ export interface RebalanceEvent {
 
 export type RebalanceListener = (event: RebalanceEvent) => void;
 
-export interface ConsumerOptions extends ClientOptions {
+/** Turns stored bytes back into a key or value (a Schema Registry deserializer, `SchemaDeserializer`, is one). */
+export interface RecordDeserializer<T> {
+  deserialize(topic: string, bytes: Buffer | null): Promise<T>;
+}
+
+export interface ConsumerOptions<V = unknown, K = unknown> extends ClientOptions {
   /** Called on each rebalance (see `onRebalance`); given here, it sees the first assignment too. */
   onRebalance?: RebalanceListener;
+  /** Sets each record's `decodedValue` in `consumeRecord`, `consumeBatch` and `for await`. */
+  valueDeserializer?: RecordDeserializer<V>;
+  /** Sets each record's `decodedKey` in the same calls. */
+  keyDeserializer?: RecordDeserializer<K>;
 }
 
 /** The consumer's events: `'error'` for every consumer error (see `Consumer`). */
@@ -78,8 +87,10 @@ interface Waiter {
  * listener is registered: unlike a plain EventEmitter, a missing listener never throws) and
  * logged as a warning, and reading resumes when Kafka does.
  */
-export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Record> {
+export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEvents> implements AsyncIterable<Record<V, K>> {
   readonly #handle: KafkaHandle;
+  readonly #valueDeserializer: RecordDeserializer<V> | undefined;
+  readonly #keyDeserializer: RecordDeserializer<K> | undefined;
   readonly #logger: Logger | undefined;
   #closed = false;
   #subscribed = false;
@@ -104,8 +115,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * `config` needs `group.id` for `subscribe` (not for `assign`); `topics`, when given,
    * subscribes at once. `options.onRebalance` registers a rebalance listener before that.
    */
-  constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions = {}) {
+  constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions<V, K> = {}) {
     super();
+    for (const name of ['valueDeserializer', 'keyDeserializer'] as const) {
+      const given = options[name];
+      if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.deserialize !== 'function')) {
+        throw invalidParameter('an object with a deserialize(topic, bytes) method', `options.${name}`, given);
+      }
+    }
+    this.#valueDeserializer = options.valueDeserializer;
+    this.#keyDeserializer = options.keyDeserializer;
     this.#logger = options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger');
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, this.#logger);
@@ -151,7 +170,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * The next record, waiting up to `timeoutMs`; `undefined` when none came in time.
    * Consumer errors (e.g. an unknown topic) reject with a KafkaError.
    */
-  consumeRecord(timeoutMs = 1000): Promise<Record | undefined> {
+  consumeRecord(timeoutMs = 1000): Promise<Record<V, K> | undefined> {
+    const raw = this.#consumeRaw(timeoutMs);
+    return this.#deserializes() ? raw.then((record) => (record === undefined ? undefined : this.#decode(record))) : (raw as Promise<Record<V, K> | undefined>);
+  }
+
+  #consumeRaw(timeoutMs: number): Promise<Record | undefined> {
     try {
       this.#checkOpen();
       expectTimeout(timeoutMs);
@@ -163,14 +187,43 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return this.#wait(timeoutMs);
   }
 
+  #deserializes(): boolean {
+    return this.#valueDeserializer !== undefined || this.#keyDeserializer !== undefined;
+  }
+
+  /**
+   * The record with `decodedValue` / `decodedKey` set. A failure (data not in the wire format, an
+   * unknown schema, the registry down) rejects naming the record's place; the record counts as
+   * read (its `record` property on the error), so the next read goes on after it.
+   */
+  async #decode(record: Record): Promise<Record<V, K>> {
+    const decoded = record as Record<V, K>;
+    try {
+      if (this.#valueDeserializer !== undefined) decoded.decodedValue = await this.#valueDeserializer.deserialize(record.topic, record.payload);
+      if (this.#keyDeserializer !== undefined) decoded.decodedKey = await this.#keyDeserializer.deserialize(record.topic, record.key);
+    } catch (error) {
+      const message = `Cannot deserialize the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}': ${error instanceof Error ? error.message : String(error)}`;
+      throw Object.assign(error instanceof Error ? error : new Error(message), { message, record });
+    }
+    return decoded;
+  }
+
   /**
    * Up to `max` records: waits up to `timeoutMs` for the first, then takes what is ready in one
    * native call (ConsumeBatchPacked). An error met after some records is thrown by the next call.
    * The records of one batch share one buffer for their payloads and keys.
    */
-  async consumeBatch(max: number, timeoutMs = 1000): Promise<Record[]> {
+  async consumeBatch(max: number, timeoutMs = 1000): Promise<Array<Record<V, K>>> {
+    const records = await this.#consumeBatchRaw(max, timeoutMs);
+    if (!this.#deserializes()) return records as Array<Record<V, K>>;
+    const decoded: Array<Record<V, K>> = [];
+    for (const record of records) decoded.push(await this.#decode(record));
+    return decoded;
+  }
+
+  async #consumeBatchRaw(max: number, timeoutMs: number): Promise<Record[]> {
     expectInteger(max, 'max', 1, 1000000);
-    const first = await this.consumeRecord(timeoutMs);
+    const first = await this.#consumeRaw(timeoutMs);
     if (first === undefined) return [];
     const records = [first];
     if (max === 1) return records;
@@ -229,10 +282,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   /** Records until the consumer is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Record> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Record<V, K>> {
     while (!this.#closed) {
       const record = this.#take() ?? (await this.#wait(undefined));
-      if (record !== undefined) yield record;
+      if (record !== undefined) yield this.#deserializes() ? await this.#decode(record) : (record as Record<V, K>);
     }
   }
 

@@ -1,7 +1,12 @@
 // A Kafka record, as produced or consumed (the APL class Record: Topic Payload Key Partition Offset).
 import { PACKED_FIELDS, type CodeAndMessage, type HeaderTuple, type MessageTuple, type PackedBatch } from './native';
 
-export class Record {
+export class Record<V = unknown, K = unknown> {
+  /** The payload as the consumer's valueDeserializer made it; absent without one. */
+  declare decodedValue?: V;
+  /** The key as the consumer's keyDeserializer made it; absent without one. */
+  declare decodedKey?: K;
+
   constructor(
     readonly topic: string,
     /** The value; `null` is a Kafka null (a tombstone), distinct from empty. */
