@@ -212,10 +212,14 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
 
   /** Sends one record; resolves once the broker has it, waits while librdkafka's queue is full. */
   send(record: ProducerRecord<V, K> | Record): Promise<DeliveryResult> {
-    if (this.#serializes(record)) return this.#serialize([record]).then(([raw]) => this.send(raw as never));
+    if (this.#serializes(record)) return this.#serialize([record]).then(([raw]) => this.#sendRaw(raw));
+    return this.#sendRaw(record as ProducerRecord | Record);
+  }
+
+  #sendRaw(record: ProducerRecord | Record): Promise<DeliveryResult> {
     try {
       this.#checkOpen();
-      return this.#sendChecked(this.#check(record as ProducerRecord | Record));
+      return this.#sendChecked(this.#check(record));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -285,9 +285,18 @@ export class SchemaCodecs {
       messageIndexes: writerIndexes,
       encode(value) {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SchemaError('invalid-data', `Data does not match the Protobuf message ${writer.name}: it must be an object`);
-        const problem = writer.verify(value);
+        // Field names are checked first: fromObject would drop an unknown one without a word.
+        const unknown = unknownField(writer, value as { [key: string]: unknown }, '');
+        if (unknown !== undefined) throw new SchemaError('invalid-data', `Data does not match the Protobuf message ${writer.name}: no field ${unknown}`);
+        let message: protobuf.Message;
+        try {
+          message = writer.fromObject(value as { [key: string]: unknown });
+        } catch (error) {
+          throw new SchemaError('invalid-data', `Data does not match the Protobuf message ${writer.name}: ${(error as Error).message}`);
+        }
+        const problem = writer.verify(message);
         if (problem !== null) throw new SchemaError('invalid-data', `Data does not match the Protobuf message ${writer.name}: ${problem}`);
-        return Buffer.from(writer.encode(writer.fromObject(value)).finish());
+        return Buffer.from(writer.encode(message).finish());
       },
       decode: (bytes, indexes) => toObject(byIndexes(indexes), bytes),
       decodeToJson: (bytes, indexes) => JSON.stringify(toObject(byIndexes(indexes), bytes)),
@@ -310,6 +319,22 @@ export class SchemaCodecs {
       protobuf.parse(meta.schema, root, { keepCase: true });
     }
   }
+}
+
+/** The path of the first member of `value` (JSON form) that `type` has no field for; nested messages too. */
+function unknownField(type: protobuf.Type, value: { [key: string]: unknown }, path: string): string | undefined {
+  for (const [name, member] of Object.entries(value)) {
+    const field = type.fields[name];
+    if (field === undefined) return `${path}${name}`;
+    field.resolve();
+    if (!(field.resolvedType instanceof protobuf.Type) || field.map || member === null || typeof member !== 'object') continue;
+    for (const item of Array.isArray(member) ? member : [member]) {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) continue;
+      const found = unknownField(field.resolvedType, item as { [key: string]: unknown }, `${path}${name}.`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The message indexes of `type` among the file's top-level messages and their nested ones. */

@@ -1,0 +1,177 @@
+// The REST proxy's schema formats over real HTTP: avro, jsonschema and protobuf produce (v2, v3)
+// and consumer instances, what it writes read by the client serdes and the other way round, and
+// the error codes of Confluent's proxy. Each runs against the embedded registry and Apicurio, on
+// both brokers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer, registryClient, SchemaDeserializer, SchemaSerializer, startEmbeddedRegistry } from '../lib';
+import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
+import { testBrokers, useBroker } from './brokers';
+import { consumerConfig, uniqueTopic } from './helpers';
+import { httpRequest, type HttpReply } from './http';
+import { testRegistries, useRegistry } from './registries';
+
+const AVRO_V2 = 'application/vnd.kafka.avro.v2+json';
+const V2 = 'application/vnd.kafka.v2+json';
+const USER = JSON.stringify({
+  type: 'record',
+  name: 'User',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'age', type: ['null', 'int'], default: null },
+    { name: 'address', type: { type: 'record', name: 'Address', fields: [{ name: 'city', type: 'string' }] } },
+  ],
+});
+const KEY = JSON.stringify({ type: 'record', name: 'Key', fields: [{ name: 'id', type: 'long' }] });
+
+function post(url: string, contentType: string, body: unknown): Promise<HttpReply> {
+  return httpRequest(url, { method: 'POST', headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+}
+
+describe.each(testRegistries())('$name registry', (registry) => {
+  useRegistry(registry);
+
+  describe.each(testBrokers())('$name broker', (broker) => {
+    useBroker(broker);
+    let proxy: RunningProxy;
+    let base: string;
+    const clients: Array<{ close(): Promise<void> }> = [];
+    beforeAll(async () => {
+      proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryUrl: registry.url });
+      base = proxy.url;
+    });
+    afterAll(async () => {
+      await Promise.all(clients.map((c) => c.close()));
+      await proxy.close();
+    });
+
+    /** Records of partition 0 of `topic` from offset 0, through a consumer instance of `format` (assigned, no group join). */
+    async function readThroughProxy(format: string, topic: string, count: number): Promise<unknown[]> {
+      const group = uniqueTopic('rest-group');
+      const created = await post(`${base}/consumers/${group}`, V2, { name: 'reader', format, 'auto.offset.reset': 'earliest' });
+      expect(created.status).toBe(200);
+      const instance = created.body.base_uri as string;
+      expect((await post(`${instance}/assignments`, V2, { partitions: [{ topic, partition: 0 }] })).status).toBe(204);
+      const rows: unknown[] = [];
+      const deadline = performance.now() + 30_000;
+      while (rows.length < count && performance.now() < deadline) {
+        const read = await httpRequest(`${instance}/records?timeout=1000`, { headers: { Accept: `application/vnd.kafka.${format}.v2+json` } });
+        expect(read.status).toBe(200);
+        rows.push(...(read.body as unknown[]));
+      }
+      await httpRequest(instance, { method: 'DELETE' });
+      return rows;
+    }
+
+    async function endOffset(topic: string): Promise<number | undefined> {
+      const reply = await httpRequest(`${base}/topics/${topic}/partitions/0/offsets`);
+      return reply.status === 404 ? undefined : reply.body.end_offset;
+    }
+
+    it('v2 avro: keys and values with key_schema / value_schema, then by id; a consumer instance returns them as JSON', async () => {
+      const topic = uniqueTopic('avro');
+      await broker.createTopic(topic, 1);
+      const first = await post(`${base}/topics/${topic}`, AVRO_V2, {
+        key_schema: KEY,
+        value_schema: USER,
+        records: [{ key: { id: 1 }, value: { name: 'ada', age: { int: 36 }, address: { city: 'London' } } }],
+      });
+      expect(first.status).toBe(200);
+      const client = registryClient({ url: registry.url });
+      const keyId = (await client.getLatestSchemaMetadata(`${topic}-key`)).id;
+      const valueId = (await client.getLatestSchemaMetadata(`${topic}-value`)).id;
+      expect(first.body).toEqual({ offsets: [{ partition: 0, offset: 0, error_code: null, error: null }], key_schema_id: keyId, value_schema_id: valueId });
+      const second = await post(`${base}/topics/${topic}`, AVRO_V2, { key_schema_id: keyId, value_schema_id: valueId, records: [{ key: { id: 2 }, value: { name: 'bob', age: null, address: { city: 'Paris' } } }] });
+      expect(second.body).toMatchObject({ offsets: [{ partition: 0, offset: 1 }], key_schema_id: keyId, value_schema_id: valueId });
+      const rows = await readThroughProxy('avro', topic, 2);
+      expect(rows).toEqual([
+        { topic, key: { id: 1 }, value: { name: 'ada', age: { int: 36 }, address: { city: 'London' } }, partition: 0, offset: 0 },
+        { topic, key: { id: 2 }, value: { name: 'bob', age: null, address: { city: 'Paris' } }, partition: 0, offset: 1 },
+      ]);
+    });
+
+    it('what the proxy writes in Avro the client Consumer decodes, the other way round too, byte for byte the same', async () => {
+      const topic = uniqueTopic('interop');
+      await broker.createTopic(topic, 1);
+      const value = { name: 'ada', age: 36, address: { city: 'London' } };
+      const viaProxy = await post(`${base}/topics/${topic}`, AVRO_V2, { value_schema: USER, records: [{ value: { ...value, age: { int: 36 } } }] });
+      expect(viaProxy.status).toBe(200);
+      const client = registryClient({ url: registry.url });
+      const producer = new Producer<object, never>({ 'bootstrap.servers': broker.bootstrapServers }, { valueSerializer: new SchemaSerializer(client, { type: 'AVRO', schema: USER }) });
+      clients.push(producer);
+      await producer.send({ topic, payload: value });
+      // The raw bytes: the same schema id and the same Avro encoding from both sides.
+      const raw = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('raw')));
+      const decoding = new Consumer<unknown, unknown>(consumerConfig(broker.bootstrapServers, uniqueTopic('decoding')), undefined, { valueDeserializer: new SchemaDeserializer(client) });
+      clients.push(raw, decoding);
+      raw.assign([{ topic, partition: 0, offset: 0 }]);
+      decoding.assign([{ topic, partition: 0, offset: 0 }]);
+      const [a, b] = [(await raw.consumeRecord(30_000))!, (await raw.consumeRecord(30_000))!];
+      expect(a.payload!.readInt32BE(1)).toBe(viaProxy.body.value_schema_id);
+      expect(b.payload).toEqual(a.payload);
+      const decoded = [(await decoding.consumeRecord(30_000))!.decodedValue, (await decoding.consumeRecord(30_000))!.decodedValue];
+      expect(JSON.parse(JSON.stringify(decoded))).toEqual([value, value]);
+      // And the proxy's consumer instance reads what the client wrote.
+      expect((await readThroughProxy('avro', topic, 2)).map((row) => (row as { value: unknown }).value)).toEqual([
+        { ...value, age: { int: 36 } },
+        { ...value, age: { int: 36 } },
+      ]);
+    });
+
+    it('v2 jsonschema and protobuf (a nested message): produce with value_schema, consume as JSON', async () => {
+      const topic = uniqueTopic('json');
+      await broker.createTopic(topic, 1);
+      const schema = JSON.stringify({ type: 'object', properties: { n: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } }, required: ['n'] });
+      const produced = await post(`${base}/topics/${topic}`, 'application/vnd.kafka.jsonschema.v2+json', { value_schema: schema, records: [{ value: { n: 1, tags: ['a'] } }] });
+      expect(produced.body).toMatchObject({ offsets: [{ partition: 0, offset: 0 }], key_schema_id: null, value_schema_id: expect.any(Number) });
+      expect((await readThroughProxy('jsonschema', topic, 1)).map((r) => (r as { value: unknown }).value)).toEqual([{ n: 1, tags: ['a'] }]);
+
+      const protoTopic = uniqueTopic('proto');
+      await broker.createTopic(protoTopic, 1);
+      const proto = 'syntax = "proto3";\nmessage Order {\n  string id = 1;\n  message Line { string sku = 1; int32 quantity = 2; }\n  repeated Line lines = 2;\n}\n';
+      const order = { id: 'o-1', lines: [{ sku: 'tea', quantity: 2 }] };
+      const protoProduced = await post(`${base}/topics/${protoTopic}`, 'application/vnd.kafka.protobuf.v2+json', { value_schema: proto, records: [{ value: order }] });
+      expect(protoProduced.body).toMatchObject({ offsets: [{ partition: 0, offset: 0 }], value_schema_id: expect.any(Number) });
+      expect((await readThroughProxy('protobuf', protoTopic, 1)).map((r) => (r as { value: unknown }).value)).toEqual([order]);
+    });
+
+    it('errors: missing schemas 42201/42202, a schema that does not parse 42205, data that does not fit 42207, an unknown id 404, incompatible 409; nothing is written', async () => {
+      const topic = uniqueTopic('errors');
+      await broker.createTopic(topic, 1);
+      const url = `${base}/topics/${topic}`;
+      expect((await post(url, AVRO_V2, { records: [{ value: { name: 'x' } }] })).body).toMatchObject({ error_code: 42202, message: expect.stringContaining('value_schema') });
+      expect((await post(url, AVRO_V2, { value_schema: USER, records: [{ key: { id: 1 }, value: { name: 'x', age: null, address: { city: 'c' } } }] })).body).toMatchObject({
+        error_code: 42201,
+        message: expect.stringContaining('key_schema'),
+      });
+      const unparsable = await post(url, AVRO_V2, { value_schema: '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "nope"}]}', records: [{ value: { a: 1 } }] });
+      expect(unparsable).toMatchObject({ status: 422, body: { error_code: 42205, message: expect.stringContaining('nope') } });
+      // The second record does not fit: the first is not written either.
+      const mismatch = await post(url, AVRO_V2, { value_schema: USER, records: [{ value: { name: 'ok', age: null, address: { city: 'c' } } }, { value: { name: 'bad', age: 'old', address: { city: 'c' } } }] });
+      expect(mismatch).toMatchObject({ status: 422, body: { error_code: 42207, message: expect.stringContaining('records[1].value') } });
+      const unknownId = await post(url, AVRO_V2, { value_schema_id: 987654321, records: [{ value: { name: 'x' } }] });
+      expect(unknownId).toMatchObject({ status: 404, body: { message: expect.stringContaining('987654321') } });
+      expect(await endOffset(topic)).toBe(0);
+      // Evolution through the proxy: BACKWARD set on the subject, then a change without a default.
+      const client = registryClient({ url: registry.url });
+      await client.updateCompatibility(`${topic}-value`, 'BACKWARD' as never);
+      const incompatible = await post(url, AVRO_V2, { value_schema: JSON.stringify({ type: 'record', name: 'User', fields: [{ name: 'other', type: 'int' }] }), records: [{ value: { other: 1 } }] });
+      expect(incompatible).toMatchObject({ status: 409, body: { error_code: 409, message: expect.stringContaining('incompatible') } });
+      expect(await endOffset(topic)).toBe(0);
+    });
+
+    it('a registry that is down is a 503 naming it, and a consumer instance answers the same without losing the record', async () => {
+      const gone = await startEmbeddedRegistry('http://127.0.0.1:0');
+      await gone.close();
+      const downProxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryUrl: gone.url });
+      try {
+        const topic = uniqueTopic('down');
+        await broker.createTopic(topic, 1);
+        const refused = await post(`${downProxy.url}/topics/${topic}`, AVRO_V2, { value_schema: KEY, records: [{ value: { id: 1 } }] });
+        expect(refused).toMatchObject({ status: 503, body: { error_code: 50301, message: expect.stringContaining(gone.url) } });
+        expect(await endOffset(topic)).toBe(0);
+      } finally {
+        await downProxy.close();
+      }
+    });
+  });
+});

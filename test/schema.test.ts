@@ -1,0 +1,202 @@
+// Schema Registry serdes through the public Producer and Consumer: round trips of each format,
+// subject name strategies, registration choices, evolution and bad input. Each runs against the
+// embedded registry and Apicurio, on both brokers.
+import { Compatibility } from '@confluentinc/schemaregistry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Consumer, Producer, registryClient, SchemaDeserializer, SchemaError, SchemaSerializer, startEmbeddedRegistry, type Record } from '../lib';
+import { testBrokers, useBroker } from './brokers';
+import { consumerConfig, uniqueTopic } from './helpers';
+import { testRegistries, useRegistry } from './registries';
+
+const USER = {
+  type: 'record',
+  name: 'User',
+  namespace: 'com.example',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'age', type: ['null', 'int'], default: null },
+    { name: 'address', type: { type: 'record', name: 'Address', fields: [{ name: 'city', type: 'string' }, { name: 'zip', type: ['null', 'string', 'int'], default: null }] } },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+  ],
+};
+const KEY = { type: 'record', name: 'UserKey', namespace: 'com.example', fields: [{ name: 'id', type: 'long' }] };
+
+/** Reads `count` records of partition 0 of `topic` from the start, decoded by `consumer`'s deserializers. */
+async function readBack<V, K>(consumer: Consumer<V, K>, topic: string, count: number): Promise<Array<Record<V, K>>> {
+  consumer.assign([{ topic, partition: 0, offset: 0 }]);
+  const records: Array<Record<V, K>> = [];
+  const deadline = performance.now() + 30_000;
+  while (records.length < count && performance.now() < deadline) records.push(...(await consumer.consumeBatch(count - records.length, 1000)));
+  return records;
+}
+
+describe.each(testRegistries())('$name registry', (registry) => {
+  useRegistry(registry);
+
+  describe.each(testBrokers())('$name broker', (broker) => {
+    useBroker(broker);
+    const clients: Array<{ close(): Promise<void> }> = [];
+    afterAll(async () => {
+      await Promise.all(clients.map((c) => c.close()));
+    });
+    const consumerFor = <V, K>(options: ConstructorParameters<typeof Consumer<V, K>>[2]) => {
+      const consumer = new Consumer<V, K>(consumerConfig(broker.bootstrapServers, uniqueTopic('group')), undefined, options);
+      clients.push(consumer);
+      return consumer;
+    };
+    const producerFor = <V, K>(options: ConstructorParameters<typeof Producer<V, K>>[1]) => {
+      const producer = new Producer<V, K>({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 1 }, options);
+      clients.push(producer);
+      return producer;
+    };
+    let client: ReturnType<typeof registryClient>;
+    beforeAll(() => {
+      client = registryClient({ url: registry.url });
+    });
+
+    it('Avro keys and values with nested records and unions go through send and come back from for await', async () => {
+      const topic = uniqueTopic('avro');
+      await broker.createTopic(topic, 1);
+      const producer = producerFor<object, object>({
+        valueSerializer: new SchemaSerializer(client, { type: 'AVRO', schema: USER }),
+        keySerializer: new SchemaSerializer(client, { type: 'AVRO', part: 'key', schema: KEY }),
+      });
+      const users = [
+        { name: 'ada', age: 36, address: { city: 'London', zip: 'N1' }, tags: ['math'] },
+        { name: 'bob', age: null, address: { city: 'Paris', zip: 75001 }, tags: [] },
+      ];
+      for (const [i, user] of users.entries()) await producer.send({ topic, key: { id: i + 1 }, payload: user });
+      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(client), keyDeserializer: new SchemaDeserializer(client) });
+      consumer.assign([{ topic, partition: 0, offset: 0 }]);
+      const got: Array<[unknown, unknown]> = [];
+      for await (const record of consumer) {
+        got.push([record.decodedKey, record.decodedValue]);
+        if (got.length === users.length) break;
+      }
+      expect(JSON.parse(JSON.stringify(got))).toEqual(users.map((u, i) => [{ id: i + 1 }, u]));
+      // Registered under the topic's subjects, and the wire format names them.
+      const valueId = (await client.getLatestSchemaMetadata(`${topic}-value`)).id;
+      const keyId = (await client.getLatestSchemaMetadata(`${topic}-key`)).id;
+      expect(valueId).toEqual(expect.any(Number));
+      expect(keyId).toEqual(expect.any(Number));
+    });
+
+    it('JSON Schema with a $ref to a registered schema, and Protobuf with a nested message and an import', async () => {
+      const topic = uniqueTopic('refs');
+      await broker.createTopic(topic, 1);
+      const addressSubject = `${topic}-address`;
+      await client.register(addressSubject, { schemaType: 'JSON', schema: JSON.stringify({ $id: 'address.json', type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) });
+      const person = { title: 'Person', type: 'object', properties: { name: { type: 'string' }, address: { $ref: 'address.json' } }, required: ['name', 'address'] };
+      const jsonSerializer = new SchemaSerializer(client, { type: 'JSON', schema: person, references: [{ name: 'address.json', subject: addressSubject, version: 1 }] });
+      const commonSubject = `${topic}-common`;
+      await client.register(commonSubject, { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";\npackage common;\nmessage Money { string currency = 1; int64 units = 2; }\n' });
+      const orderProto = 'syntax = "proto3";\npackage shop;\nimport "common.proto";\nmessage Order {\n  string id = 1;\n  message Line { string sku = 1; int32 quantity = 2; }\n  repeated Line lines = 2;\n  common.Money total = 3;\n}\n';
+      const protoSerializer = new SchemaSerializer(client, { type: 'PROTOBUF', part: 'key', schema: orderProto, references: [{ name: 'common.proto', subject: commonSubject, version: 1 }] });
+      const producer = producerFor<object, object>({ valueSerializer: jsonSerializer, keySerializer: protoSerializer });
+      const order = { id: 'o-1', lines: [{ sku: 'tea', quantity: 2 }], total: { currency: 'EUR', units: '7' } };
+      const personValue = { name: 'ada', address: { city: 'London' } };
+      await producer.send({ topic, key: order, payload: personValue });
+      // A value that breaks the referenced schema is refused before it is sent.
+      await expect(producer.send({ topic, key: order, payload: { name: 'bob', address: {} } })).rejects.toMatchObject({ name: 'SchemaError', kind: 'invalid-data' });
+      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(client), keyDeserializer: new SchemaDeserializer(client) });
+      const [record, ...more] = await readBack(consumer, topic, 1);
+      expect(more).toEqual([]);
+      expect(record.decodedValue).toEqual(personValue);
+      expect(record.decodedKey).toEqual(order);
+    });
+
+    it('record and topic-record subject name strategies register under the record name', async () => {
+      const topic = uniqueTopic('strategy');
+      await broker.createTopic(topic, 1);
+      const named = { ...USER, name: `U${topic.replace(/-/g, '_')}` };
+      const record = new SchemaSerializer(client, { type: 'AVRO', schema: named, subjectNameStrategy: 'record' });
+      const topicRecord = new SchemaSerializer(client, { type: 'AVRO', schema: named, subjectNameStrategy: 'topic-record' });
+      const producer = producerFor<object, never>({ valueSerializer: record });
+      const value = { name: 'ada', age: null, address: { city: 'Oslo', zip: null }, tags: [] };
+      await producer.send({ topic, payload: value });
+      expect(await topicRecord.prepare(topic)).toEqual({ id: expect.any(Number), subject: `${topic}-com.example.${named.name}` });
+      expect((await client.getLatestSchemaMetadata(`com.example.${named.name}`)).schema).toContain(named.name);
+      expect((await client.getLatestSchemaMetadata(`${topic}-com.example.${named.name}`)).id).toEqual(expect.any(Number));
+    });
+
+    it('produceBatch encodes without waiting once the schema is resolved, and consumeBatch decodes', async () => {
+      const topic = uniqueTopic('batch');
+      await broker.createTopic(topic, 1);
+      const serializer = new SchemaSerializer<{ n: number }>(client, { type: 'AVRO', schema: { type: 'record', name: 'N', fields: [{ name: 'n', type: 'int' }] } });
+      const producer = producerFor<{ n: number }, never>({ valueSerializer: serializer });
+      expect(() => producer.produceBatch(topic, [{ n: 0 }])).toThrow(/prepare/);
+      await serializer.prepare(topic);
+      const values = Array.from({ length: 50 }, (_, n) => ({ n }));
+      expect(producer.produceBatch(topic, values).count).toBe(50);
+      await producer.flush();
+      const consumer = consumerFor<{ n: number }, unknown>({ valueDeserializer: new SchemaDeserializer<{ n: number }>(client) });
+      const records = await readBack(consumer, topic, 50);
+      expect(records.map((r) => r.decodedValue)).toEqual(values);
+    });
+
+    it('auto-registration off looks the schema up; use.latest.version writes with the latest version', async () => {
+      const topic = uniqueTopic('latest');
+      const schema = { type: 'record', name: 'L', fields: [{ name: 'a', type: 'string' }] };
+      const lookupOnly = new SchemaSerializer(client, { type: 'AVRO', schema, autoRegister: false });
+      await expect(lookupOnly.serialize(topic, { a: 'x' })).rejects.toMatchObject({ kind: 'not-found' });
+      const id = await client.register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(schema) });
+      expect((await lookupOnly.serialize(topic, { a: 'x' }))!.readInt32BE(1)).toBe(id);
+      const latest = new SchemaSerializer(client, { type: 'AVRO', useLatestVersion: true });
+      const bytes = await latest.serialize(topic, { a: 'y' });
+      expect(bytes!.readInt32BE(1)).toBe(id);
+      expect(await new SchemaDeserializer(client).deserialize(topic, bytes)).toEqual({ a: 'y' });
+    });
+
+    it('evolution: a compatible change is a new version and old data still decodes; an incompatible one is refused with 409', async () => {
+      const topic = uniqueTopic('evolve');
+      const v1 = { type: 'record', name: 'E', fields: [{ name: 'a', type: 'string' }] };
+      const v2 = { type: 'record', name: 'E', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: 'int', default: 0 }] };
+      const bad = { type: 'record', name: 'E', fields: [{ name: 'c', type: 'int' }] };
+      const old = await new SchemaSerializer(client, { type: 'AVRO', schema: v1 }).serialize(topic, { a: 'old' });
+      // BACKWARD is Confluent's (and the embedded registry's) default; Apicurio has no rule until one is set.
+      await client.updateCompatibility(`${topic}-value`, Compatibility.BACKWARD);
+      const next = await new SchemaSerializer(client, { type: 'AVRO', schema: v2 }).serialize(topic, { a: 'new', b: 2 });
+      expect(await client.getAllVersions(`${topic}-value`)).toEqual([1, 2]);
+      expect(next!.readInt32BE(1)).not.toBe(old!.readInt32BE(1));
+      const deserializer = new SchemaDeserializer(client);
+      expect(await deserializer.deserialize(topic, old)).toEqual({ a: 'old' });
+      expect(await deserializer.deserialize(topic, next)).toEqual({ a: 'new', b: 2 });
+      const refused = await new SchemaSerializer(client, { type: 'AVRO', schema: bad }).serialize(topic, { c: 1 }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(SchemaError);
+      expect(refused).toMatchObject({ kind: 'incompatible', registryStatus: 409 });
+      expect((refused as Error).message).toContain(`${topic}-value`);
+    });
+
+    it('bad input: a schema that does not parse, data that does not match, an unknown schema id, bytes not in the wire format', async () => {
+      const topic = uniqueTopic('bad');
+      await expect(new SchemaSerializer(client, { type: 'AVRO', schema: '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "nope"}]}' }).serialize(topic, { a: 1 })).rejects.toMatchObject({
+        kind: 'invalid-schema',
+        message: expect.stringContaining('nope'),
+      });
+      await expect(new SchemaSerializer(client, { type: 'PROTOBUF', schema: 'message {' }).serialize(topic, {})).rejects.toMatchObject({ kind: 'invalid-schema' });
+      const serializer = new SchemaSerializer(client, { type: 'AVRO', schema: USER });
+      await expect(serializer.serialize(topic, { name: 'x', age: 'old', address: { city: 'c', zip: null }, tags: [] })).rejects.toMatchObject({
+        kind: 'invalid-data',
+        message: expect.stringContaining('age'),
+      });
+      const deserializer = new SchemaDeserializer(client);
+      await expect(deserializer.deserialize(topic, Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1]))).rejects.toMatchObject({ kind: 'not-found', message: expect.stringContaining(String(0x7fffff00)) });
+      await expect(deserializer.deserialize(topic, Buffer.from('plain text'))).rejects.toMatchObject({ kind: 'not-schema-data' });
+      expect(() => new SchemaSerializer(client, { type: 'AVRO' })).toThrow(/schema, options.schemaId or options.useLatestVersion/);
+    });
+
+    it('a consumer whose registry is down rejects the read naming the record; the next read goes on', async () => {
+      const topic = uniqueTopic('down');
+      await broker.createTopic(topic, 1);
+      const producer = producerFor<object, never>({ valueSerializer: new SchemaSerializer(client, { type: 'AVRO', schema: KEY }) });
+      await producer.send({ topic, payload: { id: 1 } });
+      const gone = await startEmbeddedRegistry('http://127.0.0.1:0');
+      await gone.close();
+      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(registryClient({ url: gone.url })) });
+      consumer.assign([{ topic, partition: 0, offset: 0 }]);
+      const failed = await consumer.consumeRecord(30_000).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ kind: 'registry-unavailable', message: expect.stringContaining(`offset 0 of partition 0 of topic '${topic}'`) });
+      expect((failed as { record: Record }).record.offset).toBe(0);
+    });
+  });
+});
