@@ -159,6 +159,35 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(await endOffset(topic)).toBe(0);
     });
 
+    it('v3 records: AVRO with a schema, then by schema_id, by subject + schema_version, by strategy (latest); PROTOBUF key with its type inferred from schema_id', async () => {
+      const topic = uniqueTopic('v3');
+      await broker.createTopic(topic, 1);
+      const clusterId = (await httpRequest(`${base}/v3/clusters`)).body.data[0].cluster_id as string;
+      const url = `${base}/v3/clusters/${clusterId}/topics/${topic}/records`;
+      const value = { name: 'ada', age: null, address: { city: 'Rome' } };
+      const first = await post(url, 'application/json', { value: { type: 'AVRO', schema: USER, data: value } });
+      expect(first.body).toMatchObject({ error_code: 200, topic_name: topic, offset: 0, value: { type: 'AVRO', size: expect.any(Number) } });
+      const client = registryClient({ url: registry.url });
+      const { id, version } = await client.getLatestSchemaMetadata(`${topic}-value`);
+      expect((await post(url, 'application/json', { value: { type: 'AVRO', schema_id: id, data: value } })).body).toMatchObject({ offset: 1 });
+      expect((await post(url, 'application/json', { value: { type: 'AVRO', subject: `${topic}-value`, schema_version: version, data: value } })).body).toMatchObject({ offset: 2 });
+      expect((await post(url, 'application/json', { value: { type: 'AVRO', subject_name_strategy: 'TOPIC_NAME', data: value } })).body).toMatchObject({ offset: 3 });
+      const keyId = await client.register(`${topic}-key`, { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";\nmessage K { string id = 1; }\n' });
+      const keyed = await post(url, 'application/json', { key: { schema_id: keyId, data: { id: 'k1' } }, value: { type: 'AVRO', schema_id: id, data: value } });
+      expect(keyed.body).toMatchObject({ offset: 4, key: { type: 'PROTOBUF' }, value: { type: 'AVRO' } });
+      const bad = await post(url, 'application/json', { value: { type: 'AVRO', schema_id: id, data: { name: 1 } } });
+      expect(bad).toMatchObject({ status: 422, body: { error_code: 42207 } });
+      const deserializer = new SchemaDeserializer(client);
+      const raw = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('v3-raw')));
+      clients.push(raw);
+      raw.assign([{ topic, partition: 0, offset: 0 }]);
+      const records = [];
+      while (records.length < 5) records.push(...(await raw.consumeBatch(5 - records.length, 30_000)));
+      for (const record of records) expect(await deserializer.deserialize(topic, record.payload)).toEqual(value);
+      expect(await deserializer.deserialize(topic, records[4].key)).toEqual({ id: 'k1' });
+      expect(await endOffset(topic)).toBe(5);
+    });
+
     it('a registry that is down is a 503 naming it, and a consumer instance answers the same without losing the record', async () => {
       const gone = await startEmbeddedRegistry('http://127.0.0.1:0');
       await gone.close();

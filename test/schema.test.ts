@@ -182,7 +182,7 @@ describe.each(testRegistries())('$name registry', (registry) => {
       const deserializer = new SchemaDeserializer(client);
       await expect(deserializer.deserialize(topic, Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 1]))).rejects.toMatchObject({ kind: 'not-found', message: expect.stringContaining(String(0x7fffff00)) });
       await expect(deserializer.deserialize(topic, Buffer.from('plain text'))).rejects.toMatchObject({ kind: 'not-schema-data' });
-      expect(() => new SchemaSerializer(client, { type: 'AVRO' })).toThrow(/schema, options.schemaId or options.useLatestVersion/);
+      expect(() => new SchemaSerializer(client, { type: 'AVRO' })).toThrow(/schema, options.schemaId, options.schemaVersion or options.useLatestVersion/);
     });
 
     it('a consumer whose registry is down rejects the read naming the record; the next read goes on', async () => {

@@ -7,6 +7,7 @@ import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
 import { ConsumerInstances, type ConsumerInstance, type RecordFormat } from './consumer-instances';
+import { registryError, type SubjectNameStrategy } from '../schema/serdes';
 import { isSchemaFormat, schemaRestError, type ProxySchemas, type SchemaChoice, type SchemaFormat } from './schema-formats';
 import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
 
@@ -218,6 +219,46 @@ function schemaChoice(body: { [key: string]: unknown }, part: 'key' | 'value'): 
   throw part === 'key'
     ? new RestError(422, 42201, 'Request includes keys but does not include key_schema or key_schema_id')
     : new RestError(422, 42202, 'Request includes values but does not include value_schema or value_schema_id');
+}
+
+/** The v3 strategy names (Confluent's SubjectNameStrategyEnum). */
+const V3_STRATEGIES: { [name: string]: SubjectNameStrategy } = { TOPIC_NAME: 'topic', RECORD_NAME: 'record', TOPIC_RECORD_NAME: 'topic-record' };
+
+/**
+ * The schema a v3 key or value names: schema, schema_id, schema_version (+ subject or strategy),
+ * or a subject / strategy alone (its latest version); undefined when it is not of a schema type.
+ */
+function v3SchemaChoice(fields: { [key: string]: unknown }, which: string): SchemaChoice | undefined {
+  const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
+  const named = ['schema', 'schema_id', 'schema_version', 'subject', 'subject_name_strategy'].filter((f) => fields[f] !== undefined && fields[f] !== null);
+  if (type !== undefined && !['AVRO', 'JSONSCHEMA', 'PROTOBUF'].includes(type)) {
+    if (named.length > 0) throw new RestError(400, 400, `${which}: ${named.join(', ')} need a schema type (AVRO, JSONSCHEMA or PROTOBUF), not ${type}`);
+    return undefined;
+  }
+  if (type === undefined && named.length === 0) return undefined;
+  const choice: SchemaChoice = {};
+  if (fields.subject !== undefined && fields.subject !== null) {
+    if (typeof fields.subject !== 'string' || fields.subject === '') throw new RestError(400, 400, `${which}.subject must be a subject name`);
+    choice.subject = fields.subject;
+  }
+  if (fields.subject_name_strategy !== undefined && fields.subject_name_strategy !== null) {
+    const strategy = V3_STRATEGIES[String(fields.subject_name_strategy).toUpperCase()];
+    if (strategy === undefined) throw new RestError(400, 400, `${which}.subject_name_strategy must be TOPIC_NAME, RECORD_NAME or TOPIC_RECORD_NAME`);
+    choice.strategy = strategy;
+  }
+  const ways = ['schema', 'schema_id', 'schema_version'].filter((f) => fields[f] !== undefined && fields[f] !== null);
+  if (ways.length > 1) throw new RestError(400, 400, `${which}: give one of schema, schema_id and schema_version, not ${ways.join(' and ')}`);
+  if (fields.schema !== undefined && fields.schema !== null) {
+    if (typeof fields.schema !== 'string' || fields.schema.trim() === '') throw new RestError(400, 400, `${which}.schema must be the schema as a string`);
+    choice.schema = fields.schema;
+  } else if (fields.schema_id !== undefined && fields.schema_id !== null) {
+    if (!Number.isInteger(fields.schema_id) || (fields.schema_id as number) < 0) throw new RestError(400, 400, `${which}.schema_id must be a schema id`);
+    choice.schemaId = fields.schema_id as number;
+  } else if (fields.schema_version !== undefined && fields.schema_version !== null) {
+    if (!Number.isInteger(fields.schema_version) || (fields.schema_version as number) < 1) throw new RestError(400, 400, `${which}.schema_version must be a version number`);
+    choice.version = fields.schema_version as number;
+  } else choice.latest = true;
+  return choice;
 }
 
 export function registerConfluentRoutes(app: FastifyInstance, options: ConfluentOptions): void {
@@ -569,7 +610,38 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
         return Buffer.from(value, 'utf8');
       }
       if (kind === 'JSON') return jsonBytes(value, `${what}.data`);
-      throw new RestError(400, 400, `${what}.type must be BINARY, JSON or STRING (schema types need a Schema Registry)`);
+      throw new RestError(400, 400, `${what}.type must be BINARY, JSON, STRING, AVRO, JSONSCHEMA or PROTOBUF`);
+    };
+    const topicName = producibleTopic(req.params.topic);
+    const schemaTypes: { key?: string; value?: string } = {};
+    /** A key or value of a schema type: encoded with the schema it names (all checked before anything is produced). */
+    const schemaData = async (part: unknown, which: 'key' | 'value'): Promise<Buffer | null | undefined> => {
+      if (part === undefined || part === null) return undefined;
+      const fields = asObject(part, which);
+      const choice = v3SchemaChoice(fields, which);
+      if (choice === undefined) return undefined;
+      const format = await v3Format(fields, choice, which);
+      schemaTypes[which] = { avro: 'AVRO', jsonschema: 'JSONSCHEMA', protobuf: 'PROTOBUF' }[format];
+      if (fields.data === undefined || fields.data === null) return null;
+      const { bytes } = await schemasOrRefuse(format).serialize(format, which, choice, topicName, [fields.data], () => `${which}.data`);
+      return bytes[0];
+    };
+    const v3Format = async (fields: { [key: string]: unknown }, choice: SchemaChoice, which: string): Promise<SchemaFormat> => {
+      const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
+      const byType: { [type: string]: SchemaFormat } = { AVRO: 'avro', JSONSCHEMA: 'jsonschema', PROTOBUF: 'protobuf' };
+      if (type !== undefined) return byType[type];
+      // No type: the registered schema's, as Confluent's proxy infers it.
+      const schemas = schemasOrRefuse('avro');
+      let schemaType: string | undefined;
+      try {
+        if (choice.schemaId !== undefined) schemaType = (await schemas.client.getBySubjectAndId('', choice.schemaId)).schemaType;
+        else if (choice.subject !== undefined) {
+          schemaType = (choice.version === undefined ? await schemas.client.getLatestSchemaMetadata(choice.subject) : await schemas.client.getSchemaMetadata(choice.subject, choice.version, false)).schemaType;
+        } else throw new RestError(400, 400, `${which}.type is needed when the schema is not named by schema_id or subject`);
+      } catch (error) {
+        throw schemaRestError(registryError(error, choice.schemaId !== undefined ? `schema id ${choice.schemaId}` : `subject ${choice.subject}`), schemas.description);
+      }
+      return byType[(schemaType ?? 'AVRO').toUpperCase()] ?? 'avro';
     };
     const headers = Array.isArray(body.headers)
       ? (body.headers as Array<{ name: string; value?: string | null }>).map((h, i): [string, Buffer | null] => {
@@ -580,9 +652,11 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const partition = body.partition_id === undefined || body.partition_id === null ? -1 : Number(body.partition_id);
     if (!Number.isInteger(partition) || partition < -1) throw new RestError(400, 400, 'partition_id must be a partition number');
     const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : parseTimestamp(body.timestamp, 'timestamp');
-    const key = data(body.key, 'key');
-    const value = data(body.value, 'value');
-    const topic = producibleTopic(req.params.topic);
+    const schemaKey = await schemaData(body.key, 'key');
+    const schemaValue = await schemaData(body.value, 'value');
+    const key = schemaKey !== undefined ? schemaKey : data(body.key, 'key');
+    const value = schemaValue !== undefined ? schemaValue : data(body.value, 'value');
+    const topic = topicName;
     const record = { topic, key, payload: value, partition, headers, timestamp };
     await cluster.autoCreate(topic);
     const [outcome] = await producer.sendBatchSettled([record]);
@@ -594,8 +668,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       partition_id: outcome.partition,
       offset: outcome.offset,
       timestamp: new Date(timestamp ?? Date.now()).toISOString(),
-      key: key === null ? null : { type: String((body.key as { type?: string }).type ?? 'JSON').toUpperCase(), size: key.length },
-      value: value === null ? null : { type: String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
+      key: key === null ? null : { type: schemaTypes.key ?? String((body.key as { type?: string }).type ?? 'JSON').toUpperCase(), size: key.length },
+      value: value === null ? null : { type: schemaTypes.value ?? String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
     });
   });
 

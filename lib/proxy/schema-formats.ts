@@ -14,12 +14,17 @@ export function isSchemaFormat(format: string): format is SchemaFormat {
   return format === 'avro' || format === 'jsonschema' || format === 'protobuf';
 }
 
-/** How a request names the schema of its keys or values. */
-export type SchemaChoice =
-  | { schema: string }
-  | { schemaId: number }
-  | { subject: string; version: number }
-  | { latest: true; strategy: SubjectNameStrategy };
+/** How a request names the schema of its keys or values (v3 may add a subject or a strategy). */
+export interface SchemaChoice {
+  schema?: string;
+  schemaId?: number;
+  /** A version of `subject` (or of the strategy's subject). */
+  version?: number;
+  subject?: string;
+  strategy?: SubjectNameStrategy;
+  /** None of schema, id or version: the subject's latest version. */
+  latest?: boolean;
+}
 
 /** Serializers held for reuse across requests (each caches its schema per topic). */
 const MAX_SERIALIZERS = 1000;
@@ -41,7 +46,12 @@ export class ProxySchemas {
 
   /** Encodes `values` (JSON data) for `topic`; resolves the schema first. All or none: a failure throws before anything is produced. */
   async serialize(format: SchemaFormat, part: SerdePart, choice: SchemaChoice, topic: string, values: unknown[], what: (i: number) => string): Promise<{ id: number; bytes: Array<Buffer | null> }> {
-    const serializer = await this.#serializer(format, part, choice);
+    let serializer: SchemaSerializer;
+    try {
+      serializer = this.#serializer(format, part, choice);
+    } catch (error) {
+      throw new RestError(400, 400, (error as Error).message);
+    }
     let id: number;
     try {
       ({ id } = await serializer.prepare(topic));
@@ -59,23 +69,21 @@ export class ProxySchemas {
     return { id, bytes };
   }
 
-  async #serializer(format: SchemaFormat, part: SerdePart, choice: SchemaChoice): Promise<SchemaSerializer> {
+  #serializer(format: SchemaFormat, part: SerdePart, choice: SchemaChoice): SchemaSerializer {
     const key = JSON.stringify([format, part, choice]);
     let serializer = this.#serializers.get(key);
     if (serializer !== undefined) return serializer;
-    const type = SCHEMA_TYPE[format];
-    if ('schema' in choice) serializer = new SchemaSerializer(this.codecs, { type, part, schema: choice.schema, avroJsonEncoding: true });
-    else if ('schemaId' in choice) serializer = new SchemaSerializer(this.codecs, { type, part, schemaId: choice.schemaId, avroJsonEncoding: true });
-    else if ('latest' in choice) serializer = new SchemaSerializer(this.codecs, { type, part, useLatestVersion: true, subjectNameStrategy: choice.strategy, avroJsonEncoding: true });
-    else {
-      let info;
-      try {
-        info = await this.client.getSchemaMetadata(choice.subject, choice.version, false);
-      } catch (error) {
-        throw schemaRestError(error, this.description, `version ${choice.version} of subject ${choice.subject}`);
-      }
-      serializer = new SchemaSerializer(this.codecs, { type, part, schemaId: info.id, avroJsonEncoding: true });
-    }
+    serializer = new SchemaSerializer(this.codecs, {
+      type: SCHEMA_TYPE[format],
+      part,
+      schema: choice.schema,
+      schemaId: choice.schemaId,
+      schemaVersion: choice.version,
+      useLatestVersion: choice.latest,
+      subject: choice.subject,
+      subjectNameStrategy: choice.strategy,
+      avroJsonEncoding: true,
+    });
     if (this.#serializers.size >= MAX_SERIALIZERS) this.#serializers.delete(this.#serializers.keys().next().value as string);
     this.#serializers.set(key, serializer);
     return serializer;

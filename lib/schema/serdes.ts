@@ -373,6 +373,10 @@ export interface SchemaSerializerOptions extends CodecOptions {
   /** Write with this registered schema id. */
   schemaId?: number;
   subjectNameStrategy?: SubjectNameStrategy;
+  /** This subject, whatever the topic (instead of the strategy's). */
+  subject?: string;
+  /** Write with this version of the subject. */
+  schemaVersion?: number;
   /** Topics whose schema resolution is kept (each a registry answer); default 1000. */
   cacheCapacity?: number;
 }
@@ -393,8 +397,8 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
   constructor(client: Client | SchemaCodecs, options: SchemaSerializerOptions) {
     this.#codecs = client instanceof SchemaCodecs ? client : new SchemaCodecs(client);
     if (!['AVRO', 'JSON', 'PROTOBUF'].includes(options.type)) throw new TypeError(`Expected AVRO, JSON or PROTOBUF for options.type but received ${JSON.stringify(options.type)}`);
-    if (options.schema === undefined && options.schemaId === undefined && options.useLatestVersion !== true) {
-      throw new TypeError('A SchemaSerializer needs options.schema, options.schemaId or options.useLatestVersion');
+    if (options.schema === undefined && options.schemaId === undefined && options.schemaVersion === undefined && options.useLatestVersion !== true) {
+      throw new TypeError('A SchemaSerializer needs options.schema, options.schemaId, options.schemaVersion or options.useLatestVersion');
     }
     this.#options = options;
     this.#part = options.part ?? 'value';
@@ -441,6 +445,13 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
     return pending;
   }
 
+  /** The codec of a registered schema, which must be of this serializer's type. */
+  async #codec(info: SchemaInfo, what: string): Promise<Codec> {
+    const type = (info.schemaType ?? 'AVRO').toUpperCase();
+    if (type !== this.#options.type) throw new SchemaError('invalid-schema', `${what} is a ${type} schema, not ${this.#options.type}`);
+    return this.#codecs.codec(info, this.#options);
+  }
+
   async #resolve(topic: string): Promise<Prepared> {
     const { client } = this.#codecs;
     const options = this.#options;
@@ -450,7 +461,7 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
       info = { schemaType: options.type, schema: typeof options.schema === 'string' ? options.schema : JSON.stringify(options.schema), references: options.references };
       codec = await this.#codecs.codec(info, options); // a schema that does not parse goes no further
     }
-    let subject = info === undefined ? (this.#strategy === 'topic' ? subjectName('topic', topic, this.#part, undefined) : undefined) : subjectName(this.#strategy, topic, this.#part, codec?.recordName);
+    let subject = options.subject ?? (info === undefined ? (this.#strategy === 'topic' ? subjectName('topic', topic, this.#part, undefined) : undefined) : subjectName(this.#strategy, topic, this.#part, codec?.recordName));
     let id: number;
     if (options.schemaId !== undefined) {
       id = options.schemaId;
@@ -459,18 +470,19 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
       } catch (error) {
         throw registryError(error, `schema id ${id}`);
       }
-      codec = await this.#codecs.codec(info, options);
+      codec = await this.#codec(info, `schema id ${id}`);
       subject ??= subjectName(this.#strategy, topic, this.#part, codec.recordName);
-    } else if (options.useLatestVersion === true) {
-      if (subject === undefined) throw new SchemaError('invalid-schema', `use.latest.version with the ${this.#strategy} strategy needs a schema to name the record`);
+    } else if (options.useLatestVersion === true || options.schemaVersion !== undefined) {
+      const which = options.schemaVersion === undefined ? 'the latest version' : `version ${options.schemaVersion}`;
+      if (subject === undefined) throw new SchemaError('invalid-schema', `${which} with the ${this.#strategy} strategy needs a subject or a schema to name the record`);
       try {
-        const latest = await client.getLatestSchemaMetadata(subject);
-        id = latest.id!;
-        info = latest;
+        const found = options.schemaVersion === undefined ? await client.getLatestSchemaMetadata(subject) : await client.getSchemaMetadata(subject, options.schemaVersion, false);
+        id = found.id!;
+        info = found;
       } catch (error) {
-        throw registryError(error, `the latest version of subject ${subject}`);
+        throw registryError(error, `${which} of subject ${subject}`);
       }
-      codec = await this.#codecs.codec(info, options);
+      codec = await this.#codec(info, `${which} of subject ${subject}`);
     } else {
       try {
         id = options.autoRegister === false ? await client.getId(subject!, info!, false) : await client.register(subject!, info!, false);
