@@ -188,18 +188,36 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(await endOffset(topic)).toBe(5);
     });
 
-    it('a registry that is down is a 503 naming it, and a consumer instance answers the same without losing the record', async () => {
-      const gone = await startEmbeddedRegistry('http://127.0.0.1:0');
-      await gone.close();
-      const downProxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryUrl: gone.url });
+    it('a registry that is down is a 503 naming it; a consumer instance answers the same, and reads the record once the registry is back', async () => {
+      const topic = uniqueTopic('down');
+      await broker.createTopic(topic, 1);
+      // A registry on a port of its own: stopped, then started again on the same port.
+      let flaky = await startEmbeddedRegistry('http://127.0.0.1:0');
+      const port = new URL(flaky.url).port;
+      const producer = new Producer<object, never>({ 'bootstrap.servers': broker.bootstrapServers }, { valueSerializer: new SchemaSerializer(registryClient({ url: flaky.url }), { type: 'AVRO', schema: KEY }) });
+      clients.push(producer);
+      await producer.send({ topic, payload: { id: 7 } });
+      await flaky.close();
+      const downProxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryUrl: flaky.url });
       try {
-        const topic = uniqueTopic('down');
-        await broker.createTopic(topic, 1);
         const refused = await post(`${downProxy.url}/topics/${topic}`, AVRO_V2, { value_schema: KEY, records: [{ value: { id: 1 } }] });
-        expect(refused).toMatchObject({ status: 503, body: { error_code: 50301, message: expect.stringContaining(gone.url) } });
-        expect(await endOffset(topic)).toBe(0);
+        expect(refused).toMatchObject({ status: 503, body: { error_code: 50301, message: expect.stringContaining(flaky.url) } });
+        expect(await endOffset(topic)).toBe(1);
+        const created = await post(`${downProxy.url}/consumers/${uniqueTopic('g')}`, V2, { name: 'reader', format: 'avro', 'auto.offset.reset': 'earliest' });
+        const instance = created.body.base_uri as string;
+        await post(`${instance}/assignments`, V2, { partitions: [{ topic, partition: 0 }] });
+        const accept = { Accept: AVRO_V2 };
+        let read = await httpRequest(`${instance}/records?timeout=1000`, { headers: accept });
+        // Until the record arrives the read is empty; then the registry being down is the answer.
+        for (const deadline = performance.now() + 30_000; read.status === 200 && performance.now() < deadline; ) read = await httpRequest(`${instance}/records?timeout=1000`, { headers: accept });
+        expect(read).toMatchObject({ status: 503, body: { error_code: 50301, message: expect.stringContaining(flaky.url) } });
+        flaky = await startEmbeddedRegistry(`http://127.0.0.1:${port}`);
+        await registryClient({ url: flaky.url }).register(`${topic}-value`, { schemaType: 'AVRO', schema: KEY }); // id 1 again in a fresh registry
+        read = await httpRequest(`${instance}/records?timeout=1000`, { headers: accept });
+        expect(read.body).toEqual([{ topic, key: null, value: { id: 7 }, partition: 0, offset: 0 }]);
       } finally {
         await downProxy.close();
+        await flaky.close();
       }
     });
   });
