@@ -134,6 +134,16 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(records.map((r) => r.decodedValue)).toEqual(values);
     });
 
+    it('records larger than the encoder\'s 64 KiB slab, and thousands of small ones kept together, keep their own bytes', async () => {
+      const topic = uniqueTopic('slab');
+      const serializer = new SchemaSerializer<{ text: string }>(client, { type: 'AVRO', schema: { type: 'record', name: 'T', fields: [{ name: 'text', type: 'string' }] } });
+      const values = [{ text: 'a'.repeat(200_000) }, ...Array.from({ length: 3000 }, (_, i) => ({ text: `value ${i} ${'x'.repeat(i % 50)}` })), { text: 'b'.repeat(70_000) }];
+      const encoded = await Promise.all(values.map((v) => serializer.serialize(topic, v)));
+      const deserializer = new SchemaDeserializer(client);
+      const decoded = await Promise.all(encoded.map((bytes) => deserializer.deserialize(topic, bytes)));
+      expect(decoded).toEqual(values);
+    });
+
     it('auto-registration off looks the schema up; use.latest.version writes with the latest version', async () => {
       const topic = uniqueTopic('latest');
       const schema = { type: 'record', name: 'L', fields: [{ name: 'a', type: 'string' }] };

@@ -139,8 +139,8 @@ export function subjectName(strategy: SubjectNameStrategy, topic: string, part: 
 interface Prepared {
   id: number;
   subject: string;
-  prefix: Buffer;
-  encode(value: unknown): Buffer;
+  /** The whole record: prefix and encoded value. */
+  write(value: unknown): Buffer;
 }
 
 /** A parsed schema: how to encode and decode with it, and its record name. */
@@ -149,6 +149,8 @@ interface Codec {
   /** Protobuf: the indexes of the message used for writing. */
   messageIndexes?: number[];
   encode(value: unknown): Buffer;
+  /** The prefix and the encoded value in one buffer, when the codec can write in place (Avro). */
+  encodeAfter?(prefix: Buffer, value: unknown): Buffer;
   decode(bytes: Buffer, messageIndexes: number[] | undefined): unknown;
   /** The decoded value as JSON text, in the format's own JSON form (Avro's JSON encoding). */
   decodeToJson(bytes: Buffer, messageIndexes: number[] | undefined): string;
@@ -190,6 +192,7 @@ export class SchemaCodecs {
     }
     const name = (type as { name?: string }).name;
     const jsonEncoding = options.avroJsonEncoding === true;
+    const slab = new Slab();
     return {
       recordName: type.typeName === 'record' ? name : undefined,
       encode(value) {
@@ -202,14 +205,12 @@ export class SchemaCodecs {
           }
           return type.toBuffer(parsed);
         }
-        let problem: string | undefined;
-        type.isValid(value, {
-          errorHook: (path, found, expected) => {
-            problem ??= `${path.length > 0 ? `field ${path.join('.')}: ` : ''}expected ${String((expected as { typeName?: string }).typeName ?? expected)}, got ${JSON.stringify(found) ?? String(found)}`;
-          },
-        });
-        if (problem !== undefined) throw new SchemaError('invalid-data', `Data does not match the Avro schema: ${problem}`);
+        checkAvro(type, value);
         return type.toBuffer(value);
+      },
+      encodeAfter(prefix, value) {
+        checkAvro(type, value);
+        return slab.write(prefix, (into, at) => type.encode(value, into, at));
       },
       decode: (bytes) => type.fromBuffer(bytes),
       decodeToJson: (bytes) => type.toString(type.fromBuffer(bytes)),
@@ -337,6 +338,50 @@ function unknownField(type: protobuf.Type, value: { [key: string]: unknown }, pa
   return undefined;
 }
 
+/** Throws invalid-data naming the first field of `value` that `type` does not accept. */
+function checkAvro(type: AvroType, value: unknown): void {
+  if (type.isValid(value)) return;
+  let problem: string | undefined;
+  type.isValid(value, {
+    errorHook: (path, found, expected) => {
+      problem ??= `${path.length > 0 ? `field ${path.join('.')}: ` : ''}expected ${String((expected as { typeName?: string }).typeName ?? expected)}, got ${JSON.stringify(found) ?? String(found)}`;
+    },
+  });
+  throw new SchemaError('invalid-data', `Data does not match the Avro schema: ${problem ?? 'invalid'}`);
+}
+
+/**
+ * Records written one after another into shared 64 KiB slabs, each returned as a view of its
+ * own bytes (as Node pools small Buffers): one allocation per slab, not two per record. A slab
+ * is never written again once it is full, so a view stays valid as long as it is kept.
+ */
+class Slab {
+  static readonly SIZE = 64 * 1024;
+  #buffer = Buffer.allocUnsafe(Slab.SIZE);
+  #used = 0;
+
+  /** `encode(into, at)` writes at `at` and returns the end, or a negative number when the room ran out (avsc's Type#encode). */
+  write(prefix: Buffer, encode: (into: Buffer, at: number) => number): Buffer {
+    for (;;) {
+      if (this.#buffer.length - this.#used < prefix.length) this.#fresh(Slab.SIZE);
+      const start = this.#used;
+      prefix.copy(this.#buffer, start);
+      const end = encode(this.#buffer, start + prefix.length);
+      if (end >= 0) {
+        this.#used = end;
+        return this.#buffer.subarray(start, end);
+      }
+      // Did not fit: a fresh slab, twice as large when even an empty one was too small.
+      this.#fresh(start === 0 ? this.#buffer.length * 2 : Slab.SIZE);
+    }
+  }
+
+  #fresh(size: number): void {
+    this.#buffer = Buffer.allocUnsafe(size);
+    this.#used = 0;
+  }
+}
+
 /** The message indexes of `type` among the file's top-level messages and their nested ones. */
 function indexesOf(messages: protobuf.Type[], type: protobuf.Type): number[] {
   const path: number[] = [];
@@ -416,13 +461,13 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
   async serialize(topic: string, value: T): Promise<Buffer | null> {
     if (value === null || value === undefined) return null;
     const prepared = this.#prepared.get(topic) ?? (await this.#prepare(topic));
-    return Buffer.concat([prepared.prefix, prepared.encode(value)]);
+    return prepared.write(value);
   }
 
   serializeSync(topic: string, value: T): Buffer | null | undefined {
     if (value === null || value === undefined) return null;
     const prepared = this.#prepared.get(topic);
-    return prepared === undefined ? undefined : Buffer.concat([prepared.prefix, prepared.encode(value)]);
+    return prepared === undefined ? undefined : prepared.write(value);
   }
 
   #prepare(topic: string): Promise<Prepared> {
@@ -491,7 +536,8 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
       }
     }
     const prefix = wirePrefix(id, options.type === 'PROTOBUF' ? codec!.messageIndexes : undefined);
-    return { id, subject: subject!, prefix, encode: codec!.encode };
+    const { encode, encodeAfter } = codec!;
+    return { id, subject: subject!, write: encodeAfter === undefined ? (value) => Buffer.concat([prefix, encode(value)]) : (value) => encodeAfter(prefix, value) };
   }
 }
 
