@@ -4,9 +4,9 @@
 // Nothing is kept across restarts. Compatibility (BACKWARD by default, as Confluent's) is checked
 // for Avro with avsc's schema resolution; JSON Schema and Protobuf versions are only checked to
 // parse, never refused as incompatible.
-import avro from 'avsc';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import protobuf from 'protobufjs';
+import type { Type as AvroType } from 'avsc';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { avsc, fastify, protobufjs } from './libraries';
 
 interface Reference {
   name: string;
@@ -202,7 +202,9 @@ export class SchemaStore {
   }
 
   /** Parses a schema (with its references) or throws 42201 naming why. */
-  #typeOf(schema: Omit<StoredSchema, 'id'>): avro.Type {
+  #typeOf(schema: Omit<StoredSchema, 'id'>): AvroType {
+    const avro = avsc();
+    const protobuf = protobufjs();
     const referenced = schema.references.map((r) => {
       const version = this.version(r.subject, String(r.version));
       return this.byId(version.id);
@@ -256,7 +258,7 @@ type Query = { [key: string]: string | undefined };
 
 /** The Fastify app serving a store on Confluent's Schema Registry API. */
 export function registryApp(store: SchemaStore, options: EmbeddedRegistryOptions = {}): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.maxRequestBytes ?? 1024 * 1024 });
+  const app = fastify().default({ bodyLimit: options.maxRequestBytes ?? 1024 * 1024 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {

@@ -2,7 +2,9 @@
 // properties: schema.registry.url (comma-separated), basic auth user info, TLS.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
-import { SchemaRegistryClient, type ClientConfig } from '@confluentinc/schemaregistry';
+import type { ClientConfig } from '@confluentinc/schemaregistry/dist/rest-service';
+import type { SchemaRegistryClient } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
+import { registryClientModule } from './libraries';
 
 export interface RegistryOptions {
   /** One or more base URLs, comma-separated (schema.registry.url). */
@@ -55,5 +57,5 @@ export function registryClient(options: RegistryOptions): SchemaRegistryClient {
       httpsAgent: new HttpsAgent({ ca: read(options.sslCaLocation), cert: read(options.sslCertificateLocation), key: read(options.sslKeyLocation) }),
     };
   }
-  return new SchemaRegistryClient(config);
+  return new (registryClientModule().SchemaRegistryClient)(config);
 }

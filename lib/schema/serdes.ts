@@ -6,17 +6,12 @@
 // Protobuf text schemas protobufjs's. What is here: the choice of schema per topic, the subject
 // name strategies, a per-topic cache that makes a prepared topic's encoding synchronous, and
 // errors that say which of schema, data, id or registry was wrong.
-import {
-  AvroSerializer,
-  JsonSerializer,
-  SerdeType,
-  RestError as RegistryRestError,
-  type Client,
-  type SchemaInfo,
-  type Reference as SchemaReference,
-} from '@confluentinc/schemaregistry';
+import type { AvroSerializer } from '@confluentinc/schemaregistry/dist/serde/avro';
+import type { JsonSerializer } from '@confluentinc/schemaregistry/dist/serde/json';
+import type { Client, Reference as SchemaReference, SchemaInfo } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import type { Type as AvroType } from 'avsc';
-import protobuf from 'protobufjs';
+import type * as Protobuf from 'protobufjs';
+import { avroSerdeModule, jsonSerdeModule, protobufjs, registryRestErrorModule, serdeModule } from './libraries';
 
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 export type SubjectNameStrategy = 'topic' | 'record' | 'topic-record';
@@ -61,7 +56,7 @@ export const MAGIC_BYTE = 0;
 /** A registry failure as the SchemaError it is; `what` names the request (e.g. "schema id 7"). */
 export function registryError(error: unknown, what: string): SchemaError {
   if (error instanceof SchemaError) return error;
-  if (error instanceof RegistryRestError) {
+  if (error instanceof registryRestErrorModule().RestError) {
     const { status, errorCode } = error;
     if (status === 404) return new SchemaError('not-found', `Schema Registry: ${what} not found (${error.message})`, status, errorCode);
     if (status === 409) return new SchemaError('incompatible', `Schema Registry refused ${what} as incompatible with an earlier version (409: ${error.message})`, status, errorCode);
@@ -171,8 +166,9 @@ export class SchemaCodecs {
   readonly #json: JsonSerializer;
 
   constructor(readonly client: Client) {
-    this.#avro = new AvroSerializer(client, SerdeType.VALUE, {});
-    this.#json = new JsonSerializer(client, SerdeType.VALUE, {});
+    const { SerdeType } = serdeModule();
+    this.#avro = new (avroSerdeModule().AvroSerializer)(client, SerdeType.VALUE, {});
+    this.#json = new (jsonSerdeModule().JsonSerializer)(client, SerdeType.VALUE, {});
   }
 
   async codec(info: SchemaInfo, options: CodecOptions = {}): Promise<Codec> {
@@ -193,24 +189,27 @@ export class SchemaCodecs {
     const name = (type as { name?: string }).name;
     const jsonEncoding = options.avroJsonEncoding === true;
     const slab = new Slab();
+    /** The value to write, checked: from Avro's JSON encoding (the REST proxy's), or as given. */
+    const avroValue = (value: unknown): unknown => {
+      if (!jsonEncoding) {
+        checkAvro(type, value);
+        return value;
+      }
+      try {
+        return type.fromString(JSON.stringify(value));
+      } catch (error) {
+        throw new SchemaError('invalid-data', `Data does not match the Avro schema: ${(error as Error).message}`);
+      }
+    };
     return {
       recordName: type.typeName === 'record' ? name : undefined,
       encode(value) {
-        if (jsonEncoding) {
-          let parsed: unknown;
-          try {
-            parsed = type.fromString(JSON.stringify(value));
-          } catch (error) {
-            throw new SchemaError('invalid-data', `Data does not match the Avro schema: ${(error as Error).message}`);
-          }
-          return type.toBuffer(parsed);
-        }
-        checkAvro(type, value);
-        return type.toBuffer(value);
+        const checked = avroValue(value);
+        return type.toBuffer(checked);
       },
       encodeAfter(prefix, value) {
-        checkAvro(type, value);
-        return slab.write(prefix, (into, at) => type.encode(value, into, at));
+        const checked = avroValue(value);
+        return slab.write(prefix, (into, at) => type.encode(checked, into, at));
       },
       decode: (bytes) => type.fromBuffer(bytes),
       decodeToJson: (bytes) => type.toString(type.fromBuffer(bytes)),
@@ -256,8 +255,9 @@ export class SchemaCodecs {
   }
 
   async #protobufCodec(info: SchemaInfo, options: CodecOptions): Promise<Codec> {
+    const protobuf = protobufjs();
     const root = new protobuf.Root();
-    let messages: protobuf.Type[];
+    let messages: Protobuf.Type[];
     try {
       await this.#addReferences(root, info.references ?? [], new Set());
       // The file's own top-level messages, in declaration order (message index 0 is the first),
@@ -274,13 +274,13 @@ export class SchemaCodecs {
     if (messages.length === 0) throw new SchemaError('invalid-schema', 'Invalid Protobuf schema: it defines no message');
     const writer = options.messageName === undefined ? messages[0] : root.lookupType(options.messageName);
     const writerIndexes = indexesOf(messages, writer);
-    const byIndexes = (indexes: number[] | undefined): protobuf.Type => {
-      let type: protobuf.Type | undefined = messages[indexes?.[0] ?? 0];
-      for (const i of (indexes ?? [0]).slice(1)) type = type?.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type)[i];
+    const byIndexes = (indexes: number[] | undefined): Protobuf.Type => {
+      let type: Protobuf.Type | undefined = messages[indexes?.[0] ?? 0];
+      for (const i of (indexes ?? [0]).slice(1)) type = type?.nestedArray.filter((n): n is Protobuf.Type => n instanceof protobuf.Type)[i];
       if (type === undefined) throw new SchemaError('not-schema-data', `No Protobuf message at indexes ${JSON.stringify(indexes)}`);
       return type;
     };
-    const toObject = (type: protobuf.Type, bytes: Buffer) => type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String, defaults: true, json: true });
+    const toObject = (type: Protobuf.Type, bytes: Buffer) => type.toObject(type.decode(bytes), { longs: String, enums: String, bytes: String, defaults: true, json: true });
     return {
       recordName: writer.fullName.replace(/^\./, ''),
       messageIndexes: writerIndexes,
@@ -289,7 +289,7 @@ export class SchemaCodecs {
         // Field names are checked first: fromObject would drop an unknown one without a word.
         const unknown = unknownField(writer, value as { [key: string]: unknown }, '');
         if (unknown !== undefined) throw new SchemaError('invalid-data', `Data does not match the Protobuf message ${writer.name}: no field ${unknown}`);
-        let message: protobuf.Message;
+        let message: Protobuf.Message;
         try {
           message = writer.fromObject(value as { [key: string]: unknown });
         } catch (error) {
@@ -305,7 +305,8 @@ export class SchemaCodecs {
   }
 
   /** Parses each referenced schema (an import) into the root, depth first. */
-  async #addReferences(root: protobuf.Root, references: SchemaReference[], seen: Set<string>): Promise<void> {
+  async #addReferences(root: Protobuf.Root, references: SchemaReference[], seen: Set<string>): Promise<void> {
+    const protobuf = protobufjs();
     for (const ref of references) {
       const key = `${ref.subject}\0${ref.version}`;
       if (seen.has(key)) continue;
@@ -323,7 +324,8 @@ export class SchemaCodecs {
 }
 
 /** The path of the first member of `value` (JSON form) that `type` has no field for; nested messages too. */
-function unknownField(type: protobuf.Type, value: { [key: string]: unknown }, path: string): string | undefined {
+function unknownField(type: Protobuf.Type, value: { [key: string]: unknown }, path: string): string | undefined {
+  const protobuf = protobufjs();
   for (const [name, member] of Object.entries(value)) {
     const field = type.fields[name];
     if (field === undefined) return `${path}${name}`;
@@ -383,13 +385,14 @@ class Slab {
 }
 
 /** The message indexes of `type` among the file's top-level messages and their nested ones. */
-function indexesOf(messages: protobuf.Type[], type: protobuf.Type): number[] {
+function indexesOf(messages: Protobuf.Type[], type: Protobuf.Type): number[] {
+  const protobuf = protobufjs();
   const path: number[] = [];
-  let current: protobuf.ReflectionObject | null = type;
+  let current: Protobuf.ReflectionObject | null = type;
   while (current !== null && current instanceof protobuf.Type) {
     const top = messages.indexOf(current);
     if (top >= 0) return [top, ...path];
-    const parent: protobuf.ReflectionObject | null = current.parent;
+    const parent: Protobuf.ReflectionObject | null = current.parent;
     if (!(parent instanceof protobuf.Type)) break;
     path.unshift(parent.nestedArray.filter((n) => n instanceof protobuf.Type).indexOf(current));
     current = parent;
@@ -399,7 +402,7 @@ function indexesOf(messages: protobuf.Type[], type: protobuf.Type): number[] {
 
 function parseFailure(error: unknown, what: string): SchemaError {
   if (error instanceof SchemaError) return error;
-  if (error instanceof RegistryRestError || (error as { isAxiosError?: boolean }).isAxiosError === true) return registryError(error, `a reference of the ${what} schema`);
+  if (error instanceof registryRestErrorModule().RestError || (error as { isAxiosError?: boolean }).isAxiosError === true) return registryError(error, `a reference of the ${what} schema`);
   return new SchemaError('invalid-schema', `Invalid ${what} schema: ${error instanceof Error ? error.message : String(error)}`);
 }
 
