@@ -202,8 +202,10 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
       if (this.#valueDeserializer !== undefined) decoded.decodedValue = await this.#valueDeserializer.deserialize(record.topic, record.payload);
       if (this.#keyDeserializer !== undefined) decoded.decodedKey = await this.#keyDeserializer.deserialize(record.topic, record.key);
     } catch (error) {
+      // A new error each time: the deserializer may reject several reads with one shared error.
       const message = `Cannot deserialize the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}': ${error instanceof Error ? error.message : String(error)}`;
-      throw Object.assign(error instanceof Error ? error : new Error(message), { message, record });
+      const wrapped: Error = error instanceof Error ? Object.create(Object.getPrototypeOf(error) as object) : new Error(message);
+      throw Object.assign(wrapped, error instanceof Error ? error : {}, { message, record, stack: `${wrapped.name}: ${message}`, cause: error });
     }
     return decoded;
   }

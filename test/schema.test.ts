@@ -195,6 +195,21 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(() => new SchemaSerializer(client, { type: 'AVRO' })).toThrow(/schema, options.schemaId, options.schemaVersion or options.useLatestVersion/);
     });
 
+    it('a deserializer that fails the same way twice gets two errors, each naming its own record', async () => {
+      const topic = uniqueTopic('shared-error');
+      await broker.createTopic(topic, 1);
+      const producer = producerFor<Buffer, never>({});
+      await producer.sendBatch([{ topic, payload: Buffer.from('a') }, { topic, payload: Buffer.from('b') }]);
+      const shared = new Error('no schema for you'); // a deserializer may reject every caller with one cached error
+      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: { deserialize: () => Promise.reject(shared) } });
+      consumer.assign([{ topic, partition: 0, offset: 0 }]);
+      const first = await consumer.consumeRecord(30_000).catch((e: Error) => e);
+      const second = await consumer.consumeRecord(30_000).catch((e: Error) => e);
+      expect((first as Error).message).toBe(`Cannot deserialize the record at offset 0 of partition 0 of topic '${topic}': no schema for you`);
+      expect((second as Error).message).toBe(`Cannot deserialize the record at offset 1 of partition 0 of topic '${topic}': no schema for you`);
+      expect(shared.message).toBe('no schema for you');
+    });
+
     it('a consumer whose registry is down rejects the read naming the record; the next read goes on', async () => {
       const topic = uniqueTopic('down');
       await broker.createTopic(topic, 1);
