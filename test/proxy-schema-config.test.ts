@@ -90,6 +90,18 @@ describe('a registry behind HTTPS and basic auth, reached through schema.registr
   });
 });
 
+describe('the embedded registry\'s port', () => {
+  it('taken by another process: the start fails naming the port and what to set, and nothing is left running', async () => {
+    const other = await startEmbeddedRegistry('http://127.0.0.1:0');
+    try {
+      const start = startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', schemaRegistryListeners: other.url });
+      await expect(start).rejects.toThrow(`The embedded Schema Registry cannot listen on ${other.url}: the port is in use (another registry?). Set schema.registry.url to use that registry`);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('npm start', () => {
   it('serves the schema formats from an embedded registry, says so, and serves it on its own listener', async () => {
     // As `npm start` runs it, on free ports (8082 and 8081 may be taken on a shared machine).

@@ -68,6 +68,14 @@ describe('the embedded registry under hostile input', () => {
       const fourth = await post('/subjects/s9/versions', JSON.stringify({ schema: JSON.stringify({ type: 'fixed', name: 'F9', size: 1 }) }));
       expect(fourth).toMatchObject({ status: 422, body: { message: expect.stringContaining('at most 3 schemas') } });
       expect((await httpRequest(`${registry.url}/schemas/ids/abc`)).body).toMatchObject({ error_code: 40403 });
+      const small = await startEmbeddedRegistry('http://127.0.0.1:0', { maxSchemaBytes: 1000 });
+      try {
+        const doc = (n: number) => JSON.stringify({ schema: JSON.stringify({ type: 'fixed', name: `F${n}`, size: 1, doc: 'd'.repeat(600) }) });
+        expect((await httpRequest(`${small.url}/subjects/a/versions`, { method: 'POST', headers: JSON_TYPE, body: doc(1) })).status).toBe(200);
+        expect(await httpRequest(`${small.url}/subjects/b/versions`, { method: 'POST', headers: JSON_TYPE, body: doc(2) })).toMatchObject({ status: 422, body: { message: expect.stringContaining('at most 1000 bytes') } });
+      } finally {
+        await small.close();
+      }
       expect((await httpRequest(`${registry.url}/subjects/s0/versions/0`)).body).toMatchObject({ error_code: 42202 });
     } finally {
       await registry.close();

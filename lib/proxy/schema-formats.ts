@@ -26,8 +26,13 @@ export interface SchemaChoice {
   latest?: boolean;
 }
 
-/** Serializers held for reuse across requests (each caches its schema per topic). */
-const MAX_SERIALIZERS = 1000;
+/**
+ * Serializers held for reuse across requests (each caches its schema per topic), and the largest
+ * schema a request may carry: together they bound what clients can make the proxy hold (each
+ * schema is also kept, parsed, in the registry client's caches of the same capacity).
+ */
+const MAX_SERIALIZERS = 256;
+export const MAX_SCHEMA_BYTES = 256 * 1024;
 
 export class ProxySchemas {
   readonly codecs: SchemaCodecs;
@@ -50,7 +55,7 @@ export class ProxySchemas {
     try {
       serializer = this.#serializer(format, part, choice);
     } catch (error) {
-      throw new RestError(400, 400, (error as Error).message);
+      throw error instanceof RestError ? error : new RestError(400, 400, (error as Error).message);
     }
     let id: number;
     try {
@@ -70,6 +75,9 @@ export class ProxySchemas {
   }
 
   #serializer(format: SchemaFormat, part: SerdePart, choice: SchemaChoice): SchemaSerializer {
+    if (choice.schema !== undefined && Buffer.byteLength(choice.schema) > MAX_SCHEMA_BYTES) {
+      throw new RestError(422, 42205, `The ${part} schema is larger than ${MAX_SCHEMA_BYTES} bytes`);
+    }
     const key = JSON.stringify([format, part, choice]);
     let serializer = this.#serializers.get(key);
     if (serializer !== undefined) return serializer;

@@ -175,15 +175,20 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
       sslCaLocation: config.schemaRegistrySslCaLocation,
       sslCertificateLocation: config.schemaRegistrySslCertificateLocation,
       sslKeyLocation: config.schemaRegistrySslKeyLocation,
+      cacheCapacity: 256,
     });
     schemaRegistryUrl = registryUrls(config.schemaRegistryUrl)[0];
     schemas = new ProxySchemas(client, config.schemaRegistryUrl);
   } else if (config.schemaRegistryListeners !== '') {
-    const registry = await startEmbeddedRegistry(config.schemaRegistryListeners ?? embeddedRegistryListener(config.listeners));
+    const listener = config.schemaRegistryListeners ?? embeddedRegistryListener(config.listeners);
+    const registry = await startEmbeddedRegistry(listener).catch((error: Error & { code?: string }) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      throw new Error(`The embedded Schema Registry cannot listen on ${listener}: the port is in use (another registry?). Set schema.registry.url to use that registry, or schema.registry.listeners to another address ('' turns the schema formats off)`);
+    });
     embeddedRegistry = registry;
     started.push(() => registry.close());
     schemaRegistryUrl = registry.url;
-    schemas = new ProxySchemas(registryClient({ url: registry.url }), `the embedded registry at ${registry.url}`);
+    schemas = new ProxySchemas(registryClient({ url: registry.url, cacheCapacity: 256 }), `the embedded registry at ${registry.url}`);
     log(logger, 'info', { schemaRegistryUrl }, `Schema Registry: embedded, in memory, on ${registry.url} (set schema.registry.url to use a real one)`);
   }
   const instances = new ConsumerInstances({

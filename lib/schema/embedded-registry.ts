@@ -46,8 +46,10 @@ const schemaNotFound = (what = 'Schema not found') => new RegistryError(404, 404
 const invalidSchema = (message: string) => new RegistryError(422, 42201, `Invalid schema: ${message}`);
 
 export interface EmbeddedRegistryOptions {
-  /** Most schemas (distinct ids) held; a register past it is refused with 507-like 422. Default 10000. */
+  /** Most schemas (distinct ids) held; a register past it is refused with 422 (42205). Default 10000. */
   maxSchemas?: number;
+  /** Most bytes of schema text held, all schemas together; past it likewise. Default 64 MiB. */
+  maxSchemaBytes?: number;
   /** Largest request body; default 1 MiB. */
   maxRequestBytes?: number;
 }
@@ -60,7 +62,12 @@ export class SchemaStore {
   readonly #config = new Map<string, Compatibility>();
   #global: Compatibility = 'BACKWARD';
 
-  constructor(readonly maxSchemas = 10_000) {}
+  #bytes = 0;
+
+  constructor(
+    readonly maxSchemas = 10_000,
+    readonly maxSchemaBytes = 64 * 1024 * 1024,
+  ) {}
 
   subjects(deleted = false): string[] {
     return [...this.#subjects].filter(([, versions]) => versions.some((v) => deleted || !v.deleted)).map(([s]) => s);
@@ -130,6 +137,9 @@ export class SchemaStore {
     let stored = existing;
     if (stored === undefined) {
       if (this.#schemas.length >= this.maxSchemas) throw new RegistryError(422, 42205, `The embedded registry holds at most ${this.maxSchemas} schemas`);
+      const size = Buffer.byteLength(candidate.schema);
+      if (this.#bytes + size > this.maxSchemaBytes) throw new RegistryError(422, 42205, `The embedded registry holds at most ${this.maxSchemaBytes} bytes of schemas; ${this.#bytes} are taken`);
+      this.#bytes += size;
       stored = { id: this.#schemas.length + 1, ...candidate };
       this.#schemas.push(stored);
       this.#byContent.set(contentKey(candidate), stored);
@@ -345,7 +355,7 @@ export interface RunningRegistry {
 export async function startEmbeddedRegistry(listener: string, options: EmbeddedRegistryOptions = {}): Promise<RunningRegistry> {
   const address = new URL(listener);
   if (address.protocol !== 'http:') throw new TypeError(`The embedded Schema Registry listens on http:// only, not ${JSON.stringify(listener)}`);
-  const store = new SchemaStore(options.maxSchemas);
+  const store = new SchemaStore(options.maxSchemas, options.maxSchemaBytes);
   const app = registryApp(store, options);
   const host = address.hostname.replace(/^\[|\]$/g, '');
   await app.listen({ host, port: Number(address.port || 80) });
