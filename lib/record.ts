@@ -91,6 +91,6 @@ const fastViews = (() => {
 })();
 
 /** `length` bytes of `data` from `start`, as a Buffer sharing its memory. */
-const view: (data: Buffer, start: number, length: number) => Buffer = fastViews
+export const view: (data: Buffer, start: number, length: number) => Buffer = fastViews
   ? (data, start, length) => new FastBuffer(data.buffer, data.byteOffset + start, length)
   : (data, start, length) => data.subarray(start, start + length);

@@ -11,6 +11,7 @@ import type { JsonSerializer } from '@confluentinc/schemaregistry/dist/serde/jso
 import type { Client, Reference as SchemaReference, SchemaInfo } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import type { Type as AvroType } from 'avsc';
 import type * as Protobuf from 'protobufjs';
+import { view } from '../record';
 import { avroSerdeModule, jsonSerdeModule, protobufjs, registryRestErrorModule, serdeModule } from './libraries';
 
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
@@ -209,7 +210,7 @@ export class SchemaCodecs {
       },
       encodeAfter(prefix, value) {
         const checked = avroValue(value);
-        return slab.write(prefix, (into, at) => type.encode(checked, into, at));
+        return slab.writeAvro(prefix, type, checked);
       },
       decode: (bytes) => type.fromBuffer(bytes),
       decodeToJson: (bytes) => type.toString(type.fromBuffer(bytes)),
@@ -362,19 +363,23 @@ class Slab {
   #buffer = Buffer.allocUnsafe(Slab.SIZE);
   #used = 0;
 
-  /** `encode(into, at)` writes at `at` and returns the end, or a negative number when the room ran out (avsc's Type#encode). */
-  write(prefix: Buffer, encode: (into: Buffer, at: number) => number): Buffer {
+  /** The prefix and `value` encoded by `type` (avsc's Type#encode: the end, or negative when the room ran out). */
+  writeAvro(prefix: Buffer, type: AvroType, value: unknown): Buffer {
     for (;;) {
-      if (this.#buffer.length - this.#used < prefix.length) this.#fresh(Slab.SIZE);
+      const buffer = this.#buffer;
+      if (buffer.length - this.#used < prefix.length) {
+        this.#fresh(Slab.SIZE);
+        continue;
+      }
       const start = this.#used;
-      prefix.copy(this.#buffer, start);
-      const end = encode(this.#buffer, start + prefix.length);
+      for (let i = 0; i < prefix.length; i++) buffer[start + i] = prefix[i]; // 5 bytes: cheaper than a native copy
+      const end = type.encode(value, buffer, start + prefix.length);
       if (end >= 0) {
         this.#used = end;
-        return this.#buffer.subarray(start, end);
+        return view(buffer, start, end - start);
       }
       // Did not fit: a fresh slab, twice as large when even an empty one was too small.
-      this.#fresh(start === 0 ? this.#buffer.length * 2 : Slab.SIZE);
+      this.#fresh(start === 0 ? buffer.length * 2 : Slab.SIZE);
     }
   }
 
