@@ -189,7 +189,6 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     started.push(() => registry.close());
     schemaRegistryUrl = registry.url;
     schemas = new ProxySchemas(registryClient({ url: registry.url, cacheCapacity: 256 }), `the embedded registry at ${registry.url}`);
-    log(logger, 'info', { schemaRegistryUrl }, `Schema Registry: embedded, in memory, on ${registry.url} (set schema.registry.url to use a real one)`);
   }
   const instances = new ConsumerInstances({
     schemaFormats: schemas !== undefined,
@@ -240,6 +239,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   }
 
   log(logger, 'info', { url, pixyUrl, pixySocket: config.pixyUnixSocket, bootstrapServers }, `REST proxy listening: Confluent API on ${url}${pixyUrl ? `, Kafka-Pixy API on ${pixyUrl}` : ''}`);
+  if (embeddedRegistry !== undefined) log(logger, 'info', { schemaRegistryUrl }, `Schema Registry: embedded, in memory, on ${schemaRegistryUrl} (set schema.registry.url to use a real one)`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -254,11 +254,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close())]);
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), embeddedRegistry?.close()]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         await producer.close();
         await cluster.close();
-        await embeddedRegistry?.close();
         mock?.close();
       })()),
   };
