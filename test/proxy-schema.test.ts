@@ -177,6 +177,11 @@ describe.each(testRegistries())('$name registry', (registry) => {
       const keyId = await client.register(`${topic}-key`, { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";\nmessage K { string id = 1; }\n' });
       const keyed = await post(url, 'application/json', { key: { schema_id: keyId, data: { id: 'k1' } }, value: { type: 'AVRO', schema_id: id, data: value } });
       expect(keyed.body).toMatchObject({ offset: 4, key: { type: 'PROTOBUF' }, value: { type: 'AVRO' } });
+      // RECORD_NAME: the subject is the record's full name, whatever the topic.
+      const recordName = `R${topic.replace(/-/g, '_')}`;
+      const named = JSON.stringify({ type: 'record', name: recordName, namespace: 'com.example', fields: [{ name: 'n', type: 'int' }] });
+      expect((await post(url, 'application/json', { key: { type: 'AVRO', schema: named, subject_name_strategy: 'RECORD_NAME', data: { n: 1 } }, value: { type: 'AVRO', schema_id: id, data: value } })).body).toMatchObject({ offset: 5 });
+      expect((await client.getLatestSchemaMetadata(`com.example.${recordName}`)).schema).toContain(recordName);
       const bad = await post(url, 'application/json', { value: { type: 'AVRO', schema_id: id, data: { name: 1 } } });
       expect(bad).toMatchObject({ status: 422, body: { error_code: 42207 } });
       const deserializer = new SchemaDeserializer(client);
@@ -184,10 +189,11 @@ describe.each(testRegistries())('$name registry', (registry) => {
       clients.push(raw);
       raw.assign([{ topic, partition: 0, offset: 0 }]);
       const records = [];
-      while (records.length < 5) records.push(...(await raw.consumeBatch(5 - records.length, 30_000)));
+      while (records.length < 6) records.push(...(await raw.consumeBatch(6 - records.length, 30_000)));
       for (const record of records) expect(await deserializer.deserialize(topic, record.payload)).toEqual(value);
       expect(await deserializer.deserialize(topic, records[4].key)).toEqual({ id: 'k1' });
-      expect(await endOffset(topic)).toBe(5);
+      expect(await deserializer.deserialize(topic, records[5].key)).toEqual({ n: 1 });
+      expect(await endOffset(topic)).toBe(6);
     });
 
     it('a registry that is down is a 503 naming it; a consumer instance answers the same, and reads the record once the registry is back', async () => {
