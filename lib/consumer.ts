@@ -187,23 +187,45 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
     return this.#wait(timeoutMs);
   }
 
+  /** Puts records taken but not returned back in line: each partition's next read starts at its first of them. */
+  #rewind(records: Record[]): void {
+    const first = new Map<string, Record>();
+    for (const r of records) {
+      const key = `${r.topic}\0${r.partition}`;
+      const seen = first.get(key);
+      if (seen === undefined || r.offset < seen.offset) first.set(key, r);
+    }
+    for (const r of first.values()) {
+      try {
+        this.seek(r.topic, r.partition, r.offset);
+      } catch {
+        // no longer assigned: its next owner reads it from the committed offset
+      }
+    }
+  }
+
   #deserializes(): boolean {
     return this.#valueDeserializer !== undefined || this.#keyDeserializer !== undefined;
   }
 
   /**
    * The record with `decodedValue` / `decodedKey` set. A failure (data not in the wire format, an
-   * unknown schema, the registry down) rejects naming the record's place; the record counts as
-   * read (its `record` property on the error), so the next read goes on after it.
+   * unknown schema, the registry down) rejects naming the record's place, and the record stays
+   * next in line, as a Java consumer's does: the next read tries it again (a registry back up
+   * decodes it), and `seek` to its offset + 1 skips it. `batch`: the records read with it, all
+   * put back in line too.
    */
-  async #decode(record: Record): Promise<Record<V, K>> {
+  async #decode(record: Record, batch: Record[] = [record]): Promise<Record<V, K>> {
     const decoded = record as Record<V, K>;
     try {
       if (this.#valueDeserializer !== undefined) decoded.decodedValue = await this.#valueDeserializer.deserialize(record.topic, record.payload);
       if (this.#keyDeserializer !== undefined) decoded.decodedKey = await this.#keyDeserializer.deserialize(record.topic, record.key);
     } catch (error) {
+      this.#rewind(batch);
       // A new error each time: the deserializer may reject several reads with one shared error.
-      const message = `Cannot deserialize the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}': ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        `Cannot deserialize the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}': ${error instanceof Error ? error.message : String(error)}` +
+        ` (it stays next in line; seek('${record.topic}', ${record.partition}, ${record.offset + 1}) skips it)`;
       const wrapped: Error = error instanceof Error ? Object.create(Object.getPrototypeOf(error) as object) : new Error(message);
       throw Object.assign(wrapped, error instanceof Error ? error : {}, { message, record, stack: `${wrapped.name}: ${message}`, cause: error });
     }
@@ -219,7 +241,7 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
     const records = await this.#consumeBatchRaw(max, timeoutMs);
     if (!this.#deserializes()) return records as Array<Record<V, K>>;
     const decoded: Array<Record<V, K>> = [];
-    for (const record of records) decoded.push(await this.#decode(record));
+    for (const record of records) decoded.push(await this.#decode(record, records));
     return decoded;
   }
 

@@ -204,24 +204,41 @@ describe.each(testRegistries())('$name registry', (registry) => {
       const consumer = consumerFor<unknown, unknown>({ valueDeserializer: { deserialize: () => Promise.reject(shared) } });
       consumer.assign([{ topic, partition: 0, offset: 0 }]);
       const first = await consumer.consumeRecord(30_000).catch((e: Error) => e);
+      expect((first as Error).message).toBe(`Cannot deserialize the record at offset 0 of partition 0 of topic '${topic}': no schema for you (it stays next in line; seek('${topic}', 0, 1) skips it)`);
+      consumer.seek(topic, 0, 1); // as the message says
       const second = await consumer.consumeRecord(30_000).catch((e: Error) => e);
-      expect((first as Error).message).toBe(`Cannot deserialize the record at offset 0 of partition 0 of topic '${topic}': no schema for you`);
-      expect((second as Error).message).toBe(`Cannot deserialize the record at offset 1 of partition 0 of topic '${topic}': no schema for you`);
+      expect((second as Error).message).toBe(`Cannot deserialize the record at offset 1 of partition 0 of topic '${topic}': no schema for you (it stays next in line; seek('${topic}', 0, 2) skips it)`);
       expect(shared.message).toBe('no schema for you');
     });
 
-    it('a consumer whose registry is down rejects the read naming the record; the next read goes on', async () => {
+    it('a consumer whose registry is down rejects the read naming the record; the record stays next in line and decodes once the registry is back', async () => {
       const topic = uniqueTopic('down');
       await broker.createTopic(topic, 1);
-      const producer = producerFor<object, never>({ valueSerializer: new SchemaSerializer(client, { type: 'AVRO', schema: KEY }) });
-      await producer.send({ topic, payload: { id: 1 } });
-      const gone = await startEmbeddedRegistry('http://127.0.0.1:0');
-      await gone.close();
-      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(registryClient({ url: gone.url })) });
-      consumer.assign([{ topic, partition: 0, offset: 0 }]);
-      const failed = await consumer.consumeRecord(30_000).catch((e: unknown) => e);
-      expect(failed).toMatchObject({ kind: 'registry-unavailable', message: expect.stringContaining(`offset 0 of partition 0 of topic '${topic}'`) });
-      expect((failed as { record: Record }).record.offset).toBe(0);
+      // A registry on a port of its own: stopped, then started again on the same port.
+      let flaky = await startEmbeddedRegistry('http://127.0.0.1:0');
+      const port = new URL(flaky.url).port;
+      const flakyClient = registryClient({ url: flaky.url });
+      const producer = producerFor<object, never>({ valueSerializer: new SchemaSerializer(flakyClient, { type: 'AVRO', schema: KEY }) });
+      await producer.sendBatch([{ topic, payload: { id: 1 } }, { topic, payload: { id: 2 } }]);
+      await flaky.close();
+      try {
+        const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(flakyClient) });
+        consumer.assign([{ topic, partition: 0, offset: 0 }]);
+        const failed = await consumer.consumeBatch(10, 30_000).catch((e: unknown) => e);
+        expect(failed).toMatchObject({ kind: 'registry-unavailable', message: expect.stringContaining(`offset 0 of partition 0 of topic '${topic}'`) });
+        expect((failed as { record: Record }).record.offset).toBe(0);
+        flaky = await startEmbeddedRegistry(`http://127.0.0.1:${port}`);
+        await registryClient({ url: flaky.url }).register(`${topic}-value`, { schemaType: 'AVRO', schema: JSON.stringify(KEY) }); // id 1 again in a fresh registry
+        // The same consumer reads on, without a seek: the records are still next in line.
+        const records: Array<Record<unknown, unknown>> = [];
+        for (const deadline = performance.now() + 30_000; records.length < 2 && performance.now() < deadline; ) records.push(...(await consumer.consumeBatch(2 - records.length, 1000)));
+        expect(records.map((r) => [r.offset, r.decodedValue])).toEqual([
+          [0, { id: 1 }],
+          [1, { id: 2 }],
+        ]);
+      } finally {
+        await flaky.close();
+      }
     });
   });
 });
