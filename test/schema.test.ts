@@ -1,7 +1,7 @@
 // Schema Registry serdes through the public Producer and Consumer: round trips of each format,
 // subject name strategies, registration choices, evolution and bad input. Each runs against the
 // embedded registry and Apicurio, on both brokers.
-import { Compatibility } from '@confluentinc/schemaregistry';
+import { AvroDeserializer, AvroSerializer, Compatibility, JsonDeserializer, JsonSerializer, SerdeType } from '@confluentinc/schemaregistry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, Producer, registryClient, SchemaDeserializer, SchemaError, SchemaSerializer, startEmbeddedRegistry, type Record } from '../lib';
 import { testBrokers, useBroker } from './brokers';
@@ -79,6 +79,21 @@ describe.each(testRegistries())('$name registry', (registry) => {
       const keyId = (await client.getLatestSchemaMetadata(`${topic}-key`)).id;
       expect(valueId).toEqual(expect.any(Number));
       expect(keyId).toEqual(expect.any(Number));
+    });
+
+    it("Confluent's own Node serializers write the same bytes and read ours (Avro, JSON Schema)", async () => {
+      const topic = uniqueTopic('confluent');
+      const user = { name: 'ada', age: 36, address: { city: 'London', zip: null }, tags: ['x'] };
+      const ours = await new SchemaSerializer(client, { type: 'AVRO', schema: USER }).serialize(topic, user);
+      const theirs = await new AvroSerializer(client, SerdeType.VALUE, { useLatestVersion: true }).serialize(topic, user);
+      expect(ours).toEqual(theirs);
+      expect(await new AvroDeserializer(client, SerdeType.VALUE, {}).deserialize(topic, ours!)).toEqual(user);
+      const jsonTopic = uniqueTopic('confluent-json');
+      const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+      const jsonOurs = await new SchemaSerializer(client, { type: 'JSON', schema }).serialize(jsonTopic, { n: 1 });
+      const jsonTheirs = await new JsonSerializer(client, SerdeType.VALUE, { useLatestVersion: true }).serialize(jsonTopic, { n: 1 });
+      expect(jsonOurs).toEqual(jsonTheirs);
+      expect(await new JsonDeserializer(client, SerdeType.VALUE, {}).deserialize(jsonTopic, jsonOurs!)).toEqual({ n: 1 });
     });
 
     it('JSON Schema with a $ref to a registered schema, and Protobuf with a nested message and an import', async () => {
