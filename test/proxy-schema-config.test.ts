@@ -128,4 +128,17 @@ describe('npm start', () => {
       await exited;
     }
   });
+
+  it('with --json, the start-up line names the registry too', async () => {
+    const child = spawn(process.execPath, ['dist/cli.js', 'proxy', '--json', '--listeners', 'http://127.0.0.1:0', '--pixy-listeners', ''], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = await new Promise<string>((done) => createInterface({ input: child.stdout! }).once('line', done));
+      const { schemaRegistryUrl } = JSON.parse(first) as { schemaRegistryUrl: string };
+      expect((await httpRequest(`${schemaRegistryUrl}/subjects`)).body).toEqual([]);
+    } finally {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
 });

@@ -47,7 +47,7 @@ export const proxyCommand: CliCommand = {
     const stop = context.io.interrupted();
     const proxy = await startProxy(config, undefined, context.logger);
     const where = config.bootstrapServers === '' ? `the embedded broker at ${proxy.bootstrapServers}` : proxy.bootstrapServers;
-    if (context.json) context.print(JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl ?? null, pixySocket: proxy.pixySocket ?? null, bootstrapServers: proxy.bootstrapServers }));
+    if (context.json) context.print(JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl ?? null, pixySocket: proxy.pixySocket ?? null, bootstrapServers: proxy.bootstrapServers, schemaRegistryUrl: proxy.schemaRegistryUrl ?? null }));
     else context.print(`Confluent REST API on ${proxy.url}${proxy.pixyUrl ? `, Kafka-Pixy API on ${proxy.pixyUrl}` : ''}${proxy.pixySocket ? ` and ${proxy.pixySocket}` : ''}, Kafka: ${where}`);
     if (!context.json && proxy.schemaRegistryUrl !== undefined) {
       context.print(`Schema Registry: ${config.schemaRegistryUrl === undefined ? `embedded (in memory) on ${proxy.schemaRegistryUrl}` : config.schemaRegistryUrl}`);
