@@ -182,6 +182,8 @@ describe.each(testRegistries())('$name registry', (registry) => {
       const named = JSON.stringify({ type: 'record', name: recordName, namespace: 'com.example', fields: [{ name: 'n', type: 'int' }] });
       expect((await post(url, 'application/json', { key: { type: 'AVRO', schema: named, subject_name_strategy: 'RECORD_NAME', data: { n: 1 } }, value: { type: 'AVRO', schema_id: id, data: value } })).body).toMatchObject({ offset: 5 });
       expect((await client.getLatestSchemaMetadata(`com.example.${recordName}`)).schema).toContain(recordName);
+      const unknownSubject = await post(url, 'application/json', { value: { type: 'AVRO', subject: `${topic}-nope`, schema_version: 1, data: value } });
+      expect(unknownSubject).toMatchObject({ status: 404, body: { message: expect.stringContaining(`${topic}-nope`) } });
       const bad = await post(url, 'application/json', { value: { type: 'AVRO', schema_id: id, data: { name: 1 } } });
       expect(bad).toMatchObject({ status: 422, body: { error_code: 42207 } });
       const deserializer = new SchemaDeserializer(client);

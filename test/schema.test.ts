@@ -132,6 +132,16 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(await topicRecord.prepare(topic)).toEqual({ id: expect.any(Number), subject: `${topic}-com.example.${named.name}` });
       expect((await client.getLatestSchemaMetadata(`com.example.${named.name}`)).schema).toContain(named.name);
       expect((await client.getLatestSchemaMetadata(`${topic}-com.example.${named.name}`)).id).toEqual(expect.any(Number));
+      // The record names of the other formats: a Protobuf message's full name, a JSON Schema's title.
+      const message = `M${topic.replace(/-/g, '_')}`;
+      const proto = new SchemaSerializer(client, { type: 'PROTOBUF', schema: `syntax = "proto3";\npackage shop;\nmessage Other { int32 a = 1; }\nmessage ${message} { string s = 1; }\n`, messageName: `shop.${message}`, subjectNameStrategy: 'topic-record' });
+      expect(await proto.prepare(topic)).toEqual({ id: expect.any(Number), subject: `${topic}-shop.${message}` });
+      const titled = new SchemaSerializer(client, { type: 'JSON', schema: { title: `T${topic}`, type: 'object', properties: { a: { type: 'integer' } } }, subjectNameStrategy: 'record' });
+      expect(await titled.prepare(topic)).toEqual({ id: expect.any(Number), subject: `T${topic}` });
+      const bytes = await proto.serialize(topic, { s: 'x' });
+      expect([...bytes!.subarray(5, 7)]).toEqual([2, 2]); // message indexes [1]: count 1, index 1, zigzag varints
+      expect(await new SchemaDeserializer(client).deserialize(topic, bytes)).toEqual({ s: 'x' });
+      await expect(new SchemaSerializer(client, { type: 'AVRO', schema: '"string"', subjectNameStrategy: 'record' }).serialize(topic, 'x')).rejects.toMatchObject({ kind: 'invalid-schema', message: expect.stringContaining('needs a named record') });
     });
 
     it('produceBatch encodes without waiting once the schema is resolved, and consumeBatch decodes', async () => {
