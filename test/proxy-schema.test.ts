@@ -148,6 +148,9 @@ describe.each(testRegistries())('$name registry', (registry) => {
       // The second record does not fit: the first is not written either.
       const mismatch = await post(url, AVRO_V2, { value_schema: USER, records: [{ value: { name: 'ok', age: null, address: { city: 'c' } } }, { value: { name: 'bad', age: 'old', address: { city: 'c' } } }] });
       expect(mismatch).toMatchObject({ status: 422, body: { error_code: 42207, message: expect.stringContaining('records[1].value') } });
+      const deep = JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`) as unknown;
+      const jsonSchemaType = 'application/vnd.kafka.jsonschema.v2+json';
+      expect(await post(url, jsonSchemaType, { value_schema: '{"type": "array"}', records: [{ value: deep }] })).toMatchObject({ status: 422, body: { error_code: 42206, message: expect.stringContaining('records[0].value') } });
       const huge = JSON.stringify({ type: 'record', name: 'Huge', doc: 'x'.repeat(300 * 1024), fields: [{ name: 'a', type: 'int' }] });
       expect(await post(url, AVRO_V2, { value_schema: huge, records: [{ value: { a: 1 } }] })).toMatchObject({ status: 422, body: { error_code: 42205, message: expect.stringContaining('larger than 262144 bytes') } });
       const unknownId = await post(url, AVRO_V2, { value_schema_id: 987654321, records: [{ value: { name: 'x' } }] });

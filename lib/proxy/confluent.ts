@@ -82,9 +82,14 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** A 42206 for a JSON value nested deeper than JSON.stringify (and the schema libraries) can walk. */
+function checkDepth(value: unknown, what: string): void {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
 /** A JSON value as the UTF-8 text stored in Kafka. */
 function jsonBytes(value: unknown, what: string): Buffer {
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  checkDepth(value, what);
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
@@ -364,6 +369,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       const schemas = schemasOrRefuse(format);
       const encode = async (part: 'key' | 'value') => {
         const values = items.map(({ record }) => record[part]);
+        values.forEach((value, i) => checkDepth(value, `records[${i}].${part}`));
         if (values.every((v) => v === undefined || v === null)) return { id: null, bytes: values.map(() => null) };
         const choice = schemaChoice(body, part);
         const encoded = await schemas.serialize(format, part, choice, topic, values, (i) => `records[${i}].${part}`);
@@ -623,6 +629,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       const format = await v3Format(fields, choice, which);
       schemaTypes[which] = { avro: 'AVRO', jsonschema: 'JSONSCHEMA', protobuf: 'PROTOBUF' }[format];
       if (fields.data === undefined || fields.data === null) return null;
+      checkDepth(fields.data, `${which}.data`);
       const { bytes } = await schemasOrRefuse(format).serialize(format, which, choice, topicName, [fields.data], () => `${which}.data`);
       return bytes[0];
     };

@@ -545,7 +545,20 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
     }
     const prefix = wirePrefix(id, options.type === 'PROTOBUF' ? codec!.messageIndexes : undefined);
     const { encode, encodeAfter } = codec!;
-    return { id, subject: subject!, write: encodeAfter === undefined ? (value) => Buffer.concat([prefix, encode(value)]) : (value) => encodeAfter(prefix, value) };
+    const write = encodeAfter === undefined ? (value: unknown) => Buffer.concat([prefix, encode(value)]) : (value: unknown) => encodeAfter(prefix, value);
+    return {
+      id,
+      subject: subject!,
+      write(value) {
+        try {
+          return write(value);
+        } catch (error) {
+          // What the libraries throw on a value they cannot walk (a cycle, too deep) is the data's fault too.
+          if (error instanceof SchemaError) throw error;
+          throw new SchemaError('invalid-data', `Data cannot be encoded with the ${options.type} schema: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    };
   }
 }
 
