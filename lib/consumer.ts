@@ -42,9 +42,18 @@ export interface RebalanceEvent {
 
 export type RebalanceListener = (event: RebalanceEvent) => void;
 
-export interface ConsumerOptions extends ClientOptions {
+/** Turns stored bytes back into a key or value (a Schema Registry deserializer, `SchemaDeserializer`, is one). */
+export interface RecordDeserializer<T> {
+  deserialize(topic: string, bytes: Buffer | null): Promise<T>;
+}
+
+export interface ConsumerOptions<V = unknown, K = unknown> extends ClientOptions {
   /** Called on each rebalance (see `onRebalance`); given here, it sees the first assignment too. */
   onRebalance?: RebalanceListener;
+  /** Sets each record's `decodedValue` in `consumeRecord`, `consumeBatch` and `for await`. */
+  valueDeserializer?: RecordDeserializer<V>;
+  /** Sets each record's `decodedKey` in the same calls. */
+  keyDeserializer?: RecordDeserializer<K>;
 }
 
 /** The consumer's events: `'error'` for every consumer error (see `Consumer`). */
@@ -79,8 +88,10 @@ interface Waiter {
  * listener is registered: unlike a plain EventEmitter, a missing listener never throws) and
  * logged as a warning, and reading resumes when Kafka does.
  */
-export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Record> {
+export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEvents> implements AsyncIterable<Record<V, K>> {
   readonly #handle: KafkaHandle;
+  readonly #valueDeserializer: RecordDeserializer<V> | undefined;
+  readonly #keyDeserializer: RecordDeserializer<K> | undefined;
   readonly #logger: Logger | undefined;
   #closed = false;
   #subscribed = false;
@@ -105,8 +116,16 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * `config` needs `group.id` for `subscribe` (not for `assign`); `topics`, when given,
    * subscribes at once. `options.onRebalance` registers a rebalance listener before that.
    */
-  constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions = {}) {
+  constructor(config?: Config, topics?: string[] | string, options: ConsumerOptions<V, K> = {}) {
     super();
+    for (const name of ['valueDeserializer', 'keyDeserializer'] as const) {
+      const given = options[name];
+      if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.deserialize !== 'function')) {
+        throw invalidParameter('an object with a deserialize(topic, bytes) method', `options.${name}`, given);
+      }
+    }
+    this.#valueDeserializer = options.valueDeserializer;
+    this.#keyDeserializer = options.keyDeserializer;
     this.#logger = options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger');
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, this.#logger);
@@ -153,7 +172,12 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
    * The next record, waiting up to `timeoutMs`; `undefined` when none came in time.
    * Consumer errors (e.g. an unknown topic) reject with a KafkaError.
    */
-  consumeRecord(timeoutMs = 1000): Promise<Record | undefined> {
+  consumeRecord(timeoutMs = 1000): Promise<Record<V, K> | undefined> {
+    const raw = this.#consumeRaw(timeoutMs);
+    return this.#deserializes() ? raw.then((record) => (record === undefined ? undefined : this.#decode(record))) : (raw as Promise<Record<V, K> | undefined>);
+  }
+
+  #consumeRaw(timeoutMs: number): Promise<Record | undefined> {
     try {
       this.#checkOpen();
       expectTimeout(timeoutMs);
@@ -165,14 +189,67 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return this.#wait(timeoutMs);
   }
 
+  /** Puts records taken but not returned back in line: each partition's next read starts at its first of them. */
+  #rewind(records: Record[]): void {
+    const first = new Map<string, Record>();
+    for (const r of records) {
+      const key = `${r.topic}\0${r.partition}`;
+      const seen = first.get(key);
+      if (seen === undefined || r.offset < seen.offset) first.set(key, r);
+    }
+    for (const r of first.values()) {
+      try {
+        this.seek(r.topic, r.partition, r.offset);
+      } catch {
+        // no longer assigned: its next owner reads it from the committed offset
+      }
+    }
+  }
+
+  #deserializes(): boolean {
+    return this.#valueDeserializer !== undefined || this.#keyDeserializer !== undefined;
+  }
+
+  /**
+   * The record with `decodedValue` / `decodedKey` set. A failure (data not in the wire format, an
+   * unknown schema, the registry down) rejects naming the record's place, and the record stays
+   * next in line, as a Java consumer's does: the next read tries it again (a registry back up
+   * decodes it), and `seek` to its offset + 1 skips it. `batch`: the records read with it, all
+   * put back in line too.
+   */
+  async #decode(record: Record, batch: Record[] = [record]): Promise<Record<V, K>> {
+    const decoded = record as Record<V, K>;
+    try {
+      if (this.#valueDeserializer !== undefined) decoded.decodedValue = await this.#valueDeserializer.deserialize(record.topic, record.payload);
+      if (this.#keyDeserializer !== undefined) decoded.decodedKey = await this.#keyDeserializer.deserialize(record.topic, record.key);
+    } catch (error) {
+      this.#rewind(batch);
+      // A new error each time: the deserializer may reject several reads with one shared error.
+      const message =
+        `Cannot deserialize the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}': ${error instanceof Error ? error.message : String(error)}` +
+        ` (it stays next in line; seek('${record.topic}', ${record.partition}, ${record.offset + 1}) skips it)`;
+      const wrapped: Error = error instanceof Error ? Object.create(Object.getPrototypeOf(error) as object) : new Error(message);
+      throw Object.assign(wrapped, error instanceof Error ? error : {}, { message, record, stack: `${wrapped.name}: ${message}`, cause: error });
+    }
+    return decoded;
+  }
+
   /**
    * Up to `max` records: waits up to `timeoutMs` for the first, then takes what is ready in one
    * native call (ConsumeBatchPacked). An error met after some records is thrown by the next call.
    * The records of one batch share one buffer for their payloads and keys.
    */
-  async consumeBatch(max: number, timeoutMs = 1000): Promise<Record[]> {
+  async consumeBatch(max: number, timeoutMs = 1000): Promise<Array<Record<V, K>>> {
+    const records = await this.#consumeBatchRaw(max, timeoutMs);
+    if (!this.#deserializes()) return records as Array<Record<V, K>>;
+    const decoded: Array<Record<V, K>> = [];
+    for (const record of records) decoded.push(await this.#decode(record, records));
+    return decoded;
+  }
+
+  async #consumeBatchRaw(max: number, timeoutMs: number): Promise<Record[]> {
     expectInteger(max, 'max', 1, 1000000);
-    const first = await this.consumeRecord(timeoutMs);
+    const first = await this.#consumeRaw(timeoutMs);
     if (first === undefined) return [];
     const records = [first];
     if (max === 1) return records;
@@ -231,10 +308,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   /** Records until the consumer is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Record> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Record<V, K>> {
     while (!this.#closed) {
       const record = this.#take() ?? (await this.#wait(undefined));
-      if (record !== undefined) yield record;
+      if (record !== undefined) yield this.#deserializes() ? await this.#decode(record) : (record as Record<V, K>);
     }
   }
 

@@ -86,3 +86,7 @@ export function librdkafkaVersion(): { hex: number; text: string; features: stri
   const [hex, text, features] = capi.Version();
   return { hex, text, features };
 }
+// Schema Registry: serializers and deserializers in Confluent's wire format, a registry client, the embedded registry.
+export type { ProducerOptions, RecordSerializer } from './producer';
+export type { RecordDeserializer } from './consumer';
+export * from './schema';

@@ -16,10 +16,11 @@ export type { DeliveryReport } from './report-queue';
 
 export type Payload = Buffer | Uint8Array | string | null;
 
-export interface ProducerRecord {
+/** A record to send; with serializers (`ProducerOptions`), payload and key are what they take. */
+export interface ProducerRecord<V = Payload, K = Payload> {
   topic: string;
-  payload: Payload;
-  key?: Payload;
+  payload: V;
+  key?: K;
   /** -1 or absent: the partitioner picks from the key. */
   partition?: number;
   headers?: Array<[string, Payload]> | { [name: string]: Payload };
@@ -98,6 +99,20 @@ interface Checked {
   timestamp: number;
 }
 
+/** Turns a key or value into the bytes stored (a Schema Registry serializer, `SchemaSerializer`, is one). */
+export interface RecordSerializer<T> {
+  serialize(topic: string, value: T): Promise<Buffer | null>;
+  /** The bytes without waiting when it can (undefined: it must wait); `produceBatch` needs it. */
+  serializeSync?(topic: string, value: T): Buffer | null | undefined;
+}
+
+export interface ProducerOptions<V = Payload, K = Payload> extends ClientOptions {
+  /** Serializes each record's payload in `send`, `sendBatch`, `sendBatchSettled` and `produceBatch`. */
+  valueSerializer?: RecordSerializer<V>;
+  /** Serializes each record's key in the same calls. */
+  keySerializer?: RecordSerializer<K>;
+}
+
 /** The producer's events: `'error'` for client-level errors (see `Producer`). */
 export interface ProducerEvents {
   error: [error: KafkaError];
@@ -109,8 +124,10 @@ export interface ProducerEvents {
  * `'error'` when a listener is registered (a missing listener never throws). A retriable one
  * changes nothing for the messages: librdkafka goes on retrying them until `message.timeout.ms`.
  */
-export class Producer extends EventEmitter<ProducerEvents> {
+export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEvents> {
   readonly #handle: KafkaHandle;
+  readonly #valueSerializer: RecordSerializer<V> | undefined;
+  readonly #keySerializer: RecordSerializer<K> | undefined;
   #closed = false;
   /** Reports of `produce()` calls, waiting for `deliveryReport` / `updateOutstanding`. */
   #reports = new ReportQueue();
@@ -134,8 +151,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
   readonly #onWake = (): void => this.#collect();
 
   /** `options.logger` receives librdkafka's log lines; default: `getDefaultLogger()`. */
-  constructor(config?: Config, options: ClientOptions = {}) {
+  constructor(config?: Config, options: ProducerOptions<V, K> = {}) {
     super();
+    this.#valueSerializer = expectSerializer(options.valueSerializer, 'options.valueSerializer');
+    this.#keySerializer = expectSerializer(options.keySerializer, 'options.keySerializer');
     this.#handle = capi.InitKafka();
     attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
     applyConfig(this.#handle, config);
@@ -196,13 +215,38 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /** Sends one record; resolves once the broker has it, waits while librdkafka's queue is full. */
-  send(record: ProducerRecord | Record): Promise<DeliveryResult> {
+  send(record: ProducerRecord<V, K> | Record): Promise<DeliveryResult> {
+    if (this.#serializes(record)) return this.#serialize([record]).then(([raw]) => this.#sendRaw(raw));
+    return this.#sendRaw(record as ProducerRecord | Record);
+  }
+
+  #sendRaw(record: ProducerRecord | Record): Promise<DeliveryResult> {
     try {
       this.#checkOpen();
       return this.#sendChecked(this.#check(record));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Whether a record goes through the serializers first (a Record is bytes already). */
+  #serializes(record: unknown): boolean {
+    return (this.#valueSerializer !== undefined || this.#keySerializer !== undefined) && !(record instanceof Record);
+  }
+
+  /** Records with payloads and keys serialized: all of them, or the first failure. */
+  async #serialize(records: Array<ProducerRecord<V, K> | Record>): Promise<Array<ProducerRecord | Record>> {
+    const encode = async <T>(serializer: RecordSerializer<T> | undefined, topic: string, value: T): Promise<Payload> => {
+      if (serializer === undefined) return value as Payload;
+      const now = serializer.serializeSync?.(topic, value);
+      return now !== undefined ? now : serializer.serialize(topic, value);
+    };
+    const out: Array<ProducerRecord | Record> = [];
+    for (const record of records) {
+      if (record instanceof Record) out.push(record);
+      else out.push({ ...record, payload: await encode(this.#valueSerializer, record.topic, record.payload), key: record.key === undefined ? undefined : await encode(this.#keySerializer, record.topic, record.key) });
+    }
+    return out;
   }
 
   #sendChecked(checked: Checked): Promise<DeliveryResult> {
@@ -218,16 +262,18 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * their results in order once all are on the broker, or rejects with the first failure. Waits
    * while librdkafka's queue is full. Records with headers or timestamps go one by one.
    */
-  sendBatch(records: Array<ProducerRecord | Record>): Promise<DeliveryResult[]> {
-    return this.#sendMany(records, false);
+  sendBatch(records: Array<ProducerRecord<V, K> | Record>): Promise<DeliveryResult[]> {
+    if (Array.isArray(records) && records.some((r) => this.#serializes(r))) return this.#serialize(records).then((raw) => this.#sendMany(raw, false));
+    return this.#sendMany(records as Array<ProducerRecord | Record>, false);
   }
 
   /**
    * Like `sendBatch`, but never rejects for a record: resolves with each record's outcome, an
    * `error` on those that were not delivered. Bad arguments still reject.
    */
-  sendBatchSettled(records: Array<ProducerRecord | Record>): Promise<DeliveryOutcome[]> {
-    return this.#sendMany(records, true);
+  sendBatchSettled(records: Array<ProducerRecord<V, K> | Record>): Promise<DeliveryOutcome[]> {
+    if (Array.isArray(records) && records.some((r) => this.#serializes(r))) return this.#serialize(records).then((raw) => this.#sendMany(raw, true));
+    return this.#sendMany(records as Array<ProducerRecord | Record>, true);
   }
 
   #sendMany(records: Array<ProducerRecord | Record>, settleAll: boolean): Promise<DeliveryOutcome[]> {
@@ -288,12 +334,14 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * (`firstMsgid`..`firstMsgid + count - 1`), like `produce` for each: collect outcomes with
    * `deliveryReport`. Throws ERR__QUEUE_FULL when none fit; when only some fit, `count` says how many.
    */
-  produceBatch(topic: string, payloads: Payload[], keys: Payload[] | null = null, partition = -1): { firstMsgid: number; count: number } {
+  produceBatch(topic: string, payloads: V[], keys: K[] | null = null, partition = -1): { firstMsgid: number; count: number } {
     this.#checkOpen();
     expectString(topic, 'topic');
     if (!Array.isArray(payloads)) throw invalidParameter('an array of payloads', 'payloads', payloads);
     if (keys !== null && (!Array.isArray(keys) || keys.length !== payloads.length)) throw invalidParameter('null or an array of keys as long as payloads', 'keys', keys);
-    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads, keys);
+    if (this.#valueSerializer !== undefined) payloads = serializeNow(this.#valueSerializer, topic, payloads, 'valueSerializer') as V[];
+    if (this.#keySerializer !== undefined && keys !== null) keys = serializeNow(this.#keySerializer, topic, keys, 'keySerializer') as K[];
+    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads as Payload[], keys as Payload[] | null);
     // Stop at the first refusal: msgids after it are not the caller's to track.
     const accepted = errors === null ? count : errors.findIndex((e) => e !== 0);
     if (accepted === 0 && code !== 0) throw new KafkaError(code, message);
@@ -547,5 +595,23 @@ function checkHeaders(headers: ProducerRecord['headers'] | HeaderTuple[]): [stri
   return pairs.map((pair, i) => {
     if (!Array.isArray(pair) || pair.length !== 2) throw invalidParameter('a [name, value] pair', `headers[${i}]`, pair);
     return [expectString(pair[0], `headers[${i}] name`), expectBytes(pair[1], `headers[${i}] value`)];
+  });
+}
+
+function expectSerializer<T>(serializer: RecordSerializer<T> | undefined, name: string): RecordSerializer<T> | undefined {
+  if (serializer !== undefined && (typeof serializer !== 'object' || serializer === null || typeof serializer.serialize !== 'function')) {
+    throw invalidParameter('an object with a serialize(topic, value) method', name, serializer);
+  }
+  return serializer;
+}
+
+/** `produceBatch` is synchronous: its serializer must encode without waiting (a SchemaSerializer after `prepare(topic)`). */
+function serializeNow<T>(serializer: RecordSerializer<T>, topic: string, values: T[], name: string): Payload[] {
+  return values.map((value) => {
+    const bytes = serializer.serializeSync?.(topic, value);
+    if (bytes === undefined) {
+      throw new KafkaError(ErrorCode._STATE, `produceBatch: the ${name} cannot encode for topic '${topic}' without waiting; await its prepare('${topic}') (or a send to the topic) first`);
+    }
+    return bytes;
   });
 }

@@ -1,7 +1,12 @@
 // A Kafka record, as produced or consumed (the APL class Record: Topic Payload Key Partition Offset).
 import { PACKED_FIELDS, type CodeAndMessage, type HeaderTuple, type MessageTuple, type PackedBatch } from './native';
 
-export class Record {
+export class Record<V = unknown, K = unknown> {
+  /** The payload as the consumer's valueDeserializer made it; absent without one. */
+  declare decodedValue?: V;
+  /** The key as the consumer's keyDeserializer made it; absent without one. */
+  declare decodedKey?: K;
+
   constructor(
     readonly topic: string,
     /** The value; `null` is a Kafka null (a tombstone), distinct from empty. */
@@ -86,6 +91,6 @@ const fastViews = (() => {
 })();
 
 /** `length` bytes of `data` from `start`, as a Buffer sharing its memory. */
-const view: (data: Buffer, start: number, length: number) => Buffer = fastViews
+export const view: (data: Buffer, start: number, length: number) => Buffer = fastViews
   ? (data, start, length) => new FastBuffer(data.buffer, data.byteOffset + start, length)
   : (data, start, length) => data.subarray(start, start + length);

@@ -39,6 +39,8 @@ fi
 
 # The real broker's jars (cached under ~/.cache after the first run).
 node scripts/kafka/broker.mjs fetch >/dev/null
+# The real Schema Registry (Apicurio, from Maven Central) the schema tests also run against.
+node scripts/registry/registry.mjs fetch >/dev/null
 
 if [ ! -f dist/index.mjs ] || [ -n "$(find lib tsconfig.json -newer dist/index.mjs -print -quit)" ]; then
   echo "setup: compiling TypeScript"

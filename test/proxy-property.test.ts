@@ -86,6 +86,9 @@ const CONTENT_TYPES = [
   'application/vnd.kafka.binary.v2+json',
   'application/vnd.kafka.json.v2+json',
   'application/vnd.kafka.avro.v2+json',
+  'application/vnd.kafka.avro.v1+json',
+  'application/vnd.kafka.jsonschema.v2+json',
+  'application/vnd.kafka.protobuf.v2+json',
   'application/vnd.kafka.v2+json',
   'application/vnd.kafka.json.v1+json',
   'application/json',
@@ -99,7 +102,7 @@ const headers = fc
   .record(
     {
       'content-type': fc.oneof(fc.constantFrom(...CONTENT_TYPES), fc.stringMatching(/^[a-z]{1,8}\/[a-z.+0-9-]{1,20}$/)),
-      accept: fc.oneof(fc.constantFrom('application/vnd.kafka.binary.v2+json', 'application/vnd.kafka.json.v2+json', 'application/vnd.kafka.v2+json', '*/*', 'text/html'), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })),
+      accept: fc.oneof(fc.constantFrom('application/vnd.kafka.binary.v2+json', 'application/vnd.kafka.json.v2+json', 'application/vnd.kafka.avro.v2+json', 'application/vnd.kafka.v2+json', '*/*', 'text/html'), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })),
       'x-kafka-trace': fc.oneof(fc.constantFrom('dC0x', 'AA==', ''), fc.string({ unit: 'grapheme-ascii', maxLength: 12 })),
       'x-random': fc.string({ unit: 'grapheme-ascii', maxLength: 30 }),
     },
@@ -114,13 +117,29 @@ const record = fc.record(
   { key: anyValue, value: anyValue, partition: fc.oneof(fc.integer({ min: -2, max: 5 }), anyValue), partition_id: anyValue, timestamp: anyValue, headers: fc.oneof(anyValue, fc.array(fc.record({ name: anyValue, value: anyValue }, { requiredKeys: [] }), { maxLength: 3 })) },
   { requiredKeys: [] },
 );
-const typed = fc.record({ type: fc.oneof(fc.constantFrom('BINARY', 'JSON', 'STRING', 'AVRO', 'binary'), anyValue), data: anyValue }, { requiredKeys: [] });
+/** Schemas a registry takes, and some it does not. */
+const schemaText = fc.oneof(fc.constantFrom('"string"', '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}', '{"type":"object"}', 'syntax = "proto3"; message M { int32 a = 1; }', '{', 'message {'), anyValue);
+const typed = fc.record(
+  {
+    type: fc.oneof(fc.constantFrom('BINARY', 'JSON', 'STRING', 'AVRO', 'JSONSCHEMA', 'PROTOBUF', 'binary'), anyValue),
+    data: anyValue,
+    schema: schemaText,
+    schema_id: fc.oneof(fc.integer({ min: -1, max: 5 }), anyValue),
+    schema_version: fc.oneof(fc.integer({ min: -1, max: 3 }), anyValue),
+    subject: anyValue,
+    subject_name_strategy: fc.oneof(fc.constantFrom('TOPIC_NAME', 'RECORD_NAME', 'TOPIC_RECORD_NAME'), anyValue),
+  },
+  { requiredKeys: [] },
+);
 const shapedJson = fc.oneof(
-  fc.record({ records: fc.oneof(fc.array(record, { maxLength: 4 }), anyValue) }, { requiredKeys: [] }),
+  fc.record(
+    { records: fc.oneof(fc.array(record, { maxLength: 4 }), anyValue), key_schema: schemaText, value_schema: schemaText, key_schema_id: fc.oneof(fc.integer({ min: -1, max: 5 }), anyValue), value_schema_id: fc.oneof(fc.integer({ min: -1, max: 5 }), anyValue) },
+    { requiredKeys: [] },
+  ),
   fc.record({ key: fc.oneof(typed, anyValue), value: fc.oneof(typed, anyValue), partition_id: anyValue, headers: anyValue, timestamp: anyValue }, { requiredKeys: [] }),
   fc.record({ topics: fc.oneof(fc.array(segment(['topic']), { maxLength: 3 }), anyValue), topic_pattern: fc.oneof(fc.constantFrom('^t.*', '(', '[a-', '*'), anyValue) }, { requiredKeys: [] }),
   fc.record(
-    { name: anyValue, format: fc.oneof(fc.constantFrom('binary', 'json', 'avro', 'JSON'), anyValue), 'auto.offset.reset': fc.oneof(fc.constantFrom('earliest', 'smallest', 'largest', 'none'), anyValue), 'auto.commit.enable': anyValue, 'fetch.min.bytes': anyValue, 'consumer.request.timeout.ms': anyValue, 'plugin.library.paths': anyValue },
+    { name: anyValue, format: fc.oneof(fc.constantFrom('binary', 'json', 'avro', 'jsonschema', 'protobuf', 'JSON'), anyValue), 'auto.offset.reset': fc.oneof(fc.constantFrom('earliest', 'smallest', 'largest', 'none'), anyValue), 'auto.commit.enable': anyValue, 'fetch.min.bytes': anyValue, 'consumer.request.timeout.ms': anyValue, 'plugin.library.paths': anyValue },
     { requiredKeys: [] },
   ),
   fc.record({ partitions: fc.oneof(fc.array(fc.record({ topic: anyValue, partition: anyValue }, { requiredKeys: [] }), { maxLength: 3 }), anyValue), offsets: fc.oneof(fc.array(fc.record({ topic: anyValue, partition: anyValue, offset: anyValue }, { requiredKeys: [] }), { maxLength: 3 }), anyValue) }, { requiredKeys: [] }),

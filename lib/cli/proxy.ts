@@ -16,8 +16,11 @@ export const proxyCommand: CliCommand = {
     'http.keepalive.timeout.ms, http.max.connections, basic.auth.users,\n' +
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
     'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms,\n' +
-    'pixy.max.consumers, and client.*, producer.*, consumer.* passed to librdkafka. Binds\n' +
-    '127.0.0.1 unless told otherwise.',
+    'pixy.max.consumers, schema.registry.url, schema.registry.listeners,\n' +
+    'schema.registry.basic.auth.user.info, schema.registry.ssl.{ca,certificate,key}.location,\n' +
+    'and client.*, producer.*, consumer.* passed to librdkafka. Without schema.registry.url the\n' +
+    'avro, jsonschema and protobuf formats use an embedded in-memory Schema Registry, served on\n' +
+    'schema.registry.listeners (default http://127.0.0.1:8081). Binds 127.0.0.1 unless told otherwise.',
   options: {
     config: { type: 'string', short: 'c', value: 'FILE', help: 'a properties file' },
     'bootstrap-servers': { type: 'string', short: 'b', value: 'HOST:PORT,...', help: 'Kafka (default: $KAFKA_BOOTSTRAP_SERVERS, else an embedded broker)' },
@@ -44,8 +47,11 @@ export const proxyCommand: CliCommand = {
     const stop = context.io.interrupted();
     const proxy = await startProxy(config, undefined, context.logger);
     const where = config.bootstrapServers === '' ? `the embedded broker at ${proxy.bootstrapServers}` : proxy.bootstrapServers;
-    if (context.json) context.print(JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl ?? null, pixySocket: proxy.pixySocket ?? null, bootstrapServers: proxy.bootstrapServers }));
+    if (context.json) context.print(JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl ?? null, pixySocket: proxy.pixySocket ?? null, bootstrapServers: proxy.bootstrapServers, schemaRegistryUrl: proxy.schemaRegistryUrl ?? null }));
     else context.print(`Confluent REST API on ${proxy.url}${proxy.pixyUrl ? `, Kafka-Pixy API on ${proxy.pixyUrl}` : ''}${proxy.pixySocket ? ` and ${proxy.pixySocket}` : ''}, Kafka: ${where}`);
+    if (!context.json && proxy.schemaRegistryUrl !== undefined) {
+      context.print(`Schema Registry: ${config.schemaRegistryUrl === undefined ? `embedded (in memory) on ${proxy.schemaRegistryUrl}` : config.schemaRegistryUrl}`);
+    }
     await new Promise<void>((resolve) => {
       if (stop.aborted) return resolve();
       stop.addEventListener('abort', () => resolve());

@@ -54,6 +54,20 @@ export interface ProxyConfig {
   credentialsMaxUsers: number;
   /** Bearer-token users connect here (a cluster's OAUTHBEARER listener), when it differs. */
   credentialsBearerBootstrapServers?: string;
+  /** Schema Registry base URLs, comma-separated (schema.registry.url); absent: the embedded registry. */
+  schemaRegistryUrl?: string;
+  /**
+   * Where the embedded registry serves Confluent's Schema Registry API (schema.registry.listeners);
+   * '' keeps the schema formats off. Absent: port 8081 on the Confluent listener's host, or a free
+   * port when that listener asks for one (port 0).
+   */
+  schemaRegistryListeners?: string;
+  /** "user:password" for the registry (schema.registry.basic.auth.user.info). */
+  schemaRegistryUserInfo?: string;
+  /** PEM files for TLS to the registry (schema.registry.ssl.ca.location, .certificate.location, .key.location). */
+  schemaRegistrySslCaLocation?: string;
+  schemaRegistrySslCertificateLocation?: string;
+  schemaRegistrySslKeyLocation?: string;
   /** librdkafka properties for every client, producer and consumer (client.*, producer.*, consumer.*). */
   client: { [key: string]: string };
   producer: { [key: string]: string };
@@ -156,6 +170,14 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'kafka.credentials.idle.timeout.ms') next.credentialsIdleTimeoutMs = positive(value, key);
     else if (key === 'kafka.credentials.max.users') next.credentialsMaxUsers = positive(value, key);
     else if (key === 'kafka.credentials.bearer.bootstrap.servers') next.credentialsBearerBootstrapServers = value;
+    else if (key === 'schema.registry.url') next.schemaRegistryUrl = value.trim() === '' ? undefined : value.trim();
+    else if (key === 'schema.registry.listeners') next.schemaRegistryListeners = value.trim();
+    else if (key === 'schema.registry.basic.auth.user.info') next.schemaRegistryUserInfo = value;
+    else if (key === 'schema.registry.basic.auth.credentials.source') {
+      if (value.trim().toUpperCase() !== 'USER_INFO') throw new Error(`schema.registry.basic.auth.credentials.source: only USER_INFO is supported, not ${JSON.stringify(value)}`);
+    } else if (key === 'schema.registry.ssl.ca.location') next.schemaRegistrySslCaLocation = value;
+    else if (key === 'schema.registry.ssl.certificate.location') next.schemaRegistrySslCertificateLocation = value;
+    else if (key === 'schema.registry.ssl.key.location') next.schemaRegistrySslKeyLocation = value;
     else throw new Error(`Unknown proxy property '${key}'`);
   }
   if (next.sslClientAuth && next.sslCaLocation === undefined) throw new Error('ssl.client.auth=true needs ssl.ca.location (the CA that signs client certificates)');

@@ -6,7 +6,9 @@ import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
-import { ConsumerInstances, type ConsumerInstance } from './consumer-instances';
+import { ConsumerInstances, type ConsumerInstance, type RecordFormat } from './consumer-instances';
+import { registryError, type SubjectNameStrategy } from '../schema/serdes';
+import { isSchemaFormat, schemaRestError, type ProxySchemas, type SchemaChoice, type SchemaFormat } from './schema-formats';
 import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
 
 /** What the metadata endpoints need from the cluster. */
@@ -50,6 +52,8 @@ export interface ConfluentOptions {
   logger: Logger;
   /** Most records in one produce request (max.request.records). */
   maxRequestRecords: number;
+  /** The Schema Registry behind the avro, jsonschema and protobuf formats; absent: those are refused. */
+  schemas?: ProxySchemas;
 }
 
 type Params = { [key: string]: string };
@@ -78,9 +82,14 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** A 42206 for a JSON value nested deeper than JSON.stringify (and the schema libraries) can walk. */
+function checkDepth(value: unknown, what: string): void {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
 /** A JSON value as the UTF-8 text stored in Kafka. */
 function jsonBytes(value: unknown, what: string): Buffer {
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  checkDepth(value, what);
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
@@ -100,7 +109,7 @@ function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | 
  * A consumed key or value as JSON text for the instance's format: base64 in a string, or, for
  * json, the stored text itself (checked, never re-serialized); undefined when it is not JSON.
  */
-function jsonText(bytes: Buffer | null, format: 'binary' | 'json'): string | undefined {
+function jsonText(bytes: Buffer | null, format: RecordFormat): string | undefined {
   if (bytes === null) return 'null';
   if (format === 'binary') return `"${bytes.toString('base64')}"`;
   const text = bytes.toString('utf8');
@@ -200,6 +209,63 @@ function topicPartitions(body: unknown, field: 'partitions' | 'offsets'): Array<
   });
 }
 
+/** The key_schema / key_schema_id (or value_…) of a v1/v2 produce request; 42201/42202 when neither is there. */
+function schemaChoice(body: { [key: string]: unknown }, part: 'key' | 'value'): SchemaChoice {
+  const schema = body[`${part}_schema`];
+  const id = body[`${part}_schema_id`];
+  if (schema !== undefined && schema !== null) {
+    if (typeof schema !== 'string' || schema.trim() === '') throw new RestError(422, 42205, `${part}_schema must be the schema as a string`);
+    return { schema };
+  }
+  if (id !== undefined && id !== null) {
+    if (!Number.isInteger(id) || (id as number) < 0) throw new RestError(422, 42205, `${part}_schema_id must be a schema id (an integer), not ${JSON.stringify(id)}`);
+    return { schemaId: id as number };
+  }
+  throw part === 'key'
+    ? new RestError(422, 42201, 'Request includes keys but does not include key_schema or key_schema_id')
+    : new RestError(422, 42202, 'Request includes values but does not include value_schema or value_schema_id');
+}
+
+/** The v3 strategy names (Confluent's SubjectNameStrategyEnum). */
+const V3_STRATEGIES: { [name: string]: SubjectNameStrategy } = { TOPIC_NAME: 'topic', RECORD_NAME: 'record', TOPIC_RECORD_NAME: 'topic-record' };
+
+/**
+ * The schema a v3 key or value names: schema, schema_id, schema_version (+ subject or strategy),
+ * or a subject / strategy alone (its latest version); undefined when it is not of a schema type.
+ */
+function v3SchemaChoice(fields: { [key: string]: unknown }, which: string): SchemaChoice | undefined {
+  const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
+  const named = ['schema', 'schema_id', 'schema_version', 'subject', 'subject_name_strategy'].filter((f) => fields[f] !== undefined && fields[f] !== null);
+  if (type !== undefined && !['AVRO', 'JSONSCHEMA', 'PROTOBUF'].includes(type)) {
+    if (named.length > 0) throw new RestError(400, 400, `${which}: ${named.join(', ')} need a schema type (AVRO, JSONSCHEMA or PROTOBUF), not ${type}`);
+    return undefined;
+  }
+  if (type === undefined && named.length === 0) return undefined;
+  const choice: SchemaChoice = {};
+  if (fields.subject !== undefined && fields.subject !== null) {
+    if (typeof fields.subject !== 'string' || fields.subject === '') throw new RestError(400, 400, `${which}.subject must be a subject name`);
+    choice.subject = fields.subject;
+  }
+  if (fields.subject_name_strategy !== undefined && fields.subject_name_strategy !== null) {
+    const strategy = V3_STRATEGIES[String(fields.subject_name_strategy).toUpperCase()];
+    if (strategy === undefined) throw new RestError(400, 400, `${which}.subject_name_strategy must be TOPIC_NAME, RECORD_NAME or TOPIC_RECORD_NAME`);
+    choice.strategy = strategy;
+  }
+  const ways = ['schema', 'schema_id', 'schema_version'].filter((f) => fields[f] !== undefined && fields[f] !== null);
+  if (ways.length > 1) throw new RestError(400, 400, `${which}: give one of schema, schema_id and schema_version, not ${ways.join(' and ')}`);
+  if (fields.schema !== undefined && fields.schema !== null) {
+    if (typeof fields.schema !== 'string' || fields.schema.trim() === '') throw new RestError(400, 400, `${which}.schema must be the schema as a string`);
+    choice.schema = fields.schema;
+  } else if (fields.schema_id !== undefined && fields.schema_id !== null) {
+    if (!Number.isInteger(fields.schema_id) || (fields.schema_id as number) < 0) throw new RestError(400, 400, `${which}.schema_id must be a schema id`);
+    choice.schemaId = fields.schema_id as number;
+  } else if (fields.schema_version !== undefined && fields.schema_version !== null) {
+    if (!Number.isInteger(fields.schema_version) || (fields.schema_version as number) < 1) throw new RestError(400, 400, `${which}.schema_version must be a version number`);
+    choice.version = fields.schema_version as number;
+  } else choice.latest = true;
+  return choice;
+}
+
 export function registerConfluentRoutes(app: FastifyInstance, options: ConfluentOptions): void {
   const { producer, instances, cluster } = options;
 
@@ -289,12 +355,34 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       throw new RestError(413, 413, `A produce request may carry at most ${options.maxRequestRecords} records (max.request.records); this one has ${body.records.length}`);
     }
     const topic = producibleTopic(req.params.topic);
-    const records: ProducerRecord[] = body.records.map((item: unknown, i: number) => {
+    const items = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);
       const partition = record.partition ?? pathPartition ?? -1;
       if (!Number.isInteger(partition) || (partition as number) < -1) throw invalid(`records[${i}].partition must be a partition number`);
-      return { topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition: partition as number };
+      return { record, partition: partition as number };
     });
+    let keySchemaId: number | null = null;
+    let valueSchemaId: number | null = null;
+    let records: ProducerRecord[];
+    if (isSchemaFormat(format)) {
+      // Every key and value is encoded before anything is produced: a failure writes nothing.
+      const schemas = schemasOrRefuse(format);
+      const encode = async (part: 'key' | 'value') => {
+        const values = items.map(({ record }) => record[part]);
+        values.forEach((value, i) => checkDepth(value, `records[${i}].${part}`));
+        if (values.every((v) => v === undefined || v === null)) return { id: null, bytes: values.map(() => null) };
+        const choice = schemaChoice(body, part);
+        const encoded = await schemas.serialize(format, part, choice, topic, values, (i) => `records[${i}].${part}`);
+        return { id: encoded.id, bytes: encoded.bytes };
+      };
+      const keys = await encode('key');
+      const values = await encode('value');
+      keySchemaId = keys.id;
+      valueSchemaId = values.id;
+      records = items.map(({ partition }, i) => ({ topic, key: keys.bytes[i], payload: values.bytes[i], partition }));
+    } else {
+      records = items.map(({ record, partition }, i) => ({ topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition }));
+    }
     await cluster.autoCreate(topic);
     const outcomes = await producer.sendBatchSettled(records);
     const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
@@ -307,9 +395,14 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
           ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
           : { partition: null, offset: null, error_code: failures[i].errorCode, error: failures[i].message },
       ),
-      key_schema_id: null,
-      value_schema_id: null,
+      key_schema_id: keySchemaId,
+      value_schema_id: valueSchemaId,
     });
+  };
+
+  const schemasOrRefuse = (format: SchemaFormat): ProxySchemas => {
+    if (options.schemas === undefined) throw new RestError(422, 42205, `The ${format} format needs a Schema Registry: set schema.registry.url`);
+    return options.schemas;
   };
 
   app.post('/topics/:topic', async (req: Req, reply) => produce(req, reply, undefined));
@@ -364,7 +457,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, undefined, options.schemas);
     return send(reply, 200, `[${rows.join(',')}]`);
   });
 
@@ -373,7 +466,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, req.params.topic);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, req.params.topic, options.schemas);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
     return reply.send(`[${rows.join(',')}]`);
   });
@@ -523,7 +616,39 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
         return Buffer.from(value, 'utf8');
       }
       if (kind === 'JSON') return jsonBytes(value, `${what}.data`);
-      throw new RestError(400, 400, `${what}.type must be BINARY, JSON or STRING (schema types need a Schema Registry)`);
+      throw new RestError(400, 400, `${what}.type must be BINARY, JSON, STRING, AVRO, JSONSCHEMA or PROTOBUF`);
+    };
+    const topicName = producibleTopic(req.params.topic);
+    const schemaTypes: { key?: string; value?: string } = {};
+    /** A key or value of a schema type: encoded with the schema it names (all checked before anything is produced). */
+    const schemaData = async (part: unknown, which: 'key' | 'value'): Promise<Buffer | null | undefined> => {
+      if (part === undefined || part === null) return undefined;
+      const fields = asObject(part, which);
+      const choice = v3SchemaChoice(fields, which);
+      if (choice === undefined) return undefined;
+      const format = await v3Format(fields, choice, which);
+      schemaTypes[which] = { avro: 'AVRO', jsonschema: 'JSONSCHEMA', protobuf: 'PROTOBUF' }[format];
+      if (fields.data === undefined || fields.data === null) return null;
+      checkDepth(fields.data, `${which}.data`);
+      const { bytes } = await schemasOrRefuse(format).serialize(format, which, choice, topicName, [fields.data], () => `${which}.data`);
+      return bytes[0];
+    };
+    const v3Format = async (fields: { [key: string]: unknown }, choice: SchemaChoice, which: string): Promise<SchemaFormat> => {
+      const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
+      const byType: { [type: string]: SchemaFormat } = { AVRO: 'avro', JSONSCHEMA: 'jsonschema', PROTOBUF: 'protobuf' };
+      if (type !== undefined) return byType[type];
+      // No type: the registered schema's, as Confluent's proxy infers it.
+      const schemas = schemasOrRefuse('avro');
+      let schemaType: string | undefined;
+      try {
+        if (choice.schemaId !== undefined) schemaType = (await schemas.client.getBySubjectAndId('', choice.schemaId)).schemaType;
+        else if (choice.subject !== undefined) {
+          schemaType = (choice.version === undefined ? await schemas.client.getLatestSchemaMetadata(choice.subject) : await schemas.client.getSchemaMetadata(choice.subject, choice.version, false)).schemaType;
+        } else throw new RestError(400, 400, `${which}.type is needed when the schema is not named by schema_id or subject`);
+      } catch (error) {
+        throw schemaRestError(registryError(error, choice.schemaId !== undefined ? `schema id ${choice.schemaId}` : `subject ${choice.subject}`), schemas.description);
+      }
+      return byType[(schemaType ?? 'AVRO').toUpperCase()] ?? 'avro';
     };
     const headers = Array.isArray(body.headers)
       ? (body.headers as Array<{ name: string; value?: string | null }>).map((h, i): [string, Buffer | null] => {
@@ -534,9 +659,11 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const partition = body.partition_id === undefined || body.partition_id === null ? -1 : Number(body.partition_id);
     if (!Number.isInteger(partition) || partition < -1) throw new RestError(400, 400, 'partition_id must be a partition number');
     const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : parseTimestamp(body.timestamp, 'timestamp');
-    const key = data(body.key, 'key');
-    const value = data(body.value, 'value');
-    const topic = producibleTopic(req.params.topic);
+    const schemaKey = await schemaData(body.key, 'key');
+    const schemaValue = await schemaData(body.value, 'value');
+    const key = schemaKey !== undefined ? schemaKey : data(body.key, 'key');
+    const value = schemaValue !== undefined ? schemaValue : data(body.value, 'value');
+    const topic = topicName;
     const record = { topic, key, payload: value, partition, headers, timestamp };
     await cluster.autoCreate(topic);
     const [outcome] = await producer.sendBatchSettled([record]);
@@ -548,8 +675,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       partition_id: outcome.partition,
       offset: outcome.offset,
       timestamp: new Date(timestamp ?? Date.now()).toISOString(),
-      key: key === null ? null : { type: String((body.key as { type?: string }).type ?? 'JSON').toUpperCase(), size: key.length },
-      value: value === null ? null : { type: String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
+      key: key === null ? null : { type: schemaTypes.key ?? String((body.key as { type?: string }).type ?? 'JSON').toUpperCase(), size: key.length },
+      value: value === null ? null : { type: schemaTypes.value ?? String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
     });
   });
 
@@ -589,8 +716,23 @@ async function readRecords(
   query: { [key: string]: string | undefined },
   row: (record: Record, key: string, value: string) => string,
   /** v1 reads one topic: records of the others stay buffered, not returned. */
-  topic?: string,
+  topic: string | undefined,
+  /** Decodes the schema formats' data. */
+  schemas: ProxySchemas | undefined,
 ): Promise<string[]> {
+  /** A key or value as JSON text; undefined when it is not readable in the instance's format (a SchemaError says why). */
+  let unreadable: string | undefined;
+  const textOf = async (bytes: Buffer | null): Promise<string | undefined> => {
+    if (!isSchemaFormat(instance.format) || bytes === null || schemas === undefined) return jsonText(bytes, instance.format);
+    try {
+      return await schemas.deserializer.deserializeToJson(bytes);
+    } catch (error) {
+      const rest = schemaRestError(error, schemas.description);
+      if (rest.status >= 500) throw rest; // the registry, not the record: nothing is skipped
+      unreadable = rest.message;
+      return undefined;
+    }
+  };
   const requested = query.timeout === undefined ? instance.requestTimeoutMs : Number(query.timeout);
   const maxBytes = query.max_bytes === undefined ? Infinity : Number(query.max_bytes);
   if (!Number.isFinite(requested) || requested < 0) throw invalid('timeout must be a number of milliseconds');
@@ -620,11 +762,19 @@ async function readRecords(
         instance.buffered.unshift(record); // kept for the next request
         break;
       }
-      const key = jsonText(record.key, instance.format);
-      const value = jsonText(record.payload, instance.format);
+      let key: string | undefined;
+      let value: string | undefined;
+      try {
+        key = await textOf(record.key);
+        value = key === undefined ? undefined : await textOf(record.payload);
+      } catch (error) {
+        instance.buffered.unshift(record); // kept: the next request reads it again
+        if (out.length === 0) throw error;
+        break;
+      }
       if (key === undefined || value === undefined) {
         instance.buffered.unshift(record);
-        if (out.length === 0) throw notJson(record, key === undefined ? 'key' : 'value');
+        if (out.length === 0) throw notJson(record, key === undefined ? 'key' : 'value', instance.format, unreadable);
         break;
       }
       out.push(record);
@@ -662,11 +812,11 @@ async function joinGroup(instance: ConsumerInstance): Promise<void> {
 }
 
 /** 42203 for a record a json instance cannot convert: where it is, and how to get past it. */
-function notJson(record: Record, part: 'key' | 'value'): RestError {
+function notJson(record: Record, part: 'key' | 'value', format: RecordFormat, why: string | undefined): RestError {
   return new RestError(
     422,
     42203,
-    `The ${part} of the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}' is not valid JSON: ` +
+    `The ${part} of the record at offset ${record.offset} of partition ${record.partition} of topic '${record.topic}' is not ${format === 'json' ? 'valid JSON' : `${format} data: ${why ?? 'unreadable'}`}: ` +
       `read it with a binary consumer instance, or skip it with POST .../positions {"offsets": [{"topic": "${record.topic}", "partition": ${record.partition}, "offset": ${record.offset + 1}}]}`,
   );
 }

@@ -12,7 +12,7 @@ import { IdleClock } from './idle-clock';
 /** The only keys a client may set when creating an instance (anything else could load code). */
 export const CLIENT_KEYS = new Set(['name', 'id', 'format', 'auto.offset.reset', 'auto.commit.enable', 'fetch.min.bytes', 'consumer.request.timeout.ms']);
 
-export type RecordFormat = 'binary' | 'json';
+export type RecordFormat = 'binary' | 'json' | 'avro' | 'jsonschema' | 'protobuf';
 
 export interface InstanceOptions {
   /** Properties for every consumer (bootstrap.servers, consumer.* from the proxy's config). */
@@ -24,6 +24,8 @@ export interface InstanceOptions {
   instanceTimeoutMs: number;
   requestTimeoutMs: number;
   maxInstances: number;
+  /** Whether a Schema Registry serves the avro, jsonschema and protobuf formats. */
+  schemaFormats?: boolean;
 }
 
 export class ConsumerInstance {
@@ -161,8 +163,10 @@ export class ConsumerInstances {
     const name = request.name ?? request.id ?? `rest-consumer-${randomUUID()}`;
     if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(name)) throw new RestError(422, 42204, 'Invalid consumer configuration: name must be 1-200 letters, digits, ".", "_" or "-"');
     const format = String(request.format ?? 'binary').toLowerCase();
-    if (format === 'avro' || format === 'jsonschema' || format === 'protobuf') throw new RestError(422, 42204, `Invalid consumer configuration: the ${format} format needs a Schema Registry, which this proxy does not have`);
-    if (format !== 'binary' && format !== 'json') throw new RestError(422, 42204, `Invalid consumer configuration: unknown format '${format}'`);
+    if ((format === 'avro' || format === 'jsonschema' || format === 'protobuf') && this.options.schemaFormats !== true) {
+      throw new RestError(422, 42204, `Invalid consumer configuration: the ${format} format needs a Schema Registry: set schema.registry.url`);
+    }
+    if (!['binary', 'json', 'avro', 'jsonschema', 'protobuf'].includes(format)) throw new RestError(422, 42204, `Invalid consumer configuration: unknown format '${format}'`);
     const reset = request['auto.offset.reset'] === undefined ? undefined : String(request['auto.offset.reset']).toLowerCase();
     const resets: { [k: string]: string } = { earliest: 'earliest', smallest: 'earliest', latest: 'latest', largest: 'latest', none: 'error' };
     if (reset !== undefined && resets[reset] === undefined) throw new RestError(422, 42204, `Invalid consumer configuration: auto.offset.reset must be earliest, latest or none`);
@@ -190,7 +194,7 @@ export class ConsumerInstances {
     };
     if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
     try {
-      const instance = new ConsumerInstance(group, name, format, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger, this.options.clientOptions);
+      const instance = new ConsumerInstance(group, name, format as RecordFormat, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger, this.options.clientOptions);
       this.#instances.set(key, instance);
       return instance;
     } catch (error) {

@@ -36,10 +36,9 @@ export function parseAccept(header: string | undefined): MediaType | undefined {
 /** The embedded format of a produce request, or a clear 4xx. */
 export function produceFormat(contentType: string | undefined): EmbeddedFormat {
   const media = parseMediaType(contentType);
-  if (media === undefined) throw new RestError(415, 415, `Unsupported Content-Type ${JSON.stringify(contentType ?? '')}: use application/vnd.kafka.binary.v2+json or application/vnd.kafka.json.v2+json`);
-  const format = media.format ?? 'json';
-  if (format === 'avro' || format === 'jsonschema' || format === 'protobuf') {
-    throw new RestError(408, 40801, `The ${format} format needs a Schema Registry, which this proxy does not have: use binary or json`);
+  if (media === undefined) throw new RestError(415, 415, `Unsupported Content-Type ${JSON.stringify(contentType ?? '')}: use application/vnd.kafka.{binary,json,avro,jsonschema,protobuf}.v2+json`);
+  if (media.format === 'jsonschema' || media.format === 'protobuf') {
+    if (media.version === 1) throw new RestError(415, 415, `The ${media.format} format is a v2 type: use application/vnd.kafka.${media.format}.v2+json`);
   }
-  return format;
+  return media.format ?? 'json';
 }

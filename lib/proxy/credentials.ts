@@ -54,6 +54,8 @@ export interface UserPoolOptions {
   config: ProxyConfig;
   bootstrapServers: string;
   logger?: Logger;
+  /** Consumer instances may take the schema formats (a registry is configured or embedded). */
+  schemaFormats?: boolean;
 }
 
 /** The users' clients, by credentials; at most kafka.credentials.max.users at once. */
@@ -120,6 +122,7 @@ export class UserPool {
     }
     const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger, ...options });
     const instances = new ConsumerInstances({
+      schemaFormats: this.options.schemaFormats,
       logger,
       consumerConfig: { ...client, ...config.consumer },
       clientOptions: options,

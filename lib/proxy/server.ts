@@ -15,6 +15,8 @@ import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
 import { UserPool } from './credentials';
+import { ProxySchemas } from './schema-formats';
+import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
 
 export interface RunningProxy {
@@ -28,6 +30,8 @@ export interface RunningProxy {
   bootstrapServers: string;
   confluent: FastifyInstance;
   producer: Producer;
+  /** The Schema Registry behind the schema formats: schema.registry.url's first URL, or the embedded one's. */
+  schemaRegistryUrl?: string;
   /** Flushes the producer, closes every consumer instance (leaving its group), stops listening. */
   close(): Promise<void>;
 }
@@ -40,6 +44,12 @@ export const adminClusterView: ClusterViewFactory = (bootstrapServers, config, m
 function listenAddress(listener: string): { host: string; port: number; https: boolean } {
   const url = new URL(listener);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), https: url.protocol === 'https:' };
+}
+
+/** The embedded registry's default listener: the Schema Registry's usual port 8081 beside the Confluent listener, or a free one beside a free one. */
+function embeddedRegistryListener(listener: string): string {
+  const url = new URL(listener);
+  return `http://${url.hostname}:${url.port === '0' ? 0 : 8081}`;
 }
 
 /** Kafka-Pixy routes whose body is parsed as JSON (POST …/offsets); a message body is not. */
@@ -159,6 +169,32 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   // Nagle's algorithm off (as the Java clients have it): every reply waits on a small Kafka
   // request, and Nagle would hold one back until the previous one is acknowledged.
   const client = { 'bootstrap.servers': bootstrapServers, 'socket.nagle.disable': true, ...config.client };
+  // The schema formats: the configured registry only, else an embedded one in memory.
+  let schemas: ProxySchemas | undefined;
+  let schemaRegistryUrl: string | undefined;
+  let embeddedRegistry: { close(): Promise<void> } | undefined;
+  if (config.schemaRegistryUrl !== undefined) {
+    const registry = registryClient({
+      url: config.schemaRegistryUrl,
+      basicAuthUserInfo: config.schemaRegistryUserInfo,
+      sslCaLocation: config.schemaRegistrySslCaLocation,
+      sslCertificateLocation: config.schemaRegistrySslCertificateLocation,
+      sslKeyLocation: config.schemaRegistrySslKeyLocation,
+      cacheCapacity: 256,
+    });
+    schemaRegistryUrl = registryUrls(config.schemaRegistryUrl)[0];
+    schemas = new ProxySchemas(registry, config.schemaRegistryUrl);
+  } else if (config.schemaRegistryListeners !== '') {
+    const listener = config.schemaRegistryListeners ?? embeddedRegistryListener(config.listeners);
+    const registry = await startEmbeddedRegistry(listener).catch((error: Error & { code?: string }) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      throw new Error(`The embedded Schema Registry cannot listen on ${listener}: the port is in use (another registry?). Set schema.registry.url to use that registry, or schema.registry.listeners to another address ('' turns the schema formats off)`);
+    });
+    embeddedRegistry = registry;
+    started.push(() => registry.close());
+    schemaRegistryUrl = registry.url;
+    schemas = new ProxySchemas(registryClient({ url: registry.url, cacheCapacity: 256 }), `the embedded registry at ${registry.url}`);
+  }
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
   let producer: Producer;
@@ -169,7 +205,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     if (config.pixyListeners !== '' || config.pixyUnixSocket !== undefined) {
       throw new Error('kafka.credentials.passthrough=true serves the Confluent API only: set pixy.listeners= (empty) and no pixy.unix.socket');
     }
-    const users = new UserPool({ config, bootstrapServers, logger });
+    const users = new UserPool({ config, bootstrapServers, logger, schemaFormats: schemas !== undefined });
     started.push(() => users.closeAll());
     users.install(confluent);
     producer = users.producer();
@@ -182,6 +218,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     started.push(() => shared.close());
     producer = shared;
     instances = new ConsumerInstances({
+      schemaFormats: schemas !== undefined,
       logger,
       consumerConfig: { ...client, ...config.consumer },
       instanceTimeoutMs: config.consumerInstanceTimeoutMs,
@@ -192,7 +229,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     started.push(() => view.close());
     cluster = view;
   }
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger };
+  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger, schemas };
   limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
@@ -229,6 +266,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   }
 
   log(logger, 'info', { url, pixyUrl, pixySocket: config.pixyUnixSocket, bootstrapServers }, `REST proxy listening: Confluent API on ${url}${pixyUrl ? `, Kafka-Pixy API on ${pixyUrl}` : ''}`);
+  if (embeddedRegistry !== undefined) log(logger, 'info', { schemaRegistryUrl }, `Schema Registry: embedded, in memory, on ${schemaRegistryUrl} (set schema.registry.url to use a real one)`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -239,10 +277,11 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     bootstrapServers,
     confluent,
     producer,
+    schemaRegistryUrl,
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close())]);
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), embeddedRegistry?.close()]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         if (!config.credentialsPassthrough) {
           await producer.close();

@@ -3,12 +3,14 @@
 //   napi-send        Producer.send() promises (a window of 100k in flight)
 //   napi-send-batch  Producer.sendBatch() promises (batches of job.batchSize)
 //   napi-batch       Producer.produceBatch() + deliveryReport()           | Consumer.consumeBatch()
+//   napi-batch-avro  the same with an Avro valueSerializer (SchemaSerializer, an in-process
+//                    embedded registry): records {payload: string} of job.messageSize bytes encoded
 //   napi-capi        capi.Produce + capi.DeliveryReport                   | capi.Consume
 //                    (job.roundRobin: message i to partition i % partitions; fills consume topics)
 //   napi-capi-batch  capi.ProduceBatch + capi.DeliveryReportInto          | capi.ConsumeBatchPacked
 // Latency jobs: produce() (or capi.Produce) at the job's rate and the consume API above, in one
 // process. Usage: node dist/bench/drivers/rdkafka-napi.js '<job JSON>'
-import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, type KafkaHandle, type NativeBinding, type PackedBatch, type Record } from '../../index';
+import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, registryClient, SchemaSerializer, startEmbeddedRegistry, type KafkaHandle, type NativeBinding, type PackedBatch, type Record } from '../../index';
 import { LatencyHistogram } from '../histogram';
 import {
   emitSkipped,
@@ -50,6 +52,8 @@ function produce(job: Job): Promise<DriverResult> {
       requireNative('ProduceBatch');
       if (typeof (Producer.prototype as Partial<Producer>).produceBatch !== 'function') emitSkipped('Producer.produceBatch is not in this build yet');
       return produceBatchClass(job);
+    case 'napi-batch-avro':
+      return produceBatchAvro(job);
     case 'napi-capi':
       return produceCapi(job);
     case 'napi-capi-batch':
@@ -227,10 +231,39 @@ async function produceSendBatch(job: Job): Promise<DriverResult> {
   return throughput(delivered, failed, job.messageSize, seconds, `sendBatch of ${job.batchSize}, up to ${window.limit.toLocaleString('en-US')} messages in flight`);
 }
 
-async function produceBatchClass(job: Job): Promise<DriverResult> {
-  const producer = new Producer(job.producerConfig);
-  const payloads = new Array(job.batchSize).fill(payloadOf(job.messageSize));
-  const tally = new Tally(producer, new Progress(job.count));
+/** An Avro record {payload: string} whose wire-format encoding (5-byte prefix, length, text) is `size` bytes. */
+function avroRecordOf(size: number): { payload: string } {
+  let text = 0;
+  while (5 + varintBytes(2 * (text + 1)) + text + 1 <= size) text++;
+  return { payload: 'x'.repeat(text) };
+}
+
+function varintBytes(n: number): number {
+  let bytes = 1;
+  while (n > 0x7f) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+async function produceBatchAvro(job: Job): Promise<DriverResult> {
+  const registry = await startEmbeddedRegistry('http://127.0.0.1:0');
+  const serializer = new SchemaSerializer<{ payload: string }>(registryClient({ url: registry.url }), { type: 'AVRO', schema: { type: 'record', name: 'Bench', fields: [{ name: 'payload', type: 'string' }] } });
+  await serializer.prepare(job.topic); // registered before the clock starts, as a long-running producer has it
+  const value = avroRecordOf(job.messageSize);
+  const encodedSize = (await serializer.serialize(job.topic, value))!.length;
+  try {
+    const result = await produceBatchClass(job, new Producer<{ payload: string }>(job.producerConfig, { valueSerializer: serializer }), value);
+    return { ...result, note: `${result.note}; Avro records of ${encodedSize} B encoded by the valueSerializer inside produceBatch()` };
+  } finally {
+    await registry.close();
+  }
+}
+
+async function produceBatchClass<V = Buffer>(job: Job, producer: Producer<V> = new Producer<V>(job.producerConfig), value: V = payloadOf(job.messageSize) as V): Promise<DriverResult> {
+  const payloads = new Array<V>(job.batchSize).fill(value);
+  const tally = new Tally(producer as Producer, new Progress(job.count));
   let sent = 0;
   const started = performance.now();
   while (sent < job.count) {

@@ -9,6 +9,10 @@
 //                             -sync adds ?sync (the reply waits for the broker's ack).
 //   proxy-confluent-memory:   the proxy process's RSS while 4 clients send the largest requests it
 //                             accepts, after 4 sent requests it refuses (confluentMemory).
+//   proxy-confluent-avro, produce: as proxy-confluent, in Avro (avro.v2, value_schema_id; the
+//                             warm-up registers the schema with value_schema in the proxy's
+//                             embedded registry): records {payload: string} of job.messageSize bytes
+//                             encoded, job.batchSize per request.
 // The Confluent throughput scenario's id ends in -c<N>: its N connections (default 16).
 // Every driver sends one untimed warm-up request of one record first (warmupMessages: 1).
 // The CPU and peak-RSS columns are the harness's rusage of this process and its reaped children:
@@ -90,14 +94,43 @@ function confluentErrors(reply: { status: number; body: string }, records: numbe
   return (parsed.offsets ?? []).filter((o) => o.error_code !== null).length + Math.max(0, records - (parsed.offsets?.length ?? 0));
 }
 
-async function confluentThroughput(job: Job, proxy: Proxy, concurrency: number): Promise<DriverResult> {
+const AVRO_TYPE = 'application/vnd.kafka.avro.v2+json';
+const AVRO_SCHEMA = JSON.stringify({ type: 'record', name: 'Bench', fields: [{ name: 'payload', type: 'string' }] });
+
+/** The text of a {payload} record whose Avro wire format (5-byte prefix, length varint, text) is `size` bytes. */
+function avroPayload(size: number): string {
+  let text = 0;
+  const varint = (n: number) => (n < 128 ? 1 : n < 16384 ? 2 : 3);
+  while (5 + varint(2 * (text + 1)) + text + 1 <= size) text++;
+  return 'x'.repeat(text);
+}
+
+/** Request bodies of `records` records: binary (base64 values), or Avro with the registered schema's id. */
+interface Bodies {
+  contentType: string;
+  body(records: number): string;
+}
+
+async function confluentBodies(job: Job, agent: http.Agent, url: string, avro: boolean): Promise<Bodies> {
+  if (!avro) {
+    const value = payloadOf(job.messageSize).toString('base64');
+    // Warm-up (metadata, connections): one record, untimed.
+    if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, confluentBody(1, value)), 1) > 0) throw new Error('the warm-up request failed');
+    return { contentType: CONFLUENT_TYPE, body: (records) => confluentBody(records, value) };
+  }
+  const record = `{"value":{"payload":"${avroPayload(job.messageSize)}"}}`;
+  const warmup = await post(agent, url, AVRO_TYPE, JSON.stringify({ value_schema: AVRO_SCHEMA, records: [JSON.parse(record)] }));
+  if (confluentErrors(warmup, 1) > 0) throw new Error(`the warm-up request failed: ${warmup.body}`);
+  const id = (JSON.parse(warmup.body) as { value_schema_id: number }).value_schema_id;
+  return { contentType: AVRO_TYPE, body: (records) => `{"value_schema_id":${id},"records":[${new Array<string>(records).fill(record).join(',')}]}` };
+}
+
+async function confluentThroughput(job: Job, proxy: Proxy, concurrency: number, avro = false): Promise<DriverResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const url = `${proxy.url}/topics/${job.topic}`;
-  const value = payloadOf(job.messageSize).toString('base64');
   const perRequest = Math.max(1, job.batchSize);
-  const full = confluentBody(perRequest, value);
-  // Warm-up (metadata, connections): one record, untimed.
-  if (confluentErrors(await post(agent, url, CONFLUENT_TYPE, confluentBody(1, value)), 1) > 0) throw new Error('the warm-up request failed');
+  const bodies = await confluentBodies(job, agent, url, avro);
+  const full = bodies.body(perRequest);
   const progress = new Progress(job.count);
   let assigned = 0;
   let delivered = 0;
@@ -107,7 +140,7 @@ async function confluentThroughput(job: Job, proxy: Proxy, concurrency: number):
     while (assigned < job.count) {
       const records = Math.min(perRequest, job.count - assigned);
       assigned += records;
-      const reply = await post(agent, url, CONFLUENT_TYPE, records === perRequest ? full : confluentBody(records, value));
+      const reply = await post(agent, url, bodies.contentType, records === perRequest ? full : bodies.body(records));
       const errors = confluentErrors(reply, records);
       failed += errors;
       delivered += records - errors;
@@ -124,7 +157,7 @@ async function confluentThroughput(job: Job, proxy: Proxy, concurrency: number):
     bytes: delivered * job.messageSize,
     seconds,
     warmupMessages: 1,
-    note: `${concurrency} keep-alive connections, ${perRequest} records/request (${Math.round(delivered / perRequest / seconds).toLocaleString('en-US')} requests/s); replies wait for delivery${produceNote(stopped)}`,
+    note: `${avro ? 'Avro (value_schema_id), ' : ''}${concurrency} keep-alive connections, ${perRequest} records/request (${Math.round(delivered / perRequest / seconds).toLocaleString('en-US')} requests/s); replies wait for delivery${produceNote(stopped)}`,
   };
 }
 
@@ -353,6 +386,7 @@ runDriver(async (job) => {
   const proxy = await startProxyProcess(job);
   try {
     if (job.driver === 'proxy-confluent') return job.kind === 'latency' ? await confluentLatency(job, proxy) : await confluentThroughput(job, proxy, connections(job));
+    if (job.driver === 'proxy-confluent-avro') return await confluentThroughput(job, proxy, connections(job), true);
     if (job.driver === 'proxy-confluent-memory') return await confluentMemory(job, proxy);
     if (job.driver === 'proxy-pixy') return await pixyThroughput(job, proxy, 64, false);
     if (job.driver === 'proxy-pixy-sync') return await pixyThroughput(job, proxy, 64, true);
