@@ -127,6 +127,8 @@ describe('start-up', () => {
       const before = listening();
       // The Confluent listener starts on a free port, then the Pixy one finds its port in use.
       await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: first.pixyUrl! })).rejects.toThrow(/EADDRINUSE/);
+      // A closed server's handle is released in the close phase of the loop turn it closed in.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       expect(listening()).toBe(before);
     } finally {
       await first.close();
