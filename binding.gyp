@@ -11,7 +11,8 @@
         "native/consumer.cc",
         "native/topic_partition.cc",
         "native/mock.cc",
-        "native/admin.cc"
+        "native/admin.cc",
+        "native/transactions.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags!": ["-fno-exceptions"],

@@ -69,6 +69,7 @@ export {
   type TopicDescription,
 } from './admin';
 export type { GroupType } from './native';
+export type { TransactionResult } from './native';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

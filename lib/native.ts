@@ -113,6 +113,9 @@ export type GroupOffsetsTuple = [groupId: string, code: number, message: string,
 /** A rebalance event: code -175 assigned, -174 revoked (lost: not handed over), else an error. */
 export type RebalanceEventTuple = [code: number, partitions: TopicPartitionTuple[], lost: boolean, protocol: string];
 
+/** A transactional call's outcome: code 0 and all flags false on success. */
+export type TransactionResult = [code: number, message: string, fatal: boolean, retriable: boolean, abortable: boolean];
+
 /** One librdkafka log line: syslog level (0 emergency … 7 debug), facility, text, client name. */
 export type LogLine = [level: number, facility: string, message: string, client: string];
 
@@ -223,6 +226,15 @@ export interface NativeBinding {
   DescribeTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicDescriptionTuple[] | CodeAndMessage>;
   /** librdkafka ≥ 2.6.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
   ListConsumerGroupsByType(handle: KafkaHandle, types: GroupType[], timeoutMs?: number): Promise<[groups: TypedGroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;
+  // Transactions: [code, message, fatal, retriable, abortable] as librdkafka classifies the error
+  /** Needs transactional.id; fences earlier producers with the same id. */
+  InitTransactions(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  /** Local: never waits. */
+  BeginTransaction(handle: KafkaHandle): TransactionResult;
+  /** The offsets (the next to read) join the transaction; null: the consumer's current positions. */
+  SendOffsetsToTransaction(handle: KafkaHandle, list: TopicPartitionListHandle | null, consumerHandle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  CommitTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  AbortTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTopicPartition(env, exports);
   InitMock(env, exports);
   InitAdmin(env, exports);
+  InitTransactionFunctions(env, exports);
   return exports;
 }
 

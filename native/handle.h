@@ -166,5 +166,6 @@ void InitConsumer(Napi::Env env, Napi::Object exports);
 void InitTopicPartition(Napi::Env env, Napi::Object exports);
 void InitMock(Napi::Env env, Napi::Object exports);
 void InitAdmin(Napi::Env env, Napi::Object exports);
+void InitTransactionFunctions(Napi::Env env, Napi::Object exports);
 
 }  // namespace rdk
