@@ -11,6 +11,8 @@ import { consumeCount, consumerConfig, longestTimerGap, uniqueTopic } from './he
 
 const ADD_PARTITIONS_TO_TXN = 24; // the API key librdkafka's mock takes request errors by
 const TOPIC_AUTHORIZATION_FAILED = 29;
+const END_TXN = 26;
+const PRODUCER_FENCED = 90;
 
 function transactionalConfig(broker: TestBroker, extra: { [key: string]: string | number | boolean } = {}) {
   return { 'bootstrap.servers': broker.bootstrapServers, 'transactional.id': uniqueTopic('txn'), ...extra };
@@ -278,6 +280,25 @@ describe.each(testBrokers())('transactions ($name)', (broker) => {
       await producer.runTransaction(() => producer.send({ topic, payload: 'accepted' }));
       await producer.close();
       expect(values(await readAll(broker, [topic], 1, 'read_committed'))).toEqual(['accepted']);
+    },
+  );
+
+  it.skipIf(broker.name === 'kafka')(
+    'commit after a fatal error (the coordinator says the producer was fenced): the same fatal KafkaError at once, never a hang',
+    async () => {
+      const topic = uniqueTopic('fatal');
+      await broker.createTopic(topic, 1);
+      const producer = new Producer(transactionalConfig(broker));
+      await producer.initTransactions();
+      producer.beginTransaction();
+      await producer.send({ topic, payload: 'doomed' });
+      broker.mock!.pushRequestErrors(END_TXN, [PRODUCER_FENCED]);
+      const fatal = await rejection(producer.commitTransaction());
+      expect(fatal).toMatchObject({ fatal: true, retriable: false, abortable: false });
+      const again = await rejection(producer.commitTransaction());
+      expect(again).toMatchObject({ code: fatal.code, fatal: true });
+      await expect(producer.abortTransaction()).rejects.toMatchObject({ fatal: true });
+      await producer.close();
     },
   );
 
