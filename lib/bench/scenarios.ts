@@ -104,6 +104,8 @@ function produceInTransactions(transactionSize: number): Scenario {
     drivers: TRANSACTION_DRIVERS,
     producerConfig: producerConfig('all', { 'enable.idempotence': 'true' }),
     transactionSize,
+    // Not part of the default run: `--scenarios produce-100B-txn`.
+    optional: true,
   };
 }
 
