@@ -268,8 +268,12 @@ rd_kafka_topic_t* KafkaHandle::Topic(const char* name, size_t length) {
   return topic;
 }
 
+void KafkaHandle::ResumeServing() {
+  if (--serving_paused_ == 0 && state_ == State::Running && async_ != nullptr) uv_async_send(async_);
+}
+
 void KafkaHandle::ServeMainQueue() {
-  if (rk_ == nullptr || kind_ != Kind::Producer) return;
+  if (rk_ == nullptr || kind_ != Kind::Producer || serving_paused_ > 0) return;
   // rd_kafka_poll serves everything queued when called; a few rounds catch what arrives meanwhile.
   for (int round = 0; round < 4 && rd_kafka_poll(rk_, 0) > 0; round++) {
   }

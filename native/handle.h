@@ -51,6 +51,11 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // --- Delivery reports ---
   // Serves the main queue without blocking; the delivery callback appends to the report list.
   void ServeMainQueue();
+  // While a blocking call (a transaction's commit or abort) flushes on a thread of its own, the JS
+  // thread leaves the main queue to it: a delivery report the JS thread took would leave that
+  // flush asleep for up to 10 ms in its poll. Both on the JS thread; Resume looks at the queue again.
+  void PauseServing() { serving_paused_++; }
+  void ResumeServing();
   // Takes up to `max` reports, oldest first.
   std::deque<DeliveryReportEntry> TakeReports(size_t max);
   // msgids count per handle from 1; one is used up only when librdkafka accepted the message.
@@ -129,6 +134,7 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   Kind kind_ = Kind::Unstarted;
   State state_ = State::Configuring;
 
+  int serving_paused_ = 0;  // JS thread only
   std::atomic<uint64_t> next_msgid_{1};
   std::atomic<int64_t> outstanding_{0};  // accepted messages without a delivery report yet
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback

@@ -52,13 +52,18 @@ bool StartProducer(KafkaHandle* handle, TxnOutcome* outcome) {
   return outcome->code == 0;
 }
 
-// Runs `call` (a blocking librdkafka transactional call) on a thread of its own.
+// Runs `call` (a blocking librdkafka transactional call) on a thread of its own. `flushes`: the
+// call serves the delivery reports itself (commit and abort), so the JS thread pauses serving them.
 Napi::Promise RunTxn(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle,
-                     std::function<rd_kafka_error_t*(rd_kafka_t*)> call) {
+                     std::function<rd_kafka_error_t*(rd_kafka_t*)> call, bool flushes = false) {
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  return RunBlocking(env, [token, call = std::move(call)]() -> Completion {
+  if (flushes) handle->PauseServing();
+  return RunBlocking(env, [token, handle, flushes, call = std::move(call)]() -> Completion {
     TxnOutcome outcome = FromError(call(token->rk()));
-    return [outcome](Napi::Env env) -> Napi::Value { return TxnResult(env, outcome); };
+    return [outcome, handle, flushes](Napi::Env env) -> Napi::Value {
+      if (flushes) handle->ResumeServing();
+      return TxnResult(env, outcome);
+    };
   });
 }
 
@@ -133,7 +138,7 @@ Napi::Value CommitTransaction(const Napi::CallbackInfo& info) {
   int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 1, "timeoutMs", 0, INT32_MAX, 30000));
   TxnOutcome outcome;
   if (!StartProducer(handle.get(), &outcome)) return Settled(info.Env(), outcome);
-  return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_commit_transaction(rk, timeout_ms); });
+  return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_commit_transaction(rk, timeout_ms); }, true);
 }
 
 // AbortTransaction(h, timeoutMs = 30000) -> Promise<[code, message, fatal, retriable, abortable]>.
@@ -143,7 +148,7 @@ Napi::Value AbortTransaction(const Napi::CallbackInfo& info) {
   int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 1, "timeoutMs", 0, INT32_MAX, 30000));
   TxnOutcome outcome;
   if (!StartProducer(handle.get(), &outcome)) return Settled(info.Env(), outcome);
-  return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_abort_transaction(rk, timeout_ms); });
+  return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_abort_transaction(rk, timeout_ms); }, true);
 }
 
 }  // namespace
