@@ -154,14 +154,16 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
         child.kill('SIGKILL');
         throw new Error(`the service made no end within 240 s (run ${run}, ${progress} committed); stderr:\n${stderr}`);
       }
+      const failed = (stderr.match(/^transaction failed/gm) ?? []).length;
+      const rewinds = failed === 0 ? '' : ` after ${failed} failed transaction(s) rewound`;
       if (killedByUs) {
         expect(outcome.signal).toBe('SIGKILL');
         serviceKills++;
-        log.push(`service run ${run} SIGKILLed at ${progress} committed`);
+        log.push(`service run ${run} SIGKILLed at ${progress} committed${rewinds}`);
         continue;
       }
       expect(outcome, `the service's run ${run} exits 0 (stderr: ${stderr})`).toEqual({ code: 0, signal: null });
-      log.push(`service run ${run} finished at ${progress} committed`);
+      log.push(`service run ${run} finished at ${progress} committed${rewinds}`);
       break;
     }
     console.log(`${log.join('; ')}; ${seconds(t1)} from the first start to the end`);
