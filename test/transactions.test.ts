@@ -261,6 +261,8 @@ describe.each(testBrokers())('transactions ($name)', (broker) => {
       await second.runTransaction(() => second.send({ topic, payload: 'second-committed' }));
       await second.close();
       expect(values(await readAll(broker, [topic], 2, 'read_committed'))).toEqual(['first-committed', 'second-committed']);
+      // To the end of the partition: nothing else, nothing twice.
+      expect(await readWithKcat(broker.bootstrapServers, topic, 'read_committed')).toEqual(['first-committed', 'second-committed']);
     },
   );
 
