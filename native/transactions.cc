@@ -58,13 +58,18 @@ Napi::Promise RunTxn(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle,
                      std::function<rd_kafka_error_t*(rd_kafka_t*)> call, bool flushes = false) {
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
   if (flushes) handle->PauseServing();
-  return RunBlocking(env, [token, handle, flushes, call = std::move(call)]() -> Completion {
-    TxnOutcome outcome = FromError(call(token->rk()));
-    return [outcome, handle, flushes](Napi::Env env) -> Napi::Value {
-      if (flushes) handle->ResumeServing();
-      return TxnResult(env, outcome);
-    };
-  });
+  try {
+    return RunBlocking(env, [token, handle, flushes, call = std::move(call)]() -> Completion {
+      TxnOutcome outcome = FromError(call(token->rk()));
+      return [outcome, handle, flushes](Napi::Env env) -> Napi::Value {
+        if (flushes) handle->ResumeServing();
+        return TxnResult(env, outcome);
+      };
+    });
+  } catch (...) {
+    if (flushes) handle->ResumeServing();  // the call never started
+    throw;
+  }
 }
 
 // InitTransactions(h, timeoutMs = 30000) -> Promise<[code, message, fatal, retriable, abortable]>.
