@@ -60,6 +60,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::deque<DeliveryReportEntry> TakeReports(size_t max);
   // msgids count per handle from 1; one is used up only when librdkafka accepted the message.
   uint64_t PeekMsgid() const { return next_msgid_.load(); }
+  // The highest msgid delivered successfully so far (0: none), from any thread.
+  uint64_t LastDeliveredMsgid() const { return last_delivered_msgid_.load(); }
+  // The first msgid of the open transaction (set by BeginTransaction, JS thread).
+  uint64_t transaction_first_msgid = 0;
   void MessageAccepted();
   // A batch of `count` messages took msgids PeekMsgid()..+count-1, of which `accepted` were queued.
   void BatchProduced(uint64_t count, int64_t accepted);
@@ -136,6 +140,7 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 
   int serving_paused_ = 0;  // JS thread only
   std::atomic<uint64_t> next_msgid_{1};
+  std::atomic<uint64_t> last_delivered_msgid_{0};  // written under reports_mutex_
   std::atomic<int64_t> outstanding_{0};  // accepted messages without a delivery report yet
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
   std::deque<DeliveryReportEntry> reports_;

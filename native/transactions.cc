@@ -5,6 +5,9 @@
 #include "handle.h"
 #include "topic_partition.h"
 
+#include <algorithm>
+#include <chrono>
+
 namespace rdk {
 
 namespace {
@@ -88,6 +91,7 @@ Napi::Value BeginTransaction(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   TxnOutcome outcome;
   if (StartProducer(handle.get(), &outcome)) outcome = FromError(rd_kafka_begin_transaction(handle->rk()));
+  if (outcome.code == 0) handle->transaction_first_msgid = handle->PeekMsgid();
   return TxnResult(info.Env(), outcome);
 }
 
@@ -146,6 +150,22 @@ Napi::Value CommitTransaction(const Napi::CallbackInfo& info) {
   return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_commit_transaction(rk, timeout_ms); }, true);
 }
 
+// librdkafka counts a partition as added to the transaction once it has *sent* AddPartitionsToTxn,
+// and an abort sends EndTxn on that count: when EndTxn reaches the coordinator before it has
+// handled AddPartitionsToTxn, the abort fails with INVALID_TXN_STATE, a fatal error (librdkafka
+// issue #4849). A message of the transaction delivered proves it was handled, so when some were
+// sent and none is delivered yet, wait for one first, while any are in flight, for up to
+// kAbortWaitMs (they are written, then aborted: never visible to read_committed readers).
+constexpr int kAbortWaitMs = 2000;
+
+void AwaitTransactionDelivery(KafkaHandle* handle, rd_kafka_t* rk, uint64_t first_msgid, int timeout_ms) {
+  if (handle->PeekMsgid() <= first_msgid) return;  // nothing sent in this transaction
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(timeout_ms, kAbortWaitMs));
+  while (handle->LastDeliveredMsgid() < first_msgid && rd_kafka_outq_len(rk) > 0 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(rk, 10);  // serves the delivery reports (the JS thread has paused serving them)
+  }
+}
+
 // AbortTransaction(h, timeoutMs = 30000) -> Promise<[code, message, fatal, retriable, abortable]>.
 // Purges the transaction's undelivered messages (their reports say ERR__PURGE_QUEUE), then aborts.
 Napi::Value AbortTransaction(const Napi::CallbackInfo& info) {
@@ -153,7 +173,14 @@ Napi::Value AbortTransaction(const Napi::CallbackInfo& info) {
   int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 1, "timeoutMs", 0, INT32_MAX, 30000));
   TxnOutcome outcome;
   if (!StartProducer(handle.get(), &outcome)) return Settled(info.Env(), outcome);
-  return RunTxn(info.Env(), handle, [timeout_ms](rd_kafka_t* rk) { return rd_kafka_abort_transaction(rk, timeout_ms); }, true);
+  KafkaHandle* raw = handle.get();  // the task's token keeps it alive
+  uint64_t first_msgid = handle->transaction_first_msgid;
+  return RunTxn(info.Env(), handle, [raw, first_msgid, timeout_ms](rd_kafka_t* rk) {
+    auto started = std::chrono::steady_clock::now();
+    AwaitTransactionDelivery(raw, rk, first_msgid, timeout_ms);
+    int waited = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    return rd_kafka_abort_transaction(rk, std::max(0, timeout_ms - waited));
+  }, true);
 }
 
 }  // namespace
