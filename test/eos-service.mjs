@@ -7,7 +7,8 @@
 //
 //   node test/eos-service.mjs <bootstrap.servers> <input> <output> <group> <transactional.id>
 //
-// stdout: one line per committed transaction, "committed <records committed in total>".
+// stdout: one line per committed transaction, "committed <records committed in total>". Each output
+// record's key is "<pid>:<transaction number>".
 import { Consumer, KafkaError, Producer, SpecialOffset } from '../dist/index.mjs';
 
 const [bootstrapServers, input, output, group, transactionalId] = process.argv.slice(2);
@@ -54,6 +55,7 @@ async function rewind() {
 
 let total = 0;
 let assigned = 0;
+let transactions = 0;
 for (;;) {
   const records = await consumer.consumeBatch(2000, 1000);
   const assignment = consumer.assignment();
@@ -68,6 +70,7 @@ for (;;) {
     if (known.size === 6 && [...known].every(([partition, end]) => committed.get(partition) === end)) break;
     continue;
   }
+  transactions++;
   try {
     await producer.runTransaction(async () => {
       const byPartition = new Map();
@@ -75,7 +78,9 @@ for (;;) {
         if (!byPartition.has(r.partition)) byPartition.set(r.partition, []);
         byPartition.get(r.partition).push(r);
       }
-      await Promise.all([...byPartition].map(([partition, rs]) => producer.sendBatch(rs.map((r) => ({ topic: output, partition, key: r.key, payload: r.payload })))));
+      // The key says which process and transaction wrote a record: the test names them when a record shows up twice.
+      const key = `${process.pid}:${transactions}`;
+      await Promise.all([...byPartition].map(([partition, rs]) => producer.sendBatch(rs.map((r) => ({ topic: output, partition, key, payload: r.payload })))));
       await producer.sendOffsets(consumer, records);
     });
   } catch (error) {

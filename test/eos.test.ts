@@ -29,10 +29,10 @@ const SERVICE_KILLS = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-/** Every record of a topic as kcat reads it with read_committed, to the end of each partition: [partition, payload]. */
-function readCommittedWithKcat(bootstrapServers: string, topic: string): Promise<Array<[number, string]>> {
+/** Every record of a topic as kcat reads it with read_committed, to the end of each partition: [partition, payload, key]. */
+function readCommittedWithKcat(bootstrapServers: string, topic: string): Promise<Array<[number, string, string]>> {
   return new Promise((resolve, reject) => {
-    const child = spawn('kcat', ['-b', bootstrapServers, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s\\n']);
+    const child = spawn('kcat', ['-b', bootstrapServers, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '%p %s %k\\n']);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
@@ -41,8 +41,8 @@ function readCommittedWithKcat(bootstrapServers: string, topic: string): Promise
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`kcat exited with ${code}: ${err}`));
       resolve(out.split('\n').filter((line) => line.length > 0).map((line) => {
-        const [partition, payload] = line.split(' ');
-        return [Number(partition), payload];
+        const [partition, payload, key] = line.split(' ');
+        return [Number(partition), payload, key];
       }));
     });
   });
@@ -123,6 +123,7 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
     for (let run = 1; ; run++) {
       expect(run, 'the service finished within 12 starts').toBeLessThanOrEqual(12);
       const child: ChildProcess = spawn(process.execPath, [SERVICE, kafka.bootstrapServers, input, output, group, 'eos-service'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      log.push(`service run ${run} is pid ${child.pid}`);
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
       let killedByUs = false;
@@ -138,7 +139,8 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
           progress = Number(match[1]);
           if (brokerRestart === undefined && progress >= brokerKillAt) {
             const killed = kafka.kill(victim, 'SIGKILL');
-            log.push(`broker ${victim} (leader of ${counts.get(victim)} output partitions) ${killed ? 'killed' : 'NOT RUNNING'} at ${progress} committed`);
+            const led = [...outputLeaders].filter(([, leader]) => leader === victim).map(([partition]) => partition);
+            log.push(`broker ${victim} (leader of output partitions ${led.join(', ')}) ${killed ? 'killed' : 'NOT RUNNING'} at ${progress} committed`);
             brokerRestart = sleep(15_000).then(() => kafka.restart(victim));
           }
           if (!killedByUs && serviceKills < SERVICE_KILLS && progress >= killAt[serviceKills]) {
@@ -175,12 +177,21 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
     const read = await readCommittedWithKcat(kafka.bootstrapServers, output);
     console.log(`read ${read.length} committed output records with kcat in ${seconds(t2)}`);
     const perPartition = Array.from({ length: PARTITIONS }, () => [] as number[]);
-    for (const [partition, payload] of read) perPartition[partition].push(Number(payload));
+    const writers = Array.from({ length: PARTITIONS }, () => [] as string[]); // "<pid>:<transaction>" of each record
+    for (const [partition, payload, key] of read) {
+      perPartition[partition].push(Number(payload));
+      writers[partition].push(key);
+    }
     for (let partition = 0; partition < PARTITIONS; partition++) {
       const expected = [];
       for (let seq = partition; seq < RECORDS; seq += PARTITIONS) expected.push(seq);
-      // Every input record once, in input order: compare the whole sequence (a diff shows where not).
-      expect(perPartition[partition], `output partition ${partition}`).toEqual(expected);
+      // Where the sequence goes back or skips: the runs of records repeated or missing.
+      const breaks: string[] = [];
+      perPartition[partition].forEach((seq, i, all) => {
+        if (i > 0 && seq !== all[i - 1] + PARTITIONS) breaks.push(`at output index ${i}: ${all[i - 1]} (written by ${writers[partition][i - 1]}) then ${seq} (by ${writers[partition][i]})`);
+      });
+      // Every input record once, in input order: compare the whole sequence.
+      expect(perPartition[partition], `output partition ${partition} (${perPartition[partition].length} records; ${breaks.slice(0, 10).join('; ') || 'no breaks'})`).toEqual(expected);
     }
     expect(read.length).toBe(RECORDS);
   }, 600_000);
