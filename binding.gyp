@@ -13,7 +13,8 @@
         "native/mock.cc",
         "native/admin.cc",
         "native/acls.cc",
-        "native/oauth.cc"
+        "native/oauth.cc",
+        "native/transactions.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags!": ["-fno-exceptions"],

@@ -586,7 +586,7 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
 }
 
 /** The list for commit(records | offsets): records commit offset + 1, the highest per partition. */
-function commitList(what: Record | Record[] | CommitOffset[]): TopicPartitionList {
+export function commitList(what: Record | Record[] | CommitOffset[]): TopicPartitionList {
   const items = Array.isArray(what) ? what : [what];
   const next = new Map<string, CommitOffset>();
   items.forEach((item, i) => {

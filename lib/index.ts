@@ -74,6 +74,7 @@ export type { ElectionTypeCode, ElectLeadersResultTuple } from './native';
 export type { AclBindingTuple, AclFilterTuple } from './native';
 export type { AclBinding, AclFilter, AclOperation, AclPatternType, AclPermission, AclResourceType } from './acls';
 export type { OAuthBearerProvider, OAuthBearerToken } from './oauth';
+export type { TransactionResult } from './native';
 export { MockCluster, ApiKey, type MockClusterOptions } from './mock-cluster';
 
 import { capi } from './native';

@@ -127,6 +127,9 @@ export type GroupOffsetsTuple = [groupId: string, code: number, message: string,
 /** A rebalance event: code -175 assigned, -174 revoked (lost: not handed over), else an error. */
 export type RebalanceEventTuple = [code: number, partitions: TopicPartitionTuple[], lost: boolean, protocol: string];
 
+/** A transactional call's outcome: code 0 and all flags false on success. */
+export type TransactionResult = [code: number, message: string, fatal: boolean, retriable: boolean, abortable: boolean];
+
 /** One librdkafka log line: syslog level (0 emergency … 7 debug), facility, text, client name. */
 export type LogLine = [level: number, facility: string, message: string, client: string];
 
@@ -263,6 +266,15 @@ export interface NativeBinding {
   /** lifetimeMs: when the token expires (ms since the epoch); extensions: [key, value, ...]. */
   OAuthBearerSetToken(handle: KafkaHandle, value: string, lifetimeMs: number, principal: string, extensions?: string[]): CodeAndMessage;
   OAuthBearerSetTokenFailure(handle: KafkaHandle, reason: string): number;
+  // Transactions: [code, message, fatal, retriable, abortable] as librdkafka classifies the error
+  /** Needs transactional.id; fences earlier producers with the same id. */
+  InitTransactions(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  /** Local: never waits. */
+  BeginTransaction(handle: KafkaHandle): TransactionResult;
+  /** The offsets (the next to read) join the transaction; null: the consumer's current positions. */
+  SendOffsetsToTransaction(handle: KafkaHandle, list: TopicPartitionListHandle | null, consumerHandle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  CommitTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  AbortTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
   // The embedded broker
   MockClusterNew(brokers: number): MockClusterHandle;
   MockClusterBootstraps(cluster: MockClusterHandle): string;

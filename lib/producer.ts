@@ -5,7 +5,8 @@ import { useOAuthBearerProvider } from './oauth';
 import { applyConfig, setConfig, type Config } from './config';
 import { attachLogger, expectLogger, type ClientOptions } from './logger';
 import { clientError, emitError, ErrorCode, isSecurityFailure, KafkaError } from './errors';
-import { capi, type HeaderTuple, type KafkaHandle } from './native';
+import { capi, type HeaderTuple, type KafkaHandle, type TransactionResult } from './native';
+import { commitList, Consumer, type CommitOffset } from './consumer';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
 import { Record } from './record';
@@ -365,6 +366,113 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     if (code !== 0) throw new KafkaError(code, `Flush timed out after ${timeoutMs} ms with messages still undelivered`);
   }
 
+  // --- Transactions (`transactional.id` set): initTransactions once, then begin, send, commit or abort ---
+
+  /**
+   * Registers `transactional.id` with the cluster, fencing any earlier producer with the same id
+   * (whose next transactional call then fails with a fatal error). Once, before the first transaction.
+   */
+  async initTransactions(timeoutMs = 30000): Promise<void> {
+    this.#checkOpen();
+    await this.#transactionCall('initTransactions', expectTimeout(timeoutMs), (left) => capi.InitTransactions(this.#handle, left));
+  }
+
+  /** Starts a transaction: what is sent from now until commit or abort belongs to it. Never waits. */
+  beginTransaction(): void {
+    this.#checkOpen();
+    const result = capi.BeginTransaction(this.#handle);
+    if (result[0] !== 0) throw transactionError('beginTransaction', result);
+  }
+
+  /**
+   * Commits the consumer's offsets (the next to read) as part of the transaction, under its group:
+   * they count only if the transaction commits. Without `offsets`: the consumer's current positions
+   * (everything it has returned so far). Records count as offset + 1, as in `Consumer.commit`.
+   */
+  async sendOffsets(consumer: Consumer, offsets?: Record | Record[] | CommitOffset[], timeoutMs = 30000): Promise<void> {
+    this.#checkOpen();
+    if (!(consumer instanceof Consumer)) throw invalidParameter('a Consumer', 'consumer', consumer);
+    expectTimeout(timeoutMs);
+    if (Array.isArray(offsets) && offsets.length === 0) return; // nothing to commit
+    const list = offsets === undefined ? null : commitList(offsets);
+    try {
+      await this.#transactionCall('sendOffsets', timeoutMs, (left) => capi.SendOffsetsToTransaction(this.#handle, list?.handle ?? null, consumer.handle, left));
+    } finally {
+      list?.destroy();
+    }
+  }
+
+  /**
+   * Delivers what the transaction sent, then commits it. A failure that is `abortable` needs
+   * `abortTransaction()`; a `fatal` one needs a new producer.
+   */
+  async commitTransaction(timeoutMs = 30000): Promise<void> {
+    this.#checkOpen();
+    try {
+      await this.#transactionCall('commitTransaction', expectTimeout(timeoutMs), (left) => capi.CommitTransaction(this.#handle, left));
+    } finally {
+      this.#collect(); // the commit served delivery reports on its own thread
+    }
+  }
+
+  /** Aborts the transaction: its records are never visible to read_committed readers; undelivered sends reject with ERR__PURGE_QUEUE. */
+  async abortTransaction(timeoutMs = 30000): Promise<void> {
+    this.#checkOpen();
+    try {
+      await this.#transactionCall('abortTransaction', expectTimeout(timeoutMs), (left) => capi.AbortTransaction(this.#handle, left));
+    } finally {
+      this.#collect();
+    }
+  }
+
+  /**
+   * Runs `work` inside a transaction: begins, awaits `work`, commits and returns its result. If
+   * `work` throws, or the commit fails in a way that needs an abort, aborts and rethrows. Retriable
+   * failures of each step are retried within `timeoutMs`, as librdkafka asks.
+   */
+  async runTransaction<T>(work: () => Promise<T> | T, timeoutMs = 30000): Promise<T> {
+    if (typeof work !== 'function') throw invalidParameter('a function', 'work', work);
+    expectTimeout(timeoutMs);
+    this.beginTransaction();
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.#abortAfter(error, timeoutMs);
+      throw error;
+    }
+    try {
+      await this.commitTransaction(timeoutMs);
+    } catch (error) {
+      if (error instanceof KafkaError && error.abortable) await this.#abortAfter(error, timeoutMs);
+      throw error;
+    }
+    return result;
+  }
+
+  /** Aborts after `cause`; a failed abort is thrown instead (with `cause`), unless the producer is closed. */
+  async #abortAfter(cause: unknown, timeoutMs: number): Promise<void> {
+    if (this.#closed || (cause instanceof KafkaError && cause.fatal)) return; // nothing left to abort
+    try {
+      await this.abortTransaction(timeoutMs);
+    } catch (abortError) {
+      if (abortError instanceof KafkaError) throw new KafkaError(abortError.code, `${abortError.message} (aborting after: ${String(cause)})`, abortError);
+      throw abortError;
+    }
+  }
+
+  /** A transactional call, called again after a retriable failure while `timeoutMs` lasts. */
+  async #transactionCall(what: string, timeoutMs: number, call: (timeoutMs: number) => Promise<TransactionResult>): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const result = await call(Math.max(0, Math.round(deadline - performance.now())));
+      if (result[0] === 0) return;
+      const [, , fatal, retriable] = result;
+      if (!retriable || fatal || this.#closed || performance.now() + TRANSACTION_RETRY_MS >= deadline) throw transactionError(what, result);
+      await new Promise((resolve) => setTimeout(resolve, TRANSACTION_RETRY_MS));
+    }
+  }
+
   /**
    * Flushes (up to timeoutMs) and frees the client. Sends still undelivered are rejected.
    * Safe to call twice.
@@ -585,7 +693,6 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       this.#blocked.shift();
     }
   }
-
 }
 
 function checkHeaders(headers: ProducerRecord['headers'] | HeaderTuple[]): [string, Payload][] | null {
@@ -614,4 +721,14 @@ function serializeNow<T>(serializer: RecordSerializer<T>, topic: string, values:
     }
     return bytes;
   });
+}
+
+/** A pause before calling a transactional function again after a retriable failure. */
+const TRANSACTION_RETRY_MS = 100;
+
+/** A transactional call's failure, with librdkafka's classification. */
+function transactionError(what: string, [code, message, fatal, retriable, abortable]: TransactionResult): KafkaError {
+  // librdkafka names only its state ("Operation not valid in state Init"): say what the order is.
+  const order = code === ErrorCode._STATE ? ' (a transactional producer calls initTransactions() once, then for each transaction beginTransaction() and commitTransaction() or abortTransaction())' : '';
+  return new KafkaError(code, `${what}: ${message || capi.DRMessageError(code)}${order}`, { fatal, retriable, abortable });
 }

@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAdmin(env, exports);
   InitAcls(env, exports);
   InitOAuth(env, exports);
+  InitTransactionFunctions(env, exports);
   return exports;
 }
 

@@ -221,8 +221,9 @@ void KafkaHandle::FinishLog(bool deliver) {
 void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* self = static_cast<KafkaHandle*>(opaque);
   std::lock_guard<std::mutex> lock(self->reports_mutex_);
-  self->reports_.push_back({static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private)),
-                            static_cast<int32_t>(message->err), message->partition, message->offset});
+  uint64_t msgid = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private));
+  self->reports_.push_back({msgid, static_cast<int32_t>(message->err), message->partition, message->offset});
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR && msgid > self->last_delivered_msgid_.load()) self->last_delivered_msgid_.store(msgid);
   self->outstanding_.fetch_sub(1);
 }
 
@@ -317,8 +318,12 @@ rd_kafka_topic_t* KafkaHandle::Topic(const char* name, size_t length) {
   return topic;
 }
 
+void KafkaHandle::ResumeServing() {
+  if (--serving_paused_ == 0 && state_ == State::Running && async_ != nullptr) uv_async_send(async_);
+}
+
 void KafkaHandle::ServeMainQueue() {
-  if (rk_ == nullptr || kind_ != Kind::Producer) return;
+  if (rk_ == nullptr || kind_ != Kind::Producer || serving_paused_ > 0) return;
   // rd_kafka_poll serves everything queued when called; a few rounds catch what arrives meanwhile.
   for (int round = 0; round < 4 && rd_kafka_poll(rk_, 0) > 0; round++) {
   }

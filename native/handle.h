@@ -53,10 +53,19 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // --- Delivery reports ---
   // Serves the main queue without blocking; the delivery callback appends to the report list.
   void ServeMainQueue();
+  // While a blocking call (a transaction's commit or abort) flushes on a thread of its own, the JS
+  // thread leaves the main queue to it: a delivery report the JS thread took would leave that
+  // flush asleep for up to 10 ms in its poll. Both on the JS thread; Resume looks at the queue again.
+  void PauseServing() { serving_paused_++; }
+  void ResumeServing();
   // Takes up to `max` reports, oldest first.
   std::deque<DeliveryReportEntry> TakeReports(size_t max);
   // msgids count per handle from 1; one is used up only when librdkafka accepted the message.
   uint64_t PeekMsgid() const { return next_msgid_.load(); }
+  // The highest msgid delivered successfully so far (0: none), from any thread.
+  uint64_t LastDeliveredMsgid() const { return last_delivered_msgid_.load(); }
+  // The first msgid of the open transaction (set by BeginTransaction, JS thread).
+  uint64_t transaction_first_msgid = 0;
   void MessageAccepted();
   // A batch of `count` messages took msgids PeekMsgid()..+count-1, of which `accepted` were queued.
   void BatchProduced(uint64_t count, int64_t accepted);
@@ -141,7 +150,9 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   Kind kind_ = Kind::Unstarted;
   State state_ = State::Configuring;
 
+  int serving_paused_ = 0;  // JS thread only
   std::atomic<uint64_t> next_msgid_{1};
+  std::atomic<uint64_t> last_delivered_msgid_{0};  // written under reports_mutex_
   std::atomic<int64_t> outstanding_{0};  // accepted messages without a delivery report yet
   std::mutex reports_mutex_;             // flush on a worker thread also runs the delivery callback
   std::deque<DeliveryReportEntry> reports_;
@@ -189,5 +200,6 @@ void InitMock(Napi::Env env, Napi::Object exports);
 void InitAdmin(Napi::Env env, Napi::Object exports);
 void InitAcls(Napi::Env env, Napi::Object exports);
 void InitOAuth(Napi::Env env, Napi::Object exports);
+void InitTransactionFunctions(Napi::Env env, Napi::Object exports);
 
 }  // namespace rdk

@@ -34,6 +34,10 @@ rd_kafka_headers_t* ExpectHeaders(const Napi::Value& value) {
   return headers;
 }
 
+// librdkafka refuses a message with ERR__STATE only when a transactional producer is outside a transaction.
+const char* const kNotInTransaction =
+    "A transactional producer sends only inside a transaction: call beginTransaction() first (after initTransactions())";
+
 Napi::Array ProduceResult(Napi::Env env, int code, uint64_t msgid, const std::string& message) {
   Napi::Array result = Napi::Array::New(env, 3);
   result.Set(0u, Napi::Number::New(env, code));
@@ -114,7 +118,7 @@ int ProduceOne(KafkaHandle* handle, ProduceArgs* args, uint64_t* msgid, std::str
       RD_KAFKA_V_KEY(args->key.data(), args->key.size), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_HEADERS(args->headers),
       RD_KAFKA_V_TIMESTAMP(args->timestamp), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    *message = rd_kafka_err2str(err);
+    *message = err == RD_KAFKA_RESP_ERR__STATE ? kNotInTransaction : rd_kafka_err2str(err);
     return err;
   }
   args->headers = nullptr;  // librdkafka's now
@@ -251,7 +255,7 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
     errors[i] = messages[i].err;
     if (first_error == 0) first_error = messages[i].err;
   }
-  return result(first_error, first, errors, rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(first_error)));
+  return result(first_error, first, errors, first_error == RD_KAFKA_RESP_ERR__STATE ? kNotInTransaction : rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(first_error)));
 }
 
 // DeliveryReportInto(h, msgids: Float64Array, errors: Int32Array, partitions: Int32Array,

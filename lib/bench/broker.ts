@@ -119,3 +119,26 @@ export function endOffsets(bootstrapServers: string, topic: string, partitions: 
     });
   });
 }
+
+/**
+ * The records a read_committed reader finds in the topic (kcat -C -e with isolation.level=
+ * read_committed, one byte of output per record): what a transactional producer committed. End
+ * offsets would also count the transaction markers.
+ */
+export function committedRecords(bootstrapServers: string, topic: string): Promise<number> {
+  const args = ['-C', '-b', bootstrapServers, '-t', topic, '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_committed', '-f', '.'];
+  return new Promise((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let count = 0;
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (count += chunk.length));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('error', (error) => reject(new Error(`kcat: ${error.message}`)));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`kcat -C ${topic} failed (exit ${code}): ${err.trim().split('\n').slice(-2).join(' | ')}`));
+      else resolve(count);
+    });
+  });
+}

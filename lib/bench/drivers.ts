@@ -321,7 +321,7 @@ function javaProducerProps(config: { [key: string]: string }, bootstrap: string)
     `linger.ms=${config['linger.ms'] ?? '5'}`,
     'batch.size=1000000', // librdkafka's batch.size default
     'buffer.memory=536870912',
-    'enable.idempotence=false', // librdkafka's default
+    `enable.idempotence=${config['enable.idempotence'] ?? 'false'}`, // librdkafka's default: false
     'max.request.size=10485760',
   ];
 }
@@ -347,16 +347,7 @@ const java: Driver = {
     const cp = await kafkaClasspath(ctx.root);
     const jvm = ['java', '-Xmx1536m', `-Dlog4j.configuration=${pathToFileURL(path.join(ctx.root, 'scripts', 'kafka', 'log4j.properties')).href}`, '-cp', cp];
     const options = { rusage: ctx.tools.rusage.path, timeoutMs: hooks.timeoutMs, sampleRssMs: hooks.sampleRssMs };
-    if (job.kind === 'produce') {
-      const run = await runProcess(
-        [...jvm, 'org.apache.kafka.tools.ProducerPerformance', '--topic', job.topic, '--num-records', String(job.count), '--record-size', String(job.messageSize), '--throughput', '-1', '--producer-props', ...javaProducerProps(job.producerConfig, job.bootstrapServers)],
-        options,
-      );
-      const summary = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/.exec(run.stdout);
-      if (!summary || run.code !== 0) return { error: failure(run), usage: run.usage };
-      const sent = Number(summary[1]);
-      return { result: { messages: sent, failed: 0, bytes: sent * job.messageSize, seconds: sent / Number(summary[2]), note: 'random payloads; JVM start not timed' }, usage: run.usage };
-    }
+    if (job.kind === 'produce') return producerPerformance(job, ctx, hooks, jvm, []);
     const configFile = path.join(ctx.tmpDir, `consumer-${job.topic}.properties`);
     fs.writeFileSync(configFile, `auto.offset.reset=earliest\n`);
     const run = await runProcess(
@@ -369,6 +360,44 @@ const java: Driver = {
     const cells = row.split(',').map((cell) => cell.trim());
     const messages = Number(cells[4]);
     return { result: { messages, failed: 0, bytes: Number(cells[2]) * 1024 * 1024, seconds: Number(cells[7]) / 1000, note: 'fetch time (after the group join)' }, usage: run.usage };
+  },
+};
+
+/** ProducerPerformance with `extraArgs`; `note` adds to the result's note (given the measured rate). */
+async function producerPerformance(job: Job, ctx: HarnessContext, hooks: RunHooks, jvm: string[], extraArgs: string[], note = (_rate: number) => ''): Promise<DriverRun> {
+  const options = { rusage: ctx.tools.rusage.path, timeoutMs: hooks.timeoutMs, sampleRssMs: hooks.sampleRssMs };
+  const run = await runProcess(
+    [...jvm, 'org.apache.kafka.tools.ProducerPerformance', '--topic', job.topic, '--num-records', String(job.count), '--record-size', String(job.messageSize), '--throughput', '-1', ...extraArgs, '--producer-props', ...javaProducerProps(job.producerConfig, job.bootstrapServers)],
+    options,
+  );
+  const summary = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/.exec(run.stdout);
+  if (!summary || run.code !== 0) return { error: failure(run), usage: run.usage };
+  const sent = Number(summary[1]);
+  return { result: { messages: sent, failed: 0, bytes: sent * job.messageSize, seconds: sent / Number(summary[2]), note: `random payloads; JVM start not timed${note(Number(summary[2]))}` }, usage: run.usage };
+}
+
+/**
+ * ProducerPerformance --transactional-id commits by time (--transaction-duration-ms), not by
+ * count. The durations are those that gave about the scenario's records per transaction at the
+ * rates measured here (one broker, 2 cores); the note says how many a transaction held in the run.
+ */
+const JAVA_TRANSACTION_MS: { [records: number]: number } = { 1000: 4, 10000: 20 };
+
+const javaTransactional: Driver = {
+  id: 'java-txn',
+  label: 'Apache Kafka Java client 3.9.1 (ProducerPerformance --transactional-id)',
+  family: 'Java',
+  kinds: ['produce'],
+  unavailable: (ctx) => java.unavailable(ctx),
+  version: () => commandVersion('java', ['-version']),
+  async run(job, ctx, hooks) {
+    if (job.transactionSize === undefined) return { skipped: 'java-txn runs only in the transactional scenarios' };
+    const cp = await kafkaClasspath(ctx.root);
+    const jvm = ['java', '-Xmx1536m', `-Dlog4j.configuration=${pathToFileURL(path.join(ctx.root, 'scripts', 'kafka', 'log4j.properties')).href}`, '-cp', cp];
+    const durationMs = JAVA_TRANSACTION_MS[job.transactionSize] ?? Math.max(1, Math.round(job.transactionSize / 250));
+    return producerPerformance(job, ctx, hooks, jvm, ['--transactional-id', `bench-${job.topic}`, '--transaction-duration-ms', String(durationMs)], (rate) =>
+      `; commits every ${durationMs} ms: about ${Math.round((rate * durationMs) / 1000).toLocaleString('en-US')} records per transaction`,
+    );
   },
 };
 
@@ -407,6 +436,9 @@ export const DRIVERS: Driver[] = [
   }),
   nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs' }),
   java,
+  javaTransactional,
+  nodeDriver({ id: 'napi-txn-batch', label: 'rdkafka-napi producer.produceBatch() in transactions', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),
+  nodeDriver({ id: 'napi-txn-send-batch', label: 'rdkafka-napi producer.sendBatch() in runTransaction()', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),
   kcat,
   nodeDriver({ id: 'proxy-confluent', label: 'REST proxy, Confluent API (POST /topics/{t}, binary v2)', family: 'rdkafka-napi', kinds: ['produce', 'latency'], script: PROXY }),
   nodeDriver({ id: 'proxy-confluent-avro', label: 'REST proxy, Confluent API (POST /topics/{t}, avro v2, value_schema_id)', family: 'rdkafka-napi', kinds: ['produce'], script: PROXY }),

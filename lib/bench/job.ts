@@ -32,6 +32,8 @@ export interface Job {
   batchSize: number;
   /** latency: messages per second. */
   rate: number;
+  /** Transactional scenarios: records per transaction (the transactional drivers commit after each that many). */
+  transactionSize?: number;
   /** The driver gives up after this long (the harness kills it a little later). */
   timeoutMs: number;
 }

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { capi } from '../index';
-import { endOffsets, openBroker, type BenchBroker } from './broker';
+import { committedRecords, endOffsets, openBroker, type BenchBroker } from './broker';
 import { DRIVER_ID_WIDTH, DRIVERS, findDriver, type Driver, type DriverRun, type HarnessContext } from './drivers';
 import type { DriverResult, Job } from './job';
 import { installPeers, PEERS, peerVersion, readPeerStatus } from './peers';
@@ -263,6 +263,7 @@ function jobFor(scenario: Scenario, driver: Driver, topic: string, sc: ScenarioC
     consumerConfig: { ...bootstrap, 'group.id': `bench-${scenario.id}-${driver.id}-${sc.runId}-${suffix}`, ...scenario.consumerConfig },
     batchSize: scenario.batchSize,
     rate: scenario.rate,
+    ...(scenario.transactionSize === undefined ? {} : { transactionSize: scenario.transactionSize }),
     timeoutMs: sc.options.timeoutMs ?? Math.max(180_000, (scenario.count * scenario.messageSize) / 5000),
   };
 }
@@ -318,6 +319,18 @@ async function verify(scenario: Scenario, topic: string, before: number, result:
   const { broker } = sc;
   if (scenario.kind === 'consume') {
     return { expected: scenario.count, found: result.messages, ok: result.messages === scenario.count, how: 'messages the consumer read, of a topic holding exactly that many' };
+  }
+  if (scenario.transactionSize !== undefined && broker.kind !== 'mock') {
+    // Transaction markers take offsets too: count what a read_committed reader finds. (The
+    // embedded broker writes no markers, and keeps only ~5 MB per partition: end offsets there.)
+    let found: number;
+    try {
+      found = await committedRecords(broker.bootstrapServers, topic);
+    } catch (error) {
+      return { expected: scenario.count, found: -1, ok: false, how: `could not count: ${(error as Error).message}` };
+    }
+    const ok = found === scenario.count && result.messages === scenario.count && result.failed === 0;
+    return { expected: scenario.count, found, ok, how: 'records a read_committed reader finds (kcat -C -e -X isolation.level=read_committed)' };
   }
   // Produce and latency: the topic's end offsets say what landed.
   const expected = scenario.count + (result.warmupMessages ?? 0);

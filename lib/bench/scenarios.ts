@@ -30,6 +30,11 @@ export interface Scenario {
   optional?: boolean;
   /** Run over the secured broker's SASL_SSL listener (SCRAM-SHA-512); needs --kafka. */
   security?: 'sasl_ssl';
+  /**
+   * Records per transaction for the transactional drivers (the others produce the same records
+   * without transactions). Counted as a read_committed reader sees the topic, not by end offsets.
+   */
+  transactionSize?: number;
 }
 
 /** The reference driver every ratio is taken against. */
@@ -88,6 +93,21 @@ function produce(id: string, title: string, messageSize: number, count: number, 
     drivers: PRODUCE_DRIVERS,
     producerConfig: producerConfig(acks),
     consumerConfig: consumerConfig(),
+  };
+}
+
+/** Transactional produce next to plain produce with the same settings (acks=all, idempotence). */
+const TRANSACTION_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-txn-batch', 'napi-txn-send-batch', 'java', 'java-txn'];
+
+function produceInTransactions(transactionSize: number): Scenario {
+  const size = transactionSize.toLocaleString('en-US');
+  return {
+    ...produce(`produce-100B-txn-${transactionSize / 1000}k`, `Produce 100-byte messages in transactions of ${size} (acks=all; plain producers alongside)`, 100, 1_000_000, 'all'),
+    drivers: TRANSACTION_DRIVERS,
+    producerConfig: producerConfig('all', { 'enable.idempotence': 'true' }),
+    transactionSize,
+    // Not part of the default run: `--scenarios produce-100B-txn`.
+    optional: true,
   };
 }
 
@@ -171,6 +191,8 @@ export const SCENARIOS: Scenario[] = [
   produce('produce-100B-acksall', 'Produce 100-byte messages, acks=all', 100, 2_000_000, 'all'),
   produce('produce-1KiB-acks1', 'Produce 1 KiB messages, acks=1', 1024, 500_000, '1'),
   produce('produce-10KiB-acks1', 'Produce 10 KiB messages, acks=1', 10_240, 50_000, '1'),
+  produceInTransactions(1_000),
+  produceInTransactions(10_000),
   CONSUME_100B,
   {
     id: 'latency-100B-10k',

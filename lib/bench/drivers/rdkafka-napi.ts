@@ -8,6 +8,8 @@
 //   napi-capi        capi.Produce + capi.DeliveryReport                   | capi.Consume
 //                    (job.roundRobin: message i to partition i % partitions; fills consume topics)
 //   napi-capi-batch  capi.ProduceBatch + capi.DeliveryReportInto          | capi.ConsumeBatchPacked
+//   napi-txn-batch   produceBatch() in begin/commitTransaction (transactional scenarios)
+//   napi-txn-send-batch  sendBatch() in runTransaction() (transactional scenarios)
 // Latency jobs: produce() (or capi.Produce) at the job's rate and the consume API above, in one
 // process. Usage: node dist/bench/drivers/rdkafka-napi.js '<job JSON>'
 import { capi, Consumer, ErrorCode, KafkaError, PACKED_FIELDS, Producer, registryClient, SchemaSerializer, startEmbeddedRegistry, type KafkaHandle, type NativeBinding, type PackedBatch, type Record } from '../../index';
@@ -60,6 +62,12 @@ function produce(job: Job): Promise<DriverResult> {
       requireNative('ProduceBatch');
       requireNative('DeliveryReportInto');
       return produceCapiBatch(job);
+    case 'napi-txn-batch':
+      requireNative('CommitTransaction');
+      return produceBatchTransactions(job);
+    case 'napi-txn-send-batch':
+      requireNative('CommitTransaction');
+      return produceSendBatchTransactions(job);
   }
   emitSkipped(`${job.driver} has no produce mode`);
 }
@@ -282,6 +290,78 @@ async function produceBatchClass<V = Buffer>(job: Job, producer: Producer<V> = n
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
   return throughput(tally.delivered, tally.failed, job.messageSize, seconds, `batches of ${job.batchSize}`);
+}
+
+/** The records per transaction of a transactional scenario (a job of another scenario is skipped). */
+function transactionSizeOf(job: Job): number {
+  if (job.transactionSize === undefined) emitSkipped(`${job.driver} runs only in the transactional scenarios`);
+  return job.transactionSize;
+}
+
+/** A transactional producer, its transactions registered (not timed: a service does this once). */
+async function transactionalProducer(job: Job): Promise<Producer> {
+  const producer = new Producer({ ...job.producerConfig, 'transactional.id': `bench-${job.topic}` });
+  await producer.initTransactions();
+  return producer;
+}
+
+/** produceBatch() calls inside begin/commitTransaction, `job.transactionSize` records per transaction. */
+async function produceBatchTransactions(job: Job): Promise<DriverResult> {
+  const size = transactionSizeOf(job);
+  const producer = await transactionalProducer(job);
+  const payloads = new Array(Math.min(job.batchSize, size)).fill(payloadOf(job.messageSize));
+  const tally = new Tally(producer, new Progress(job.count));
+  let sent = 0;
+  let transactions = 0;
+  const started = performance.now();
+  while (sent < job.count) {
+    producer.beginTransaction();
+    const end = Math.min(job.count, sent + size);
+    while (sent < end) {
+      const want = Math.min(payloads.length, end - sent);
+      let accepted = 0;
+      try {
+        accepted = producer.produceBatch(job.topic, want === payloads.length ? payloads : payloads.slice(0, want), null, job.partition).count;
+      } catch (error) {
+        if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
+      }
+      sent += accepted;
+      tally.drain();
+      if (accepted < want) await sleep(1); // the queue is full: let delivery reports come in
+    }
+    await producer.commitTransaction(); // delivers the transaction's records, then commits
+    transactions++;
+    tally.drain();
+  }
+  await tally.finish(job.count);
+  const seconds = (performance.now() - started) / 1000;
+  await producer.close();
+  return throughput(tally.delivered, tally.failed, job.messageSize, seconds, `${transactions.toLocaleString('en-US')} transactions of ${size.toLocaleString('en-US')} (produceBatch of ${payloads.length.toLocaleString('en-US')}); initTransactions not timed`);
+}
+
+/** runTransaction() around sendBatch() promises, `job.transactionSize` records per transaction. */
+async function produceSendBatchTransactions(job: Job): Promise<DriverResult> {
+  const size = transactionSizeOf(job);
+  const producer = await transactionalProducer(job);
+  const records = new Array(Math.min(job.batchSize, size)).fill({ topic: job.topic, payload: payloadOf(job.messageSize), partition: job.partition });
+  const progress = new Progress(job.count);
+  let delivered = 0;
+  let transactions = 0;
+  const started = performance.now();
+  while (delivered < job.count) {
+    const n = Math.min(size, job.count - delivered);
+    await producer.runTransaction(async () => {
+      const sends = [];
+      for (let i = 0; i < n; i += records.length) sends.push(producer.sendBatch(n - i >= records.length ? records : records.slice(0, n - i)));
+      await Promise.all(sends);
+    });
+    delivered += n;
+    transactions++;
+    progress.update(delivered);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await producer.close();
+  return throughput(delivered, 0, job.messageSize, seconds, `${transactions.toLocaleString('en-US')} runTransaction() calls of ${size.toLocaleString('en-US')} (sendBatch of ${records.length.toLocaleString('en-US')}); initTransactions not timed`);
 }
 
 /** A raw handle configured from a job's properties. */
