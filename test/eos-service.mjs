@@ -15,11 +15,24 @@ const [bootstrapServers, input, output, group, transactionalId] = process.argv.s
 
 const producer = new Producer({ 'bootstrap.servers': bootstrapServers, 'transactional.id': transactionalId, 'linger.ms': 5 });
 // Registering the transactional.id first aborts what a killed predecessor left open, so the group's
-// offsets are stable before the consumer asks for them.
-await producer.initTransactions();
+// offsets are stable before the consumer asks for them. Until the coordinator has finished that
+// abort (longer while a broker is down) it is a retriable failure: call it again.
+for (;;) {
+  try {
+    await producer.initTransactions();
+    break;
+  } catch (error) {
+    if (!(error instanceof KafkaError && error.retriable)) throw error;
+    console.error(`initTransactions again: ${error.message}`);
+  }
+}
 
 /** The next offset to read per input partition, as of the last commit (read at each assignment). */
 const committed = new Map();
+// A rebalance hands the partitions out again, each from the group's committed offset: whatever was
+// read before it is read again, so the batch it interrupted is dropped (Java's onPartitionsRevoked).
+// With a listener, librdkafka applies a rebalance only inside a read, never in mid-transaction.
+let rebalanced = false;
 const consumer = new Consumer(
   {
     'bootstrap.servers': bootstrapServers,
@@ -32,6 +45,7 @@ const consumer = new Consumer(
     'isolation.level': 'read_committed',
   },
   [input],
+  { onRebalance: () => (rebalanced = true) },
 );
 
 /** High watermarks of the input, read once: the producer of the input finished before we started. */
@@ -54,18 +68,16 @@ async function rewind() {
 }
 
 let total = 0;
-let assigned = 0;
 let transactions = 0;
 for (;;) {
   const records = await consumer.consumeBatch(2000, 1000);
-  const assignment = consumer.assignment();
-  if (assignment.length !== assigned) {
-    assigned = assignment.length;
+  if (rebalanced) {
+    rebalanced = false;
     await rewind(); // a new assignment: start from what the group committed
     continue;
   }
   if (records.length === 0) {
-    if (assigned === 0) continue;
+    if (consumer.assignment().length === 0) continue;
     const known = await inputEnds();
     if (known.size === 6 && [...known].every(([partition, end]) => committed.get(partition) === end)) break;
     continue;
