@@ -17,7 +17,9 @@ Napi::Promise RunAdmin(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle
                        std::function<void(rd_kafka_t*, rd_kafka_queue_t*)> request, AdminReader read,
                        AdminGuard guard) {
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  return RunBlocking(env, [token, timeout_ms, request = std::move(request), read = std::move(read), guard = std::move(guard)]() -> Completion {
+  // Login failures count from the call, not from when a worker thread takes it up (later under load).
+  auto called = std::chrono::steady_clock::now();
+  return RunBlocking(env, [token, timeout_ms, called, request = std::move(request), read = std::move(read), guard = std::move(guard)]() -> Completion {
     std::string refusal;
     int refused = guard ? guard(token->rk(), &refusal) : 0;
     if (refused != 0) {
@@ -33,7 +35,7 @@ Napi::Promise RunAdmin(Napi::Env env, const std::shared_ptr<KafkaHandle>& handle
     std::string failure;
     for (auto end = started + std::chrono::milliseconds(timeout_ms + 5000); event == nullptr && std::chrono::steady_clock::now() < end;) {
       event = rd_kafka_queue_poll(queue, 200);
-      if (event == nullptr && (*token)->SecurityFailureSince(started, &failure_code, &failure)) break;
+      if (event == nullptr && (*token)->SecurityFailureSince(called, &failure_code, &failure)) break;
     }
     rd_kafka_queue_destroy(queue);
     if (event == nullptr && failure_code != 0) {
@@ -143,7 +145,8 @@ Napi::Value StringOrNull(Napi::Env env, const char* s) { return s ? Napi::String
 // rather than waiting its own timeout once more.
 AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms) {
   std::string name = request;
-  return [name, timeout_ms](rd_kafka_t* rk, std::string* message) -> int {
+  auto called = std::chrono::steady_clock::now();  // login failures count from here
+  return [name, timeout_ms, called](rd_kafka_t* rk, std::string* message) -> int {
     auto started = std::chrono::steady_clock::now();
     auto* handle = static_cast<KafkaHandle*>(rd_kafka_opaque(rk));
     char* id = nullptr;
@@ -155,7 +158,7 @@ AdminGuard RefuseEmbeddedBroker(const char* request, int timeout_ms) {
       // NULL before the slice ended: the brokers do not report a cluster id (so not the mock).
       if (id == nullptr && std::chrono::steady_clock::now() - asked < std::chrono::milliseconds(slice)) return 0;
       int code = 0;
-      if (id == nullptr && handle->SecurityFailureSince(started, &code, message)) return code;
+      if (id == nullptr && handle->SecurityFailureSince(called, &code, message)) return code;
       left = timeout_ms - static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
     }
     if (id == nullptr) {  // nobody answered in the whole timeout
@@ -212,7 +215,9 @@ Napi::Value Metadata(const Napi::CallbackInfo& info) {
   if (!all) wanted = ExpectStringArray(info, 1, "topics");
   int timeout_ms = TimeoutArg(info, 2, 10000);
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  return RunBlocking(env, [token, all, wanted, timeout_ms]() -> Completion {
+  // Login failures count from the call, not from when a worker thread takes it up (later under load).
+  auto called = std::chrono::steady_clock::now();
+  return RunBlocking(env, [token, all, wanted, timeout_ms, called]() -> Completion {
     const rd_kafka_metadata_t* md = nullptr;
     auto started = std::chrono::steady_clock::now();
     auto elapsed = [started] { return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()); };
@@ -226,7 +231,7 @@ Napi::Value Metadata(const Napi::CallbackInfo& info) {
       err = rd_kafka_metadata(token->rk(), 1, nullptr, &md, std::min(slice, timeout_ms - asked));
       if (err != RD_KAFKA_RESP_ERR__TIMED_OUT && err != RD_KAFKA_RESP_ERR__TRANSPORT) break;
       if (elapsed() - asked < 100) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // never a busy loop
-      if ((*token)->SecurityFailureSince(started, &failure_code, &failure)) {
+      if ((*token)->SecurityFailureSince(called, &failure_code, &failure)) {
         // No broker answered because none would let us in: say why, not just "transport failure".
         return [failure_code, failure](Napi::Env env) -> Napi::Value { return CodeAndMessage(env, failure_code, failure); };
       }
