@@ -102,7 +102,12 @@ describe('the benchmark harness', () => {
     expect(rows.map((row) => row.driver)).toEqual(['napi-batch', 'napi-txn-batch', 'napi-txn-send-batch']);
     for (const row of rows) {
       expect(row.status, `${row.driver}: ${row.reason}`).toBe('ok');
-      expect(row.verification).toMatchObject({ expected: 5000, found: 5000, ok: true });
+      expect(row.verification).toMatchObject({ expected: 5000, ok: true });
+      // End offsets on the embedded broker: librdkafka 2.15.1's mock (not 2.0.2's) also writes one
+      // marker per transaction (5 here, on one partition).
+      const markers = row.driver === 'napi-batch' ? 0 : 5;
+      expect(row.verification!.found).toBeGreaterThanOrEqual(5000);
+      expect(row.verification!.found).toBeLessThanOrEqual(5000 + markers);
     }
     expect(rows[1].result!.note).toMatch(/^5 transactions of 1,000/);
     expect(rows[2].result!.note).toMatch(/^5 runTransaction\(\) calls of 1,000/);

@@ -276,20 +276,25 @@ async function produceBatchClass<V = Buffer>(job: Job, producer: Producer<V> = n
   const started = performance.now();
   while (sent < job.count) {
     const want = Math.min(job.batchSize, job.count - sent);
-    let accepted = 0;
-    try {
-      accepted = producer.produceBatch(job.topic, want === payloads.length ? payloads : payloads.slice(0, want), null, job.partition).count;
-    } catch (error) {
-      if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
-    }
-    sent += accepted;
-    tally.drain();
-    if (accepted < want) await sleep(1); // the queue is full: let delivery reports come in
+    sent += await produceChunk(producer, job, payloads, want, tally);
   }
   await tally.finish(job.count);
   const seconds = (performance.now() - started) / 1000;
   await producer.close();
   return throughput(tally.delivered, tally.failed, job.messageSize, seconds, `batches of ${job.batchSize}`);
+}
+
+/** One produceBatch() of `want` records: how many the queue took (after a pause when it was full). */
+async function produceChunk<V>(producer: Producer<V>, job: Job, payloads: V[], want: number, tally: Tally): Promise<number> {
+  let accepted = 0;
+  try {
+    accepted = producer.produceBatch(job.topic, want === payloads.length ? payloads : payloads.slice(0, want), null, job.partition).count;
+  } catch (error) {
+    if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
+  }
+  tally.drain();
+  if (accepted < want) await sleep(1); // the queue is full: let delivery reports come in
+  return accepted;
 }
 
 /** The records per transaction of a transactional scenario (a job of another scenario is skipped). */
@@ -319,15 +324,7 @@ async function produceBatchTransactions(job: Job): Promise<DriverResult> {
     const end = Math.min(job.count, sent + size);
     while (sent < end) {
       const want = Math.min(payloads.length, end - sent);
-      let accepted = 0;
-      try {
-        accepted = producer.produceBatch(job.topic, want === payloads.length ? payloads : payloads.slice(0, want), null, job.partition).count;
-      } catch (error) {
-        if (!(error instanceof KafkaError) || error.code !== QUEUE_FULL) throw error;
-      }
-      sent += accepted;
-      tally.drain();
-      if (accepted < want) await sleep(1); // the queue is full: let delivery reports come in
+      sent += await produceChunk(producer, job, payloads, want, tally);
     }
     await producer.commitTransaction(); // delivers the transaction's records, then commits
     transactions++;
