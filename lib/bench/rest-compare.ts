@@ -363,10 +363,9 @@ export function renderMarkdown(report: CompareReport): string {
   return lines.join('\n');
 }
 
-/** A bar chart: msgs/s per scenario and server (SVG, no dependencies). */
+/** A bar chart: msgs/s per scenario and server, each scenario on its own scale (SVG, no dependencies). */
 export function renderChart(report: CompareReport): string {
   const rows = report.rows.filter((r) => r.result !== undefined);
-  const max = Math.max(1, ...rows.map((r) => msgsPerSec(r)!));
   const colors: { [id: string]: string } = { ours: '#2b6cb0', 'kafka-pixy': '#c05621', 'kafka-pixy-flush1ms': '#dd6b20' };
   const barH = 18;
   const labelW = 330;
@@ -378,6 +377,8 @@ export function renderChart(report: CompareReport): string {
     if (these.length === 0) continue;
     parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${scenario.title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
     y += 20;
+    // Each scenario on its own scale: 100-record requests would flatten the others.
+    const max = Math.max(1, ...these.map((r) => msgsPerSec(r)!));
     for (const row of these) {
       const w = ((width - labelW - 120) * msgsPerSec(row)!) / max;
       parts.push(`<text x="20" y="${y + 13}">${SERVER_LABELS[row.server]}</text>`);
