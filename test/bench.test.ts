@@ -139,6 +139,36 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     }
   }, 180_000);
 
+  it('acks each Kafka-Pixy message with the next request (-pixy-ack)', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    let next = 0;
+    const served = new Set<number>();
+    const acked: number[] = [];
+    let noAcks = 0;
+    const server = http.createServer((req, res) => {
+      const query = new URL(req.url!, 'http://x').searchParams;
+      if (query.has('ackOffset')) acked.push(Number(query.get('ackOffset')));
+      else if (query.has('noAck')) noAcks++;
+      const offset = next++;
+      served.add(offset);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: null, value: 'eA==', partition: 0, offset, headers: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/topics/t/messages?group=g`;
+      const args = ['-method', 'GET', '-pixy-ack', '-url', url, '-c', '2', '-warmup', '100ms', '-duration', '500ms'];
+      await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+      // Each client's first request says noAck; every later one acks a message that was handed out.
+      expect(noAcks).toBe(2);
+      expect(acked.length).toBe(next - 2);
+      expect(acked.every((offset) => served.has(offset))).toBe(true);
+      expect(new Set(acked).size).toBe(acked.length);
+    } finally {
+      server.close();
+    }
+  }, 180_000);
+
   it('reports every server of the comparison as skipped, with the reason, when the generator cannot be built', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
     try {

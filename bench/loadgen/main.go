@@ -85,6 +85,7 @@ func main() {
 	warmup := flag.Duration("warmup", 2*time.Second, "warm-up before measuring")
 	pid := flag.Int("pid", 0, "the server's pid, for its CPU")
 	unix := flag.String("unix", "", "connect to this Unix socket instead of the URL's host")
+	pixyAck := flag.Bool("pixy-ack", false, "Kafka-Pixy explicit acks: a client's first request (and one after a non-200) adds &noAck, each later one acks the message the previous one got (&ackPartition=P&ackOffset=O), which Kafka-Pixy takes as explicit-ack mode for the message it answers")
 	var hdrs headers
 	flag.Var(&hdrs, "H", "a request header 'Name: value' (repeatable)")
 	flag.Parse()
@@ -118,8 +119,12 @@ func main() {
 			defer wg.Done()
 			local := map[int]int64{}
 			own := make([]time.Duration, 0, 1<<16)
+			ack := "" // with -pixy-ack: &noAck, or the query that acks the last message received
+			if *pixyAck {
+				ack = "&noAck"
+			}
 			for i := c; !stop.Load(); i++ {
-				req, _ := http.NewRequest(*method, urls[i%len(urls)], bytes.NewReader(body))
+				req, _ := http.NewRequest(*method, urls[i%len(urls)]+ack, bytes.NewReader(body))
 				for _, h := range hdrs {
 					name, value, _ := strings.Cut(h, ":")
 					req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
@@ -127,7 +132,20 @@ func main() {
 				started := time.Now()
 				res, err := client.Do(req)
 				if err == nil {
-					_, err = io.Copy(io.Discard, res.Body)
+					if *pixyAck {
+						var msg struct {
+							Partition *int   `json:"partition"`
+							Offset    *int64 `json:"offset"`
+						}
+						data, readErr := io.ReadAll(res.Body)
+						err = readErr
+						ack = "&noAck"
+						if res.StatusCode == 200 && json.Unmarshal(data, &msg) == nil && msg.Partition != nil && msg.Offset != nil {
+							ack = fmt.Sprintf("&ackPartition=%d&ackOffset=%d", *msg.Partition, *msg.Offset)
+						}
+					} else {
+						_, err = io.Copy(io.Discard, res.Body)
+					}
 					res.Body.Close()
 				}
 				elapsed := time.Since(started)

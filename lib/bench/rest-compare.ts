@@ -81,6 +81,20 @@ async function fromStart(server: Server, topic: string, group: string): Promise<
   if (!res.ok) throw new Error(`setting ${group}'s offsets on ${server.label}: ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Waits (up to 60 s) until the group's first consume answers a message: a new group joins first
+ * (Kafka-Pixy's takes seconds, through ZooKeeper), which is not what the scenario measures.
+ */
+async function joined(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (res.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${url}: no message within 60 s (last answer ${res.status})`);
+  }
+}
+
 const PIXY_SERVERS = ['ours', 'kafka-pixy'];
 const SCENARIOS: Scenario[] = [
   { id: 'pixy-async', title: 'Kafka-Pixy API: async produce, 100 B', servers: PIXY_SERVERS, perRequest: 1, args: (s, t) => pixyProduce([`${s.pixyUrl}/topics/${t}/messages`]) },
@@ -103,8 +117,22 @@ const SCENARIOS: Scenario[] = [
     title: 'Kafka-Pixy API: consume with auto-ack (a new group from the start of the async scenario’s topic)',
     servers: PIXY_SERVERS,
     perRequest: 1,
-    prepare: (s, t) => fromStart(s, t, `bench-${s.id}`),
+    prepare: async (s, t) => {
+      await fromStart(s, t, `bench-${s.id}`);
+      await joined(`${s.pixyUrl}/topics/${t}/messages?group=bench-${s.id}`);
+    },
     args: (s, t) => ['-method', 'GET', '-url', `${s.pixyUrl}/topics/${t}/messages?group=bench-${s.id}`],
+  },
+  {
+    id: 'pixy-consume-acks',
+    title: 'Kafka-Pixy API: consume with explicit acks (noAck first, then each request acks the previous message with ackPartition/ackOffset)',
+    servers: PIXY_SERVERS,
+    perRequest: 1,
+    prepare: async (s, t) => {
+      await fromStart(s, t, `bench-acks-${s.id}`);
+      await joined(`${s.pixyUrl}/topics/${t}/messages?group=bench-acks-${s.id}`); // auto-acked: the generator starts on the next one
+    },
+    args: (s, t) => ['-method', 'GET', '-pixy-ack', '-url', `${s.pixyUrl}/topics/${t}/messages?group=bench-acks-${s.id}`],
   },
   { id: 'confluent-1', title: 'Confluent API: single-record produce (binary v2), 100 B', servers: ['ours'], perRequest: 1, args: (s, t) => confluentProduce(`${s.confluentUrl}/topics/${t}`, 1) },
   { id: 'confluent-100', title: 'Confluent API: 100-record produce (binary v2), 100 B each', servers: ['ours'], perRequest: 100, args: (s, t) => confluentProduce(`${s.confluentUrl}/topics/${t}`, 100) },
@@ -294,7 +322,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
   try {
     for (const scenario of scenarios) {
       // One topic per scenario and run: the consume scenario reads what the async one wrote.
-      const topic = scenario.id === 'pixy-consume' ? `bench-${run}-pixy-async` : `bench-${run}-${scenario.id}`;
+      const topic = scenario.id.startsWith('pixy-consume') ? `bench-${run}-pixy-async` : `bench-${run}-${scenario.id}`;
       for (const serverId of scenario.servers) {
         const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest };
         report.rows.push(row);
