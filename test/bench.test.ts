@@ -185,4 +185,21 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('runs our proxy on a ZooKeeper-mode broker and reports Kafka-Pixy as skipped, with the reason, when it cannot be built', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
+    try {
+      expect((await goTools()).buildLoadgen({ dir }).error).toBeUndefined(); // with go; Kafka-Pixy then without it
+      const report = await runRestCompare({ go: path.join(dir, 'no-such-go'), toolsDir: dir, only: ['pixy-async'], clients: 4, warmupS: 0.5, durationS: 1, log: () => undefined });
+      expect(report.broker).toMatch(/ZooKeeper-mode/);
+      const [ours, pixy] = report.rows;
+      expect(ours).toMatchObject({ server: 'ours', status: 'ok' });
+      expect(ours.result!.statuses['200']).toBe(ours.result!.requests);
+      expect(ours.result!.serverCpuMsPer1000).toBeGreaterThan(0);
+      expect(pixy).toMatchObject({ server: 'kafka-pixy', status: 'skipped' });
+      expect(pixy.reason).toMatch(/^Kafka-Pixy 0\.18\.0 could not be downloaded: go is not installed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
