@@ -5,7 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as http from 'node:http';
+import { execFile } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { runBench, type BenchOutcome } from '../lib/bench/run';
+import { runRestCompare, type LoadResult } from '../lib/bench/rest-compare';
 
 describe('the benchmark harness', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-bench-test-'));
@@ -112,4 +116,107 @@ describe('the benchmark harness', () => {
     expect(rows[1].result!.note).toMatch(/^5 transactions of 1,000/);
     expect(rows[2].result!.note).toMatch(/^5 runTransaction\(\) calls of 1,000/);
   }, 60_000);
+});
+
+describe('the Go load generator of the REST proxy comparison (bench/loadgen)', () => {
+  const goTools = () => import(pathToFileURL(path.join(__dirname, '..', 'scripts', 'bench', 'go-tools.mjs')).href) as Promise<{
+    buildLoadgen(options?: { go?: string; dir?: string }): { path?: string; error?: string };
+  }>;
+
+  it('measures a server: requests/s, latency percentiles, and the server CPU next to its own', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    // A server in this process: loadgen reads this process's CPU from /proc (-pid).
+    const bodies: number[] = [];
+    const server = http.createServer((req, res) => {
+      let size = 0;
+      req.on('data', (chunk: Buffer) => (size += chunk.length));
+      req.on('end', () => {
+        bodies.push(size);
+        res.writeHead(req.headers['content-type'] === 'text/plain' ? 200 : 415).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/topics/t/messages`;
+      const args = ['-url', url, '-body-size', '100', '-H', 'Content-Type: text/plain', '-c', '4', '-warmup', '200ms', '-duration', '1s', '-pid', String(process.pid)];
+      const out = await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+      const result = JSON.parse(out) as LoadResult;
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.statuses).toEqual({ 200: result.requests });
+      expect(result.errors).toBe(0);
+      expect(result.requestsPerSec).toBeCloseTo(result.requests / result.seconds, 6);
+      expect(result.p50Ms).toBeLessThanOrEqual(result.p99Ms);
+      expect(result.p99Ms).toBeLessThanOrEqual(result.maxMs);
+      expect(result.serverCpuMs).toBeGreaterThan(0);
+      expect(result.clientCpuMs).toBeGreaterThan(0);
+      expect(bodies.every((size) => size === 100)).toBe(true);
+    } finally {
+      server.close();
+    }
+  }, 180_000);
+
+  it('acks each Kafka-Pixy message with the next request (-pixy-ack)', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    let next = 0;
+    const served = new Set<number>();
+    const acked: number[] = [];
+    let noAcks = 0;
+    const server = http.createServer((req, res) => {
+      const query = new URL(req.url!, 'http://x').searchParams;
+      if (query.has('ackOffset')) acked.push(Number(query.get('ackOffset')));
+      else if (query.has('noAck')) noAcks++;
+      const offset = next++;
+      served.add(offset);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ key: null, value: 'eA==', partition: 0, offset, headers: [] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/topics/t/messages?group=g`;
+      const args = ['-method', 'GET', '-pixy-ack', '-url', url, '-c', '2', '-warmup', '100ms', '-duration', '500ms'];
+      await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+      // Each client's first request says noAck; every later one acks a message that was handed out.
+      expect(noAcks).toBe(2);
+      expect(acked.length).toBe(next - 2);
+      expect(acked.every((offset) => served.has(offset))).toBe(true);
+      expect(new Set(acked).size).toBe(acked.length);
+    } finally {
+      server.close();
+    }
+  }, 180_000);
+
+  it('reports every server of the comparison as skipped, with the reason, when the generator cannot be built', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
+    try {
+      const missing = path.join(dir, 'no-such-go');
+      expect((await goTools()).buildLoadgen({ go: missing, dir }).error).toMatch(/go is not installed/);
+      const report = await runRestCompare({ go: missing, toolsDir: dir, log: () => undefined });
+      expect(report.rows.length).toBeGreaterThan(0);
+      for (const row of report.rows) {
+        expect(row.status).toBe('skipped');
+        expect(row.reason).toMatch(/^the load generator could not be built: go is not installed/);
+      }
+      expect(report.rows.map((r) => r.server)).toContain('kafka-pixy');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('runs our proxy on a ZooKeeper-mode broker and reports Kafka-Pixy as skipped, with the reason, when it cannot be built', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
+    try {
+      expect((await goTools()).buildLoadgen({ dir }).error).toBeUndefined(); // with go; Kafka-Pixy then without it
+      const report = await runRestCompare({ go: path.join(dir, 'no-such-go'), toolsDir: dir, only: ['pixy-async'], clients: 4, warmupS: 0.5, durationS: 1, log: () => undefined });
+      expect(report.broker).toMatch(/ZooKeeper-mode/);
+      const [ours, pixy] = report.rows;
+      expect(ours).toMatchObject({ server: 'ours', status: 'ok' });
+      expect(ours.result!.statuses['200']).toBe(ours.result!.requests);
+      expect(ours.result!.serverCpuMsPer1000).toBeGreaterThan(0);
+      expect(pixy).toMatchObject({ server: 'kafka-pixy', status: 'skipped' });
+      expect(pixy.reason).toMatch(/^Kafka-Pixy 0\.18\.0 could not be downloaded: go is not installed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

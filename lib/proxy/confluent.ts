@@ -297,9 +297,15 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   // A topic in the path that Kafka would refuse is answered before the body is read.
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
     const { topic } = req.params as Params;
-    if (topic !== undefined) checkTopicName(topic);
+    try {
+      if (topic !== undefined) checkTopicName(topic);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   const send = (reply: FastifyReply, status: number, body?: unknown) => {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
 import type { Producer } from '../producer';
+import type { Record } from '../record';
 import { INT32_MAX, topicNameProblem } from '../validate';
 import type { ClusterView } from './confluent';
 import type { PixyGroups } from './pixy-groups';
@@ -78,19 +79,54 @@ export const GROUP_HAS_MEMBERS = new Set([22 /* ILLEGAL_GENERATION */, 25 /* UNK
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__cluster_metadata', '__share_group_state']);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const X_KAFKA = /^x-kafka-/i;
 
-/** X-Kafka-<name>: <base64> request headers, as record headers. */
-function recordHeaders(req: Req): Array<[string, Buffer]> {
-  const headers: Array<[string, Buffer]> = [];
-  for (let i = 0; i < req.raw.rawHeaders.length; i += 2) {
-    const name = req.raw.rawHeaders[i];
-    if (!/^x-kafka-/i.test(name)) continue;
-    const value = req.raw.rawHeaders[i + 1].trim();
+/** X-Kafka-<name>: <base64> request headers, as record headers (undefined when there are none). */
+function recordHeaders(req: Req): Array<[string, Buffer]> | undefined {
+  let headers: Array<[string, Buffer]> | undefined;
+  const raw = req.raw.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    // Most headers are passed over on their length or first character, without the regex.
+    if (name.length < 8 || (name.charCodeAt(0) | 0x20) !== 0x78 /* x */ || !X_KAFKA.test(name)) continue;
+    const value = raw[i + 1].trim();
     if (value.length % 4 !== 0 || !BASE64.test(value)) throw new PixyError(400, `Header ${name} must be base64`);
-    headers.push([name.slice('x-kafka-'.length), Buffer.from(value, 'base64')]);
+    (headers ??= []).push([name.slice('x-kafka-'.length), Buffer.from(value, 'base64')]);
   }
   return headers;
 }
+
+/** A message's size as Kafka counts it against message.max.bytes: value, key and headers. */
+function messageSize(payload: Buffer, key: string | null, headers: Array<[string, Buffer]> | undefined): number {
+  let size = payload.length + (key === null ? 0 : Buffer.byteLength(key));
+  for (const [name, value] of headers ?? []) size += Buffer.byteLength(name) + value.length;
+  return size;
+}
+
+/** The media type of a Content-Type value, lower-case, without its parameters. */
+function mediaType(header: string | undefined): string {
+  // The common exact values need no splitting.
+  if (header === 'text/plain' || header === 'application/json') return header;
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * A consumed message as the JSON Kafka-Pixy answers, written directly: base64 text and integers
+ * need no escaping, header names go through JSON.stringify.
+ */
+function recordBody(record: Record): string {
+  const key = record.key === null ? 'null' : `"${record.key.toString('base64')}"`;
+  const value = record.payload === null ? 'null' : `"${record.payload.toString('base64')}"`;
+  let headers = '';
+  for (const [name, v] of record.headers) {
+    headers += `${headers === '' ? '' : ','}{"key":${JSON.stringify(name)},"value":${v === null ? 'null' : `"${v.toString('base64')}"`}}`;
+  }
+  return `{"key":${key},"value":${value},"partition":${record.partition},"offset":${record.offset},"headers":[${headers}]}`;
+}
+
+/** The body of an async produce's answer, serialized once. */
+const EMPTY_OBJECT = '{}';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What a produce's failure answers: the client's mistakes are 4xx, Kafka's trouble 5xx. */
 function produceError(error: unknown, topic: string, size: number, messageMaxBytes: number, atOnce: boolean): PixyError {
@@ -112,6 +148,8 @@ const UNKNOWN_TOPIC = -188; // ERR__UNKNOWN_TOPIC: librdkafka knows the topic do
 const INVALID_TOPIC = 17; // ERR_TOPIC_EXCEPTION: the broker refuses the name (or an internal topic)
 /** Resolved at once: a send still pending after it was raced against this was accepted by librdkafka. */
 const ACCEPTED = Promise.resolve();
+const EMPTY = Buffer.alloc(0);
+const ignore = (): void => undefined;
 
 export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): void {
   const { producer, groups, cluster } = options;
@@ -146,8 +184,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const { topic } = req.params;
       if (INTERNAL_TOPICS.has(topic)) throw new PixyError(400, `${topic} is an internal Kafka topic: it takes no messages from clients`);
       if (options.stopping()) throw new PixyError(503, 'The proxy is stopping');
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      const raw = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const type = mediaType(req.headers['content-type']);
+      const raw = (req.body as Buffer | undefined) ?? EMPTY;
       let payload: Buffer;
       if (type === 'text/plain' || type === 'application/json') {
         payload = raw;
@@ -162,25 +200,24 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       // An absent key spreads messages; an empty one is a real key.
       const key = param(req, 'key') ?? null;
       const sync = flag(req, 'sync');
-      const size = payload.length + Buffer.byteLength(key ?? '') + headers.reduce((n, [name, value]) => n + Buffer.byteLength(name) + value.length, 0);
       await cluster.autoCreate(topic);
-      const sending = producer.send({ topic, payload, key, headers: headers.length > 0 ? headers : undefined });
+      const sending = producer.send({ topic, payload, key, headers });
       // librdkafka refuses some messages at once (too large, a topic it knows does not exist):
       // their promise is already rejected, and wins the race against one already resolved.
       try {
         await Promise.race([sending, ACCEPTED]);
       } catch (error) {
-        throw produceError(error, topic, size, options.messageMaxBytes, true);
+        throw produceError(error, topic, messageSize(payload, key, headers), options.messageMaxBytes, true);
       }
       if (!sync) {
-        sending.catch(() => undefined); // async: the client asked not to wait (at-most-once)
-        return reply.code(200).send({});
+        sending.catch(ignore); // async: the client asked not to wait (at-most-once)
+        return reply.code(200).header('content-type', JSON_TYPE).send(EMPTY_OBJECT);
       }
       try {
         const { partition, offset } = await sending;
         return reply.code(200).send({ partition, offset });
       } catch (error) {
-        throw produceError(error, topic, size, options.messageMaxBytes, false);
+        throw produceError(error, topic, messageSize(payload, key, headers), options.messageMaxBytes, false);
       }
     });
 
@@ -205,13 +242,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
         throw new PixyError(500, (error as Error).message);
       }
       if (record === undefined) return reply.code(408).send({ error: 'long polling timeout' });
-      return reply.code(200).send({
-        key: record.key === null ? null : record.key.toString('base64'),
-        value: record.payload === null ? null : record.payload.toString('base64'),
-        partition: record.partition,
-        offset: record.offset,
-        headers: record.headers.map(([name, value]) => ({ key: name, value: value === null ? null : value.toString('base64') })),
-      });
+      return reply.code(200).header('content-type', JSON_TYPE).send(recordBody(record));
     });
 
     app.post(`${prefix}/topics/:topic/acks`, async (req: Req, reply: FastifyReply) => {

@@ -12,6 +12,7 @@
 //
 //   node scripts/kafka/broker.mjs fetch [--version V]              # download the jars into the cache
 //   node scripts/kafka/broker.mjs start [--nodes N] [--version V] [--secured]  # print bootstrap.servers=..., run until ^C
+//   node scripts/kafka/broker.mjs start --zookeeper   # 3.9.1 in ZooKeeper mode (KRaft stays the default), for Kafka-Pixy
 // (V: 3.9.1, the default, 4.1.1, or latest = 4.1.1.)
 //
 // Plain Node ESM, no dependencies. Needs `java` (17+) and `mvn` on PATH (or JAVA_HOME).
@@ -280,7 +281,7 @@ function metadataBrokerIds(port, timeoutMs = 2000) {
   });
 }
 
-function serverProperties(node, all, version, secured) {
+function serverProperties(node, all, version, { secured, zookeeperConnect } = {}) {
   const n = all.length;
   // KIP-848 consumer groups (Kafka 4.x): heartbeats every second instead of 5 s, so an assignment
   // or a rebalance takes seconds, as the classic protocol's with group.initial.rebalance.delay.ms=0.
@@ -290,17 +291,27 @@ function serverProperties(node, all, version, secured) {
     'group.consumer.min.session.timeout.ms=6000',
     'group.consumer.session.timeout.ms=10000',
   ];
-  return [
+  const plainListeners = [
+    `listeners=PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+  ];
+  // ZooKeeper mode (3.x only): the broker registers in ZooKeeper instead of a KRaft quorum.
+  const membership = zookeeperConnect ? [
+    `broker.id=${node.id}`,
+    `zookeeper.connect=${zookeeperConnect}`,
+    `listeners=PLAINTEXT://${HOST}:${node.port}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
+  ] : [
     'process.roles=broker,controller',
     `node.id=${node.id}`,
     `controller.quorum.voters=${all.map((x) => `${x.id}@${HOST}:${x.controllerPort}`).join(',')}`,
-    ...(secured ? securedListenerProperties(node, secured) : [
-      `listeners=PLAINTEXT://${HOST}:${node.port},CONTROLLER://${HOST}:${node.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://${HOST}:${node.port}`,
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    ]),
+    ...(secured ? securedListenerProperties(node, secured) : plainListeners),
     'controller.listener.names=CONTROLLER',
+  ];
+  return [
+    ...membership,
     `log.dirs=${node.logDir}`,
     'num.network.threads=2',
     'num.io.threads=2',
@@ -436,6 +447,51 @@ function securedListenerProperties(node, { certDir, ports }) {
 }
 
 /**
+ * ZooKeeper (3.8.4, among Kafka 3.9.1's own jars) for a ZooKeeper-mode broker: one server on
+ * 127.0.0.1:port, its data in runDir/zookeeper. Resolves once it accepts connections.
+ */
+async function startZooKeeper(runDir, port, classpath, kafka, timeoutMs) {
+  const zkDir = path.join(runDir, 'zookeeper');
+  await fsp.mkdir(path.join(zkDir, 'data'), { recursive: true });
+  const cfg = path.join(zkDir, 'zoo.cfg');
+  await fsp.writeFile(cfg, [`dataDir=${path.join(zkDir, 'data')}`, `clientPort=${port}`, `clientPortAddress=${HOST}`,
+    'tickTime=2000', 'maxClientCnxns=0', 'admin.enableServer=false', '4lw.commands.whitelist=ruok', ''].join('\n'));
+  const logFile = path.join(zkDir, 'zookeeper.log');
+  const fd = fs.openSync(logFile, 'a');
+  const child = track(spawnJava(['-Xmx128m', ...commonJvmArgs(kafka), '-cp', classpath,
+    'org.apache.zookeeper.server.ZooKeeperServerMain', cfg], { stdio: ['ignore', fd, fd] }));
+  fs.closeSync(fd);
+  let exited = false;
+  child.on('error', () => {});
+  child.once('exit', () => (exited = true));
+  const stop = async () => {
+    if (exited) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    await gone;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + timeoutMs;
+  // "ruok" answers "imok" once the server serves clients.
+  const ruok = () => new Promise((resolve) => {
+    const socket = net.connect(port, HOST, () => socket.end('ruok'));
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    socket.on('close', () => resolve(text === 'imok'));
+    socket.on('error', () => resolve(false));
+  });
+  while (!(await ruok())) {
+    if (exited || Date.now() > deadline) {
+      await stop();
+      throw new Error(`ZooKeeper ${exited ? 'exited' : `not ready after ${timeoutMs} ms`}; last lines of ${logFile}:\n${fileTail(logFile)}`);
+    }
+    await sleep(200);
+  }
+  return { connect: `${HOST}:${port}`, stop };
+}
+
+/**
  * Starts a Kafka cluster of `nodes` combined broker+controller nodes on 127.0.0.1, in a fresh
  * temp dir under `dir` (default: the OS temp dir), and waits until every node answers a Metadata
  * request listing all nodes. `version`: the Kafka version (default 3.9.1; or 4.1.1). Resolves to:
@@ -456,15 +512,17 @@ export async function startKafka(options = {}) {
   }
 }
 
-async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, version, secured: wantSecured = false } = {}) {
+async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, version, secured: wantSecured = false, zookeeper = false } = {}) {
+  if (wantSecured && zookeeper) throw new Error('a secured node runs in KRaft mode, not with ZooKeeper');
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes must be a positive integer, got ${count}`);
   if (wantSecured && count !== 1) throw new Error('a secured cluster has one node');
   const kafka = kafkaVersion(version);
+  if (zookeeper && !kafka.version.startsWith('3.')) throw new Error(`ZooKeeper mode needs Kafka 3.x (Kafka ${kafka.version} runs only in KRaft mode)`);
   const classpath = await kafkaClasspath(kafka.version);
   const runDir = await fsp.mkdtemp(path.join(dir ?? os.tmpdir(), 'rdkafka-napi-kafka-'));
   liveRunDirs.add(runDir);
   const clusterId = randomClusterId();
-  const ports = await freePorts(2 * count + (wantSecured ? 4 : 0));
+  const ports = await freePorts(2 * count + (wantSecured ? 4 : 0) + (zookeeper ? 1 : 0));
   let secured;
   if (wantSecured) {
     const certDir = path.join(runDir, 'certs');
@@ -472,6 +530,7 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
     const [ssl, saslSsl, oauth, wrongHost] = ports.slice(2 * count);
     secured = { certDir, ports: { ssl, saslSsl, oauth, wrongHost } };
   }
+  let zk; // the ZooKeeper process and its address, in ZooKeeper mode
   const nodes = Array.from({ length: count }, (_, i) => {
     const nodeDir = path.join(runDir, `node-${i + 1}`);
     return {
@@ -539,6 +598,7 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
   function stop() {
     stopping ??= (async () => {
       await Promise.all(nodes.map((node) => stopNode(node)));
+      await zk?.stop();
       await fsp.rm(runDir, { recursive: true, force: true, maxRetries: 3 });
       liveRunDirs.delete(runDir);
     })();
@@ -546,9 +606,11 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
   }
 
   try {
+    if (zookeeper) zk = await startZooKeeper(runDir, ports[2 * count], classpath, kafka, timeoutMs);
     await Promise.all(nodes.map(async (node) => {
       await fsp.mkdir(node.logDir, { recursive: true });
-      await fsp.writeFile(propsFile(node), serverProperties(node, nodes, kafka.version, secured));
+      await fsp.writeFile(propsFile(node), serverProperties(node, nodes, kafka.version, { secured, zookeeperConnect: zk?.connect }));
+      if (zk) return; // a ZooKeeper-mode log dir needs no formatting
       const scram = !secured ? [] : Object.entries(SECURED_USERS).flatMap(([user, password]) =>
         ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${user},password=${password}]`]));
       const r = await run(JAVA, [...QUICK_JVM_ARGS, ...commonJvmArgs(kafka), '-cp', classpath,
@@ -575,6 +637,8 @@ async function startKafkaOnce({ nodes: count = 1, dir, timeoutMs = 60000, versio
         wrongHost: `${HOST}:${secured.ports.wrongHost}`,
       },
     }),
+    /** In ZooKeeper mode: ZooKeeper's host:port. */
+    zookeeperConnect: zk?.connect,
     clusterId,
     version: kafka.version,
     dir: runDir,
@@ -631,15 +695,17 @@ async function main(argv) {
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
     const started = Date.now();
-    kafka = await startKafka({ nodes, version, secured });
+    const zookeeper = rest.includes('--zookeeper');
+    kafka = await startKafka({ nodes, version, secured, zookeeper });
     for (const n of kafka.nodes) {
       console.error(`node ${n.id}: port ${n.port}, controller port ${n.controllerPort}, pid ${n.pid}, log ${n.logFile}`);
     }
     console.error(`Kafka ${version} cluster of ${nodes} node(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
     console.log(`bootstrap.servers=${kafka.bootstrapServers}`);
     if (kafka.secured) console.log(JSON.stringify(kafka.secured, null, 2));
+    if (kafka.zookeeperConnect) console.log(`zookeeper.connect=${kafka.zookeeperConnect}`);
   } else {
-    console.error(`usage: node scripts/kafka/broker.mjs fetch [--version V] | start [--nodes N] [--version V] [--secured]  (V: ${Object.keys(VERSIONS).join(', ')} or latest)`);
+    console.error(`usage: node scripts/kafka/broker.mjs fetch [--version V] | start [--nodes N] [--version V] [--secured] [--zookeeper]  (V: ${Object.keys(VERSIONS).join(', ')} or latest)`);
     process.exitCode = 2;
   }
 }

@@ -1,0 +1,3 @@
+module rdkafka-napi/bench/loadgen
+
+go 1.22
