@@ -37,9 +37,11 @@ const consumer = new Consumer(
   {
     'bootstrap.servers': bootstrapServers,
     'group.id': group,
-    // A restarted instance takes its predecessor's place at once instead of waiting out its session.
-    'group.instance.id': `${group}-member`,
-    'session.timeout.ms': 10000,
+    // Dynamic membership: a restarted instance joins once its killed predecessor's session (6 s)
+    // has expired. (A static member, group.instance.id, was fenced as a whole, a fatal error, when
+    // its own rejoin after a coordinator's kill took its place: FENCED_INSTANCE_ID.)
+    'session.timeout.ms': 6000,
+    'heartbeat.interval.ms': 1000,
     'enable.auto.commit': false,
     'auto.offset.reset': 'earliest',
     'isolation.level': 'read_committed',
