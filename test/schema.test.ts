@@ -51,7 +51,8 @@ describe.each(testRegistries())('$name registry', (registry) => {
     };
     let client: ReturnType<typeof registryClient>;
     beforeAll(() => {
-      client = registryClient({ url: registry.url });
+      // Apicurio sharing two cores with the whole suite has taken more than the default 10 s to answer.
+      client = registryClient({ url: registry.url, requestTimeoutMs: 30_000 });
     });
 
     it('Avro keys and values with nested records and unions go through send and come back from for await', async () => {
