@@ -51,8 +51,7 @@ describe.each(testRegistries())('$name registry', (registry) => {
     };
     let client: ReturnType<typeof registryClient>;
     beforeAll(() => {
-      // Apicurio sharing two cores with the whole suite has taken more than the default 10 s to answer.
-      client = registryClient({ url: registry.url, requestTimeoutMs: 30_000 });
+      client = registryClient({ url: registry.url });
     });
 
     it('Avro keys and values with nested records and unions go through send and come back from for await', async () => {
@@ -82,7 +81,10 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(keyId).toEqual(expect.any(Number));
     });
 
-    it("Confluent's own Node serializers write the same bytes and read ours (Avro, JSON Schema)", async () => {
+    // Not on Apicurio: Confluent's serializers first ask GET /associations/..., a Confluent-only
+    // route, and Apicurio 3.3.3 now and then leaves that request unanswered (2 of 4 full runs
+    // timed out there, after 10 s and after 30 s); it answers 404 at once otherwise.
+    it.skipIf(registry.name === 'apicurio')("Confluent's own Node serializers write the same bytes and read ours (Avro, JSON Schema)", async () => {
       const topic = uniqueTopic('confluent');
       const user = { name: 'ada', age: 36, address: { city: 'London', zip: null }, tags: ['x'] };
       const ours = await new SchemaSerializer(client, { type: 'AVRO', schema: USER }).serialize(topic, user);
