@@ -164,6 +164,27 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await call('POST', `/topics/${topic}/acks?group=${group}&partition=7&offset=0`)).status).toBe(500);
   });
 
+  it('acking on a consume (ackPartition/ackOffset without noAck) leaves the returned message unacked, as Kafka-Pixy does', async () => {
+    const topic = uniqueTopic('pixy');
+    await broker.createTopic(topic, 1);
+    const group = uniqueTopic('g');
+    expect((await call('GET', `/topics/${topic}/messages?group=${group}&noAck`)).status).toBe(408);
+    await call('POST', `/topics/${topic}/messages?sync`, 'first');
+    await call('POST', `/topics/${topic}/messages?sync`, 'second');
+    const first = await call('GET', `/topics/${topic}/messages?group=${group}&noAck`);
+    expect(text(first.body.value)).toBe('first');
+    // The explicit-ack loop: each consume acks the previous message; the one it returns waits for the next.
+    const second = await call('GET', `/topics/${topic}/messages?group=${group}&ackPartition=${first.body.partition}&ackOffset=${first.body.offset}`);
+    expect(second.status, second.text).toBe(200);
+    expect(text(second.body.value)).toBe('second');
+    await new Promise((r) => setTimeout(r, 2500)); // the test's ack timeout is 2 s
+    const again = await call('GET', `/topics/${topic}/messages?group=${group}&noAck`);
+    expect(again.status, again.text).toBe(200);
+    expect(text(again.body.value)).toBe('second');
+    const offsets = await call('GET', `/topics/${topic}/offsets?group=${group}`);
+    expect(offsets.body[0].offset).toBe(Number(first.body.offset) + 1); // "first" acked and committed, "second" not
+  });
+
   it('the consumers listing shows members and their partitions', async () => {
     const topic = uniqueTopic('pixy');
     await broker.createTopic(topic, 2);

@@ -228,7 +228,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const ackOffset = param(req, 'ackOffset');
       if ((ackPartition === undefined) !== (ackOffset === undefined)) throw new PixyError(400, 'ackPartition and ackOffset go together');
       const ack = ackPartition === undefined ? undefined : { partition: integer(ackPartition, 'ackPartition', LIMIT.partition), offset: integer(ackOffset, 'ackOffset', LIMIT.offset) };
-      const autoAck = !flag(req, 'noAck');
+      // As Kafka-Pixy: the returned message is acked only when the request acks nothing explicitly.
+      const autoAck = !flag(req, 'noAck') && ack === undefined;
       const started = performance.now(); // the long poll counts from the request, a group's start included
       const consumer = await groups.get(group, req.params.topic);
       if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
