@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
+import type { Admin } from '../admin';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
@@ -10,6 +11,7 @@ import { ConsumerInstances, type ConsumerInstance, type RecordFormat } from './c
 import { registryError, type SubjectNameStrategy } from '../schema/serdes';
 import { isSchemaFormat, schemaRestError, type ProxySchemas, type SchemaChoice, type SchemaFormat } from './schema-formats';
 import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
+import { registerV3GroupRoutes } from './v3-groups';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -34,6 +36,8 @@ export interface ClusterView {
   createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
   /** Before a produce: creates a missing topic as a Kafka broker with its defaults would (embedded broker only). */
   autoCreate(topic: string): Promise<void>;
+  /** The Admin client behind the view, for the v3 group and ACL routes (absent: they answer 501). */
+  admin?(): Admin;
 }
 
 export interface TopicShape {
@@ -290,10 +294,13 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       rest = new RestError((error as FastifyError).statusCode!, (error as FastifyError).statusCode!, error.message);
     } else rest = fromKafka(error);
     if (rest.status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status: rest.status, errorCode: rest.errorCode }, rest.message);
-    void reply.code(rest.status).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: rest.errorCode, message: rest.message });
+    // v3 answers are application/json, errors included (Confluent's OpenAPI document).
+    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
+    void reply.code(rest.status).header('content-type', type).send({ error_code: rest.errorCode, message: rest.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
+    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
+    void reply.code(404).header('content-type', type).send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
   });
 
   // A topic in the path that Kafka would refuse is answered before the body is read.
@@ -685,6 +692,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       value: value === null ? null : { type: schemaTypes.value ?? String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
     });
   });
+
+  registerV3GroupRoutes(app, { cluster, advertisedUrl: () => options.advertisedUrl });
 
   function subscribe(instance: ConsumerInstance, topics: string[], pattern: string | undefined): void {
     if (instance.consumer.assignment().length > 0 && !instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance has assigned partitions');
