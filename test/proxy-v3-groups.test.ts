@@ -176,6 +176,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const other = await call(proxy, 'GET', '/v3/clusters/not-this-one/consumer-groups');
     expect(other).toMatchObject({ status: 404, body: { error_code: 404, message: 'Cluster not-this-one not found' } });
     expect(other.headers['content-type']).toMatch(/^application\/json/);
+    // A NUL would cut the name librdkafka sees: refused, naming the field.
+    expect(await get('/consumer-groups/a%00b')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^consumer_group_id must not contain a NUL/) } });
+    expect(await get('/consumer-groups/a%00b/lags')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^consumer_group_id must not contain a NUL/) } });
     const bad = await get(`/consumer-groups/g/lags/t/partitions/-1`);
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/partition_id/);
@@ -191,6 +194,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const transactional = await call(proxy, 'POST', `/v3/clusters/${id}/acls`, { ...acl, resource_type: 'TRANSACTIONAL_ID' });
     expect(transactional.status).toBe(501);
     expect(transactional.body.message).toMatch(/librdkafka 2\.0\.2/);
+    expect(await call(proxy, 'GET', `/v3/clusters/${id}/acls?principal=User:a%00b`)).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^principal must not contain a NUL/) } });
     const deleteWithoutFilter = await call(proxy, 'DELETE', `/v3/clusters/${id}/acls?resource_type=TOPIC`);
     expect(deleteWithoutFilter).toMatchObject({ status: 400, body: { message: 'pattern_type is required to delete ACLs' } });
     // The embedded broker has no ACLs; this real broker has no authorizer.

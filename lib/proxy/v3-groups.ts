@@ -87,6 +87,12 @@ function aclEnum(value: unknown, field: string, names: string[], filter: boolean
 function aclText(value: unknown, field: string, required: boolean): string | undefined {
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string' || value === '') throw new RestError(400, 400, `${field} must be a non-empty string, not ${JSON.stringify(value)}`);
+  return noNul(value, field);
+}
+
+/** A name librdkafka takes as a C string: a NUL inside would cut it, so it is refused naming the field. */
+function noNul(value: string, field: string): string {
+  if (value.includes('\0')) throw new RestError(400, 400, `${field} must not contain a NUL character: ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -139,6 +145,7 @@ export function registerV3GroupRoutes(app: FastifyInstance, options: V3GroupsOpt
   // ------------------------------------------------------------------ consumer groups
   /** A group as described by the broker; a group Kafka does not know (Dead, no offsets) is 404. */
   const describe = async (admin: Admin, group: string): Promise<GroupDescription> => {
+    noNul(group, 'consumer_group_id');
     let description: GroupDescription;
     try {
       [description] = await admin.describeGroups(group);
@@ -280,6 +287,7 @@ export function registerV3GroupRoutes(app: FastifyInstance, options: V3GroupsOpt
   // ------------------------------------------------------------------ lags
   /** The group's committed partitions with their lag (end offset − committed), sorted by topic and partition. */
   const lags = async (admin: Admin, group: string) => {
+    noNul(group, 'consumer_group_id');
     try {
       const result = await admin.groupLag(group);
       const instances = new Map((result.members ?? []).map((m) => [m.memberId, m.groupInstanceId]));
