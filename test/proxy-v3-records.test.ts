@@ -189,6 +189,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     ]);
     expect((await post(recordsUrl(topic), '')).body).toMatchObject({ error_code: 400, message: expect.stringMatching(/empty/) });
     expect((await post(recordsUrl(topic), '[{"value": null}]')).status).toBe(422);
+    expect((await post(recordsUrl(topic), '"just a string"')).body).toMatchObject({ error_code: 400, message: expect.stringMatching(/Expected a record \(a JSON object\) at byte 0/) });
     expect((await post(recordsUrl(topic), JSON.stringify({ headers: { name: 'h' } }))).body.message).toMatch(/headers must be an array/);
   });
 

@@ -235,7 +235,10 @@ export function registerV3RecordRoutes(app: FastifyInstance, options: V3RecordsO
       const whole = await readWhole(body, options.maxRequestBytes);
       const { objects, problem } = framer.add(whole);
       if (objects.length === 0 && problem === undefined && !framer.pending) throw new RestError(400, 400, 'The request body is empty: it needs a record (a JSON object), or several concatenated');
-      if (objects.length === 0 && problem !== undefined && whole.toString('utf8').trim().startsWith('[')) throw new RestError(422, 422, 'The record must be a JSON object');
+      if (objects.length === 0 && problem !== undefined) {
+        // Nothing but something else than a record: the request fails as a whole.
+        throw whole.toString('utf8').trim().startsWith('[') ? new RestError(422, 422, 'The record must be a JSON object') : problem;
+      }
       if (objects.length === 1 && problem === undefined && !framer.pending) {
         const answer = await produce(id, await prepare(parse(objects[0]), topic));
         return reply.code(200).header('content-type', 'application/json').send(answer);
