@@ -4,7 +4,8 @@ import { request, type RequestOptions } from 'node:http';
 
 export interface HttpReply {
   status: number;
-  headers: { [name: string]: string | string[] | undefined };
+  /** The response headers (always set by httpRequest). */
+  headers?: { [name: string]: string | string[] | undefined };
   text: string;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
 }

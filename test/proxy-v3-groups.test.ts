@@ -112,7 +112,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
         return;
       }
       expect(listed.status).toBe(200);
-      expect(listed.headers['content-type']).toMatch(/^application\/json/);
+      expect(listed.headers?.['content-type']).toMatch(/^application\/json/);
       const mine = listed.body.data.find((g: { consumer_group_id: string }) => g.consumer_group_id === group);
       const groupBody = {
         kind: 'KafkaConsumerGroup',
@@ -175,7 +175,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await get(`/consumer-groups/${uniqueTopic('no-group')}/lag-summary`)).status).toBe(404);
     const other = await call(proxy, 'GET', '/v3/clusters/not-this-one/consumer-groups');
     expect(other).toMatchObject({ status: 404, body: { error_code: 404, message: 'Cluster not-this-one not found' } });
-    expect(other.headers['content-type']).toMatch(/^application\/json/);
+    expect(other.headers?.['content-type']).toMatch(/^application\/json/);
     // A NUL would cut the name librdkafka sees: refused, naming the field.
     expect(await get('/consumer-groups/a%00b')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^consumer_group_id must not contain a NUL/) } });
     expect(await get('/consumer-groups/a%00b/lags')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^consumer_group_id must not contain a NUL/) } });

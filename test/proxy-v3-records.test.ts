@@ -180,7 +180,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     await broker.createTopic(topic, 1);
     const one = await post(recordsUrl(topic), JSON.stringify({ partition_id: 3, value: { type: 'STRING', data: 'x' } }));
     expect(one).toMatchObject({ status: 404, body: { error_code: 40402 } });
-    expect(one.headers['content-type']).toMatch(/^application\/json/);
+    expect(one.headers?.['content-type']).toMatch(/^application\/json/);
     const several = await post(recordsUrl(topic), `${JSON.stringify({ value: { type: 'STRING', data: 'a' } })}\n${JSON.stringify({ value: { type: 'BINARY', data: b64('b') } })}`);
     expect(several.status).toBe(200);
     expect(lines(several.text).map((a) => [a.error_code, a.offset])).toEqual([
@@ -197,7 +197,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const topic = uniqueTopic('v3');
     const reply = await post(`${proxy.url}/v3/clusters/not-this-one/topics/${topic}/records`, JSON.stringify({ value: { type: 'STRING', data: 'x' } }));
     expect(reply).toMatchObject({ status: 404, body: { error_code: 404 } });
-    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(reply.headers?.['content-type']).toMatch(/^application\/json/);
   });
 
   it('records:batch answers 207 with the successes and the failures by entry id; a failed entry writes nothing', async () => {
@@ -215,7 +215,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       }),
     );
     expect(reply.status).toBe(207);
-    expect(reply.headers['content-type']).toMatch(/^application\/json/);
+    expect(reply.headers?.['content-type']).toMatch(/^application\/json/);
     expect(reply.body.successes).toEqual([
       expect.objectContaining({ id: 'first', cluster_id: id, topic_name: topic, partition_id: 0, offset: 0, value: { type: 'STRING', size: 3 } }),
       expect.objectContaining({ id: 'third', partition_id: 0, offset: 1, key: { type: 'STRING', size: 1 }, value: { type: 'JSON', size: 3 } }),
