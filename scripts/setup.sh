@@ -17,6 +17,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 # The test suite runs a real Kafka broker from Maven Central jars.
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# The v3 conformance test's schemathesis runs in a venv (Debian splits venv from python3).
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
