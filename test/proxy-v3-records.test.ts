@@ -191,6 +191,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await post(recordsUrl(topic), '[{"value": null}]')).status).toBe(422);
     expect((await post(recordsUrl(topic), '"just a string"')).body).toMatchObject({ error_code: 400, message: expect.stringMatching(/Expected a record \(a JSON object\) at byte 0/) });
     expect((await post(recordsUrl(topic), JSON.stringify({ headers: { name: 'h' } }))).body.message).toMatch(/headers must be an array/);
+    // A header name librdkafka cannot take (empty, or with a NUL) is named by its place in the request.
+    expect(await post(recordsUrl(topic), JSON.stringify({ headers: [{ name: 'a\u0000b' }], value: { type: 'STRING', data: 'x' } }))).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^headers\[0\]\.name must be a non-empty string without NUL/) } });
   });
 
   it('v3 errors are application/json, as the OpenAPI document says', async () => {
@@ -276,5 +278,6 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const bad = await post(`${proxy.url}/topics/${topic}`, JSON.stringify({ records: [{ value: b64('x'), headers: [{ key: 'h', value: '***' }] }] }), { 'content-type': BINARY_V2 });
     expect(bad).toMatchObject({ status: 422, body: { message: expect.stringMatching(/records\[0\]\.headers\[0\]\.value/) } });
     expect((await post(`${proxy.url}/topics/${topic}`, JSON.stringify({ records: [{ value: b64('x'), headers: [{ value: b64('v') }] }] }), { 'content-type': BINARY_V2 })).body.message).toMatch(/headers\[0\]\.key/);
+    expect((await post(`${proxy.url}/topics/${topic}`, JSON.stringify({ records: [{ value: b64('x'), headers: [{ key: 'a\u0000b' }] }] }), { 'content-type': BINARY_V2 })).body.message).toMatch(/^records\[0\]\.headers\[0\]\.key must be a non-empty string without NUL/);
   });
 });

@@ -135,7 +135,9 @@ function v2Headers(value: unknown, what: string): Array<[string, Buffer | null]>
   if (!Array.isArray(value)) throw new RestError(422, 42206, `${what} must be an array of {"key", "value"} objects`);
   return value.map((h: unknown, i): [string, Buffer | null] => {
     const header = h as { key?: unknown; value?: unknown } | null;
-    if (typeof header !== 'object' || header === null || typeof header.key !== 'string' || header.key === '') throw new RestError(422, 42206, `${what}[${i}].key must be a non-empty string`);
+    if (typeof header !== 'object' || header === null || typeof header.key !== 'string' || header.key === '' || header.key.includes('\0')) {
+      throw new RestError(422, 42206, `${what}[${i}].key must be a non-empty string without NUL characters`);
+    }
     return [header.key, header.value === undefined || header.value === null ? null : decode(header.value, 'binary', `${what}[${i}].value`)];
   });
 }

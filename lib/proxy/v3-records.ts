@@ -352,7 +352,10 @@ function v3Headers(value: unknown): Array<[string, Buffer | null]> | undefined {
   if (!Array.isArray(value)) throw new RestError(400, 400, 'headers must be an array of {"name", "value"} objects');
   return value.map((h: unknown, i): [string, Buffer | null] => {
     const header = h as { name?: unknown; value?: unknown } | null;
-    if (typeof header !== 'object' || header === null || typeof header.name !== 'string') throw new RestError(400, 400, `headers[${i}].name must be a string`);
+    // librdkafka takes a header name as a C string: empty, or cut at a NUL, it is refused here.
+    if (typeof header !== 'object' || header === null || typeof header.name !== 'string' || header.name === '' || header.name.includes('\0')) {
+      throw new RestError(400, 400, `headers[${i}].name must be a non-empty string without NUL characters`);
+    }
     return [header.name, header.value === undefined || header.value === null ? null : decode(header.value, 'binary', `headers[${i}].value`)];
   });
 }
