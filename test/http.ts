@@ -4,6 +4,8 @@ import { request, type RequestOptions } from 'node:http';
 
 export interface HttpReply {
   status: number;
+  /** The response headers (always set by httpRequest). */
+  headers?: { [name: string]: string | string[] | undefined };
   text: string;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
 }
@@ -35,7 +37,7 @@ export function httpRequest(url: string, options: HttpOptions = {}): Promise<Htt
         } catch {
           parsed = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, text, body: parsed });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
       });
     });
     req.on('error', reject);

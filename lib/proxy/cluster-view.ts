@@ -34,6 +34,11 @@ export class AdminClusterView implements PixyClusterView {
     return this.#inFlight;
   }
 
+  /** The Admin client behind the view (the v3 group and ACL routes use it directly). */
+  admin(): Admin {
+    return this.#admin;
+  }
+
   async clusterId(): Promise<string> {
     return (await this.#fresh()).clusterId;
   }

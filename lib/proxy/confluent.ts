@@ -2,14 +2,17 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
+import type { Admin } from '../admin';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
 import { ConsumerInstances, type ConsumerInstance, type RecordFormat } from './consumer-instances';
-import { registryError, type SubjectNameStrategy } from '../schema/serdes';
+import type { SubjectNameStrategy } from '../schema/serdes';
 import { isSchemaFormat, schemaRestError, type ProxySchemas, type SchemaChoice, type SchemaFormat } from './schema-formats';
 import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
+import { registerV3GroupRoutes } from './v3-groups';
+import { registerV3RecordRoutes } from './v3-records';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -34,6 +37,8 @@ export interface ClusterView {
   createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
   /** Before a produce: creates a missing topic as a Kafka broker with its defaults would (embedded broker only). */
   autoCreate(topic: string): Promise<void>;
+  /** The Admin client behind the view, for the v3 group and ACL routes (absent: they answer 501). */
+  admin?(): Admin;
 }
 
 export interface TopicShape {
@@ -83,18 +88,18 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 }
 
 /** A 42206 for a JSON value nested deeper than JSON.stringify (and the schema libraries) can walk. */
-function checkDepth(value: unknown, what: string): void {
+export function checkDepth(value: unknown, what: string): void {
   if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new RestError(422, 42206, `Invalid ${what}: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
 }
 
 /** A JSON value as the UTF-8 text stored in Kafka. */
-function jsonBytes(value: unknown, what: string): Buffer {
+export function jsonBytes(value: unknown, what: string): Buffer {
   checkDepth(value, what);
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 /** Decodes one key or value of a produce request in the request's format. */
-function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
+export function decode(value: unknown, format: EmbeddedFormat, what: string): Buffer | null {
   if (value === undefined || value === null) return null;
   if (format === 'binary') {
     if (typeof value !== 'string' || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
@@ -121,6 +126,28 @@ function jsonText(bytes: Buffer | null, format: RecordFormat): string | undefine
   }
 }
 
+/**
+ * A v1/v2 record's headers as Karapace's REST proxy takes them: [{"key": name, "value": base64 or
+ * null}]; anything else is a 422 naming the header.
+ */
+function v2Headers(value: unknown, what: string): Array<[string, Buffer | null]> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new RestError(422, 42206, `${what} must be an array of {"key", "value"} objects`);
+  return value.map((h: unknown, i): [string, Buffer | null] => {
+    const header = h as { key?: unknown; value?: unknown } | null;
+    if (typeof header !== 'object' || header === null || typeof header.key !== 'string' || header.key === '' || header.key.includes('\0')) {
+      throw new RestError(422, 42206, `${what}[${i}].key must be a non-empty string without NUL characters`);
+    }
+    return [header.key, header.value === undefined || header.value === null ? null : decode(header.value, 'binary', `${what}[${i}].value`)];
+  });
+}
+
+/** A consumed record's headers for a v1/v2 answer, as Karapace adds them: left out when it has none, values in base64. */
+function headersField(record: Record): string {
+  if (record.headers.length === 0) return '';
+  return `,"headers":${JSON.stringify(record.headers.map(([key, value]) => ({ key, value: value === null ? null : value.toString('base64') })))}`;
+}
+
 /** The name, or a 40002 naming the rule it breaks (Kafka would refuse it). */
 function checkTopicName(name: string): string {
   const problem = topicNameProblem(name);
@@ -131,13 +158,13 @@ function checkTopicName(name: string): string {
 /** Kafka's own topics: only the brokers write them. */
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
-function producibleTopic(name: string): string {
+export function producibleTopic(name: string): string {
   if (INTERNAL_TOPICS.has(name)) throw new RestError(400, 40002, `Topic '${name}' is internal to Kafka: records cannot be produced to it`);
   return name;
 }
 
 /** Why one record was not produced, as the REST error it is. */
-function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
+export function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
   if (error.code === ErrorCode._UNKNOWN_PARTITION) return notFoundPartition(record.topic, record.partition ?? -1);
   if (error.code === ErrorCode.MSG_SIZE_TOO_LARGE) {
     const size = (record.key?.length ?? 0) + (record.payload?.length ?? 0);
@@ -154,7 +181,7 @@ function produceFailure(error: KafkaError, record: ProducerRecord): RestError {
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Milliseconds since the epoch of an RFC 3339 date-time, or a 400 naming the field. */
-function parseTimestamp(value: unknown, field: string): number {
+export function parseTimestamp(value: unknown, field: string): number {
   const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
   const refuse = (why: string) => new RestError(400, 400, `${field} must be an RFC 3339 date-time such as 2024-05-01T12:00:00.000Z${why}; got ${JSON.stringify(value)}`);
   if (match === null) throw refuse('');
@@ -233,7 +260,7 @@ const V3_STRATEGIES: { [name: string]: SubjectNameStrategy } = { TOPIC_NAME: 'to
  * The schema a v3 key or value names: schema, schema_id, schema_version (+ subject or strategy),
  * or a subject / strategy alone (its latest version); undefined when it is not of a schema type.
  */
-function v3SchemaChoice(fields: { [key: string]: unknown }, which: string): SchemaChoice | undefined {
+export function v3SchemaChoice(fields: { [key: string]: unknown }, which: string): SchemaChoice | undefined {
   const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
   const named = ['schema', 'schema_id', 'schema_version', 'subject', 'subject_name_strategy'].filter((f) => fields[f] !== undefined && fields[f] !== null);
   if (type !== undefined && !['AVRO', 'JSONSCHEMA', 'PROTOBUF'].includes(type)) {
@@ -290,10 +317,13 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       rest = new RestError((error as FastifyError).statusCode!, (error as FastifyError).statusCode!, error.message);
     } else rest = fromKafka(error);
     if (rest.status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status: rest.status, errorCode: rest.errorCode }, rest.message);
-    void reply.code(rest.status).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: rest.errorCode, message: rest.message });
+    // v3 answers are application/json, errors included (Confluent's OpenAPI document).
+    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
+    void reply.code(rest.status).header('content-type', type).send({ error_code: rest.errorCode, message: rest.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).header('content-type', 'application/vnd.kafka.v2+json').send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
+    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
+    void reply.code(404).header('content-type', type).send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
   });
 
   // A topic in the path that Kafka would refuse is answered before the body is read.
@@ -365,7 +395,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       const record = asObject(item, `records[${i}]`);
       const partition = record.partition ?? pathPartition ?? -1;
       if (!Number.isInteger(partition) || (partition as number) < -1) throw invalid(`records[${i}].partition must be a partition number`);
-      return { record, partition: partition as number };
+      return { record, partition: partition as number, headers: v2Headers(record.headers, `records[${i}].headers`) };
     });
     let keySchemaId: number | null = null;
     let valueSchemaId: number | null = null;
@@ -385,9 +415,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       const values = await encode('value');
       keySchemaId = keys.id;
       valueSchemaId = values.id;
-      records = items.map(({ partition }, i) => ({ topic, key: keys.bytes[i], payload: values.bytes[i], partition }));
+      records = items.map(({ partition, headers }, i) => ({ topic, key: keys.bytes[i], payload: values.bytes[i], partition, headers }));
     } else {
-      records = items.map(({ record, partition }, i) => ({ topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition }));
+      records = items.map(({ record, partition, headers }, i) => ({ topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition, headers }));
     }
     await cluster.autoCreate(topic);
     const outcomes = await producer.sendBatchSettled(records);
@@ -463,7 +493,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, undefined, options.schemas);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, undefined, options.schemas);
     return send(reply, 200, `[${rows.join(',')}]`);
   });
 
@@ -472,7 +502,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}}`, req.params.topic, options.schemas);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, req.params.topic, options.schemas);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
     return reply.send(`[${rows.join(',')}]`);
   });
@@ -608,83 +638,10 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     return reply.code(validateOnly ? 200 : 201).send(topicBody(options.advertisedUrl, id, name, shape));
   });
 
-  app.post('/v3/clusters/:cluster/topics/:topic/records', async (req: Req, reply) => {
-    const id = await checkCluster(cluster, req.params.cluster);
-    const body = asObject(req.body ?? {}, 'record');
-    const data = (part: unknown, what: string): Buffer | null => {
-      if (part === undefined || part === null) return null;
-      const { type, data: value } = asObject(part, what) as { type?: string; data?: unknown };
-      const kind = String(type ?? 'JSON').toUpperCase();
-      if (value === undefined || value === null) return null;
-      if (kind === 'BINARY') return decode(value, 'binary', `${what}.data`);
-      if (kind === 'STRING') {
-        if (typeof value !== 'string') throw new RestError(400, 400, `${what}.data must be a string for type STRING`);
-        return Buffer.from(value, 'utf8');
-      }
-      if (kind === 'JSON') return jsonBytes(value, `${what}.data`);
-      throw new RestError(400, 400, `${what}.type must be BINARY, JSON, STRING, AVRO, JSONSCHEMA or PROTOBUF`);
-    };
-    const topicName = producibleTopic(req.params.topic);
-    const schemaTypes: { key?: string; value?: string } = {};
-    /** A key or value of a schema type: encoded with the schema it names (all checked before anything is produced). */
-    const schemaData = async (part: unknown, which: 'key' | 'value'): Promise<Buffer | null | undefined> => {
-      if (part === undefined || part === null) return undefined;
-      const fields = asObject(part, which);
-      const choice = v3SchemaChoice(fields, which);
-      if (choice === undefined) return undefined;
-      const format = await v3Format(fields, choice, which);
-      schemaTypes[which] = { avro: 'AVRO', jsonschema: 'JSONSCHEMA', protobuf: 'PROTOBUF' }[format];
-      if (fields.data === undefined || fields.data === null) return null;
-      checkDepth(fields.data, `${which}.data`);
-      const { bytes } = await schemasOrRefuse(format).serialize(format, which, choice, topicName, [fields.data], () => `${which}.data`);
-      return bytes[0];
-    };
-    const v3Format = async (fields: { [key: string]: unknown }, choice: SchemaChoice, which: string): Promise<SchemaFormat> => {
-      const type = fields.type === undefined || fields.type === null ? undefined : String(fields.type).toUpperCase();
-      const byType: { [type: string]: SchemaFormat } = { AVRO: 'avro', JSONSCHEMA: 'jsonschema', PROTOBUF: 'protobuf' };
-      if (type !== undefined) return byType[type];
-      // No type: the registered schema's, as Confluent's proxy infers it.
-      const schemas = schemasOrRefuse('avro');
-      let schemaType: string | undefined;
-      try {
-        if (choice.schemaId !== undefined) schemaType = (await schemas.client.getBySubjectAndId('', choice.schemaId)).schemaType;
-        else if (choice.subject !== undefined) {
-          schemaType = (choice.version === undefined ? await schemas.client.getLatestSchemaMetadata(choice.subject) : await schemas.client.getSchemaMetadata(choice.subject, choice.version, false)).schemaType;
-        } else throw new RestError(400, 400, `${which}.type is needed when the schema is not named by schema_id or subject`);
-      } catch (error) {
-        throw schemaRestError(registryError(error, choice.schemaId !== undefined ? `schema id ${choice.schemaId}` : `subject ${choice.subject}`), schemas.description);
-      }
-      return byType[(schemaType ?? 'AVRO').toUpperCase()] ?? 'avro';
-    };
-    const headers = Array.isArray(body.headers)
-      ? (body.headers as Array<{ name: string; value?: string | null }>).map((h, i): [string, Buffer | null] => {
-          if (typeof h?.name !== 'string') throw new RestError(400, 400, `headers[${i}].name must be a string`);
-          return [h.name, h.value === undefined || h.value === null ? null : decode(h.value, 'binary', `headers[${i}].value`)];
-        })
-      : undefined;
-    const partition = body.partition_id === undefined || body.partition_id === null ? -1 : Number(body.partition_id);
-    if (!Number.isInteger(partition) || partition < -1) throw new RestError(400, 400, 'partition_id must be a partition number');
-    const timestamp = body.timestamp === undefined || body.timestamp === null ? undefined : parseTimestamp(body.timestamp, 'timestamp');
-    const schemaKey = await schemaData(body.key, 'key');
-    const schemaValue = await schemaData(body.value, 'value');
-    const key = schemaKey !== undefined ? schemaKey : data(body.key, 'key');
-    const value = schemaValue !== undefined ? schemaValue : data(body.value, 'value');
-    const topic = topicName;
-    const record = { topic, key, payload: value, partition, headers, timestamp };
-    await cluster.autoCreate(topic);
-    const [outcome] = await producer.sendBatchSettled([record]);
-    if (outcome.error !== undefined) throw produceFailure(outcome.error, record);
-    return reply.code(200).send({
-      error_code: 200,
-      cluster_id: id,
-      topic_name: topic,
-      partition_id: outcome.partition,
-      offset: outcome.offset,
-      timestamp: new Date(timestamp ?? Date.now()).toISOString(),
-      key: key === null ? null : { type: schemaTypes.key ?? String((body.key as { type?: string }).type ?? 'JSON').toUpperCase(), size: key.length },
-      value: value === null ? null : { type: schemaTypes.value ?? String((body.value as { type?: string }).type ?? 'JSON').toUpperCase(), size: value.length },
-    });
-  });
+  // v3 records (one, a stream, a batch), in a scope of their own: they read their bodies as they arrive.
+  void app.register(async (scope) => registerV3RecordRoutes(scope, { producer, cluster, schemas: options.schemas, maxRequestBytes: options.maxRequestBytes, maxRequestRecords: options.maxRequestRecords, logger: options.logger }));
+
+  registerV3GroupRoutes(app, { cluster, advertisedUrl: () => options.advertisedUrl });
 
   function subscribe(instance: ConsumerInstance, topics: string[], pattern: string | undefined): void {
     if (instance.consumer.assignment().length > 0 && !instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance has assigned partitions');
