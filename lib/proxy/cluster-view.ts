@@ -34,6 +34,15 @@ export class AdminClusterView implements PixyClusterView {
     return this.#inFlight;
   }
 
+  /** The Admin client behind the view (the v3 admin routes use it directly). */
+  get admin(): Admin {
+    return this.#admin;
+  }
+
+  metadata(): Promise<ClusterMetadata> {
+    return this.#fresh();
+  }
+
   async clusterId(): Promise<string> {
     return (await this.#fresh()).clusterId;
   }
