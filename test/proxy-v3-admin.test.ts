@@ -3,12 +3,47 @@
 // changes read back through the proxy and through our Admin. The embedded broker (librdkafka
 // 2.0.2's mock cluster) cannot describe or alter configs, add partitions or delete topics: there
 // those routes answer 501 naming it, and what they do is tested on the real broker.
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Producer } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
 import { uniqueTopic } from './helpers';
+
+/**
+ * Confluent's OpenAPI document (test/fixtures), its schemas compiled with Ajv: every answer is
+ * checked against the schema the document gives it (required fields, their types).
+ */
+const openapi = parseYaml(fs.readFileSync(path.join(__dirname, 'fixtures/kafka-rest-v3-openapi.yaml'), 'utf8')) as object;
+// OpenAPI's `nullable` needs a `type` beside it in Ajv; the document's AnyValue (any JSON, null too) has none.
+const walk = (node: unknown): void => {
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as { [key: string]: unknown };
+  if (schema.nullable === true && schema.type === undefined) delete schema.nullable;
+  Object.values(schema).forEach(walk);
+};
+walk(openapi);
+const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true, logger: false });
+ajv.addSchema({ ...openapi, $id: 'kafka-rest-v3' });
+
+/** The body is valid for the document's schema `name` (e.g. TopicData), or the errors say where not. */
+function expectSchema(body: unknown, name: string): void {
+  const validate = ajv.getSchema(`kafka-rest-v3#/components/schemas/${name}`);
+  if (validate === undefined) throw new Error(`No schema ${name} in the OpenAPI document`);
+  expect(validate(body) ? [] : validate.errors, name).toEqual([]);
+}
+
+describe('the OpenAPI document (test/fixtures/kafka-rest-v3-openapi.yaml)', () => {
+  it('refuses a body without what its schema requires, so that the checks below can fail', () => {
+    const validate = ajv.getSchema('kafka-rest-v3#/components/schemas/TopicData')!;
+    expect(validate({ kind: 'KafkaTopic', metadata: { self: 'x' }, cluster_id: 'c', topic_name: 't' })).toBe(false);
+    expect(validate.errors?.map((e) => e.params)).toContainEqual({ missingProperty: 'partitions_count' });
+  });
+});
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
@@ -51,6 +86,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
   function expectError(reply: HttpReply, status: number, errorCode: number, message: RegExp): void {
     expect({ status: reply.status, error_code: reply.body?.error_code }).toEqual({ status, error_code: errorCode });
     expect(reply.body.message).toMatch(message);
+    expectSchema(reply.body, 'Error');
   }
 
   /** Every field Confluent's AbstractConfigData marks required, with its type. */
@@ -72,6 +108,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const list = await call('GET', `${proxy.url}/v3/clusters`);
       expect(list.status).toBe(200);
       expect(list.body).toMatchObject({ kind: 'KafkaClusterList', metadata: { self: `${proxy.url}/v3/clusters`, next: null } });
+      expectSchema(list.body, 'ClusterDataList');
       expect(list.body.data).toHaveLength(1);
       const cluster = list.body.data[0];
       expect(cluster).toEqual({
@@ -87,6 +124,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
         partition_reassignments: { related: `${base}/topics/-/partitions/-/reassignment` },
       });
       expect((await call('GET', cluster.metadata.self)).body).toEqual(cluster);
+      expectSchema(cluster, 'ClusterData');
       expect((await call('GET', cluster.brokers.related)).body.kind).toBe('KafkaBrokerList');
       expect((await call('GET', cluster.topics.related)).body.kind).toBe('KafkaTopicList');
     });
@@ -122,6 +160,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(list.body.data.map((b: { broker_id: number; host: string; port: number }) => [b.broker_id, b.host, b.port])).toEqual(
         md.brokers.map((b) => [b.id, b.host, b.port]).sort((a, b) => (a[0] as number) - (b[0] as number)),
       );
+      expectSchema(list.body, 'BrokerDataList');
       const first = list.body.data[0];
       expect(first).toEqual({
         kind: 'KafkaBroker',
@@ -135,6 +174,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
         partition_replicas: { related: `${base}/brokers/${first.broker_id}/partition-replicas` },
       });
       expect((await call('GET', first.metadata.self)).body).toEqual(first);
+      expectSchema(first, 'BrokerData');
     });
 
     it('an unknown broker is 404; a broker id that is not a number is 400 naming it', async () => {
@@ -153,6 +193,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const reply = await call('GET', `/brokers/${id}/partition-replicas`);
       expect(reply.status).toBe(200);
       expect(reply.body).toMatchObject({ kind: 'KafkaReplicaList', metadata: { self: `${base}/brokers/${id}/partition-replicas` } });
+      expectSchema(reply.body, 'ReplicaDataList');
       const mine = reply.body.data.filter((r: { topic_name: string }) => r.topic_name === topic);
       const expected = md.topics[0].partitions.filter((p) => p.replicas.includes(id));
       expect(mine.map((r: { partition_id: number; is_leader: boolean; broker_id: number }) => [r.partition_id, r.is_leader, r.broker_id])).toEqual(
@@ -167,6 +208,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const topic = await createTopic(2);
       const got = await call('GET', `/topics/${topic}`);
       expect(got.status).toBe(200);
+      expectSchema(got.body, 'TopicData');
       expect(got.body).toEqual({
         kind: 'KafkaTopic',
         metadata: { self: `${base}/topics/${topic}`, resource_name: `crn:///kafka=${clusterId}/topic=${topic}` },
@@ -181,6 +223,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       });
       const list = await call('GET', '/topics');
       expect(list.body).toMatchObject({ kind: 'KafkaTopicList', metadata: { self: `${base}/topics` } });
+      expectSchema(list.body, 'TopicDataList');
       expect(list.body.data.find((t: { topic_name: string }) => t.topic_name === topic)).toEqual(got.body);
       // Kafka's own topics are listed too, flagged (once a group exists on the real broker, __consumer_offsets does).
       for (const t of list.body.data) expect(t.is_internal).toBe(t.topic_name.startsWith('__'));
@@ -210,6 +253,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const patched = await call('PATCH', `/topics/${topic}`, { partitions_count: 3 });
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({ kind: 'KafkaTopic', topic_name: topic, partitions_count: 3 });
+      expectSchema(patched.body, 'TopicData');
       expect((await admin.metadata({ topics: [topic] })).topics[0].partitions).toHaveLength(3);
       expect((await call('GET', `/topics/${topic}/partitions`)).body.data).toHaveLength(3);
       expectError(await call('PATCH', `/topics/${topic}`, { partitions_count: 2 }), 400, 40002, /partition/i);
@@ -259,6 +303,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(list.status).toBe(200);
       expect(list.body).toMatchObject({ kind: 'KafkaPartitionList', metadata: { self: `${base}/topics/${topic}/partitions` } });
       expect(list.body.data).toHaveLength(2);
+      expectSchema(list.body, 'PartitionDataList');
       const p1 = md.partitions[1];
       const one = await call('GET', `/topics/${topic}/partitions/1`);
       expect(one.body).toEqual({
@@ -272,9 +317,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
         reassignment: { related: `${base}/topics/${topic}/partitions/1/reassignment` },
       });
       expect(list.body.data[1]).toEqual(one.body);
+      expectSchema(one.body, 'PartitionData');
 
       const replicas = await call('GET', one.body.replicas.related);
       expect(replicas.body.kind).toBe('KafkaReplicaList');
+      expectSchema(replicas.body, 'ReplicaDataList');
       expect(replicas.body.data.map((r: { broker_id: number; is_leader: boolean; is_in_sync: boolean }) => [r.broker_id, r.is_leader, r.is_in_sync])).toEqual(
         p1.replicas.map((b) => [b, b === p1.leader, p1.isr.includes(b)]),
       );
@@ -290,6 +337,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
         is_in_sync: true,
         broker: { related: `${base}/brokers/${p1.leader}` },
       });
+      expectSchema(leader.body, 'ReplicaData');
       expect((await call('GET', leader.body.broker.related)).body.broker_id).toBe(p1.leader);
     });
 
@@ -350,7 +398,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
         source: 'DEFAULT_CONFIG',
       });
       for (const config of list.body.data) expectConfigShape(config);
+      expectSchema(list.body, 'TopicConfigDataList');
       expect((await call('GET', retention.metadata.self)).body).toEqual(retention);
+      expectSchema(retention, 'TopicConfigData');
     });
 
     it.runIf(real)('PUT sets one config, read back through GET and our Admin, keeping the others; DELETE returns it to its default', async () => {
@@ -391,6 +441,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const all = await call('GET', '/topics/-/configs');
       expect(all.status).toBe(200);
       expect(all.body).toMatchObject({ kind: 'KafkaTopicConfigList', metadata: { self: `${base}/topics/-/configs` } });
+      expectSchema(all.body, 'TopicConfigDataList');
       const mine = all.body.data.filter((c: { topic_name: string }) => c.topic_name === topic);
       expect(mine).toEqual((await call('GET', `/topics/${topic}/configs`)).body.data);
       expect(mine.find((c: { name: string }) => c.name === 'retention.ms').value).toBe('7200000');
@@ -433,9 +484,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
         expectConfigShape(config);
         expect(config.broker_id).toBe(id);
       }
+      expectSchema(list.body, 'BrokerConfigDataList');
       const threads = list.body.data.find((c: { name: string }) => c.name === 'num.io.threads');
       expect(threads).toMatchObject({ kind: 'KafkaBrokerConfig', metadata: { self: `${base}/brokers/${id}/configs/num.io.threads`, resource_name: `crn:///kafka=${clusterId}/broker=${id}/config=num.io.threads` } });
       expect((await call('GET', threads.metadata.self)).body).toEqual(threads);
+      expectSchema(threads, 'BrokerConfigData');
       expectError(await call('GET', `/brokers/${id}/configs/no.such.config`), 404, 404, /not found for broker/);
     });
 
@@ -447,6 +500,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
         expect((await admin.describeConfigs('broker', String(id))).find((e) => e.name === 'max.connections')).toMatchObject({ value: '100000', source: 'dynamic-broker' });
         const dynamic = await call('GET', '/brokers/-/configs');
         expect(dynamic.body.kind).toBe('KafkaBrokerConfigList');
+        expectSchema(dynamic.body, 'BrokerConfigDataList');
         expect(dynamic.body.data.map((c: { broker_id: number; name: string; value: string }) => [c.broker_id, c.name, c.value])).toContainEqual([id, 'max.connections', '100000']);
         for (const config of dynamic.body.data) expect(config.source).toBe('DYNAMIC_BROKER_CONFIG');
         expect((await call('POST', `/brokers/${id}/configs:alter`, { data: [{ name: 'max.connections', value: '90000' }] })).status).toBe(204);
@@ -482,7 +536,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
         });
         expect(backoff.synonyms).toContainEqual({ name: 'log.cleaner.backoff.ms', value: '15000', source: 'DEFAULT_CONFIG' });
         for (const config of list.body.data) expectConfigShape(config);
+        expectSchema(list.body, 'ClusterConfigDataList');
         expect((await call('GET', backoff.metadata.self)).body).toEqual(backoff);
+        expectSchema(backoff, 'ClusterConfigData');
       } finally {
         await configTool('--delete-config', 'log.cleaner.backoff.ms');
       }
