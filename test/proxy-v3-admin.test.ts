@@ -420,6 +420,15 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await call('GET', `/topics/${topic}/configs/cleanup.policy`)).body).toMatchObject({ value: 'compact', source: 'DYNAMIC_TOPIC_CONFIG' });
     });
 
+    it.runIf(real)('concurrent PUTs of different configs of one topic all take effect (none undoes another)', async () => {
+      const topic = await createTopic(1);
+      const wanted: { [name: string]: string } = { 'retention.ms': '3600000', 'max.message.bytes': '200000', 'cleanup.policy': 'compact', 'segment.ms': '7200000', 'flush.messages': '5000' };
+      const replies = await Promise.all(Object.entries(wanted).map(([name, value]) => call('PUT', `/topics/${topic}/configs/${name}`, { value })));
+      expect(replies.map((r) => r.status)).toEqual(Object.keys(wanted).map(() => 204));
+      const dynamic = (await admin.describeConfigs('topic', topic)).filter((e) => e.source === 'dynamic-topic');
+      expect(Object.fromEntries(dynamic.map((e) => [e.name, e.value]))).toEqual(wanted);
+    });
+
     it.runIf(real)('configs:alter sets and deletes several at once; validate_only changes nothing', async () => {
       const topic = await createTopic(1);
       await call('PUT', `/topics/${topic}/configs/cleanup.policy`, { value: 'compact' });
