@@ -221,6 +221,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
         configs: { related: `${base}/topics/${topic}/configs` },
         partition_reassignments: { related: `${base}/topics/${topic}/partitions/-/reassignment` },
       });
+      expect((await call('GET', `/topics/${topic}?include_authorized_operations=false`)).body).toEqual(got.body);
+      expectError(await call('GET', `/topics/${topic}?include_authorized_operations=true`), 501, 501, /authorized operations.*librdkafka 2\.3\.0/);
+      expectError(await call('GET', `/topics/${topic}?include_authorized_operations=yes`), 400, 400, /include_authorized_operations must be true or false/);
       const list = await call('GET', '/topics');
       expect(list.body).toMatchObject({ kind: 'KafkaTopicList', metadata: { self: `${base}/topics` } });
       expectSchema(list.body, 'TopicDataList');
@@ -418,6 +421,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await call('GET', `/topics/${topic}/configs/retention.ms`)).body).toMatchObject({ value: '604800000', is_default: true, source: 'DEFAULT_CONFIG' });
       // The other one is still set.
       expect((await call('GET', `/topics/${topic}/configs/cleanup.policy`)).body).toMatchObject({ value: 'compact', source: 'DYNAMIC_TOPIC_CONFIG' });
+      // A PUT of null resets it too.
+      expect((await call('PUT', `/topics/${topic}/configs/cleanup.policy`, { value: null })).status).toBe(204);
+      expect((await call('GET', `/topics/${topic}/configs/cleanup.policy`)).body).toMatchObject({ value: 'delete', source: 'DEFAULT_CONFIG' });
     });
 
     it.runIf(real)('concurrent PUTs of different configs of one topic all take effect (none undoes another)', async () => {
