@@ -296,8 +296,13 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     try {
       await run;
     } catch (error) {
-      if (error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG && error.message.includes('sensitive')) {
-        throw new RestError(501, 501, `${error.message.replace(/: pass it too.*$/, '')}: librdkafka ${capi.Version()[1]} has only Kafka's whole-resource AlterConfigs, which must send every dynamic value again (${incrementalMissing})`);
+      const sensitive = error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG ? /keep the value of '([^']*)' \(it is sensitive\)/.exec(error.message) : null;
+      if (sensitive !== null) {
+        throw new RestError(
+          501,
+          501,
+          `Changing configs of ${type} ${name} would drop its sensitive dynamic config '${sensitive[1]}' (Kafka never shows its value): librdkafka ${capi.Version()[1]} has only Kafka's whole-resource AlterConfigs, which must send every dynamic value again (${incrementalMissing})`,
+        );
       }
       throw adminError(error);
     } finally {
