@@ -18,6 +18,7 @@ import {
   type ConfigEntryTuple,
   type DescribeClusterResult,
   type ElectionTypeCode,
+  type AlterConfigOpCode,
   type GroupDescriptionTuple,
   type GroupType,
   type KafkaHandle,
@@ -82,6 +83,22 @@ export interface ConfigEntry {
   readOnly: boolean;
   isDefault: boolean;
   sensitive: boolean;
+  /** Where else the value could come from, highest precedence first (the broker's synonyms). */
+  synonyms: ConfigSynonym[];
+}
+
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
+  source: ConfigSource;
+}
+
+/** One change of `incrementalAlterConfigs`: set a value, delete it (back to its default), append to or subtract from a list. */
+export interface ConfigChange {
+  name: string;
+  op: 'set' | 'delete' | 'append' | 'subtract';
+  /** Needed for every op but delete. */
+  value?: string;
 }
 
 export interface WatermarkOffsets {
@@ -202,6 +219,7 @@ export interface TopicChangeOptions extends TimeoutOption {
 }
 
 const RESOURCE_TYPES: { [type in ResourceType]: ResourceTypeCode } = { topic: 2, group: 3, broker: 4 };
+const ALTER_OPS: { [op: string]: AlterConfigOpCode } = { set: 0, delete: 1, append: 2, subtract: 3 };
 const CONFIG_SOURCES: ConfigSource[] = ['unknown', 'dynamic-topic', 'dynamic-broker', 'dynamic-default-broker', 'static-broker', 'default'];
 const DEFAULT_TIMEOUT_MS = 30_000;
 const QUERY_TIMEOUT_MS = 10_000;
@@ -396,7 +414,7 @@ export class Admin {
    * whole-resource AlterConfigs, so this reads them first); with `replace: true` the resource's
    * configuration becomes exactly `configs`.
    */
-  async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean } & TimeoutOption = {}): Promise<void> {
+  async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean; validateOnly?: boolean } & TopicChangeOptions = {}): Promise<void> {
     this.#checkOpen();
     const typeCode = this.#resourceType(type);
     expectString(name, 'name');
@@ -413,9 +431,47 @@ export class Admin {
       }
     }
     for (const [key, value] of Object.entries(configs)) merged.set(key, value === null ? null : String(value));
-    const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
+    const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
+    const deadline = Date.now() + timeoutMs;
+    const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], timeoutMs, validateOnly);
     if (failed(result)) throw requestError('AlterConfigs', result);
     checkItems(type === 'broker' ? 'Broker' : type === 'group' ? 'Group' : 'Topic', result.map(([, n, code, message]) => ({ name: n, code, message })));
+    if (options.wait !== false && !validateOnly) {
+      await this.#waitForConfigs(type, name, Object.entries(configs).map(([key, value]) => [key, value === null ? null : String(value)]), deadline, timeoutMs);
+    }
+  }
+
+  /**
+   * Kafka's IncrementalAlterConfigs: changes only the properties named, in one request (no read
+   * first, so nothing else of the resource is touched). `validateOnly`: the broker only checks the
+   * changes. Needs librdkafka 2.2.0 or newer: on an older one it rejects with ERR__NOT_IMPLEMENTED
+   * (-170) and a message naming the version needed (`alterConfigs` works on every version).
+   */
+  async incrementalAlterConfigs(type: ResourceType, name: string, changes: ConfigChange[], options: { validateOnly?: boolean } & TopicChangeOptions = {}): Promise<void> {
+    this.#checkOpen();
+    const typeCode = this.#resourceType(type);
+    expectString(name, 'name');
+    if (!Array.isArray(changes) || changes.length === 0) throw invalidParameter('a non-empty array of { name, op, value? }', 'changes', changes);
+    const triples = changes.map((change, i): [string, AlterConfigOpCode, string | null] => {
+      if (typeof change !== 'object' || change === null) throw invalidParameter('{ name, op, value? }', `changes[${i}]`, change);
+      const op = typeof change.op === 'string' && Object.hasOwn(ALTER_OPS, change.op) ? ALTER_OPS[change.op] : undefined;
+      if (op === undefined) throw invalidParameter("'set', 'delete', 'append' or 'subtract'", `changes[${i}].op`, change.op);
+      if (op !== 1 && typeof change.value !== 'string') throw invalidParameter('a string', `changes[${i}].value`, change.value);
+      return [expectString(change.name, `changes[${i}].name`), op, op === 1 ? null : (change.value as string)];
+    });
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
+    const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
+    const deadline = Date.now() + timeoutMs;
+    const result = await capi.IncrementalAlterConfigs(this.#handle, [[typeCode, name, triples]], timeoutMs, validateOnly);
+    if (failed(result)) throw requestError('IncrementalAlterConfigs', result);
+    checkItems(type === 'broker' ? 'Broker' : type === 'group' ? 'Group' : 'Topic', result.map(([, n, code, message]) => ({ name: n, code, message })));
+    if (options.wait !== false && !validateOnly) {
+      const expected = triples.filter(([, op]) => op < 2).map(([key, op, value]): [string, string | null] => [key, op === 1 ? null : value]);
+      await this.#waitForConfigs(type, name, expected, deadline, timeoutMs);
+    }
   }
 
   /** A partition's first offset and end offset, asked of its leader. */
@@ -746,6 +802,28 @@ export class Admin {
   }
 
   /** Polls the metadata of `topics` until `done` holds (after a create or delete). */
+  /**
+   * Waits until the resource's described configs show each [key, value] (null: no longer set on
+   * the resource): a KRaft broker applies an accepted change after the controller answered, and
+   * a read-then-write alterConfigs that came next would otherwise send the old values again.
+   * Sensitive values (described as null) and properties not described are taken as shown.
+   */
+  async #waitForConfigs(type: ResourceType, name: string, expected: [string, string | null][], deadline: number, timeoutMs: number): Promise<void> {
+    if (type === 'group' || expected.length === 0) return;
+    const dynamicSource: ConfigSource = type === 'topic' ? 'dynamic-topic' : 'dynamic-broker';
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      const entries = new Map((await this.describeConfigs(type, name, { timeoutMs: Math.max(1, deadline - Date.now()) })).map((e) => [e.name, e]));
+      const shown = expected.every(([key, value]) => {
+        const entry = entries.get(key);
+        if (entry === undefined || entry.sensitive) return true;
+        return value === null ? entry.source !== dynamicSource : entry.value === value && entry.source === dynamicSource;
+      });
+      if (shown) return;
+      if (Date.now() + delay > deadline) throw new KafkaError(ErrorCode._TIMED_OUT, `The cluster accepted the config change of ${type} '${name}', but did not show it within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
   async #waitForMetadata(timeoutMs: number, what: string, done: (md: ClusterMetadata) => boolean, topics: string[]): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
@@ -760,8 +838,16 @@ function aclText(b: AclBinding): string {
   return `${b.permission ?? 'allow'} ${b.principal} ${b.operation} on ${b.resourceType} ${b.resourceName}`;
 }
 
-function configEntry([name, value, source, readOnly, isDefault, sensitive]: ConfigEntryTuple): ConfigEntry {
-  return { name, value, source: CONFIG_SOURCES[source] ?? 'unknown', readOnly, isDefault, sensitive };
+function configEntry([name, value, source, readOnly, isDefault, sensitive, synonyms]: ConfigEntryTuple): ConfigEntry {
+  return {
+    name,
+    value,
+    source: CONFIG_SOURCES[source] ?? 'unknown',
+    readOnly,
+    isDefault,
+    sensitive,
+    synonyms: synonyms.map(([synonym, synonymValue, synonymSource]) => ({ name: synonym, value: synonymValue, source: CONFIG_SOURCES[synonymSource] ?? 'unknown' })),
+  };
 }
 
 function groupDescription([groupId, , , simple, partitionAssignor, state, coordinator, members]: GroupDescriptionTuple): GroupDescription {

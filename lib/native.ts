@@ -104,7 +104,11 @@ export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
 export type ResourceTypeCode = 2 | 3 | 4;
 /** One property: source is librdkafka's rd_kafka_ConfigSource_t (1 dynamic topic config, 5 default, ...). */
-export type ConfigEntryTuple = [name: string, value: string | null, source: number, readOnly: boolean, isDefault: boolean, sensitive: boolean];
+export type ConfigEntryTuple = [name: string, value: string | null, source: number, readOnly: boolean, isDefault: boolean, sensitive: boolean, synonyms: ConfigSynonymTuple[]];
+/** Where else a property's value could come from, highest precedence first. */
+export type ConfigSynonymTuple = [name: string, value: string | null, source: number];
+/** `IncrementalAlterConfigs`' operation on one property: 0 set, 1 delete (back to the default), 2 append, 3 subtract. */
+export type AlterConfigOpCode = 0 | 1 | 2 | 3;
 export type ConfigResourceTuple = [type: number, name: string, code: number, message: string, entries: ConfigEntryTuple[]];
 export type AlterConfigsResultTuple = [type: number, name: string, code: number, message: string];
 /** `[groupId, isSimple, state]` */
@@ -211,6 +215,14 @@ export interface NativeBinding {
     handle: KafkaHandle,
     resources: [type: ResourceTypeCode, name: string, configs: [key: string, value: string | null][]][],
     timeoutMs?: number,
+    validateOnly?: boolean,
+  ): Promise<AlterConfigsResultTuple[] | CodeAndMessage>;
+  /** librdkafka ≥ 2.2.0 (else resolves [-170 ERR__NOT_IMPLEMENTED, message naming the version]). */
+  IncrementalAlterConfigs(
+    handle: KafkaHandle,
+    resources: [type: ResourceTypeCode, name: string, configs: [key: string, op: AlterConfigOpCode, value: string | null][]][],
+    timeoutMs?: number,
+    validateOnly?: boolean,
   ): Promise<AlterConfigsResultTuple[] | CodeAndMessage>;
   DeleteRecords(handle: KafkaHandle, list: TopicPartitionListHandle, timeoutMs?: number): Promise<TopicPartitionTuple[] | CodeAndMessage>;
   ListConsumerGroups(handle: KafkaHandle, timeoutMs?: number): Promise<[groups: GroupListingTuple[], errors: CodeAndMessage[]] | CodeAndMessage>;

@@ -34,9 +34,13 @@ export class AdminClusterView implements PixyClusterView {
     return this.#inFlight;
   }
 
-  /** The Admin client behind the view (the v3 group and ACL routes use it directly). */
-  admin(): Admin {
+  /** The Admin client behind the view (the v3 admin routes use it directly). */
+  get admin(): Admin {
     return this.#admin;
+  }
+
+  metadata(): Promise<ClusterMetadata> {
+    return this.#fresh();
   }
 
   async clusterId(): Promise<string> {

@@ -1,8 +1,8 @@
 // The Confluent REST Proxy API: v2 in full (binary and json), the v1 consumer subset, v3 records.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Admin, ClusterMetadata } from '../admin';
 import { ErrorCode, KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
-import type { Admin } from '../admin';
 import type { Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
@@ -13,6 +13,7 @@ import { isSchemaFormat, schemaRestError, type ProxySchemas, type SchemaChoice, 
 import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, notFoundTopic } from './rest-error';
 import { registerV3GroupRoutes } from './v3-groups';
 import { registerV3RecordRoutes } from './v3-records';
+import { registerV3AdminRoutes } from './v3-admin';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -37,8 +38,10 @@ export interface ClusterView {
   createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
   /** Before a produce: creates a missing topic as a Kafka broker with its defaults would (embedded broker only). */
   autoCreate(topic: string): Promise<void>;
-  /** The Admin client behind the view, for the v3 group and ACL routes (absent: they answer 501). */
-  admin?(): Admin;
+  /** Brokers, controller and every topic, internal ones included (the v3 admin routes). */
+  metadata(): Promise<ClusterMetadata>;
+  /** The Admin client behind the view: configs, partitions and topic deletion (v3-admin.ts). */
+  readonly admin: Admin;
 }
 
 export interface TopicShape {
@@ -317,13 +320,10 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       rest = new RestError((error as FastifyError).statusCode!, (error as FastifyError).statusCode!, error.message);
     } else rest = fromKafka(error);
     if (rest.status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status: rest.status, errorCode: rest.errorCode }, rest.message);
-    // v3 answers are application/json, errors included (Confluent's OpenAPI document).
-    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
-    void reply.code(rest.status).header('content-type', type).send({ error_code: rest.errorCode, message: rest.message });
+    void reply.code(rest.status).header('content-type', errorMediaType(req.url)).send({ error_code: rest.errorCode, message: rest.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    const type = req.url.startsWith('/v3/') ? 'application/json' : 'application/vnd.kafka.v2+json';
-    void reply.code(404).header('content-type', type).send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
+    void reply.code(404).header('content-type', errorMediaType(req.url)).send({ error_code: 404, message: `No such endpoint: ${req.method} ${req.url}` });
   });
 
   // A topic in the path that Kafka would refuse is answered before the body is read.
@@ -591,52 +591,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   });
 
   // ------------------------------------------------------------------ v3
-  app.get('/v3/clusters', async (_req, reply) => {
-    const id = await cluster.clusterId();
-    return reply.code(200).send({ kind: 'KafkaClusterList', metadata: { self: `${options.advertisedUrl}/v3/clusters` }, data: [clusterBody(options.advertisedUrl, id)] });
-  });
-
-  app.get('/v3/clusters/:cluster', async (req: Req, reply) => {
-    const id = await checkCluster(cluster, req.params.cluster);
-    return reply.code(200).send(clusterBody(options.advertisedUrl, id));
-  });
-
-  app.get('/v3/clusters/:cluster/topics', async (req: Req, reply) => {
-    const id = await checkCluster(cluster, req.params.cluster);
-    const names = await cluster.topics();
-    const data = [];
-    for (const name of names) data.push(topicBody(options.advertisedUrl, id, name, shapeOf((await cluster.partitions(name)) ?? [])));
-    return reply.code(200).send({ kind: 'KafkaTopicList', metadata: { self: `${options.advertisedUrl}/v3/clusters/${id}/topics` }, data });
-  });
-
-  app.post('/v3/clusters/:cluster/topics', async (req: Req, reply) => {
-    const id = await checkCluster(cluster, req.params.cluster);
-    const body = asObject(req.body, 'request');
-    if (typeof body.topic_name !== 'string' || body.topic_name === '') throw new RestError(400, 400, 'topic_name is required');
-    const name = checkTopicName(body.topic_name);
-    const count = (field: 'partitions_count' | 'replication_factor'): number => {
-      const value = body[field];
-      if (value === undefined || value === null) return -1; // the broker's default
-      if (!Number.isSafeInteger(value)) throw new RestError(400, 400, `${field} must be an integer, not ${JSON.stringify(value)}`);
-      return value as number;
-    };
-    const partitions = count('partitions_count');
-    const replication = count('replication_factor');
-    if (body.configs !== undefined && !Array.isArray(body.configs)) throw new RestError(400, 400, 'configs must be an array of {name, value}');
-    const configs: { [key: string]: string } = {};
-    for (const [i, c] of ((body.configs ?? []) as unknown[]).entries()) {
-      const { name: key, value } = asObject(c, `configs[${i}]`);
-      if (typeof key !== 'string' || key === '') throw new RestError(400, 400, `configs[${i}].name must be a config name`);
-      if (value === null || value === undefined) continue; // null: the broker's default
-      if (typeof value !== 'string') throw new RestError(400, 400, `configs[${i}].value must be a string or null`);
-      configs[key] = value;
-    }
-    if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') throw new RestError(400, 400, 'validate_only must be true or false');
-    const validateOnly = body.validate_only === true;
-    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly);
-    // A dry run answers 200 with the topic it would create (as Confluent's does), a creation 201.
-    return reply.code(validateOnly ? 200 : 201).send(topicBody(options.advertisedUrl, id, name, shape));
-  });
+  registerV3AdminRoutes(app, options);
 
   // v3 records (one, a stream, a batch), in a scope of their own: they read their bodies as they arrive.
   void app.register(async (scope) => registerV3RecordRoutes(scope, { producer, cluster, schemas: options.schemas, maxRequestBytes: options.maxRequestBytes, maxRequestRecords: options.maxRequestRecords, logger: options.logger }));
@@ -784,35 +739,13 @@ function notJson(record: Record, part: 'key' | 'value', format: RecordFormat, wh
   );
 }
 
-async function checkCluster(cluster: ClusterView, requested: string): Promise<string> {
-  const id = await cluster.clusterId();
-  if (requested !== id) throw new RestError(404, 404, `Cluster ${requested} not found`);
-  return id;
+/** v3 answers errors as application/json (Confluent's OpenAPI document), v1 and v2 in their media type. */
+function errorMediaType(url: string): string {
+  return url.startsWith('/v3/') || url === '/v3' ? 'application/json' : 'application/vnd.kafka.v2+json';
 }
 
 function partitionBody(p: PartitionView) {
   return { partition: p.partition, leader: p.leader, replicas: p.replicas.map((broker) => ({ broker, leader: broker === p.leader, in_sync: p.isr.includes(broker) })) };
-}
-
-function clusterBody(base: string, id: string) {
-  return { kind: 'KafkaCluster', metadata: { self: `${base}/v3/clusters/${id}` }, cluster_id: id, topics: { related: `${base}/v3/clusters/${id}/topics` } };
-}
-
-/** Partition count and replication factor from a topic's metadata. */
-function shapeOf(partitions: PartitionView[]): TopicShape {
-  return { partitionsCount: partitions.length, replicationFactor: partitions[0]?.replicas.length ?? 0 };
-}
-
-function topicBody(base: string, id: string, name: string, shape: TopicShape) {
-  return {
-    kind: 'KafkaTopic',
-    metadata: { self: `${base}/v3/clusters/${id}/topics/${name}` },
-    cluster_id: id,
-    topic_name: name,
-    is_internal: name.startsWith('__'),
-    replication_factor: shape.replicationFactor,
-    partitions_count: shape.partitionsCount,
-  };
 }
 
 export { parseMediaType };

@@ -10,8 +10,8 @@ import { RestError, fromKafka, invalidTopicName } from './rest-error';
 /** What these routes need from the proxy's cluster view. */
 export interface GroupsClusterView {
   clusterId(): Promise<string>;
-  /** The view's Admin client; absent in views that have none (then these routes answer 501). */
-  admin?(): Admin;
+  /** The view's Admin client. */
+  readonly admin: Admin;
 }
 
 export interface V3GroupsOptions {
@@ -138,8 +138,7 @@ export function registerV3GroupRoutes(app: FastifyInstance, options: V3GroupsOpt
   const context = async (req: Req): Promise<{ id: string; admin: Admin; base: string }> => {
     const id = await cluster.clusterId();
     if (req.params.cluster !== id) throw new RestError(404, 404, `Cluster ${req.params.cluster} not found`);
-    if (cluster.admin === undefined) throw new RestError(501, 501, 'This proxy has no admin client for the v3 group and ACL routes');
-    return { id, admin: cluster.admin(), base: `${options.advertisedUrl()}/v3/clusters/${id}` };
+    return { id, admin: cluster.admin, base: `${options.advertisedUrl()}/v3/clusters/${id}` };
   };
 
   // ------------------------------------------------------------------ consumer groups
