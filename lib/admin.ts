@@ -364,16 +364,18 @@ export class Admin {
     }
   }
 
-  /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. */
-  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions = {}): Promise<void> {
+  /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. `validateOnly`: the broker only checks the request. */
+  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions & { validateOnly?: boolean } = {}): Promise<void> {
     this.#checkOpen();
     expectString(topic, 'topic');
     expectInteger(totalCount, 'totalCount', 1, 1000000);
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
-    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount]], timeoutMs);
+    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount]], timeoutMs, validateOnly);
     if (failed(result)) throw requestError('CreatePartitions', result);
     checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
-    if (options.wait !== false) {
+    if (options.wait !== false && !validateOnly) {
       await this.#waitForMetadata(timeoutMs, 'the new partitions', (md) => md.topics[0].partitions.length >= totalCount && md.topics[0].partitions.every((p) => p.leader >= 0), [topic]);
     }
   }
@@ -394,13 +396,15 @@ export class Admin {
    * Sets properties of a resource (null: back to the default). By default the other properties
    * that were set on the resource keep their values (librdkafka 2.0.2 only has Kafka's
    * whole-resource AlterConfigs, so this reads them first); with `replace: true` the resource's
-   * configuration becomes exactly `configs`.
+   * configuration becomes exactly `configs`. `validateOnly`: the broker only checks the request.
    */
-  async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean } & TimeoutOption = {}): Promise<void> {
+  async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean; validateOnly?: boolean } & TimeoutOption = {}): Promise<void> {
     this.#checkOpen();
     const typeCode = this.#resourceType(type);
     expectString(name, 'name');
     if (typeof configs !== 'object' || configs === null) throw invalidParameter('an object of properties', 'configs', configs);
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const merged = new Map<string, string | null>();
     if (options.replace !== true) {
       const dynamicSource: ConfigSource = type === 'topic' ? 'dynamic-topic' : 'dynamic-broker';
@@ -413,7 +417,7 @@ export class Admin {
       }
     }
     for (const [key, value] of Object.entries(configs)) merged.set(key, value === null ? null : String(value));
-    const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], this.#timeout(options, DEFAULT_TIMEOUT_MS));
+    const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], this.#timeout(options, DEFAULT_TIMEOUT_MS), validateOnly);
     if (failed(result)) throw requestError('AlterConfigs', result);
     checkItems(type === 'broker' ? 'Broker' : type === 'group' ? 'Group' : 'Topic', result.map(([, n, code, message]) => ({ name: n, code, message })));
   }
@@ -687,6 +691,28 @@ export class Admin {
     const result = await capi.DeleteGroups(this.#handle, ids, this.#timeout(options, DEFAULT_TIMEOUT_MS));
     if (failed(result)) throw requestError('DeleteGroups', result);
     checkItems('Group', result.map(([name, code, message]) => ({ name, code, message })));
+  }
+
+  /**
+   * Commits offsets for a group from outside it (Kafka's OffsetCommit as AdminClient sends it):
+   * each `offset` is the next one the group will read. Kafka refuses it while members of the group
+   * consume those topics (UNKNOWN_MEMBER_ID); any refused partition makes the call reject.
+   */
+  async alterGroupOffsets(groupId: string, offsets: PartitionOffset[], options: TimeoutOption = {}): Promise<void> {
+    this.#checkOpen();
+    expectString(groupId, 'groupId');
+    const items = expectTopicPartitions<PartitionOffset>(offsets, 'offsets');
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, expectInteger(p.offset, `offsets[${i}].offset`, 0, Number.MAX_SAFE_INTEGER)));
+      const result = await capi.AlterConsumerGroupOffsets(this.#handle, groupId, list.handle, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+      if (failed(result)) throw requestError(`AlterConsumerGroupOffsets of group '${groupId}'`, result);
+      const [[name, code, message, entries]] = result;
+      checkItems('Group', [{ name, code, message }]);
+      checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+    } finally {
+      list.destroy();
+    }
   }
 
   /** Creates ACLs (Kafka's CreateAcls); all or none are checked before anything is sent. Refused on the embedded broker. */

@@ -503,22 +503,25 @@ Napi::Value DeleteTopics(const Napi::CallbackInfo& info) {
 
 // CreatePartitions(h, [[topic, totalCount], ...], timeoutMs = 30000) -> Promise<[[name, code,
 // message], ...] | [code, message]>. totalCount is the new number of partitions (only grows).
+// validateOnly: the broker only checks the request and creates nothing.
 Napi::Value CreatePartitions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = AdminHandle(info);
   Napi::Array items = ArrayAt(env, Arg(info, 1), "topics", "an array of [topic, totalCount]");
   int timeout_ms = TimeoutArg(info, 2, 30000);
+  bool validate_only = ExpectBool(info, 3, "validateOnly", false);
   std::vector<std::pair<std::string, int>> specs;
   for (uint32_t i = 0; i < items.Length(); i++) {
     std::string where = ElementName("topics", i);
     Napi::Array item = ArrayAt(env, items.Get(i), where, "[topic, totalCount]");
     specs.emplace_back(StringAt(env, item.Get(0u), where + "[0]"), static_cast<int>(IntegerAt(env, item.Get(1u), where + "[1]", 1, 1000000)));
   }
-  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms, validate_only](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
     std::vector<rd_kafka_NewPartitions_t*> parts;
     char errstr[512];
     for (const auto& [topic, count] : specs) parts.push_back(rd_kafka_NewPartitions_new(topic.c_str(), count, errstr, sizeof errstr));
     rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms);
+    if (validate_only) rd_kafka_AdminOptions_set_validate_only(options, 1, errstr, sizeof errstr);
     rd_kafka_CreatePartitions(rk, parts.data(), parts.size(), options, queue);
     rd_kafka_AdminOptions_destroy(options);
     rd_kafka_NewPartitions_destroy_array(parts.data(), parts.size());
@@ -607,12 +610,14 @@ struct AlterSpec {
 // AlterConfigs(h, [[resourceType, name, [[key, value | null], ...]], ...], timeoutMs = 30000) ->
 // Promise<[[type, name, code, message], ...] | [code, message]>. Kafka's (non-incremental)
 // AlterConfigs: the resource's dynamic configuration becomes exactly the pairs given; a property
-// left out returns to its default. null also means the default.
+// left out returns to its default. null also means the default. validateOnly: the broker only
+// checks the request and changes nothing.
 Napi::Value AlterConfigs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = AdminHandle(info);
   Napi::Array items = ArrayAt(env, Arg(info, 1), "resources", "an array of [resourceType, name, [[key, value], ...]]");
   int timeout_ms = TimeoutArg(info, 2, 30000);
+  bool validate_only = ExpectBool(info, 3, "validateOnly", false);
   std::vector<AlterSpec> specs;
   for (uint32_t i = 0; i < items.Length(); i++) {
     std::string where = ElementName("resources", i);
@@ -632,7 +637,7 @@ Napi::Value AlterConfigs(const Napi::CallbackInfo& info) {
     }
     specs.push_back(std::move(spec));
   }
-  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms, validate_only](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
     std::vector<rd_kafka_ConfigResource_t*> resources;
     for (const auto& spec : specs) {
       rd_kafka_ConfigResource_t* r = rd_kafka_ConfigResource_new(spec.type, spec.name.c_str());
@@ -640,6 +645,8 @@ Napi::Value AlterConfigs(const Napi::CallbackInfo& info) {
       resources.push_back(r);
     }
     rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, timeout_ms);
+    char errstr[256];
+    if (validate_only) rd_kafka_AdminOptions_set_validate_only(options, 1, errstr, sizeof errstr);
     rd_kafka_AlterConfigs(rk, resources.data(), resources.size(), options, queue);
     rd_kafka_AdminOptions_destroy(options);
     rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
@@ -855,6 +862,30 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
     const rd_kafka_group_result_t** results = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(event), &count);
     return GroupResults(env, results, count, false);
   }, RefuseEmbeddedBroker("DeleteGroups", timeout_ms));
+}
+
+// AlterConsumerGroupOffsets(h, groupId, list, timeoutMs = 30000) -> Promise<[[groupId, code,
+// message, [[topic, partition, offset, error], ...]]] | [code, message]>: commits the list's
+// offsets for the group from outside it (Kafka refuses it while members consume those topics).
+Napi::Value AlterConsumerGroupOffsets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  std::string group = ExpectString(info, 1, "groupId");
+  if (group.empty()) ThrowExpected(env, "a non-empty string", "groupId", Arg(info, 1));
+  std::shared_ptr<rd_kafka_topic_partition_list_t> partitions(ListCopy(info, 2), rd_kafka_topic_partition_list_destroy);
+  int timeout_ms = TimeoutArg(info, 3, 30000);
+  return RunAdmin(env, handle, timeout_ms, [group, partitions, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AlterConsumerGroupOffsets_t* request = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), partitions.get());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
+    rd_kafka_AlterConsumerGroupOffsets(rk, &request, 1, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_AlterConsumerGroupOffsets_destroy(request);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_group_result_t** results =
+        rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &count);
+    return GroupResults(env, results, count, true);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1140,6 +1171,7 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("DescribeConsumerGroups", Napi::Function::New(env, DescribeConsumerGroups, "DescribeConsumerGroups"));
   exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
   exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
+  exports.Set("AlterConsumerGroupOffsets", Napi::Function::New(env, AlterConsumerGroupOffsets, "AlterConsumerGroupOffsets"));
   exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
   exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
   exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));
