@@ -105,7 +105,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(await admin.createTopics(request)).toBe(false);
     });
 
-    it('createTopics: a topic Kafka refuses rejects with KafkaJSAggregateError of KafkaJSCreateTopicError; validateOnly creates nothing (real broker)', async () => {
+    it('createTopics: a topic Kafka refuses rejects with KafkaJSAggregateError of KafkaJSCreateTopicError, once the topic created beside it is listed; validateOnly creates nothing (real broker)', async () => {
       if (!real) return;
       const good = uniqueTopic('kjs-good');
       const bad = uniqueTopic('kjs-bad');

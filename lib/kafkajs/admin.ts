@@ -354,7 +354,7 @@ export class KafkaJSAdmin {
       });
     }
     this.#checkTimeout(timeout, 'timeout');
-    return this.#run(async () => {
+    const failures = await this.#run(async () => {
       const admin = this.#client();
       // One request per topic: each topic's answer is its own, as in Kafka's response.
       const outcomes = await Promise.allSettled(
@@ -373,19 +373,20 @@ export class KafkaJSAdmin {
       const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ topic: topics[i].topic, error: o.reason as unknown }] : []));
       const local = failures.find((f) => !(f.error instanceof KafkaError) || f.error.code < 0);
       if (local !== undefined) throw local.error;
-      if (failures.length > 0) {
-        if (failures.every((f) => (f.error as KafkaError).code === TOPIC_ALREADY_EXISTS)) return false;
-        const errors = failures.map((f) => new KafkaJSCreateTopicError(protocolError(f.error as KafkaError), f.topic));
-        throw new KafkaJSAggregateError(`Topic creation errors: ${errors.map((e) => e.message).join('; ')}`, errors);
-      }
-      if (waitForLeaders && !validateOnly) {
-        const wanted = new Map(topics.map((t) => [t.topic, t.numPartitions ?? -1]));
-        await this.#waitForMetadata([...wanted.keys()], timeout, 'Timed out while waiting for topic leaders', (md) =>
-          md.topics.every((t) => t.error === 0 && t.partitions.length > 0 && (wanted.get(t.name)! < 0 || t.partitions.length === wanted.get(t.name)) && t.partitions.every((p) => p.leader >= 0)),
-        );
-      }
-      return true;
+      return failures as { topic: string; error: KafkaError }[];
     });
+    // Every topic that was created is led before the call returns, also when another was refused.
+    const created = topics.filter((t) => !failures.some((f) => f.topic === t.topic));
+    if (waitForLeaders && !validateOnly && created.length > 0) {
+      const wanted = new Map(created.map((t) => [t.topic, t.numPartitions ?? -1]));
+      await this.#waitForMetadata([...wanted.keys()], timeout, 'Timed out while waiting for topic leaders', (md) =>
+        md.topics.every((t) => t.error === 0 && t.partitions.length > 0 && (wanted.get(t.name)! < 0 || t.partitions.length === wanted.get(t.name)) && t.partitions.every((p) => p.leader >= 0)),
+      );
+    }
+    if (failures.length === 0) return true;
+    if (failures.every((f) => f.error.code === TOPIC_ALREADY_EXISTS)) return false;
+    const errors = failures.map((f) => new KafkaJSCreateTopicError(protocolError(f.error), f.topic));
+    throw new KafkaJSAggregateError(`Topic creation errors: ${errors.map((e) => e.message).join('; ')}`, errors);
   }
 
   async deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void> {
