@@ -82,6 +82,8 @@ export interface ConfigEntry {
   readOnly: boolean;
   isDefault: boolean;
   sensitive: boolean;
+  /** Kafka's synonyms: every place the property is set (e.g. the topic's value, then the broker's log.* default), the one in effect first. */
+  synonyms: { name: string; value: string | null; source: ConfigSource }[];
 }
 
 export interface WatermarkOffsets {
@@ -786,8 +788,11 @@ function aclText(b: AclBinding): string {
   return `${b.permission ?? 'allow'} ${b.principal} ${b.operation} on ${b.resourceType} ${b.resourceName}`;
 }
 
-function configEntry([name, value, source, readOnly, isDefault, sensitive]: ConfigEntryTuple): ConfigEntry {
-  return { name, value, source: CONFIG_SOURCES[source] ?? 'unknown', readOnly, isDefault, sensitive };
+function configEntry([name, value, source, readOnly, isDefault, sensitive, synonyms = []]: ConfigEntryTuple): ConfigEntry {
+  return {
+    name, value, source: CONFIG_SOURCES[source] ?? 'unknown', readOnly, isDefault, sensitive,
+    synonyms: synonyms.map(([synonym, synonymValue, synonymSource]) => ({ name: synonym, value: synonymValue, source: CONFIG_SOURCES[synonymSource] ?? 'unknown' })),
+  };
 }
 
 function groupDescription([groupId, , , simple, partitionAssignor, state, coordinator, members]: GroupDescriptionTuple): GroupDescription {

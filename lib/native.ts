@@ -104,7 +104,7 @@ export type WatermarkResult = [code: number, low: number, high: number];
 /** Resource types of `DescribeConfigs` / `AlterConfigs`: 2 topic, 3 group, 4 broker. */
 export type ResourceTypeCode = 2 | 3 | 4;
 /** One property: source is librdkafka's rd_kafka_ConfigSource_t (1 dynamic topic config, 5 default, ...). */
-export type ConfigEntryTuple = [name: string, value: string | null, source: number, readOnly: boolean, isDefault: boolean, sensitive: boolean];
+export type ConfigEntryTuple = [name: string, value: string | null, source: number, readOnly: boolean, isDefault: boolean, sensitive: boolean, synonyms?: [name: string, value: string | null, source: number][]];
 export type ConfigResourceTuple = [type: number, name: string, code: number, message: string, entries: ConfigEntryTuple[]];
 export type AlterConfigsResultTuple = [type: number, name: string, code: number, message: string];
 /** `[groupId, isSimple, state]` */

@@ -557,13 +557,25 @@ Napi::Array ConfigResults(Napi::Env env, const rd_kafka_ConfigResource_t** resou
       const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(r, &n);
       Napi::Array jsConfigs = Napi::Array::New(env, n);
       for (size_t j = 0; j < n; j++) {
-        Napi::Array c = Napi::Array::New(env, 6);
+        Napi::Array c = Napi::Array::New(env, 7);
         c.Set(0u, Napi::String::New(env, rd_kafka_ConfigEntry_name(configs[j])));
         c.Set(1u, StringOrNull(env, rd_kafka_ConfigEntry_value(configs[j])));
         c.Set(2u, Napi::Number::New(env, rd_kafka_ConfigEntry_source(configs[j])));
         c.Set(3u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_read_only(configs[j])));
         c.Set(4u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_default(configs[j])));
         c.Set(5u, Napi::Boolean::New(env, rd_kafka_ConfigEntry_is_sensitive(configs[j])));
+        // Kafka's synonyms (librdkafka always asks for them): where else the property is set.
+        size_t synonym_count = 0;
+        const rd_kafka_ConfigEntry_t** synonyms = rd_kafka_ConfigEntry_synonyms(configs[j], &synonym_count);
+        Napi::Array jsSynonyms = Napi::Array::New(env, synonym_count);
+        for (size_t k = 0; k < synonym_count; k++) {
+          Napi::Array synonym = Napi::Array::New(env, 3);
+          synonym.Set(0u, Napi::String::New(env, rd_kafka_ConfigEntry_name(synonyms[k])));
+          synonym.Set(1u, StringOrNull(env, rd_kafka_ConfigEntry_value(synonyms[k])));
+          synonym.Set(2u, Napi::Number::New(env, rd_kafka_ConfigEntry_source(synonyms[k])));
+          jsSynonyms.Set(static_cast<uint32_t>(k), synonym);
+        }
+        c.Set(6u, jsSynonyms);
         jsConfigs.Set(static_cast<uint32_t>(j), c);
       }
       entry.Set(4u, jsConfigs);
@@ -574,8 +586,9 @@ Napi::Array ConfigResults(Napi::Env env, const rd_kafka_ConfigResource_t** resou
 }
 
 // DescribeConfigs(h, [[resourceType, name], ...], timeoutMs = 30000) -> Promise<[[type, name,
-// code, message, [[key, value | null, source, readOnly, isDefault, sensitive], ...]], ...] |
-// [code, message]>. resourceType: 2 topic, 3 group, 4 broker (name: the broker id).
+// code, message, [[key, value | null, source, readOnly, isDefault, sensitive, [[key, value | null,
+// source], ...]], ...]], ...] | [code, message]>. resourceType: 2 topic, 3 group, 4 broker (name:
+// the broker id). The last field lists the entry's synonyms, the one in effect first.
 Napi::Value DescribeConfigs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = AdminHandle(info);
