@@ -648,13 +648,22 @@ export class KafkaJSAdmin {
     resources.forEach((r) => {
       if (r.configNames != null && !Array.isArray(r.configNames)) throw new KafkaJSNonRetriableError(`Invalid resource configNames ${describeValue(r.configNames)}: ${JSON.stringify(r)}`);
     });
-    if (includeSynonyms === true) throw new KafkaJSNotImplemented('describeConfigs with includeSynonyms: true is not supported yet; leave it out to get the configs without their synonyms');
+    if (typeof includeSynonyms !== 'boolean') throw new KafkaJSNonRetriableError(`Invalid includeSynonyms ${describeValue(includeSynonyms)}: true or false`);
     const described = await this.#run(() => Promise.all(resources.map((r) => this.#client().describeConfigs(configResourceType(r.type), r.name))));
     return {
       resources: resources.map((r, i) => ({
         configEntries: described[i]
           .filter((e) => r.configNames == null || r.configNames.length === 0 || r.configNames.includes(e.name))
-          .map((e) => ({ configName: e.name, configValue: e.value, isDefault: e.isDefault, configSource: CONFIG_SOURCE_CODES[e.source], isSensitive: e.sensitive, readOnly: e.readOnly, configSynonyms: [] })),
+          .map((e) => ({
+            configName: e.name,
+            configValue: e.value,
+            isDefault: e.isDefault,
+            configSource: CONFIG_SOURCE_CODES[e.source],
+            isSensitive: e.sensitive,
+            readOnly: e.readOnly,
+            // librdkafka always asks for synonyms; kafkajs gives them only when asked.
+            configSynonyms: includeSynonyms ? e.synonyms.map((y) => ({ configName: y.name, configValue: y.value as string, configSource: CONFIG_SOURCE_CODES[y.source] })) : [],
+          })),
         errorCode: 0,
         errorMessage: null,
         resourceName: r.name,
