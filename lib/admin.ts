@@ -69,6 +69,8 @@ export interface NewTopic {
   replicationFactor?: number;
   /** Topic properties, e.g. `{ 'retention.ms': 60000, 'cleanup.policy': 'compact' }`. */
   configs?: { [key: string]: string | number | boolean };
+  /** The replicas' broker ids of partition 0, 1, ... (replicationFactor must then be left out; partitions defaults to its length). */
+  replicaAssignment?: number[][];
 }
 
 export type ResourceType = 'topic' | 'group' | 'broker';
@@ -253,6 +255,15 @@ function expectTopicPartitions<T extends TopicPartition>(items: unknown, paramet
   return items as T[];
 }
 
+/** Replica placements: one array of broker ids per partition. */
+function expectAssignment(value: unknown, parameter: string): number[][] {
+  if (!Array.isArray(value)) throw invalidParameter('an array of broker id arrays, one per partition', parameter, value);
+  return value.map((ids: unknown, i) => {
+    if (!Array.isArray(ids) || ids.length === 0) throw invalidParameter('a non-empty array of broker ids', `${parameter}[${i}]`, ids);
+    return ids.map((id: unknown, j) => expectInteger(id, `${parameter}[${i}][${j}]`, 0, INT32_MAX));
+  });
+}
+
 function expectOffsetValue(value: unknown, parameter: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidParameter('an integer', parameter, value);
   return value;
@@ -334,10 +345,13 @@ export class Admin {
   async createTopics(topics: NewTopic | NewTopic[], options: TopicChangeOptions & { validateOnly?: boolean } = {}): Promise<void> {
     this.#checkOpen();
     const list = Array.isArray(topics) ? topics : [topics];
-    const specs = list.map((t, i): [string, number, number, [string, string][]] => {
+    const specs = list.map((t, i): [string, number, number, [string, string][], number[][] | undefined] => {
       if (typeof t !== 'object' || t === null) throw invalidParameter('{ name, partitions?, replicationFactor?, configs? }', `topics[${i}]`, t);
       const configs = Object.entries(t.configs ?? {}).map(([key, value]): [string, string] => [key, String(value)]);
-      return [expectString(t.name, `topics[${i}].name`), expectInteger(t.partitions ?? -1, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs];
+      const assignment = t.replicaAssignment === undefined ? undefined : expectAssignment(t.replicaAssignment, `topics[${i}].replicaAssignment`);
+      // librdkafka wants the partition count beside a placement (it sends Kafka -1 for both).
+      const partitions = t.partitions ?? assignment?.length ?? -1;
+      return [expectString(t.name, `topics[${i}].name`), expectInteger(partitions, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs, assignment];
     });
     const validateOnly = options.validateOnly ?? false;
     if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
@@ -367,14 +381,15 @@ export class Admin {
   }
 
   /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. `validateOnly`: the broker only checks the request. */
-  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions & { validateOnly?: boolean } = {}): Promise<void> {
+  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions & { validateOnly?: boolean; assignments?: number[][] } = {}): Promise<void> {
     this.#checkOpen();
     expectString(topic, 'topic');
     expectInteger(totalCount, 'totalCount', 1, 1000000);
+    const assignments = options.assignments === undefined ? undefined : expectAssignment(options.assignments, 'options.assignments');
     const validateOnly = options.validateOnly ?? false;
     if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
-    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount]], timeoutMs, validateOnly);
+    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount, assignments]], timeoutMs, validateOnly);
     if (failed(result)) throw requestError('CreatePartitions', result);
     checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
     if (options.wait !== false && !validateOnly) {

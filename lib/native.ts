@@ -199,13 +199,13 @@ export interface NativeBinding {
   // Admin
   CreateTopics(
     handle: KafkaHandle,
-    topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][]][],
+    topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][], assignment?: number[][]][],
     timeoutMs?: number,
     /** The broker only checks the request; nothing is created. */
     validateOnly?: boolean,
   ): Promise<TopicResultTuple[] | CodeAndMessage>;
   DeleteTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
-  CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number][], timeoutMs?: number, validateOnly?: boolean): Promise<TopicResultTuple[] | CodeAndMessage>;
+  CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number, assignment?: number[][]][], timeoutMs?: number, validateOnly?: boolean): Promise<TopicResultTuple[] | CodeAndMessage>;
   DescribeConfigs(handle: KafkaHandle, resources: [type: ResourceTypeCode, name: string][], timeoutMs?: number): Promise<ConfigResourceTuple[] | CodeAndMessage>;
   AlterConfigs(
     handle: KafkaHandle,
