@@ -124,6 +124,24 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(await admin.listTopics()).not.toContain(checked);
     });
 
+    it('createTopics with replicaAssignment places each partition on the brokers given (real broker); a bad placement fails naming it', async () => {
+      const topic = uniqueTopic('kjs-placed');
+      const local = await admin
+        .createTopics({ topics: [{ topic, replicationFactor: 1, replicaAssignment: [{ partition: 0, replicas: [1] }] }] })
+        .then(() => undefined, (e: unknown) => e);
+      expect(local).toBeInstanceOf(KafkaJSNonRetriableError);
+      expect((local as Error).message).toMatch(/replication factor and a replica assignment are mutually exclusive/);
+      await expect(admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 1, replicas: [1] }] }] })).rejects.toThrow(/Invalid replicaAssignment for topic ".*": .* \(partitions 0 to 0, each once\)/);
+      const request = { topics: [{ topic, replicaAssignment: [{ partition: 1, replicas: [1] }, { partition: 0, replicas: [1] }] }] };
+      if (!real) return refusedByEmbeddedBroker(admin.createTopics(request), 'CreateTopics');
+      expect(await admin.createTopics(request)).toBe(true);
+      expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.map((p) => [p.partitionId, p.replicas])).toEqual([[0, [1]], [1, [1]]]);
+      const elsewhere = uniqueTopic('kjs-nowhere');
+      const error = await admin.createTopics({ topics: [{ topic: elsewhere, replicaAssignment: [{ partition: 0, replicas: [7] }] }] }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaJSAggregateError);
+      expect((error as KafkaJSAggregateError).errors[0]).toMatchObject({ topic: elsewhere, type: 'INVALID_REPLICA_ASSIGNMENT' });
+    });
+
     it('deleteTopics removes the topic from listTopics; an unknown topic fails with UNKNOWN_TOPIC_OR_PARTITION once the retries are spent (real broker)', async () => {
       const topic = uniqueTopic('kjs-delete');
       await broker.createTopic(topic, 1);
@@ -149,6 +167,10 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions).toHaveLength(2);
       await admin.createPartitions(request);
       expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.map((p) => p.partitionId)).toEqual([0, 1, 2, 3, 4]);
+      // assignments: the brokers of each new partition.
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 7, assignments: [[1], [1]] }] });
+      expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0].partitions.map((p) => p.replicas)).toEqual([[1], [1], [1], [1], [1], [1], [1]]);
+      await expect(admin.createPartitions({ topicPartitions: [{ topic, count: 8, assignments: [[]] }] })).rejects.toThrow(/Invalid assignments for topic/);
     });
 
     it("fetchTopicMetadata gives each partition's leader, replicas and ISR; every topic without arguments; an unknown topic is an error naming it", async () => {

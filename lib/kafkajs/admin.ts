@@ -340,10 +340,8 @@ export class KafkaJSAdmin {
     if (!Array.isArray(topics)) throw new KafkaJSNonRetriableError(`Invalid topics array ${describeValue(topics)}`);
     topics.forEach((t, i) => this.#checkTopic(t?.topic, `topics[${i}].topic`));
     if (new Set(topics.map((t) => t.topic)).size < topics.length) throw new KafkaJSNonRetriableError('Invalid topics array, it cannot have multiple entries for the same topic');
-    for (const { topic, configEntries, replicaAssignment } of topics) {
-      if (replicaAssignment !== undefined && !(Array.isArray(replicaAssignment) && replicaAssignment.length === 0)) {
-        throw new KafkaJSNotImplemented(`Topic "${topic}": replicaAssignment is not supported yet; give numPartitions and replicationFactor instead`);
-      }
+    const assignments = new Map(topics.map((t) => [t.topic, replicaAssignmentOf(t)]));
+    for (const { topic, configEntries } of topics) {
       if (configEntries == null) continue;
       if (!Array.isArray(configEntries)) throw new KafkaJSNonRetriableError(`Invalid configEntries for topic "${topic}", must be an array`);
       configEntries.forEach((entry, index) => {
@@ -362,9 +360,10 @@ export class KafkaJSAdmin {
           admin.createTopics(
             {
               name: t.topic,
-              partitions: t.numPartitions ?? -1,
-              replicationFactor: t.replicationFactor ?? -1,
+              partitions: t.numPartitions,
+              replicationFactor: t.replicationFactor,
               configs: Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value])),
+              replicaAssignment: assignments.get(t.topic),
             },
             { wait: false, validateOnly, timeoutMs: timeout },
           ),
@@ -378,7 +377,7 @@ export class KafkaJSAdmin {
     // Every topic that was created is led before the call returns, also when another was refused.
     const created = topics.filter((t) => !failures.some((f) => f.topic === t.topic));
     if (waitForLeaders && !validateOnly && created.length > 0) {
-      const wanted = new Map(created.map((t) => [t.topic, t.numPartitions ?? -1]));
+      const wanted = new Map(created.map((t) => [t.topic, t.numPartitions ?? assignments.get(t.topic)?.length ?? -1]));
       await this.#waitForMetadata([...wanted.keys()], timeout, 'Timed out while waiting for topic leaders', (md) =>
         md.topics.every((t) => t.error === 0 && t.partitions.length > 0 && (wanted.get(t.name)! < 0 || t.partitions.length === wanted.get(t.name)) && t.partitions.every((p) => p.leader >= 0)),
       );
@@ -410,7 +409,9 @@ export class KafkaJSAdmin {
     topicPartitions.forEach((t, i) => {
       this.#checkTopic(t?.topic, `topicPartitions[${i}].topic`);
       if (!Number.isInteger(t.count) || t.count < 1) throw new KafkaJSNonRetriableError(`Invalid partition count for topic "${t.topic}": ${describeValue(t.count)} (a whole number of at least 1)`);
-      if (t.assignments != null) throw new KafkaJSNotImplemented(`Topic "${t.topic}": assignments are not supported yet; leave them out and Kafka places the new partitions`);
+      if (t.assignments != null && (!Array.isArray(t.assignments) || t.assignments.some((ids) => !Array.isArray(ids) || ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 0)))) {
+        throw new KafkaJSNonRetriableError(`Invalid assignments for topic "${t.topic}": ${JSON.stringify(t.assignments)} (one array of broker ids per new partition, e.g. [[1, 2], [2, 3]])`);
+      }
     });
     if (new Set(topicPartitions.map((t) => t.topic)).size < topicPartitions.length) {
       throw new KafkaJSNonRetriableError('Invalid topic partitions array, it cannot have multiple entries for the same topic');
@@ -418,7 +419,9 @@ export class KafkaJSAdmin {
     this.#checkTimeout(timeout, 'timeout');
     await this.#run(async () => {
       const admin = this.#client();
-      const outcomes = await Promise.allSettled(topicPartitions.map((t) => admin.createPartitions(t.topic, t.count, { wait: false, validateOnly, timeoutMs: timeout })));
+      const outcomes = await Promise.allSettled(
+        topicPartitions.map((t) => admin.createPartitions(t.topic, t.count, { wait: false, validateOnly, timeoutMs: timeout, assignments: t.assignments ?? undefined })),
+      );
       const failed = outcomes.find((o) => o.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     });
@@ -873,6 +876,21 @@ export class KafkaJSAdmin {
       if (typeof r.name !== 'string' || r.name === '') throw new KafkaJSNonRetriableError(`Invalid resource name ${String(r.name)}: ${JSON.stringify(r)}`);
     }
   }
+}
+
+/** kafkajs's `[{ partition, replicas }]` as one broker-id array per partition from 0 on; undefined when absent or empty. */
+function replicaAssignmentOf({ topic, replicaAssignment }: ITopicConfig): number[][] | undefined {
+  if (replicaAssignment == null || (Array.isArray(replicaAssignment) && replicaAssignment.length === 0)) return undefined;
+  const problem = `Invalid replicaAssignment for topic "${topic}": ${JSON.stringify(replicaAssignment)}`;
+  if (!Array.isArray(replicaAssignment)) throw new KafkaJSNonRetriableError(`${problem} (an array of { partition, replicas })`);
+  const sorted = [...replicaAssignment].sort((a, b) => a?.partition - b?.partition);
+  return sorted.map((entry, i) => {
+    if (entry?.partition !== i) throw new KafkaJSNonRetriableError(`${problem} (partitions 0 to ${sorted.length - 1}, each once)`);
+    if (!Array.isArray(entry.replicas) || entry.replicas.length === 0 || entry.replicas.some((id) => !Number.isInteger(id) || id < 0)) {
+      throw new KafkaJSNonRetriableError(`${problem} (partition ${i} needs a non-empty array of broker ids)`);
+    }
+    return entry.replicas;
+  });
 }
 
 /** ConfigSource's number for our source names (the same order as Kafka's). */
