@@ -92,7 +92,8 @@ export interface ConfigSynonyms {
 
 export interface ConfigEntries {
   configName: string;
-  configValue: string | null;
+  /** null for a sensitive value (as in kafkajs, whose declaration says string). */
+  configValue: string;
   isDefault: boolean;
   configSource: number;
   isSensitive: boolean;
@@ -101,7 +102,8 @@ export interface ConfigEntries {
 }
 
 export interface DescribeConfigResponse {
-  resources: { configEntries: ConfigEntries[]; errorCode: number; errorMessage: string | null; resourceName: string; resourceType: ConfigResourceTypes }[];
+  /** errorMessage is null (as in kafkajs, whose declaration says string). */
+  resources: { configEntries: ConfigEntries[]; errorCode: number; errorMessage: string; resourceName: string; resourceType: ConfigResourceTypes }[];
   throttleTime: number;
 }
 
@@ -129,13 +131,16 @@ export interface MemberDescription {
   memberMetadata: Buffer;
 }
 
+/** Kafka's group states, as librdkafka names them too. */
+export type ConsumerGroupState = 'Unknown' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead' | 'Empty';
+
 export interface GroupDescription {
   errorCode: number;
   groupId: string;
   members: MemberDescription[];
   protocol: string;
   protocolType: string;
-  state: string;
+  state: ConsumerGroupState;
 }
 
 export interface DeleteGroupsResult {
@@ -169,21 +174,22 @@ export interface AclFilterEntry {
   permissionType: AclPermissionTypes;
 }
 
+/** errorMessage fields are null, as in kafkajs (whose declarations say string). */
 export interface DescribeAclResponse {
   throttleTime: number;
   errorCode: number;
-  errorMessage?: string | null;
+  errorMessage?: string;
   resources: (AclResource & { acls: Acl[] })[];
 }
 
 export interface MatchingAcl extends AclEntry {
   errorCode: number;
-  errorMessage?: string | null;
+  errorMessage?: string;
 }
 
 export interface DeleteAclResponse {
   throttleTime: number;
-  filterResponses: { errorCode: number; errorMessage?: string | null; matchingAcls: MatchingAcl[] }[];
+  filterResponses: { errorCode: number; errorMessage?: string; matchingAcls: MatchingAcl[] }[];
 }
 
 export interface PartitionReassignment {
@@ -212,13 +218,14 @@ export interface InstrumentationEvent<T> {
   payload: T;
 }
 
-/** kafkajs's logger, as `admin.logger()` returns it: (message, extra). */
+/** kafkajs's logger, as `admin.logger()` returns it: (message, extra). Levels are kafkajs's logLevel numbers. */
 export interface KafkaJSLogger {
   info(message: string, extra?: object): void;
   error(message: string, extra?: object): void;
   warn(message: string, extra?: object): void;
   debug(message: string, extra?: object): void;
-  namespace(namespace: string): KafkaJSLogger;
+  namespace(namespace: string, logLevel?: number): KafkaJSLogger;
+  setLogLevel(logLevel: number): void;
 }
 
 /** kafkajs's defaults (src/retry/defaults.js). */
@@ -232,6 +239,8 @@ const NOT_IMPLEMENTED = -170;
 const TOPIC_ALREADY_EXISTS = 36;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const LATEST = -1;
+/** Kafka's null error message, typed as kafkajs declares it (string). */
+const NO_MESSAGE = null as unknown as string;
 const EARLIEST = -2;
 
 const ACL_RESOURCES: { [code: number]: AclResourceType | 'any' } = { 1: 'any', 2: 'topic', 3: 'group', 4: 'cluster' };
@@ -619,7 +628,7 @@ export class KafkaJSAdmin {
         members: g.members.map((m) => ({ clientHost: m.host, clientId: m.clientId, memberId: m.memberId, memberAssignment: encodeAssignment(m.assignment), memberMetadata: Buffer.alloc(0) })),
         protocol: g.partitionAssignor,
         protocolType: g.simple || g.state === 'Dead' ? '' : 'consumer',
-        state: g.state,
+        state: g.state as ConsumerGroupState,
       })),
     };
   }
@@ -659,7 +668,7 @@ export class KafkaJSAdmin {
           .filter((e) => r.configNames == null || r.configNames.length === 0 || r.configNames.includes(e.name))
           .map((e) => ({
             configName: e.name,
-            configValue: e.value,
+            configValue: e.value as string,
             isDefault: e.isDefault,
             configSource: CONFIG_SOURCE_CODES[e.source],
             isSensitive: e.sensitive,
@@ -668,7 +677,7 @@ export class KafkaJSAdmin {
             configSynonyms: includeSynonyms ? e.synonyms.map((y) => ({ configName: y.name, configValue: y.value as string, configSource: CONFIG_SOURCE_CODES[y.source] })) : [],
           })),
         errorCode: 0,
-        errorMessage: null,
+        errorMessage: NO_MESSAGE,
         resourceName: r.name,
         resourceType: r.type,
       })),
@@ -728,7 +737,7 @@ export class KafkaJSAdmin {
       if (!resources.has(key)) resources.set(key, { ...resource, acls: [] });
       resources.get(key)!.acls.push(aclOf(b));
     }
-    return { throttleTime: 0, errorCode: 0, errorMessage: null, resources: [...resources.values()] };
+    return { throttleTime: 0, errorCode: 0, errorMessage: NO_MESSAGE, resources: [...resources.values()] };
   }
 
   /** Deletes the ACLs matching each filter; `filterResponses[i]` lists what filter i deleted. */
@@ -743,10 +752,10 @@ export class KafkaJSAdmin {
       const deleted = await this.#run(() => this.#client().deleteAcls(filter));
       filterResponses.push({
         errorCode: 0,
-        errorMessage: null,
+        errorMessage: NO_MESSAGE,
         matchingAcls: deleted.map((b) => ({
           errorCode: 0,
-          errorMessage: null,
+          errorMessage: NO_MESSAGE,
           resourceType: aclNumber(ACL_RESOURCES, b.resourceType) as AclResourceTypes,
           resourceName: b.resourceName,
           resourcePatternType: aclNumber(ACL_PATTERNS, b.patternType) as ResourcePatternTypes,
@@ -776,15 +785,18 @@ export class KafkaJSAdmin {
   }
 
   /** Calls `listener` for each event of that name; returns the function that removes it. */
-  on(eventName: AdminEventName, listener: (event: InstrumentationEvent<unknown>) => void | Promise<void>): () => void {
+  on(eventName: typeof AdminEvents.CONNECT | typeof AdminEvents.DISCONNECT, listener: (event: InstrumentationEvent<null>) => void | Promise<void>): () => void;
+  /** Accepted as in kafkajs, never emitted: librdkafka reports no per-request events. */
+  on(eventName: typeof AdminEvents.REQUEST | typeof AdminEvents.REQUEST_TIMEOUT | typeof AdminEvents.REQUEST_QUEUE_SIZE, listener: (event: InstrumentationEvent<never>) => void | Promise<void>): () => void;
+  on(eventName: AdminEventName, listener: (event: InstrumentationEvent<never>) => void | Promise<void>): () => void {
     if (!Object.values(AdminEvents).includes(eventName)) {
       throw new KafkaJSNonRetriableError(`Event name should be one of ${Object.keys(AdminEvents).map((k) => `admin.events.${k}`).join(', ')}`);
     }
     if (typeof listener !== 'function') throw new KafkaJSNonRetriableError(`Invalid listener ${describeValue(listener)}: a function`);
-    const wrapped = (event: InstrumentationEvent<unknown>) => {
+    const wrapped = (event: InstrumentationEvent<null>) => {
       // A listener's failure is logged, as kafkajs does; it never reaches the admin call.
       Promise.resolve()
-        .then(() => listener(event))
+        .then(() => listener(event as InstrumentationEvent<never>))
         .catch((e: unknown) => this.#logger.error(`Failed to execute listener: ${e instanceof Error ? e.message : String(e)}`, { eventName }));
     };
     this.#emitter.on(eventName, wrapped);
@@ -941,8 +953,26 @@ function aclFilter(f: AclFilterEntry, parameter: string): AclFilter {
   };
 }
 
-/** kafkajs's logger shape over ours: (message, extra) becomes ({ namespace, ...extra }, message). */
-function kafkaJSLogger(logger: ClientContext['logger'], namespace: string): KafkaJSLogger {
-  const at = (level: 'info' | 'error' | 'warn' | 'debug') => (message: string, extra: object = {}) => logger[level]({ namespace, ...extra }, message);
-  return { info: at('info'), error: at('error'), warn: at('warn'), debug: at('debug'), namespace: (child: string) => kafkaJSLogger(logger, child) };
+/** kafkajs's logLevel numbers (NOTHING 0, ERROR 1, WARN 2, INFO 4, DEBUG 5). */
+const LOG_LEVELS = { error: 1, warn: 2, info: 4, debug: 5 } as const;
+
+/**
+ * kafkajs's logger shape over ours: (message, extra) becomes ({ namespace, ...extra }, message).
+ * Our logger already has the Kafka config's level; setLogLevel lowers it further for this logger.
+ */
+function kafkaJSLogger(logger: ClientContext['logger'], namespace: string, logLevel = LOG_LEVELS.debug as number): KafkaJSLogger {
+  let threshold = logLevel;
+  const at = (level: keyof typeof LOG_LEVELS) => (message: string, extra: object = {}) => {
+    if (LOG_LEVELS[level] <= threshold) logger[level]({ namespace, ...extra }, message);
+  };
+  return {
+    info: at('info'),
+    error: at('error'),
+    warn: at('warn'),
+    debug: at('debug'),
+    namespace: (child: string, childLevel?: number) => kafkaJSLogger(logger, child, childLevel ?? threshold),
+    setLogLevel: (level: number) => {
+      threshold = level;
+    },
+  };
 }
