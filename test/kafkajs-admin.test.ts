@@ -4,6 +4,7 @@
 // topics, existing topics and bad arguments. What librdkafka 2.0.2's embedded broker cannot do
 // (create or delete topics, configs, groups listings, records, ACLs) runs on the real broker, and
 // on the embedded one the test checks that it says so (KafkaJSServerDoesNotSupportApiKey).
+import { readFileSync } from 'node:fs';
 import { AssignerProtocol } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, Producer, silentLogger } from '../lib';
@@ -483,6 +484,25 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await expect(admin.createAcls({ acl: [{ ...acl[0], permissionType: AclPermissionTypes.ANY }] })).rejects.toThrow(/Invalid permission type 1/);
       await expect(admin.createAcls({ acl: [{ ...acl[0], resourceType: AclResourceTypes.TRANSACTIONAL_ID }] })).rejects.toThrow(KafkaJSNotImplemented);
       await expect(admin.describeAcls({ ...acl[0], principal: 7 as unknown as string })).rejects.toThrow(/Invalid principal 7/);
+    });
+  });
+
+  describe('resources', () => {
+    it('deleteGroups of 300 groups runs a few requests at a time, not 300 threads at once', async () => {
+      const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+      await admin.describeCluster(); // the client's own threads are up
+      const before = threads();
+      let most = before;
+      const sampler = setInterval(() => (most = Math.max(most, threads())), 1);
+      const groupIds = Array.from({ length: 300 }, () => uniqueTopic('kjs-many'));
+      try {
+        const outcome = await admin.deleteGroups(groupIds).then(() => undefined, (e: unknown) => e);
+        if (real) expect((outcome as KafkaJSDeleteGroupsError).groups).toHaveLength(300); // GROUP_ID_NOT_FOUND, each
+        else expect(outcome).toBeInstanceOf(KafkaJSServerDoesNotSupportApiKey);
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(most - before).toBeLessThanOrEqual(16);
     });
   });
 

@@ -306,6 +306,35 @@ function int32(n: number): Buffer {
   return b;
 }
 
+/** Requests one facade call has open at once: each holds a thread until its answer comes. */
+const REQUESTS_AT_ONCE = 8;
+
+/** fn on each item, at most REQUESTS_AT_ONCE at a time, settled in the items' order (a few lines; no library needed). */
+async function settleEach<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i]) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REQUESTS_AT_ONCE, items.length) }, worker));
+  return results;
+}
+
+/** Like Promise.all over items, at most REQUESTS_AT_ONCE at a time. */
+async function mapEach<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  return (await settleEach(items, fn)).map((o) => {
+    if (o.status === 'rejected') throw o.reason;
+    return o.value;
+  });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -364,18 +393,16 @@ export class KafkaJSAdmin {
     const failures = await this.#run(async () => {
       const admin = this.#client();
       // One request per topic: each topic's answer is its own, as in Kafka's response.
-      const outcomes = await Promise.allSettled(
-        topics.map((t) =>
-          admin.createTopics(
-            {
-              name: t.topic,
-              partitions: t.numPartitions,
-              replicationFactor: t.replicationFactor,
-              configs: Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value])),
-              replicaAssignment: assignments.get(t.topic),
-            },
-            { wait: false, validateOnly, timeoutMs: timeout },
-          ),
+      const outcomes = await settleEach(topics, (t) =>
+        admin.createTopics(
+          {
+            name: t.topic,
+            partitions: t.numPartitions,
+            replicationFactor: t.replicationFactor,
+            configs: Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value])),
+            replicaAssignment: assignments.get(t.topic),
+          },
+          { wait: false, validateOnly, timeoutMs: timeout },
         ),
       );
       const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ topic: topics[i].topic, error: o.reason as unknown }] : []));
@@ -428,9 +455,7 @@ export class KafkaJSAdmin {
     this.#checkTimeout(timeout, 'timeout');
     await this.#run(async () => {
       const admin = this.#client();
-      const outcomes = await Promise.allSettled(
-        topicPartitions.map((t) => admin.createPartitions(t.topic, t.count, { wait: false, validateOnly, timeoutMs: timeout, assignments: t.assignments ?? undefined })),
-      );
+      const outcomes = await settleEach(topicPartitions, (t) => admin.createPartitions(t.topic, t.count, { wait: false, validateOnly, timeoutMs: timeout, assignments: t.assignments ?? undefined }));
       const failed = outcomes.find((o) => o.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
     });
@@ -494,7 +519,7 @@ export class KafkaJSAdmin {
     const committed = await this.#run(async () => {
       const admin = this.#client();
       if (topics.length === 0) return admin.groupOffsets(groupId);
-      const partitions = (await Promise.all(topics.map(async (topic) => (await this.#partitions(topic)).map((partition) => ({ topic, partition }))))).flat();
+      const partitions = (await mapEach(topics, async (topic) => (await this.#partitions(topic)).map((partition) => ({ topic, partition })))).flat();
       return admin.groupOffsets(groupId, partitions);
     });
     const byTopic = new Map<string, SeekEntry[]>((topics.length > 0 ? topics : [...new Set(committed.map((c) => c.topic))]).map((t) => [t, []]));
@@ -587,7 +612,7 @@ export class KafkaJSAdmin {
     await this.#run(async () => {
       const admin = this.#client();
       // One request per partition: each partition's refusal is its own.
-      const outcomes = await Promise.allSettled(entries.map((e) => admin.deleteRecords([{ topic, partition: e.partition, offset: e.value }])));
+      const outcomes = await settleEach(entries, (e) => admin.deleteRecords([{ topic, partition: e.partition, offset: e.value }]));
       const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ entry: entries[i], error: o.reason as unknown }] : []));
       const local = failures.find((f) => !(f.error instanceof KafkaError) || f.error.code < 0);
       if (local !== undefined) throw local.error;
@@ -640,7 +665,7 @@ export class KafkaJSAdmin {
     if (groupIds.length === 0) return [];
     const failures = await this.#run(async () => {
       const admin = this.#client();
-      const outcomes = await Promise.allSettled(groupIds.map((g) => admin.deleteGroups(g)));
+      const outcomes = await settleEach(groupIds, (g) => admin.deleteGroups(g));
       const refused = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ groupId: groupIds[i], error: o.reason as unknown }] : []));
       const local = refused.find((f) => !(f.error instanceof KafkaError) || f.error.code < 0);
       if (local !== undefined) throw local.error;
@@ -661,7 +686,7 @@ export class KafkaJSAdmin {
       if (r.configNames != null && !Array.isArray(r.configNames)) throw new KafkaJSNonRetriableError(`Invalid resource configNames ${describeValue(r.configNames)}: ${JSON.stringify(r)}`);
     });
     if (typeof includeSynonyms !== 'boolean') throw new KafkaJSNonRetriableError(`Invalid includeSynonyms ${describeValue(includeSynonyms)}: true or false`);
-    const described = await this.#run(() => Promise.all(resources.map((r) => this.#client().describeConfigs(configResourceType(r.type), r.name))));
+    const described = await this.#run(() => mapEach(resources, (r) => this.#client().describeConfigs(configResourceType(r.type), r.name)));
     return {
       resources: resources.map((r, i) => ({
         configEntries: described[i]
@@ -695,8 +720,8 @@ export class KafkaJSAdmin {
     });
     await this.#run(async () => {
       const admin = this.#client();
-      const outcomes = await Promise.allSettled(
-        resources.map((r) => admin.alterConfigs(configResourceType(r.type), r.name, Object.fromEntries(r.configEntries.map((e) => [e.name, e.value])), { replace: true, validateOnly: validateOnly === true })),
+      const outcomes = await settleEach(resources, (r) =>
+        admin.alterConfigs(configResourceType(r.type), r.name, Object.fromEntries(r.configEntries.map((e) => [e.name, e.value])), { replace: true, validateOnly: validateOnly === true }),
       );
       const failed = outcomes.find((o) => o.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
