@@ -70,6 +70,8 @@ export interface NewTopic {
   replicationFactor?: number;
   /** Topic properties, e.g. `{ 'retention.ms': 60000, 'cleanup.policy': 'compact' }`. */
   configs?: { [key: string]: string | number | boolean };
+  /** The replicas' broker ids of partition 0, 1, ... (replicationFactor must then be left out; partitions defaults to its length). */
+  replicaAssignment?: number[][];
 }
 
 export type ResourceType = 'topic' | 'group' | 'broker';
@@ -269,6 +271,15 @@ function expectTopicPartitions<T extends TopicPartition>(items: unknown, paramet
   return items as T[];
 }
 
+/** Replica placements: one array of broker ids per partition. */
+function expectAssignment(value: unknown, parameter: string): number[][] {
+  if (!Array.isArray(value)) throw invalidParameter('an array of broker id arrays, one per partition', parameter, value);
+  return value.map((ids: unknown, i) => {
+    if (!Array.isArray(ids) || ids.length === 0) throw invalidParameter('a non-empty array of broker ids', `${parameter}[${i}]`, ids);
+    return ids.map((id: unknown, j) => expectInteger(id, `${parameter}[${i}][${j}]`, 0, INT32_MAX));
+  });
+}
+
 function expectOffsetValue(value: unknown, parameter: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalidParameter('an integer', parameter, value);
   return value;
@@ -350,10 +361,13 @@ export class Admin {
   async createTopics(topics: NewTopic | NewTopic[], options: TopicChangeOptions & { validateOnly?: boolean } = {}): Promise<void> {
     this.#checkOpen();
     const list = Array.isArray(topics) ? topics : [topics];
-    const specs = list.map((t, i): [string, number, number, [string, string][]] => {
+    const specs = list.map((t, i): [string, number, number, [string, string][], number[][] | undefined] => {
       if (typeof t !== 'object' || t === null) throw invalidParameter('{ name, partitions?, replicationFactor?, configs? }', `topics[${i}]`, t);
       const configs = Object.entries(t.configs ?? {}).map(([key, value]): [string, string] => [key, String(value)]);
-      return [expectString(t.name, `topics[${i}].name`), expectInteger(t.partitions ?? -1, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs];
+      const assignment = t.replicaAssignment === undefined ? undefined : expectAssignment(t.replicaAssignment, `topics[${i}].replicaAssignment`);
+      // librdkafka wants the partition count beside a placement (it sends Kafka -1 for both).
+      const partitions = t.partitions ?? assignment?.length ?? -1;
+      return [expectString(t.name, `topics[${i}].name`), expectInteger(partitions, `topics[${i}].partitions`, -1, 1000000), expectInteger(t.replicationFactor ?? -1, `topics[${i}].replicationFactor`, -1, 32767), configs, assignment];
     });
     const validateOnly = options.validateOnly ?? false;
     if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
@@ -382,16 +396,19 @@ export class Admin {
     }
   }
 
-  /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. */
-  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions = {}): Promise<void> {
+  /** Grows a topic to `totalCount` partitions; unless `wait` is false, waits for the metadata. `validateOnly`: the broker only checks the request. */
+  async createPartitions(topic: string, totalCount: number, options: TopicChangeOptions & { validateOnly?: boolean; assignments?: number[][] } = {}): Promise<void> {
     this.#checkOpen();
     expectString(topic, 'topic');
     expectInteger(totalCount, 'totalCount', 1, 1000000);
+    const assignments = options.assignments === undefined ? undefined : expectAssignment(options.assignments, 'options.assignments');
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
-    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount]], timeoutMs);
+    const result = await capi.CreatePartitions(this.#handle, [[topic, totalCount, assignments]], timeoutMs, validateOnly);
     if (failed(result)) throw requestError('CreatePartitions', result);
     checkItems('Topic', result.map(([name, code, message]) => ({ name, code, message })));
-    if (options.wait !== false) {
+    if (options.wait !== false && !validateOnly) {
       await this.#waitForMetadata(timeoutMs, 'the new partitions', (md) => md.topics[0].partitions.length >= totalCount && md.topics[0].partitions.every((p) => p.leader >= 0), [topic]);
     }
   }
@@ -412,13 +429,15 @@ export class Admin {
    * Sets properties of a resource (null: back to the default). By default the other properties
    * that were set on the resource keep their values (librdkafka 2.0.2 only has Kafka's
    * whole-resource AlterConfigs, so this reads them first); with `replace: true` the resource's
-   * configuration becomes exactly `configs`.
+   * configuration becomes exactly `configs`. `validateOnly`: the broker only checks the request.
    */
   async alterConfigs(type: ResourceType, name: string, configs: { [key: string]: string | number | boolean | null }, options: { replace?: boolean; validateOnly?: boolean } & TopicChangeOptions = {}): Promise<void> {
     this.#checkOpen();
     const typeCode = this.#resourceType(type);
     expectString(name, 'name');
     if (typeof configs !== 'object' || configs === null) throw invalidParameter('an object of properties', 'configs', configs);
+    const validateOnly = options.validateOnly ?? false;
+    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const merged = new Map<string, string | null>();
     if (options.replace !== true) {
       const dynamicSource: ConfigSource = type === 'topic' ? 'dynamic-topic' : 'dynamic-broker';
@@ -431,8 +450,6 @@ export class Admin {
       }
     }
     for (const [key, value] of Object.entries(configs)) merged.set(key, value === null ? null : String(value));
-    const validateOnly = options.validateOnly ?? false;
-    if (typeof validateOnly !== 'boolean') throw invalidParameter('a boolean', 'options.validateOnly', validateOnly);
     const timeoutMs = this.#timeout(options, DEFAULT_TIMEOUT_MS);
     const deadline = Date.now() + timeoutMs;
     const result = await capi.AlterConfigs(this.#handle, [[typeCode, name, [...merged.entries()]]], timeoutMs, validateOnly);
@@ -743,6 +760,28 @@ export class Admin {
     const result = await capi.DeleteGroups(this.#handle, ids, this.#timeout(options, DEFAULT_TIMEOUT_MS));
     if (failed(result)) throw requestError('DeleteGroups', result);
     checkItems('Group', result.map(([name, code, message]) => ({ name, code, message })));
+  }
+
+  /**
+   * Commits offsets for a group from outside it (Kafka's OffsetCommit as AdminClient sends it):
+   * each `offset` is the next one the group will read. Kafka refuses it while members of the group
+   * consume those topics (UNKNOWN_MEMBER_ID); any refused partition makes the call reject.
+   */
+  async alterGroupOffsets(groupId: string, offsets: PartitionOffset[], options: TimeoutOption = {}): Promise<void> {
+    this.#checkOpen();
+    expectString(groupId, 'groupId');
+    const items = expectTopicPartitions<PartitionOffset>(offsets, 'offsets');
+    const list = new TopicPartitionList();
+    try {
+      items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, expectInteger(p.offset, `offsets[${i}].offset`, 0, Number.MAX_SAFE_INTEGER)));
+      const result = await capi.AlterConsumerGroupOffsets(this.#handle, groupId, list.handle, this.#timeout(options, DEFAULT_TIMEOUT_MS));
+      if (failed(result)) throw requestError(`AlterConsumerGroupOffsets of group '${groupId}'`, result);
+      const [[name, code, message, entries]] = result;
+      checkItems('Group', [{ name, code, message }]);
+      checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+    } finally {
+      list.destroy();
+    }
   }
 
   /** Creates ACLs (Kafka's CreateAcls); all or none are checked before anything is sent. Refused on the embedded broker. */

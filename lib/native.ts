@@ -203,13 +203,13 @@ export interface NativeBinding {
   // Admin
   CreateTopics(
     handle: KafkaHandle,
-    topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][]][],
+    topics: [name: string, partitions: number, replicationFactor: number, configs?: [string, string][], assignment?: number[][]][],
     timeoutMs?: number,
     /** The broker only checks the request; nothing is created. */
     validateOnly?: boolean,
   ): Promise<TopicResultTuple[] | CodeAndMessage>;
   DeleteTopics(handle: KafkaHandle, topics: string[], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
-  CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number][], timeoutMs?: number): Promise<TopicResultTuple[] | CodeAndMessage>;
+  CreatePartitions(handle: KafkaHandle, topics: [topic: string, totalCount: number, assignment?: number[][]][], timeoutMs?: number, validateOnly?: boolean): Promise<TopicResultTuple[] | CodeAndMessage>;
   DescribeConfigs(handle: KafkaHandle, resources: [type: ResourceTypeCode, name: string][], timeoutMs?: number): Promise<ConfigResourceTuple[] | CodeAndMessage>;
   AlterConfigs(
     handle: KafkaHandle,
@@ -235,6 +235,8 @@ export interface NativeBinding {
     requireStable?: boolean,
   ): Promise<GroupOffsetsTuple[] | CodeAndMessage>;
   DeleteGroups(handle: KafkaHandle, groups: string[], timeoutMs?: number): Promise<GroupResultTuple[] | CodeAndMessage>;
+  /** Commits the list's offsets for a group from outside it; refused while members consume those topics. */
+  AlterConsumerGroupOffsets(handle: KafkaHandle, groupId: string, list: TopicPartitionListHandle, timeoutMs?: number): Promise<GroupOffsetsTuple[] | CodeAndMessage>;
   // Metadata and offsets
   Metadata(handle: KafkaHandle, topics?: string[] | null, timeoutMs?: number): Promise<MetadataResult>;
   QueryWatermarkOffsets(handle: KafkaHandle, topic: string, partition: number, timeoutMs?: number): Promise<WatermarkResult>;

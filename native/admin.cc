@@ -374,11 +374,40 @@ struct NewTopicSpec {
   int partitions;
   int replication;
   std::vector<std::pair<std::string, std::string>> configs;
+  /** Replica broker ids of partition 0, 1, ...; empty: Kafka places them. */
+  std::vector<std::vector<int32_t>> assignment;
 };
 
-// CreateTopics(h, [[name, partitions, replicationFactor, [[key, value], ...]?], ...], timeoutMs,
-// validateOnly = false) -> Promise<[[name, code, message], ...]> (or [code, message] when the whole
-// request failed). replicationFactor -1 takes the broker's default. A topic whose spec librdkafka
+// Broker id lists, one per partition: [[1, 2], [2, 3], ...].
+std::vector<std::vector<int32_t>> AssignmentAt(Napi::Env env, const Napi::Value& value, const std::string& name) {
+  std::vector<std::vector<int32_t>> out;
+  Napi::Array partitions = ArrayAt(env, value, name, "an array of broker id arrays, one per partition");
+  for (uint32_t i = 0; i < partitions.Length(); i++) {
+    Napi::Array ids = ArrayAt(env, partitions.Get(i), ElementName(name, i), "an array of broker ids");
+    std::vector<int32_t> replicas;
+    for (uint32_t j = 0; j < ids.Length(); j++) replicas.push_back(static_cast<int32_t>(IntegerAt(env, ids.Get(j), ElementName(ElementName(name, i), j), 0, INT32_MAX)));
+    out.push_back(std::move(replicas));
+  }
+  return out;
+}
+
+// A new topic as librdkafka builds it, or nullptr with its reason in errstr.
+rd_kafka_NewTopic_t* NewTopicOf(const NewTopicSpec& spec, char* errstr, size_t size) {
+  rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, size);
+  for (size_t i = 0; t != nullptr && i < spec.assignment.size(); i++) {
+    const auto& ids = spec.assignment[i];
+    if (rd_kafka_NewTopic_set_replica_assignment(t, static_cast<int32_t>(i), const_cast<int32_t*>(ids.data()), ids.size(), errstr, size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_NewTopic_destroy(t);
+      t = nullptr;
+    }
+  }
+  return t;
+}
+
+// CreateTopics(h, [[name, partitions, replicationFactor, [[key, value], ...]?, [[brokerId, ...],
+// ...]?], ...], timeoutMs, validateOnly = false) -> Promise<[[name, code, message], ...]> (or
+// [code, message] when the whole request failed). replicationFactor -1 takes the broker's default;
+// the last field places the replicas of partition 0, 1, ... (replicationFactor must then be -1). A topic whose spec librdkafka
 // refuses (e.g. partitions or replication out of range) is not sent: its result is
 // ERR__INVALID_ARG with librdkafka's reason. validateOnly: the broker checks the request and
 // creates nothing.
@@ -413,9 +442,10 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
         spec.configs.emplace_back(pair.As<Napi::Array>().Get(0u).As<Napi::String>().Utf8Value(), pair.As<Napi::Array>().Get(1u).As<Napi::String>().Utf8Value());
       }
     }
+    if (t.Length() > 4 && !t.Get(4u).IsUndefined() && !t.Get(4u).IsNull()) spec.assignment = AssignmentAt(env, t.Get(4u), where + "[4]");
     // librdkafka's own checks, here: a refused spec is never replaced by another one.
     char errstr[512];
-    rd_kafka_NewTopic_t* check = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, sizeof errstr);
+    rd_kafka_NewTopic_t* check = NewTopicOf(spec, errstr, sizeof errstr);
     if (check == nullptr) {
       refused.emplace_back(i, errstr);
     } else {
@@ -459,7 +489,7 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
     std::vector<rd_kafka_NewTopic_t*> news;
     char errstr[512];
     for (const auto& spec : specs) {
-      rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, spec.replication, errstr, sizeof errstr);
+      rd_kafka_NewTopic_t* t = NewTopicOf(spec, errstr, sizeof errstr);
       for (const auto& [key, value] : spec.configs) rd_kafka_NewTopic_set_config(t, key.c_str(), value.c_str());
       news.push_back(t);
     }
@@ -502,24 +532,56 @@ Napi::Value DeleteTopics(const Napi::CallbackInfo& info) {
   }, RefuseEmbeddedBroker("DeleteTopics", timeout_ms));
 }
 
-// CreatePartitions(h, [[topic, totalCount], ...], timeoutMs = 30000) -> Promise<[[name, code,
-// message], ...] | [code, message]>. totalCount is the new number of partitions (only grows).
+// CreatePartitions(h, [[topic, totalCount, [[brokerId, ...], ...]?], ...], timeoutMs = 30000) ->
+// Promise<[[name, code, message], ...] | [code, message]>. totalCount is the new number of
+// partitions (only grows); the last field places the replicas of each new partition, in order.
+// validateOnly: the broker only checks the request and creates nothing. A placement librdkafka
+// refuses fails the call with ERR__INVALID_ARG and its reason; nothing is sent.
 Napi::Value CreatePartitions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto handle = AdminHandle(info);
   Napi::Array items = ArrayAt(env, Arg(info, 1), "topics", "an array of [topic, totalCount]");
   int timeout_ms = TimeoutArg(info, 2, 30000);
-  std::vector<std::pair<std::string, int>> specs;
+  bool validate_only = ExpectBool(info, 3, "validateOnly", false);
+  struct Spec {
+    std::string topic;
+    int count;
+    std::vector<std::vector<int32_t>> assignment;
+  };
+  std::vector<Spec> specs;
+  // The new partitions as librdkafka builds them, or nullptr with its reason in errstr.
+  auto build = [](const Spec& spec, char* errstr, size_t size) -> rd_kafka_NewPartitions_t* {
+    rd_kafka_NewPartitions_t* p = rd_kafka_NewPartitions_new(spec.topic.c_str(), spec.count, errstr, size);
+    for (size_t i = 0; p != nullptr && i < spec.assignment.size(); i++) {
+      const auto& ids = spec.assignment[i];
+      if (rd_kafka_NewPartitions_set_replica_assignment(p, static_cast<int32_t>(i), const_cast<int32_t*>(ids.data()), ids.size(), errstr, size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_NewPartitions_destroy(p);
+        p = nullptr;
+      }
+    }
+    return p;
+  };
   for (uint32_t i = 0; i < items.Length(); i++) {
     std::string where = ElementName("topics", i);
-    Napi::Array item = ArrayAt(env, items.Get(i), where, "[topic, totalCount]");
-    specs.emplace_back(StringAt(env, item.Get(0u), where + "[0]"), static_cast<int>(IntegerAt(env, item.Get(1u), where + "[1]", 1, 1000000)));
+    Napi::Array item = ArrayAt(env, items.Get(i), where, "[topic, totalCount, assignment?]");
+    Spec spec{StringAt(env, item.Get(0u), where + "[0]"), static_cast<int>(IntegerAt(env, item.Get(1u), where + "[1]", 1, 1000000)), {}};
+    if (item.Length() > 2 && !item.Get(2u).IsUndefined() && !item.Get(2u).IsNull()) spec.assignment = AssignmentAt(env, item.Get(2u), where + "[2]");
+    char errstr[512];
+    rd_kafka_NewPartitions_t* check = build(spec, errstr, sizeof errstr);
+    if (check == nullptr) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      deferred.Resolve(CodeAndMessage(env, RD_KAFKA_RESP_ERR__INVALID_ARG, "Topic '" + spec.topic + "': " + errstr));
+      return deferred.Promise();
+    }
+    rd_kafka_NewPartitions_destroy(check);
+    specs.push_back(std::move(spec));
   }
-  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+  return RunAdmin(env, handle, timeout_ms, [specs, timeout_ms, validate_only, build](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
     std::vector<rd_kafka_NewPartitions_t*> parts;
     char errstr[512];
-    for (const auto& [topic, count] : specs) parts.push_back(rd_kafka_NewPartitions_new(topic.c_str(), count, errstr, sizeof errstr));
+    for (const auto& spec : specs) parts.push_back(build(spec, errstr, sizeof errstr));
     rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms);
+    if (validate_only) rd_kafka_AdminOptions_set_validate_only(options, 1, errstr, sizeof errstr);
     rd_kafka_CreatePartitions(rk, parts.data(), parts.size(), options, queue);
     rd_kafka_AdminOptions_destroy(options);
     rd_kafka_NewPartitions_destroy_array(parts.data(), parts.size());
@@ -875,6 +937,30 @@ Napi::Value DeleteGroups(const Napi::CallbackInfo& info) {
   }, RefuseEmbeddedBroker("DeleteGroups", timeout_ms));
 }
 
+// AlterConsumerGroupOffsets(h, groupId, list, timeoutMs = 30000) -> Promise<[[groupId, code,
+// message, [[topic, partition, offset, error], ...]]] | [code, message]>: commits the list's
+// offsets for the group from outside it (Kafka refuses it while members consume those topics).
+Napi::Value AlterConsumerGroupOffsets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto handle = AdminHandle(info);
+  std::string group = ExpectString(info, 1, "groupId");
+  if (group.empty()) ThrowExpected(env, "a non-empty string", "groupId", Arg(info, 1));
+  std::shared_ptr<rd_kafka_topic_partition_list_t> partitions(ListCopy(info, 2), rd_kafka_topic_partition_list_destroy);
+  int timeout_ms = TimeoutArg(info, 3, 30000);
+  return RunAdmin(env, handle, timeout_ms, [group, partitions, timeout_ms](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+    rd_kafka_AlterConsumerGroupOffsets_t* request = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), partitions.get());
+    rd_kafka_AdminOptions_t* options = AdminOptions(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms);
+    rd_kafka_AlterConsumerGroupOffsets(rk, &request, 1, options, queue);
+    rd_kafka_AdminOptions_destroy(options);
+    rd_kafka_AlterConsumerGroupOffsets_destroy(request);
+  }, [](Napi::Env env, rd_kafka_event_t* event) -> Napi::Value {
+    size_t count = 0;
+    const rd_kafka_group_result_t** results =
+        rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(event), &count);
+    return GroupResults(env, results, count, true);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests of newer librdkafka versions (ListOffsets, DescribeCluster, DescribeTopics, listing
 // groups by type, ElectLeaders). Each is compiled in only when the headers have it
@@ -1223,6 +1309,7 @@ void InitAdmin(Napi::Env env, Napi::Object exports) {
   exports.Set("DescribeConsumerGroups", Napi::Function::New(env, DescribeConsumerGroups, "DescribeConsumerGroups"));
   exports.Set("ListConsumerGroupOffsets", Napi::Function::New(env, ListConsumerGroupOffsets, "ListConsumerGroupOffsets"));
   exports.Set("DeleteGroups", Napi::Function::New(env, DeleteGroups, "DeleteGroups"));
+  exports.Set("AlterConsumerGroupOffsets", Napi::Function::New(env, AlterConsumerGroupOffsets, "AlterConsumerGroupOffsets"));
   exports.Set("ListOffsets", Napi::Function::New(env, ListOffsets, "ListOffsets"));
   exports.Set("DescribeCluster", Napi::Function::New(env, DescribeCluster, "DescribeCluster"));
   exports.Set("DescribeTopics", Napi::Function::New(env, DescribeTopics, "DescribeTopics"));

@@ -1,7 +1,10 @@
-// Benchmark driver for kafkajs (pure JavaScript), loaded from bench/peers/kafkajs/. Producing:
-// kafkajs has no linger, so a batch is what one send() carries: 1,000 messages per send (fewer
-// for large messages: a send must fit the broker's 1 MB limit) with up to 8 sends in flight.
-// Consuming: eachBatch. Usage: node bench/drivers/kafkajs.mjs '<job JSON>'
+// Benchmark driver for one kafkajs program, run on the module the job names (`job.module`, loaded
+// from bench/peers/<job.peer>/): kafkajs itself (pure JavaScript, the default),
+// @confluentinc/kafka-javascript's KafkaJS API, or rdkafka-napi/kafkajs. Producing: kafkajs has
+// no linger, so a batch is what one send() carries: 1,000 messages per send (fewer for large
+// messages: a send must fit the broker's 1 MB limit) with up to 8 sends in flight. Consuming:
+// eachBatch. Only where each module wants its configuration differs (FLAVOURS); the program is
+// the same. Usage: node bench/drivers/kafkajs.mjs '<job JSON>'
 import { createRequire } from 'node:module';
 import { emitSkipped, latencyPayload, latencySentMicros, payloadOf, Progress, runDriver, sleep, throughput, wallClockMicros } from '../../dist/bench/job.js';
 import { LatencyHistogram } from '../../dist/bench/histogram.js';
@@ -11,21 +14,63 @@ const MESSAGES_PER_SEND = 1000;
 const BYTES_PER_SEND = 900 * 1024;
 const SENDS_IN_FLIGHT = 8;
 
-function load() {
-  const require = createRequire(new URL('../peers/kafkajs/package.json', import.meta.url));
+/**
+ * How each module takes the same program's settings. kafkajs and rdkafka-napi/kafkajs take
+ * kafkajs's shape; @confluentinc/kafka-javascript wants them in a `kafkaJS` block, acks in the
+ * producer's config (not in send()) and fromBeginning in the consumer's (not in subscribe()).
+ */
+const KAFKAJS_SHAPE = {
+  api: (module) => module,
+  kafka: (config) => config,
+  producer: (config) => config,
+  send: (request, acks) => ({ ...request, acks }),
+  consumer: (config) => config,
+  subscribe: (subscription) => ({ ...subscription, fromBeginning: true }),
+};
+const FLAVOURS = {
+  kafkajs: KAFKAJS_SHAPE,
+  'rdkafka-napi/kafkajs': KAFKAJS_SHAPE,
+  '@confluentinc/kafka-javascript': {
+    api: (module) => module.KafkaJS,
+    kafka: (config) => ({ kafkaJS: config }),
+    producer: (config, acks) => ({ kafkaJS: { ...config, acks } }),
+    send: (request) => request,
+    consumer: (config) => ({ kafkaJS: { ...config, fromBeginning: true } }),
+    subscribe: (subscription) => subscription,
+  },
+};
+
+/** The module's kafkajs API and its flavour, or a skip saying why it does not load. */
+function load(job) {
+  const name = job.module ?? 'kafkajs';
+  const flavour = FLAVOURS[name];
+  if (flavour === undefined) throw new Error(`unknown kafkajs-compatible module ${name}: one of ${Object.keys(FLAVOURS).join(', ')}`);
+  const require = createRequire(new URL(`../peers/${job.peer ?? 'kafkajs'}/package.json`, import.meta.url));
   try {
-    return require('kafkajs');
+    const api = flavour.api(require(name));
+    return { ...api, flavour };
   } catch (error) {
-    emitSkipped(`kafkajs does not load: ${error.message.split('\n')[0]}`);
+    emitSkipped(`${name} does not load: ${error.message.split('\n')[0]}`);
   }
 }
 
 function client(kafkajs, job) {
-  return new kafkajs.Kafka({
-    clientId: `bench-${job.driver}`,
-    brokers: job.bootstrapServers.split(','),
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
+  return new kafkajs.Kafka(
+    kafkajs.flavour.kafka({
+      clientId: `bench-${job.driver}`,
+      brokers: job.bootstrapServers.split(','),
+      logLevel: kafkajs.logLevel.NOTHING,
+    }),
+  );
+}
+
+function newProducer(kafkajs, job) {
+  return client(kafkajs, job).producer(kafkajs.flavour.producer({ allowAutoTopicCreation: false }, acksOf(job)));
+}
+
+/** One send() of the program, in the module's shape. */
+function send(kafkajs, producer, job, messages) {
+  return producer.send(kafkajs.flavour.send({ topic: job.topic, messages }, acksOf(job)));
 }
 
 /** librdkafka's acks in kafkajs's words: 'all' is -1. */
@@ -35,10 +80,9 @@ function acksOf(job) {
 }
 
 async function produce(kafkajs, job) {
-  const producer = client(kafkajs, job).producer({ allowAutoTopicCreation: false });
+  const producer = newProducer(kafkajs, job);
   await producer.connect();
   const payload = payloadOf(job.messageSize);
-  const acks = acksOf(job);
   const perSend = Math.max(1, Math.min(MESSAGES_PER_SEND, Math.floor(BYTES_PER_SEND / job.messageSize)));
   const progress = new Progress(job.count);
   let delivered = 0;
@@ -53,8 +97,7 @@ async function produce(kafkajs, job) {
     const n = Math.min(perSend, job.count - sent);
     const messages = new Array(n).fill({ value: payload, partition: job.partition });
     inFlight++;
-    producer
-      .send({ topic: job.topic, acks, messages })
+    send(kafkajs, producer, job, messages)
       .then(
         () => (delivered += n),
         (error) => {
@@ -77,16 +120,18 @@ async function produce(kafkajs, job) {
 }
 
 function newConsumer(kafkajs, job) {
-  return client(kafkajs, job).consumer({
-    groupId: job.consumerConfig['group.id'],
-    maxWaitTimeInMs: Number(job.consumerConfig['fetch.wait.max.ms'] ?? 500),
-  });
+  return client(kafkajs, job).consumer(
+    kafkajs.flavour.consumer({
+      groupId: job.consumerConfig['group.id'],
+      maxWaitTimeInMs: Number(job.consumerConfig['fetch.wait.max.ms'] ?? 500),
+    }),
+  );
 }
 
 async function consume(kafkajs, job) {
   const consumer = newConsumer(kafkajs, job);
   await consumer.connect();
-  await consumer.subscribe({ topic: job.topic, fromBeginning: true });
+  await consumer.subscribe(kafkajs.flavour.subscribe({ topic: job.topic }));
   const progress = new Progress(job.count);
   let received = 0;
   let started = 0;
@@ -108,10 +153,9 @@ async function consume(kafkajs, job) {
 
 async function latency(kafkajs, job) {
   const consumer = newConsumer(kafkajs, job);
-  const producer = client(kafkajs, job).producer({ allowAutoTopicCreation: false });
+  const producer = newProducer(kafkajs, job);
   await Promise.all([consumer.connect(), producer.connect()]);
-  await consumer.subscribe({ topic: job.topic, fromBeginning: true });
-  const acks = acksOf(job);
+  await consumer.subscribe(kafkajs.flavour.subscribe({ topic: job.topic }));
   const histogram = new LatencyHistogram();
   const progress = new Progress(job.count);
   let received = 0;
@@ -135,7 +179,7 @@ async function latency(kafkajs, job) {
   const warmupDeadline = Date.now() + 60_000;
   while (!warmedUp) {
     if (Date.now() > warmupDeadline) throw new Error('the consumer received no warm-up message within 60 s');
-    await producer.send({ topic: job.topic, acks, messages: [{ value: 'WARMUP', partition: job.partition }] });
+    await send(kafkajs, producer, job, [{ value: 'WARMUP', partition: job.partition }]);
     warmup++;
     await sleep(200);
   }
@@ -147,7 +191,7 @@ async function latency(kafkajs, job) {
     if (due > sent) {
       const messages = [];
       for (; sent < due; sent++) messages.push({ value: latencyPayload(job.messageSize), partition: job.partition });
-      producer.send({ topic: job.topic, acks, messages }).catch((error) => (failure ??= error));
+      send(kafkajs, producer, job, messages).catch((error) => (failure ??= error));
     }
     if (failure) throw failure;
     await sleep(1);
@@ -162,7 +206,7 @@ async function latency(kafkajs, job) {
 }
 
 runDriver(async (job) => {
-  const kafkajs = load();
+  const kafkajs = load(job);
   if (job.kind === 'produce') return produce(kafkajs, job);
   if (job.kind === 'consume') return consume(kafkajs, job);
   return latency(kafkajs, job);

@@ -51,6 +51,8 @@ export interface Driver {
   labels?: Partial<{ [kind in JobKind]: string }>;
   family: DriverFamily;
   kinds: JobKind[];
+  /** The bench/peers/ folder it loads its client from, when not its own id. */
+  peer?: string;
   /** Why it cannot run here (checked once per run), or undefined when it can. */
   unavailable(ctx: HarnessContext): Promise<string | undefined>;
   run(job: Job, ctx: HarnessContext, hooks: RunHooks): Promise<DriverRun>;
@@ -71,6 +73,8 @@ interface NodeDriverSpec {
   script: string;
   /** bench/peers/<dir> must be installed. */
   peer?: string;
+  /** The module the script loads from that peer (job.module), for scripts that run one program on several. */
+  module?: string;
 }
 
 function nodeDriver(spec: NodeDriverSpec): Driver {
@@ -87,7 +91,8 @@ function nodeDriver(spec: NodeDriverSpec): Driver {
       // one-time step of +16 MB in RSS (heapTotal 21 -> 37 MB, heapUsed unchanged) that lands in
       // or after the early window and reads as growth. Warm-up, not a leak.
       const v8Flags = hooks.sampleRssMs > 0 ? ['--min-semi-space-size=16'] : [];
-      const run = await runProcess([process.execPath, ...v8Flags, path.join(ctx.root, spec.script), JSON.stringify(job)], {
+      const jobText = JSON.stringify(spec.module === undefined ? job : { ...job, module: spec.module, peer: spec.peer });
+      const run = await runProcess([process.execPath, ...v8Flags, path.join(ctx.root, spec.script), jobText], {
         rusage: ctx.tools.rusage.path,
         cwd: ctx.root,
         timeoutMs: hooks.timeoutMs,
@@ -434,7 +439,17 @@ export const DRIVERS: Driver[] = [
     script: 'bench/drivers/node-rdkafka.mjs',
     peer: 'confluent-kafka-javascript-bundled',
   }),
-  nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs' }),
+  nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs', module: 'kafkajs' }),
+  // The same kafkajs program on @confluentinc/kafka-javascript's KafkaJS API (issue 16's "Speed").
+  nodeDriver({
+    id: 'confluent-kafkajs-api',
+    label: '@confluentinc/kafka-javascript KafkaJS API (its bundled librdkafka)',
+    family: 'Node peer',
+    kinds: ['produce', 'consume', 'latency'],
+    script: 'bench/drivers/kafkajs.mjs',
+    peer: 'confluent-kafka-javascript-bundled',
+    module: '@confluentinc/kafka-javascript',
+  }),
   java,
   javaTransactional,
   nodeDriver({ id: 'napi-txn-batch', label: 'rdkafka-napi producer.produceBatch() in transactions', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),

@@ -36,6 +36,10 @@ export interface Job {
   transactionSize?: number;
   /** The driver gives up after this long (the harness kills it a little later). */
   timeoutMs: number;
+  /** Drivers that run one program on several modules (bench/drivers/kafkajs.mjs): the module to load. */
+  module?: string;
+  /** ...and the bench/peers/ folder it is installed in. */
+  peer?: string;
 }
 
 /** Latency percentiles in milliseconds. */

@@ -78,7 +78,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchOutcome
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-bench-'));
 
   // Peers: installed once, on the first run that wants them (never from the tests).
-  const peerDirs = new Set(scenarios.flatMap((s) => wanted(s)).map((d) => d.id).filter((id) => PEERS.some((p) => p.dir === id)));
+  const peerDirs = new Set(scenarios.flatMap((s) => wanted(s)).map((d) => d.peer ?? d.id).filter((id) => PEERS.some((p) => p.dir === id)));
   const peerStatus = readPeerStatus(root);
   const missing = [...peerDirs].filter((dir) => peerStatus[dir] === undefined);
   if (options.installPeers === 'always') await installPeers(root, log);
