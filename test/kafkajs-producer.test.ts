@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as realKafkajs from 'kafkajs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { Consumer, type Record } from '../lib';
+import { Consumer, KafkaError, type Record } from '../lib';
 import {
   CompressionTypes,
   ErrorCodes,
@@ -17,6 +17,7 @@ import {
   KafkaJSProtocolError,
   kafkaContext,
   logLevel,
+  toKafkaJSError,
   Partitioners,
   type LogEntry,
   type PartitionMetadata,
@@ -157,6 +158,22 @@ describe('new Kafka(config): librdkafka properties', () => {
     expect(refusal({ brokers: ['b:1'], brokerz: 1 }).message).toMatch(/Unknown Kafka configuration option 'brokerz'/);
     expect(refusal({ brokers: ['b:1'], ssl: { pfx: Buffer.alloc(1) } }).message).toMatch(/ssl\.pfx is not supported/);
     expect(refusal({ brokers: ['b:1'], logLevel: 3 }).message).toMatch(/logLevel/);
+    expect(refusal({ brokers: ['b:1'], ssl: { servername: 'other' } }).message).toMatch(/ssl\.servername is not supported/);
+    expect(refusal({ brokers: ['b:1'], socketFactory: () => null }).message).toMatch(/socketFactory is not supported: librdkafka opens its own sockets/);
+    expect(refusal({ brokers: ['b:1'], sasl: { mechanism: 'plain', username: 'u' } }).message).toMatch(/Expected a string for sasl.password but received undefined/);
+  });
+
+  it("librdkafka's errors become the class a kafkajs program tests for", () => {
+    const as = (code: number) => toKafkaJSError(new KafkaError(code, 'why'));
+    expect(as(58)).toMatchObject({ name: 'KafkaJSSASLAuthenticationError', retriable: false, message: 'why' });
+    expect(as(-169)).toMatchObject({ name: 'KafkaJSSASLAuthenticationError', retriable: false });
+    expect(as(-188)).toMatchObject({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true });
+    expect(as(3)).toMatchObject({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true });
+    expect(as(-181)).toMatchObject({ name: 'KafkaJSConnectionError' });
+    expect(as(-195)).toMatchObject({ name: 'KafkaJSConnectionError', retriable: true });
+    expect(as(10)).toMatchObject({ name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE' });
+    expect(as(-185)).toMatchObject({ name: 'KafkaJSRequestTimeoutError' });
+    expect((as(-184) as KafkaJSError).cause).toBeInstanceOf(KafkaError);
   });
 
   it('ErrorCodes are librdkafka\'s names and numbers', () => {
@@ -458,6 +475,21 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     }
   });
 
+  it('disconnect() ends a transaction begun before connect(); after connecting again a new one commits', async () => {
+    const topic = uniqueTopic('txn-reconnect');
+    await broker.createTopic(topic, 1);
+    const producer = kafka().producer({ transactionalId: uniqueTopic('reconnecting') });
+    const early = await producer.transaction(); // kafkajs allows it before connect()
+    await producer.disconnect();
+    expect(early.isActive()).toBe(false);
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.send({ topic, messages: [{ value: 'after reconnecting' }] });
+    await transaction.commit();
+    await producer.disconnect();
+    expect((await readAll(broker, topic, 1, 1)).map((r) => r.value())).toEqual(['after reconnecting']);
+  });
+
   it.skipIf(broker.name === 'mock')("an aborted transaction's messages are hidden from read_committed readers and seen by read_uncommitted ones", async () => {
     // librdkafka 2.0.2's embedded broker writes no transaction markers: its readers see aborted records.
     const topic = uniqueTopic('txn-abort');
@@ -495,6 +527,9 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     await refused(send({ topic: 'ok', messages: [{ value: 'v' }], compression: 9 }), /CompressionTypes/);
     const invalid = await refused(send({ topic: 'bad topic!', messages: [{ value: 'v' }] }), /not ' '/, KafkaJSProtocolError);
     expect(invalid).toMatchObject({ type: 'INVALID_TOPIC_EXCEPTION', retriable: false });
+    await refused(send({ topic: 'ok', messages: [{ value: 'v', headers: { '': 'empty name' } }] }), /headers\[0\] name/);
+    const tooLarge = await refused(send({ topic: 'ok', messages: [{ value: Buffer.alloc(2_000_000) }] }), /too large/i, KafkaJSProtocolError);
+    expect(tooLarge).toMatchObject({ type: 'MESSAGE_TOO_LARGE', retriable: false });
     await refused(producer.transaction(), /Must provide transactional id/);
     expect(() => producer.on('producer.nope' as 'producer.connect', () => undefined)).toThrow(/Event name should be one of producer.events.CONNECT/);
     expect(() => kafka().producer({ idempotent: true, retry: { retries: 0 } })).toThrow(/Idempotent producer must allow retries/);

@@ -54,7 +54,7 @@ export interface KafkaContext extends ClientContext {
 }
 
 const KAFKA_KEYS = new Set(['brokers', 'ssl', 'sasl', 'clientId', 'connectionTimeout', 'authenticationTimeout', 'reauthenticationThreshold', 'requestTimeout', 'enforceRequestTimeout', 'retry', 'socketFactory', 'logLevel', 'logCreator']);
-const SSL_OPTIONS = new Set(['ca', 'cert', 'key', 'passphrase', 'rejectUnauthorized', 'servername', 'ciphers']);
+const SSL_OPTIONS = new Set(['ca', 'cert', 'key', 'passphrase', 'rejectUnauthorized', 'ciphers']);
 const SASL_MECHANISMS: { [mechanism: string]: string } = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512', oauthbearer: 'OAUTHBEARER' };
 
 function bad(message: string): KafkaJSNonRetriableError {
@@ -150,6 +150,8 @@ export function kafkaContext(config: unknown): KafkaContext {
   if (typeof options !== 'object' || options === null) throw bad(`Expected an object for kafkaJS but received ${describe(options)}`);
   const unknown = Object.keys(options).filter((key) => !KAFKA_KEYS.has(key));
   if (unknown.length > 0) throw bad(`Unknown Kafka configuration option '${unknown[0]}' (kafkajs's options: ${[...KAFKA_KEYS].join(', ')}${confluentShape ? '; librdkafka properties go beside the kafkaJS block' : ''})`);
+
+  if (options.socketFactory !== undefined) throw bad('socketFactory is not supported: librdkafka opens its own sockets (a proxy or custom TLS goes in librdkafka properties beside a kafkaJS block)');
 
   const out: ClientContext['config'] = {};
   let brokers: BrokersFunction | undefined;

@@ -251,7 +251,8 @@ export class KafkaJSProducer {
 
   /** Delivers what is in flight, then closes. */
   async disconnect(): Promise<void> {
-    if (this.#status === 'disconnected') return;
+    // A transaction() before connect() has made a librdkafka producer too: close it as well.
+    if (this.#status === 'disconnected' && this.#producers.size === 0) return;
     this.#status = 'disconnecting';
     await this.#closeAll();
     this.#status = 'disconnected';
@@ -468,7 +469,8 @@ export class KafkaJSProducer {
     try {
       delivered = await Promise.all(runs);
     } catch (error) {
-      throw toKafkaJSError(error);
+      // Our Producer's own argument checks (TypeError) are kafkajs's non-retriable errors.
+      throw error instanceof TypeError ? bad(error.message) : toKafkaJSError(error);
     }
     return profile.acks === 0 ? [] : recordMetadata(delivered);
   }
@@ -514,7 +516,7 @@ function prepare(topic: string, message: Message, index: number): Prepared {
   if (key !== undefined && key !== null && !isBytes(key)) throw bad(`Invalid key of ${where}: expected a Buffer, string or null but received ${describe(key)}`);
   let chosen = -1;
   if (partition !== undefined && partition !== null) {
-    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0) throw bad(`Invalid partition of ${where}: expected an integer ≥ 0 but received ${describe(partition)}`);
+    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 2147483647) throw bad(`Invalid partition of ${where}: expected an integer ≥ 0 but received ${describe(partition)}`);
     chosen = partition;
   }
   const record: Prepared = { topic, payload: value, key: key ?? null, partition: chosen };
@@ -551,23 +553,23 @@ function safeJson(value: unknown): string {
 
 /** kafkajs's answer: one entry per topic and partition written, baseOffset its first message's offset. */
 function recordMetadata(delivered: DeliveryResult[][]): RecordMetadata[] {
-  const first = new Map<string, { topic: string; partition: number; offset: number }>();
+  // Each run is of one topic: per run, the lowest offset by partition number.
+  const first = new Map<string, Map<number, number>>();
   for (const run of delivered) {
-    for (const { topic, partition, offset } of run) {
-      const key = `${partition}:${topic}`;
-      const known = first.get(key);
-      if (known === undefined) first.set(key, { topic, partition, offset });
-      else if (offset < known.offset) known.offset = offset;
+    if (run.length === 0) continue;
+    let partitions = first.get(run[0].topic);
+    if (partitions === undefined) first.set(run[0].topic, (partitions = new Map()));
+    for (let i = 0; i < run.length; i++) {
+      const { partition, offset } = run[i];
+      const known = partitions.get(partition);
+      if (known === undefined || offset < known) partitions.set(partition, offset);
     }
   }
-  return [...first.values()].map(({ topic, partition, offset }) => ({
-    topicName: topic,
-    partition,
-    errorCode: 0,
-    baseOffset: String(offset),
-    logAppendTime: '-1',
-    logStartOffset: '-1',
-  }));
+  const out: RecordMetadata[] = [];
+  for (const [topicName, partitions] of first) {
+    for (const [partition, offset] of partitions) out.push({ topicName, partition, errorCode: 0, baseOffset: String(offset), logAppendTime: '-1', logStartOffset: '-1' });
+  }
+  return out;
 }
 
 /** kafkajs's `topics` of sendOffsets as our commit offsets (offsets are strings of the next offset to read). */
