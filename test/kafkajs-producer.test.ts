@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as realKafkajs from 'kafkajs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, type Record } from '../lib';
+import { Consumer, KafkaError, MockCluster, type Record } from '../lib';
 import {
   CompressionTypes,
   ErrorCodes,
@@ -21,6 +21,7 @@ import {
   Partitioners,
   type LogEntry,
   type PartitionMetadata,
+  type RequestTimeoutEvent,
 } from '../lib/kafkajs';
 import { testBrokers, useBroker, type TestBroker } from './brokers';
 import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
@@ -234,7 +235,7 @@ describe('logging', () => {
 describe('types', () => {
   // A kafkajs-typed program: it must compile against kafkajs's own declarations and against ours.
   const PROGRAM = `
-import { Kafka, CompressionTypes, logLevel, Partitioners, KafkaJSError, KafkaJSProtocolError, type Producer, type RecordMetadata, type Message, type LogEntry, type Transaction } from 'KAFKAJS';
+import { Kafka, CompressionTypes, logLevel, Partitioners, KafkaJSError, KafkaJSProtocolError, type Producer, type RecordMetadata, type Message, type LogEntry, type Transaction, type RequestTimeoutEvent } from 'KAFKAJS';
 
 const kafka = new Kafka({
   clientId: 'my-app',
@@ -255,6 +256,7 @@ export async function run(): Promise<RecordMetadata[]> {
   await producer.connect();
   const removeListener = producer.on(producer.events.CONNECT, (e) => console.log(e.timestamp));
   removeListener();
+  producer.on(producer.events.REQUEST_TIMEOUT, (e: RequestTimeoutEvent) => console.log(e.payload.broker, e.payload.apiName));
   const messages: Message[] = [{ key: 'key1', value: 'hello world', headers: { 'correlation-id': '2bfb68bb', list: ['a', Buffer.from('b')] } }, { value: Buffer.from('x'), partition: 0, timestamp: '1700000000000' }];
   const sent = await producer.send({ topic: 'topic-name', messages, acks: 1, timeout: 30000, compression: CompressionTypes.GZIP });
   await producer.sendBatch({ topicMessages: [{ topic: 'topic-a', messages: [{ key: 'key', value: 'hello topic-a' }] }] });
@@ -305,6 +307,32 @@ export async function run(): Promise<RecordMetadata[]> {
       execFile(process.execPath, ['-e', script], { cwd: ROOT }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout))),
     );
     expect(JSON.parse(out)).toEqual({ same: true, kafka: 'function', error: 'function', gzip: 1 });
+  });
+});
+
+describe('producer events on a slowed broker', () => {
+  it("REQUEST_TIMEOUT: a produce request librdkafka timed out is an event naming the broker and the API; the send then succeeds", async () => {
+    // An embedded broker of its own: its round-trip time is what can be slowed on purpose.
+    const mock = new MockCluster({ brokers: 1 });
+    try {
+      mock.createTopic('slow', 1);
+      const producer = new Kafka({ brokers: [mock.bootstrapServers], requestTimeout: 1000, ...quiet }).producer();
+      await producer.connect();
+      const events: RequestTimeoutEvent[] = [];
+      producer.on(producer.events.REQUEST_TIMEOUT, (event) => {
+        events.push(event);
+        mock.setBrokerRtt(1, 0); // the retry goes through
+      });
+      mock.setBrokerRtt(1, 3000);
+      const [metadata] = await producer.send({ topic: 'slow', messages: [{ value: 'slow' }] });
+      await producer.disconnect();
+      expect(metadata).toMatchObject({ topicName: 'slow', partition: 0, errorCode: 0 });
+      expect(events.length).toBeGreaterThan(0);
+      expect(events[0]).toMatchObject({ type: 'producer.network.request_timeout', payload: { apiName: 'Produce', apiKey: 0, broker: mock.bootstrapServers, clientId: 'kafkajs' } });
+      expect(events[0].payload.pendingDuration).toBeGreaterThanOrEqual(1000);
+    } finally {
+      mock.close();
+    }
   });
 });
 
@@ -511,7 +539,7 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     const producer = kafka().producer();
     expect(await rejection(producer.send({ topic: 't', messages: [{ value: 'v' }] }))).toMatchObject({ name: 'KafkaJSError', message: 'The producer is disconnected', retriable: true });
     await producer.connect();
-    const refused = async (call: Promise<unknown>, pattern: RegExp, kind: typeof KafkaJSError = KafkaJSNonRetriableError) => {
+    const refused = async (call: Promise<unknown>, pattern: RegExp, kind: abstract new (...args: never[]) => Error = KafkaJSNonRetriableError) => {
       const error = await rejection(call);
       expect(error).toBeInstanceOf(kind);
       expect(error.message).toMatch(pattern);
@@ -554,6 +582,19 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     await new Promise((resolve) => setImmediate(resolve)); // listeners run on a later tick, as kafkajs's
     expect(seen.map((e) => e.type)).toEqual(['producer.connect', 'producer.disconnect', 'producer.connect']);
     expect(seen.every((e) => typeof e.id === 'string' && e.timestamp > 0 && e.payload === null)).toBe(true);
+  });
+
+  it('brokers given as an async function are asked at connect()', async () => {
+    const topic = uniqueTopic('brokers-fn');
+    await broker.createTopic(topic, 1);
+    let asked = 0;
+    const producer = new Kafka({ brokers: async () => (asked++, [broker.bootstrapServers]), ...quiet }).producer();
+    expect(asked).toBe(0);
+    await producer.connect();
+    expect(asked).toBe(1);
+    await producer.send({ topic, messages: [{ value: 'via a function' }] });
+    await producer.disconnect();
+    expect((await readAll(broker, topic, 1, 1)).map((r) => r.value())).toEqual(['via a function']);
   });
 
   it("@confluentinc/kafka-javascript's shape: kafkaJS blocks, producer-level acks and compression, flush()", async () => {

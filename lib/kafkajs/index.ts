@@ -57,6 +57,11 @@ export {
   type ProducerEvents,
   type InstrumentationEvent,
   type RemoveInstrumentationEventListener,
+  type ConnectEvent,
+  type DisconnectEvent,
+  type RequestEvent,
+  type RequestTimeoutEvent,
+  type RequestQueueSizeEvent,
 } from './producer';
 export { Partitioners, type ICustomPartitioner, type PartitionerArgs, type PartitionMetadata } from './partitioners';
 export {

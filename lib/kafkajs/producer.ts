@@ -110,6 +110,42 @@ export interface InstrumentationEvent<T> {
 
 export type RemoveInstrumentationEventListener<_T> = () => void;
 
+export type ConnectEvent = InstrumentationEvent<null>;
+export type DisconnectEvent = InstrumentationEvent<null>;
+export type RequestEvent = InstrumentationEvent<{
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  duration: number;
+  pendingDuration: number;
+  sentAt: number;
+  size: number;
+}>;
+/** From librdkafka's request time-out lines: apiVersion and correlationId are -1 (librdkafka does not say them). */
+export type RequestTimeoutEvent = InstrumentationEvent<{
+  apiKey: number;
+  apiName: string;
+  apiVersion: number;
+  broker: string;
+  clientId: string;
+  correlationId: number;
+  createdAt: number;
+  pendingDuration: number;
+  sentAt: number;
+}>;
+export type RequestQueueSizeEvent = InstrumentationEvent<{ broker: string; clientId: string; queueSize: number }>;
+
+/** Kafka's API keys by the names librdkafka's time-out lines use (e.g. "ProduceRequest"). */
+const API_KEYS: { [name: string]: number } = {
+  Produce: 0, Fetch: 1, ListOffsets: 2, Offset: 2, Metadata: 3, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, JoinGroup: 11, Heartbeat: 12,
+  LeaveGroup: 13, SyncGroup: 14, DescribeGroups: 15, ListGroups: 16, SaslHandshake: 17, ApiVersion: 18, CreateTopics: 19, DeleteTopics: 20,
+  DeleteRecords: 21, InitProducerId: 22, AddPartitionsToTxn: 24, AddOffsetsToTxn: 25, EndTxn: 26, TxnOffsetCommit: 28, SaslAuthenticate: 36,
+};
+
 export interface Transaction {
   send(record: ProducerRecord): Promise<RecordMetadata[]>;
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]>;
@@ -346,13 +382,19 @@ export class KafkaJSProducer {
     };
   }
 
-  on<E extends ValueOf<ProducerEvents>>(eventName: E, listener: (event: InstrumentationEvent<unknown>) => void): RemoveInstrumentationEventListener<E> {
+  on(eventName: ProducerEvents['CONNECT'], listener: (event: ConnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ProducerEvents['DISCONNECT'], listener: (event: DisconnectEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ProducerEvents['REQUEST'], listener: (event: RequestEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ProducerEvents['REQUEST_QUEUE_SIZE'], listener: (event: RequestQueueSizeEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on(eventName: ProducerEvents['REQUEST_TIMEOUT'], listener: (event: RequestTimeoutEvent) => void): RemoveInstrumentationEventListener<typeof eventName>;
+  on<E extends ValueOf<ProducerEvents>>(eventName: E, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener<E>;
+  on<E extends ValueOf<ProducerEvents>>(eventName: E, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener<E> {
     if (!Object.values(PRODUCER_EVENTS).includes(eventName)) {
       throw bad(`Event name should be one of ${Object.keys(PRODUCER_EVENTS).map((k) => `producer.events.${k}`).join(', ')}`);
     }
     if (typeof listener !== 'function') throw bad(`Expected a function for the listener but received ${describe(listener)}`);
     // A listener's failure is logged, never thrown into the producer, as in kafkajs.
-    const wrapped = (event: InstrumentationEvent<unknown>): void => {
+    const wrapped = (event: InstrumentationEvent<never>): void => {
       Promise.resolve()
         .then(() => listener(event))
         .catch((error: unknown) => this.#logger.error(`Failed to execute listener: ${error instanceof Error ? error.message : String(error)}`, { eventName }));
@@ -369,11 +411,13 @@ export class KafkaJSProducer {
   #tapRequestTimeouts(logger: Logger): Logger {
     const clientId = String(this.#context.config['client.id'] ?? '');
     const tap = (level: 'error' | 'warn' | 'info' | 'debug'): Logger['warn'] => (fields, message) => {
-      // e.g. "127.0.0.1:9092/1: Timed out ProduceRequest in flight (after 30001ms, timeout #0)"
-      const timedOut = fields.facility === 'REQTMOUT' ? /^(\S+?)(?:\/\S*)?: Timed out (\w+?)Request in flight \(after (\d+)ms/.exec(message) : null;
+      // e.g. "[thrd:...]: 127.0.0.1:9092/1: Timed out ProduceRequest in flight (after 30001ms, timeout #0)"
+      const timedOut = fields.facility === 'REQTMOUT' ? /(?:^|\]: )([^\s/]+)\/\S*: Timed out (\w+?)Request in flight \(after (\d+)ms/.exec(message) : null;
       if (timedOut !== null) {
         const [, broker, apiName, after] = timedOut;
-        this.#emit(PRODUCER_EVENTS.REQUEST_TIMEOUT, { broker, clientId, apiName, pendingDuration: Number(after) });
+        const pendingDuration = Number(after);
+        const sentAt = Date.now() - pendingDuration;
+        this.#emit(PRODUCER_EVENTS.REQUEST_TIMEOUT, { apiKey: API_KEYS[apiName] ?? -1, apiName, apiVersion: -1, broker, clientId, correlationId: -1, createdAt: sentAt, pendingDuration, sentAt });
       }
       logger[level](fields, message);
     };
