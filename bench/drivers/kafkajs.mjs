@@ -1,7 +1,10 @@
 // Benchmark driver for kafkajs (pure JavaScript), loaded from bench/peers/kafkajs/. Producing:
 // kafkajs has no linger, so a batch is what one send() carries: 1,000 messages per send (fewer
 // for large messages: a send must fit the broker's 1 MB limit) with up to 8 sends in flight.
-// Consuming: eachBatch. Usage: node bench/drivers/kafkajs.mjs '<job JSON>'
+// Consuming: eachBatch. The same program runs on our facade (driver napi-kafkajs: only the
+// import differs) and on @confluentinc/kafka-javascript's KafkaJS API (driver confluent-kafkajs:
+// its configuration shape, and acks per producer, which it requires).
+// Usage: node bench/drivers/kafkajs.mjs '<job JSON>'
 import { createRequire } from 'node:module';
 import { emitSkipped, latencyPayload, latencySentMicros, payloadOf, Progress, runDriver, sleep, throughput, wallClockMicros } from '../../dist/bench/job.js';
 import { LatencyHistogram } from '../../dist/bench/histogram.js';
@@ -11,21 +14,31 @@ const MESSAGES_PER_SEND = 1000;
 const BYTES_PER_SEND = 900 * 1024;
 const SENDS_IN_FLIGHT = 8;
 
-function load() {
-  const require = createRequire(new URL('../peers/kafkajs/package.json', import.meta.url));
+/** Which KafkaJS API the job runs the program on. */
+const flavourOf = (job) => (job.driver === 'napi-kafkajs' ? 'ours' : job.driver === 'confluent-kafkajs' ? 'confluent' : 'kafkajs');
+
+function load(job) {
+  const flavour = flavourOf(job);
+  if (flavour === 'ours') return createRequire(import.meta.url)('../../dist/kafkajs/index.js');
+  const peer = flavour === 'confluent' ? 'confluent-kafka-javascript' : 'kafkajs';
+  const require = createRequire(new URL(`../peers/${peer}/package.json`, import.meta.url));
   try {
-    return require('kafkajs');
+    return flavour === 'confluent' ? require('@confluentinc/kafka-javascript').KafkaJS : require('kafkajs');
   } catch (error) {
-    emitSkipped(`kafkajs does not load: ${error.message.split('\n')[0]}`);
+    emitSkipped(`${peer} does not load: ${error.message.split('\n')[0]}`);
   }
 }
 
 function client(kafkajs, job) {
-  return new kafkajs.Kafka({
-    clientId: `bench-${job.driver}`,
-    brokers: job.bootstrapServers.split(','),
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
+  const options = { clientId: `bench-${job.driver}`, brokers: job.bootstrapServers.split(','), logLevel: kafkajs.logLevel.NOTHING };
+  return new kafkajs.Kafka(flavourOf(job) === 'confluent' ? { kafkaJS: options } : options);
+}
+
+/** The producer, and the acks each send asks for (@confluentinc/kafka-javascript takes them per producer only). */
+function newProducer(kafkajs, job) {
+  const acks = acksOf(job);
+  if (flavourOf(job) === 'confluent') return { producer: client(kafkajs, job).producer({ kafkaJS: { allowAutoTopicCreation: false, acks } }), acks: undefined };
+  return { producer: client(kafkajs, job).producer({ allowAutoTopicCreation: false }), acks };
 }
 
 /** librdkafka's acks in kafkajs's words: 'all' is -1. */
@@ -35,10 +48,9 @@ function acksOf(job) {
 }
 
 async function produce(kafkajs, job) {
-  const producer = client(kafkajs, job).producer({ allowAutoTopicCreation: false });
+  const { producer, acks } = newProducer(kafkajs, job);
   await producer.connect();
   const payload = payloadOf(job.messageSize);
-  const acks = acksOf(job);
   const perSend = Math.max(1, Math.min(MESSAGES_PER_SEND, Math.floor(BYTES_PER_SEND / job.messageSize)));
   const progress = new Progress(job.count);
   let delivered = 0;
@@ -162,7 +174,7 @@ async function latency(kafkajs, job) {
 }
 
 runDriver(async (job) => {
-  const kafkajs = load();
+  const kafkajs = load(job);
   if (job.kind === 'produce') return produce(kafkajs, job);
   if (job.kind === 'consume') return consume(kafkajs, job);
   return latency(kafkajs, job);

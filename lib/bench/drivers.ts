@@ -435,6 +435,9 @@ export const DRIVERS: Driver[] = [
     peer: 'confluent-kafka-javascript-bundled',
   }),
   nodeDriver({ id: 'kafkajs', label: 'kafkajs (pure JavaScript)', family: 'Node peer', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', peer: 'kafkajs' }),
+  // The kafkajs driver's program on our kafkajs facade (only the import differs) and on @confluentinc/kafka-javascript's KafkaJS API.
+  nodeDriver({ id: 'napi-kafkajs', label: 'rdkafka-napi/kafkajs (the kafkajs program)', family: 'rdkafka-napi', kinds: ['produce'], script: 'bench/drivers/kafkajs.mjs' }),
+  nodeDriver({ id: 'confluent-kafkajs', label: '@confluentinc/kafka-javascript KafkaJS API (the kafkajs program)', family: 'Node peer', kinds: ['produce'], script: 'bench/drivers/kafkajs.mjs', peer: 'confluent-kafka-javascript' }),
   java,
   javaTransactional,
   nodeDriver({ id: 'napi-txn-batch', label: 'rdkafka-napi producer.produceBatch() in transactions', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),

@@ -53,6 +53,8 @@ const PRODUCE_DRIVERS = [
   'confluent-kafka-javascript',
   'confluent-kafka-javascript-bundled',
   'kafkajs',
+  'napi-kafkajs',
+  'confluent-kafkajs',
   'java',
   'kcat',
 ];
