@@ -561,6 +561,10 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     await refused(producer.transaction(), /Must provide transactional id/);
     expect(() => producer.on('producer.nope' as 'producer.connect', () => undefined)).toThrow(/Event name should be one of producer.events.CONNECT/);
     expect(() => kafka().producer({ idempotent: true, retry: { retries: 0 } })).toThrow(/Idempotent producer must allow retries/);
+    // The Kafka config's retry counts too, as in kafkajs (which merges the two).
+    const noRetries = { brokers: [broker.bootstrapServers], retry: { retries: 0 }, ...quiet };
+    expect(() => new realKafkajs.Kafka(noRetries).producer({ idempotent: true })).toThrow(/Idempotent producer must allow retries/);
+    expect(() => new Kafka(noRetries).producer({ idempotent: true })).toThrow(/Idempotent producer must allow retries/);
     expect(() => kafka().producer({ transactionalid: 'x' } as never)).toThrow(/Unknown producer option 'transactionalid'/);
     const idempotent = kafka().producer({ idempotent: true });
     await idempotent.connect();
@@ -582,6 +586,15 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     await new Promise((resolve) => setImmediate(resolve)); // listeners run on a later tick, as kafkajs's
     expect(seen.map((e) => e.type)).toEqual(['producer.connect', 'producer.disconnect', 'producer.connect']);
     expect(seen.every((e) => typeof e.id === 'string' && e.timestamp > 0 && e.payload === null)).toBe(true);
+  });
+
+  it('maxInFlightRequests: 0 means no limit, as in kafkajs', async () => {
+    const topic = uniqueTopic('in-flight');
+    await broker.createTopic(topic, 1);
+    const producer = kafka().producer({ maxInFlightRequests: 0 });
+    await producer.connect();
+    expect(await producer.send({ topic, messages: [{ value: 'v' }] })).toMatchObject([{ topicName: topic, partition: 0, baseOffset: '0' }]);
+    await producer.disconnect();
   });
 
   it('brokers given as an async function are asked at connect()', async () => {

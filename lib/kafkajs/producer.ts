@@ -224,6 +224,7 @@ export class KafkaJSProducer {
     const retry = { ...context.retry, ...options.retry };
     this.#idempotent = options.idempotent === true || options.transactionalId !== undefined;
     this.#transactional = options.transactionalId !== undefined;
+    // As kafkajs: the producer's retry over the Kafka config's, checked together.
     if (options.idempotent === true && retry.retries !== undefined && retry.retries < 1) throw bad('Idempotent producer must allow retries to protect against transient errors');
     if (options.idempotent === true) properties['enable.idempotence'] = true;
     if (options.transactionalId !== undefined) {
@@ -231,12 +232,12 @@ export class KafkaJSProducer {
       properties['transactional.id'] = options.transactionalId;
     }
     if (options.transactionTimeout !== undefined) properties['transaction.timeout.ms'] = options.transactionTimeout;
-    if (options.maxInFlightRequests !== undefined && options.maxInFlightRequests !== null) properties['max.in.flight.requests.per.connection'] = options.maxInFlightRequests;
+    // kafkajs: "if falsey then no limit" (librdkafka's default is practically none).
+    if (options.maxInFlightRequests) properties['max.in.flight.requests.per.connection'] = options.maxInFlightRequests;
     if (options.allowAutoTopicCreation !== undefined) properties['allow.auto.create.topics'] = options.allowAutoTopicCreation;
     this.#metadataMaxAge = options.metadataMaxAge ?? 300000;
     if (options.metadataMaxAge !== undefined) properties['metadata.max.age.ms'] = options.metadataMaxAge;
-    // An idempotent producer retries without limit unless told otherwise, as kafkajs's.
-    if (retry.retries !== undefined && !(this.#idempotent && options.retry?.retries === undefined)) properties['message.send.max.retries'] = retry.retries;
+    if (retry.retries !== undefined) properties['message.send.max.retries'] = retry.retries;
     if (retry.initialRetryTime !== undefined) properties['retry.backoff.ms'] = retry.initialRetryTime;
 
     const createPartitioner = options.createPartitioner;
@@ -438,7 +439,8 @@ export class KafkaJSProducer {
     if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 900000)) {
       throw bad(`Expected a number of milliseconds (1 to 900000) for timeout but received ${describe(timeout)}`);
     }
-    return { acks: (acks as number | undefined) ?? base.acks, compression: (compression as CompressionTypes | undefined) ?? base.compression, timeout: (timeout as number | undefined) ?? base.timeout };
+    const profile = { acks: (acks as number | undefined) ?? base.acks, compression: (compression as CompressionTypes | undefined) ?? base.compression, timeout: (timeout as number | undefined) ?? base.timeout };
+    return profile.acks === base.acks && profile.compression === base.compression && profile.timeout === base.timeout ? base : profile;
   }
 
   /** The librdkafka producer for a profile, made on first use (the producer's own at connect). */
@@ -446,16 +448,16 @@ export class KafkaJSProducer {
     const key = `${profile.acks}/${profile.compression}/${profile.timeout}`;
     const known = this.#producers.get(key);
     if (known !== undefined) return known;
+    const bootstrap = await connectConfig({ ...this.#context, config: {} });
+    const made = this.#producers.get(key); // by a call that was waiting alongside this one
+    if (made !== undefined) return made;
     if (this.#producers.size > 0) {
       if (this.#transactional) throw bad('A transactional producer sends with its own acks, compression and timeout: set them with kafka.producer({ kafkaJS: { acks, compression, timeout } }) or librdkafka properties, not per send');
       if (this.#producers.size > MAX_EXTRA_PROFILES) throw bad(`At most ${MAX_EXTRA_PROFILES + 1} different { acks, compression, timeout } settings per producer: each is a librdkafka producer of its own`);
     }
-    const properties = { ...this.#properties, ...(await connectConfig({ ...this.#context, config: {} })) };
-    if (this.#producers.size > 0) {
-      properties.acks = profile.acks;
-      properties['compression.type'] = CODEC_NAMES[profile.compression];
-      properties['request.timeout.ms'] = profile.timeout;
-    }
+    // The producer's own settings are in #properties already (where librdkafka properties given beside a kafkaJS block won).
+    const own = profile === this.#base;
+    const properties = { ...this.#properties, ...bootstrap, ...(own ? {} : { acks: profile.acks, 'compression.type': CODEC_NAMES[profile.compression], 'request.timeout.ms': profile.timeout }) };
     let producer: Producer;
     try {
       producer = new Producer(properties, { logger: this.#clientLogger, oauthBearerProvider: this.#context.oauthBearerProvider });
