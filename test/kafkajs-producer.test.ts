@@ -592,6 +592,16 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     expect(seen.every((e) => typeof e.id === 'string' && e.timestamp > 0 && e.payload === null)).toBe(true);
   });
 
+  it.skipIf(broker.name === 'mock')("a send librdkafka gave up on is KafkaJSNumberOfRetriesExceeded, caused by the broker's error, as kafkajs's", async () => {
+    // The embedded broker creates any topic asked for; the real one, as configured here, does not.
+    const producer = new Kafka({ kafkaJS: { brokers: [broker.bootstrapServers], ...quiet } }).producer({ kafkaJS: { allowAutoTopicCreation: false }, 'topic.metadata.propagation.max.ms': 2000 });
+    await producer.connect();
+    const error = await rejection(producer.send({ topic: uniqueTopic('missing'), messages: [{ value: 'v' }] }));
+    await producer.disconnect();
+    expect(error).toMatchObject({ name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
+    expect((error as KafkaJSError).cause).toMatchObject({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
+  });
+
   it('maxInFlightRequests: 0 means no limit, as in kafkajs', async () => {
     const topic = uniqueTopic('in-flight');
     await broker.createTopic(topic, 1);

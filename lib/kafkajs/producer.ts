@@ -10,7 +10,7 @@ import { Producer, type DeliveryResult, type ProducerRecord as NativeRecord } fr
 import { describe, topicNameProblem } from '../validate';
 import type { ClientContext, RetryOptions } from './context';
 import { connectConfig, type BrokersFunction } from './config';
-import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSProtocolError, toKafkaJSError } from './errors';
+import { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, toKafkaJSError } from './errors';
 import { createLogger, logLevel, type KafkaJSLogger } from './logger';
 import { DefaultPartitioner, type ICustomPartitioner, type Message, type PartitionMetadata } from './partitioners';
 
@@ -496,6 +496,7 @@ export class KafkaJSProducer {
       else byTopic.set(topic, known.concat(messages as Message[]));
     }
     this.#checkConnected();
+    const started = performance.now();
     const producer = await this.#producerFor(profile);
     const runs: Array<Promise<DeliveryResult[]>> = [];
     for (const [topic, messages] of byTopic) {
@@ -516,7 +517,11 @@ export class KafkaJSProducer {
       delivered = await Promise.all(runs);
     } catch (error) {
       // Our Producer's own argument checks (TypeError) are kafkajs's non-retriable errors.
-      throw error instanceof TypeError ? bad(error.message) : toKafkaJSError(error);
+      if (error instanceof TypeError) throw bad(error.message);
+      const kafkajsError = toKafkaJSError(error);
+      // A retriable failure reaching us is librdkafka giving up after its retries: kafkajs says that with this class.
+      if (error instanceof KafkaError && error.retriable) throw new KafkaJSNumberOfRetriesExceeded(kafkajsError, { retryCount: -1, retryTime: Math.round(performance.now() - started) });
+      throw kafkajsError;
     }
     return profile.acks === 0 ? [] : recordMetadata(delivered);
   }
