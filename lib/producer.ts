@@ -392,8 +392,9 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
    */
   async sendOffsets(consumer: Consumer | string, offsets?: Record | Record[] | CommitOffset[], timeoutMs = 30000): Promise<void> {
     this.#checkOpen();
+    if (typeof consumer !== 'string' && !(consumer instanceof Consumer)) throw invalidParameter('a Consumer', 'consumer', consumer);
     // A group id (kafkajs's consumerGroupId) needs the offsets: there is no consumer to ask.
-    if (typeof consumer === 'string' ? offsets === undefined : !(consumer instanceof Consumer)) throw invalidParameter('a Consumer, or a group id with offsets', 'consumer', consumer);
+    if (typeof consumer === 'string' && offsets === undefined) throw invalidParameter('the offsets to commit (with a group id instead of a consumer)', 'offsets', offsets);
     expectTimeout(timeoutMs);
     if (Array.isArray(offsets) && offsets.length === 0) return; // nothing to commit
     const list = offsets === undefined ? null : commitList(offsets);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as realKafkajs from 'kafkajs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { Consumer, KafkaError, MockCluster, type Record } from '../lib';
+import { Consumer, KafkaError, MockCluster, Producer, type Record } from '../lib';
 import {
   CompressionTypes,
   ErrorCodes,
@@ -505,7 +505,7 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     } finally {
       await groupReader.close();
     }
-  });
+  }, 120_000); // on a fresh broker, the first group offsets wait for __consumer_offsets to be created
 
   it('disconnect() ends a transaction begun before connect(); after connecting again a new one commits', async () => {
     const topic = uniqueTopic('txn-reconnect');
@@ -601,6 +601,32 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     expect(error).toMatchObject({ name: 'KafkaJSNumberOfRetriesExceeded', retriable: false });
     expect((error as KafkaJSError).cause).toMatchObject({ name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
   });
+
+  it("underneath: our Producer's sendOffsets takes a group id with the offsets (what transaction.sendOffsets uses), and refuses a group id without them", async () => {
+    const [topic, input] = [uniqueTopic('offsets-out'), uniqueTopic('offsets-in')];
+    await broker.createTopic(topic, 1);
+    await broker.createTopic(input, 1);
+    const group = uniqueTopic('offsets-group');
+    const producer = new Producer({ 'bootstrap.servers': broker.bootstrapServers, 'transactional.id': uniqueTopic('offsets-txn') });
+    try {
+      await producer.initTransactions();
+      producer.beginTransaction();
+      await expect(producer.sendOffsets(group)).rejects.toThrow(/Expected the offsets to commit \(with a group id instead of a consumer\) for offsets but received undefined/);
+      await producer.send({ topic, payload: 'out' });
+      await producer.sendOffsets(group, [{ topic: input, partition: 0, offset: 7 }]);
+      await producer.commitTransaction();
+    } finally {
+      await producer.close();
+    }
+    if (broker.name === 'mock') return; // librdkafka 2.0.2's embedded broker does not store transactional offsets
+    const reader = new Consumer(consumerConfig(broker.bootstrapServers, group));
+    reader.assign([{ topic: input, partition: 0 }]);
+    try {
+      expect(await reader.committed(input, 0, 30_000)).toBe(7);
+    } finally {
+      await reader.close();
+    }
+  }, 120_000); // on a fresh broker, the first group offsets wait for __consumer_offsets to be created
 
   it('maxInFlightRequests: 0 means no limit, as in kafkajs', async () => {
     const topic = uniqueTopic('in-flight');
