@@ -9,6 +9,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { Consumer, KafkaError, MockCluster, Producer, type Record } from '../lib';
 import {
+  AssignerProtocol,
   CompressionTypes,
   ErrorCodes,
   Kafka,
@@ -175,6 +176,18 @@ describe('new Kafka(config): librdkafka properties', () => {
     expect(as(10)).toMatchObject({ name: 'KafkaJSProtocolError', type: 'MESSAGE_TOO_LARGE' });
     expect(as(-185)).toMatchObject({ name: 'KafkaJSRequestTimeoutError' });
     expect((as(-184) as KafkaJSError).cause).toBeInstanceOf(KafkaError);
+  });
+
+  it("AssignerProtocol encodes and decodes the consumer protocol's structures byte for byte as kafkajs's", () => {
+    const metadata = { version: 1, topics: ['orders', 'unicode-é'], userData: Buffer.from([1, 2, 3]) };
+    const assignment = { version: 0, assignment: { orders: [0, 2, 4], other: [1] }, userData: Buffer.alloc(0) };
+    const ours = AssignerProtocol;
+    const theirs = realKafkajs.AssignerProtocol;
+    expect(ours.MemberMetadata.encode(metadata)).toEqual(theirs.MemberMetadata.encode(metadata));
+    expect(ours.MemberAssignment.encode(assignment)).toEqual(theirs.MemberAssignment.encode(assignment));
+    expect(ours.MemberMetadata.decode(theirs.MemberMetadata.encode(metadata))).toEqual(theirs.MemberMetadata.decode(theirs.MemberMetadata.encode(metadata)));
+    expect(ours.MemberAssignment.decode(theirs.MemberAssignment.encode(assignment))).toEqual(theirs.MemberAssignment.decode(theirs.MemberAssignment.encode(assignment)));
+    expect(ours.MemberAssignment.decode(Buffer.alloc(0))).toBeNull();
   });
 
   it('ErrorCodes are librdkafka\'s names and numbers', () => {
