@@ -286,7 +286,7 @@ export interface NativeBinding {
   /** Local: never waits. */
   BeginTransaction(handle: KafkaHandle): TransactionResult;
   /** The offsets (the next to read) join the transaction; null: the consumer's current positions. */
-  SendOffsetsToTransaction(handle: KafkaHandle, list: TopicPartitionListHandle | null, consumerHandle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
+  SendOffsetsToTransaction(handle: KafkaHandle, list: TopicPartitionListHandle | null, consumerHandle: KafkaHandle | string, timeoutMs?: number): Promise<TransactionResult>;
   CommitTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
   AbortTransaction(handle: KafkaHandle, timeoutMs?: number): Promise<TransactionResult>;
   // The embedded broker

@@ -385,18 +385,22 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
   }
 
   /**
-   * Commits the consumer's offsets (the next to read) as part of the transaction, under its group:
+   * Commits the consumer's offsets (the next to read) as part of the transaction, under its group
+   * (or under the group id given instead of a consumer, with `offsets`):
    * they count only if the transaction commits. Without `offsets`: the consumer's current positions
    * (everything it has returned so far). Records count as offset + 1, as in `Consumer.commit`.
    */
-  async sendOffsets(consumer: Consumer, offsets?: Record | Record[] | CommitOffset[], timeoutMs = 30000): Promise<void> {
+  async sendOffsets(consumer: Consumer | string, offsets?: Record | Record[] | CommitOffset[], timeoutMs = 30000): Promise<void> {
     this.#checkOpen();
-    if (!(consumer instanceof Consumer)) throw invalidParameter('a Consumer', 'consumer', consumer);
+    if (typeof consumer !== 'string' && !(consumer instanceof Consumer)) throw invalidParameter('a Consumer', 'consumer', consumer);
+    // A group id (kafkajs's consumerGroupId) needs the offsets: there is no consumer to ask.
+    if (typeof consumer === 'string' && offsets === undefined) throw invalidParameter('the offsets to commit (with a group id instead of a consumer)', 'offsets', offsets);
     expectTimeout(timeoutMs);
     if (Array.isArray(offsets) && offsets.length === 0) return; // nothing to commit
     const list = offsets === undefined ? null : commitList(offsets);
     try {
-      await this.#transactionCall('sendOffsets', timeoutMs, (left) => capi.SendOffsetsToTransaction(this.#handle, list?.handle ?? null, consumer.handle, left));
+      const group = typeof consumer === 'string' ? expectString(consumer, 'consumer') : consumer.handle;
+      await this.#transactionCall('sendOffsets', timeoutMs, (left) => capi.SendOffsetsToTransaction(this.#handle, list?.handle ?? null, group, left));
     } finally {
       list?.destroy();
     }

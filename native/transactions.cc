@@ -95,7 +95,7 @@ Napi::Value BeginTransaction(const Napi::CallbackInfo& info) {
   return TxnResult(info.Env(), outcome);
 }
 
-// SendOffsetsToTransaction(h, list | null, consumerHandle, timeoutMs = 30000) -> Promise<[code,
+// SendOffsetsToTransaction(h, list | null, consumerHandle | groupId, timeoutMs = 30000) -> Promise<[code,
 // message, fatal, retriable, abortable]>. Commits the consumer's input offsets (the next offset to
 // read) as part of the current transaction, with the consumer's group metadata. null: the
 // consumer's current positions in its assignment (partitions not yet read from are left out).
@@ -103,6 +103,27 @@ Napi::Value SendOffsetsToTransaction(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   Napi::Value list_arg = Arg(info, 1);
   rd_kafka_topic_partition_list_t* given = list_arg.IsNull() || list_arg.IsUndefined() ? nullptr : UnwrapList(info, 1);
+  // A group id instead of a consumer: the group's metadata without a member (kafkajs's
+  // sendOffsets({ consumerGroupId }); the broker cannot fence a zombie member then).
+  if (Arg(info, 2).IsString()) {
+    std::string group_id = Arg(info, 2).As<Napi::String>();
+    int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 3, "timeoutMs", 0, INT32_MAX, 30000));
+    TxnOutcome outcome;
+    if (!StartProducer(handle.get(), &outcome)) return Settled(info.Env(), outcome);
+    if (given == nullptr || group_id.empty()) {
+      outcome.code = RD_KAFKA_RESP_ERR__INVALID_ARG;
+      outcome.message = given == nullptr ? "With a group id, the offsets to commit must be given" : "The group id is empty";
+      return Settled(info.Env(), outcome);
+    }
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_copy(given);
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata_new(group_id.c_str());
+    return RunTxn(info.Env(), handle, [offsets, group, timeout_ms](rd_kafka_t* rk) {
+      rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(rk, offsets, group, timeout_ms);
+      rd_kafka_topic_partition_list_destroy(offsets);
+      rd_kafka_consumer_group_metadata_destroy(group);
+      return error;
+    });
+  }
   auto consumer = UnwrapHandle(info, 2);
   int timeout_ms = static_cast<int>(ExpectIntegerOr(info, 3, "timeoutMs", 0, INT32_MAX, 30000));
   TxnOutcome outcome;

@@ -19,6 +19,7 @@ import * as pinoModule from 'pino';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as rdkafka from '../lib';
+import * as rdkafkaKafkajs from '../lib/kafkajs';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 
@@ -74,7 +75,7 @@ function substitute(code: string, bootstrapServers: string, proxy: RunningProxy 
 }
 
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
-const MODULES: { [name: string]: unknown } = { 'rdkafka-napi': rdkafka, pino: pinoModule };
+const MODULES: { [name: string]: unknown } = { 'rdkafka-napi': rdkafka, 'rdkafka-napi/kafkajs': rdkafkaKafkajs, pino: pinoModule };
 
 /** Runs a TypeScript example as an async function body, its imports taken from MODULES. */
 async function runTypeScript(code: string, log: string[]): Promise<void> {
@@ -137,7 +138,7 @@ describe('the TypeScript examples', () => {
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: ['node'],
-      baseUrl: ROOT, paths: { 'rdkafka-napi': ['lib/index.ts'] },
+      baseUrl: ROOT, paths: { 'rdkafka-napi': ['lib/index.ts'], 'rdkafka-napi/kafkajs': ['lib/kafkajs/index.ts'] },
     };
     const host = ts.createCompilerHost(options);
     const { getSourceFile, fileExists, readFile } = host;

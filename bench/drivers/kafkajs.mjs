@@ -45,9 +45,10 @@ function load(job) {
   const name = job.module ?? 'kafkajs';
   const flavour = FLAVOURS[name];
   if (flavour === undefined) throw new Error(`unknown kafkajs-compatible module ${name}: one of ${Object.keys(FLAVOURS).join(', ')}`);
-  const require = createRequire(new URL(`../peers/${job.peer ?? 'kafkajs'}/package.json`, import.meta.url));
+  // Our facade from this checkout's build; the peers from their own folders.
+  const require = createRequire(name === 'rdkafka-napi/kafkajs' ? import.meta.url : new URL(`../peers/${job.peer ?? 'kafkajs'}/package.json`, import.meta.url));
   try {
-    const api = flavour.api(require(name));
+    const api = flavour.api(require(name === 'rdkafka-napi/kafkajs' ? '../../dist/kafkajs/index.js' : name));
     return { ...api, flavour };
   } catch (error) {
     emitSkipped(`${name} does not load: ${error.message.split('\n')[0]}`);

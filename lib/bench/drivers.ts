@@ -450,6 +450,8 @@ export const DRIVERS: Driver[] = [
     peer: 'confluent-kafka-javascript-bundled',
     module: '@confluentinc/kafka-javascript',
   }),
+  // The same program on our facade (only the import differs).
+  nodeDriver({ id: 'napi-kafkajs', label: 'rdkafka-napi/kafkajs (the kafkajs program)', family: 'rdkafka-napi', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', module: 'rdkafka-napi/kafkajs' }),
   java,
   javaTransactional,
   nodeDriver({ id: 'napi-txn-batch', label: 'rdkafka-napi producer.produceBatch() in transactions', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),

@@ -53,6 +53,7 @@ const PRODUCE_DRIVERS = [
   'confluent-kafka-javascript',
   'confluent-kafka-javascript-bundled',
   'kafkajs',
+  'napi-kafkajs',
   'confluent-kafkajs-api',
   'java',
   'kcat',

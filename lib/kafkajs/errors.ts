@@ -257,12 +257,17 @@ const PROTOCOL_NAMES: { [librdkafkaName: string]: string } = {
 export function toKafkaJSError(error: unknown): Error {
   if (error instanceof KafkaJSError || !(error instanceof KafkaError)) return error instanceof Error ? error : new KafkaJSError(String(error));
   const name = error.codeName.replace(/^ERR_/, '');
+  // A refused login is kafkajs's SASL error whether the broker or librdkafka said it.
+  if (error.code === 58 /* SASL_AUTHENTICATION_FAILED */) return new KafkaJSSASLAuthenticationError(error.message, { cause: error });
+  // librdkafka's local "unknown topic" is the broker's UNKNOWN_TOPIC_OR_PARTITION to kafkajs.
+  if (error.code === -188 /* _UNKNOWN_TOPIC */) return new KafkaJSProtocolError({ message: error.message, type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true }, { cause: error });
   if (error.code > 0) {
     const type = PROTOCOL_NAMES[name] ?? name;
     return new KafkaJSProtocolError({ message: error.message, type, code: error.code, retriable: error.retriable }, { cause: error });
   }
   if (error.code === -169 /* _AUTHENTICATION */) return new KafkaJSSASLAuthenticationError(error.message, { cause: error });
   if (error.code === -185 /* _TIMED_OUT */) return new KafkaJSRequestTimeoutError(error.message, { cause: error });
-  if (error.code === -195 || error.code === -187) return new KafkaJSConnectionError(error.message, { cause: error });
+  // A TLS handshake that failed (-181 _SSL) is a connection error to kafkajs, as transport failures are.
+  if (error.code === -195 || error.code === -187 || error.code === -181) return new KafkaJSConnectionError(error.message, { cause: error });
   return error.retriable ? new KafkaJSError(error.message, { cause: error }) : new KafkaJSNonRetriableError(error.message, { cause: error });
 }

@@ -1,0 +1,177 @@
+// kafkajs's constants (resource, ACL and config types with the protocol's numbers), its consumer
+// protocol encoders, and @confluentinc/kafka-javascript's ErrorCodes (librdkafka's names).
+import { capi } from '../native';
+import { KafkaJSNotImplemented } from './errors';
+
+export const AclResourceTypes = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5, DELEGATION_TOKEN: 6 } as const;
+export type AclResourceTypes = (typeof AclResourceTypes)[keyof typeof AclResourceTypes];
+/** kafkajs 1.x's name for AclResourceTypes. */
+export const ResourceTypes = AclResourceTypes;
+export type ResourceTypes = AclResourceTypes;
+export const ConfigResourceTypes = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+export type ConfigResourceTypes = (typeof ConfigResourceTypes)[keyof typeof ConfigResourceTypes];
+export const ConfigSource = {
+  UNKNOWN: 0,
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+} as const;
+export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
+export const AclPermissionTypes = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as const;
+export type AclPermissionTypes = (typeof AclPermissionTypes)[keyof typeof AclPermissionTypes];
+export const AclOperationTypes = {
+  UNKNOWN: 0,
+  ANY: 1,
+  ALL: 2,
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+} as const;
+export type AclOperationTypes = (typeof AclOperationTypes)[keyof typeof AclOperationTypes];
+export const ResourcePatternTypes = { UNKNOWN: 0, ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
+export type ResourcePatternTypes = (typeof ResourcePatternTypes)[keyof typeof ResourcePatternTypes];
+
+/**
+ * librdkafka's error codes by name (`ERR__QUEUE_FULL: -184`, `ERR_UNKNOWN_TOPIC_OR_PART: 3`), as
+ * @confluentinc/kafka-javascript's ErrorCodes: compare them with `error.code`.
+ */
+export const ErrorCodes: { readonly [name: string]: number } = Object.freeze(
+  Object.fromEntries(
+    [...Array.from({ length: 200 }, (_, i) => -200 + i), ...Array.from({ length: 200 }, (_, i) => i)]
+      .map((code) => [`ERR_${capi.ErrorName(code)}`, code] as const)
+      .filter(([name]) => !/^ERR_(ERR_)?-?\d+\??$/.test(name) && !name.startsWith('ERR__BEGIN') && !name.startsWith('ERR__END')),
+  ),
+);
+
+export type MemberMetadata = { version: number; topics: string[]; userData: Buffer };
+export type MemberAssignment = { version: number; assignment: { [topic: string]: number[] }; userData: Buffer };
+
+/** Kafka's consumer protocol structures (big-endian, int16-length strings, int32-length arrays and bytes). */
+class Writer {
+  readonly #parts: Buffer[] = [];
+  int16(n: number): this {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(n);
+    this.#parts.push(b);
+    return this;
+  }
+  int32(n: number): this {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    this.#parts.push(b);
+    return this;
+  }
+  string(s: string): this {
+    const bytes = Buffer.from(s, 'utf8');
+    this.int16(bytes.length);
+    this.#parts.push(bytes);
+    return this;
+  }
+  bytes(b: Buffer): this {
+    this.int32(b.length);
+    this.#parts.push(b);
+    return this;
+  }
+  get buffer(): Buffer {
+    return Buffer.concat(this.#parts);
+  }
+}
+
+class Reader {
+  #at = 0;
+  constructor(readonly buffer: Buffer) {}
+  canRead(bytes: number): boolean {
+    return this.#at + bytes <= this.buffer.length;
+  }
+  int16(): number {
+    const n = this.buffer.readInt16BE(this.#at);
+    this.#at += 2;
+    return n;
+  }
+  int32(): number {
+    const n = this.buffer.readInt32BE(this.#at);
+    this.#at += 4;
+    return n;
+  }
+  string(): string {
+    const length = this.int16();
+    const s = this.buffer.toString('utf8', this.#at, this.#at + length);
+    this.#at += length;
+    return s;
+  }
+  bytes(): Buffer {
+    const length = this.int32();
+    if (length < 0) return Buffer.alloc(0);
+    const b = this.buffer.subarray(this.#at, this.#at + length);
+    this.#at += length;
+    return Buffer.from(b);
+  }
+  array<T>(item: (r: Reader) => T): T[] {
+    const length = this.int32();
+    return Array.from({ length: Math.max(0, length) }, () => item(this));
+  }
+}
+
+export const AssignerProtocol = {
+  MemberMetadata: {
+    encode({ version, topics, userData = Buffer.alloc(0) }: MemberMetadata): Buffer {
+      const w = new Writer().int16(version).int32(topics.length);
+      for (const topic of topics) w.string(topic);
+      return w.bytes(userData).buffer;
+    },
+    decode(buffer: Buffer): MemberMetadata {
+      const r = new Reader(buffer);
+      return { version: r.int16(), topics: r.array((x) => x.string()), userData: r.bytes() };
+    },
+  },
+  MemberAssignment: {
+    encode({ version, assignment, userData = Buffer.alloc(0) }: MemberAssignment): Buffer {
+      const topics = Object.keys(assignment);
+      const w = new Writer().int16(version).int32(topics.length);
+      for (const topic of topics) {
+        w.string(topic).int32(assignment[topic].length);
+        for (const partition of assignment[topic]) w.int32(partition);
+      }
+      return w.bytes(userData).buffer;
+    },
+    decode(buffer: Buffer): MemberAssignment | null {
+      const r = new Reader(buffer);
+      if (!r.canRead(2)) return null;
+      const version = r.int16();
+      const assignment: { [topic: string]: number[] } = {};
+      for (const { topic, partitions } of r.array((x) => ({ topic: x.string(), partitions: x.array((y) => y.int32()) }))) assignment[topic] = partitions;
+      return { version, assignment, userData: r.bytes() };
+    },
+  },
+};
+
+/** A partition assigner: librdkafka assigns, with the strategy named in `librdkafkaName`. */
+export interface PartitionAssigner {
+  (config: { cluster?: unknown; groupId?: string; logger?: unknown }): { name: string; version: number; assign(): Promise<never>; protocol(): never };
+  readonly librdkafkaName: string;
+}
+
+function assigner(name: string, librdkafkaName: string): PartitionAssigner {
+  const notHere = (): never => {
+    throw new KafkaJSNotImplemented(`${name} runs inside librdkafka (partition.assignment.strategy=${librdkafkaName}); it cannot be called from JavaScript`);
+  };
+  const create = () => ({ name, version: 0, assign: async () => notHere(), protocol: notHere });
+  return Object.assign(create, { librdkafkaName });
+}
+
+/** kafkajs's roundRobin, and @confluentinc/kafka-javascript's range and cooperativeSticky. */
+export const PartitionAssigners = {
+  roundRobin: assigner('RoundRobinAssigner', 'roundrobin'),
+  range: assigner('RangeAssigner', 'range'),
+  cooperativeSticky: assigner('CooperativeStickyAssigner', 'cooperative-sticky'),
+};
