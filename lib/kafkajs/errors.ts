@@ -3,13 +3,13 @@ import { KafkaError } from '../errors';
 
 export interface KafkaJSErrorOptions {
   retriable?: boolean;
-  cause?: unknown;
+  cause?: Error;
 }
 
 export class KafkaJSError extends Error {
   readonly retriable: boolean;
   readonly helpUrl?: string;
-  override readonly cause?: unknown;
+  override readonly cause?: Error;
 
   constructor(e: Error | string, { retriable = true, cause }: KafkaJSErrorOptions = {}) {
     super(typeof e === 'string' ? e : e.message);
@@ -20,7 +20,7 @@ export class KafkaJSError extends Error {
 }
 
 export class KafkaJSNonRetriableError extends KafkaJSError {
-  constructor(e: Error | string, { cause }: { cause?: unknown } = {}) {
+  constructor(e: Error | string, { cause }: { cause?: Error } = {}) {
     super(e, { retriable: false, cause });
     this.name = 'KafkaJSNonRetriableError';
   }
@@ -65,7 +65,7 @@ export class KafkaJSNumberOfRetriesExceeded extends KafkaJSNonRetriableError {
 export class KafkaJSConnectionError extends KafkaJSError {
   readonly broker?: string;
   readonly code?: string;
-  constructor(e: Error | string, { broker, code, cause }: { broker?: string; code?: string; cause?: unknown } = {}) {
+  constructor(e: Error | string, { broker, code, cause }: { broker?: string; code?: string; cause?: Error } = {}) {
     super(e, { cause });
     this.broker = broker;
     this.code = code;
@@ -142,7 +142,7 @@ export class KafkaJSPartialMessageError extends KafkaJSNonRetriableError {
 }
 
 export class KafkaJSSASLAuthenticationError extends KafkaJSNonRetriableError {
-  constructor(e: Error | string, options: { cause?: unknown } = {}) {
+  constructor(e: Error | string, options: { cause?: Error } = {}) {
     super(e, options);
     this.name = 'KafkaJSSASLAuthenticationError';
   }
@@ -163,7 +163,7 @@ export class KafkaJSNotImplemented extends KafkaJSNonRetriableError {
 }
 
 export class KafkaJSTimeout extends KafkaJSNonRetriableError {
-  constructor(e: Error | string, options: { cause?: unknown } = {}) {
+  constructor(e: Error | string, options: { cause?: Error } = {}) {
     super(e, options);
     this.name = 'KafkaJSTimeout';
   }
