@@ -41,7 +41,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
   let admin: Admin;
   const open: KafkaJSConsumer[] = [];
   beforeAll(() => {
-    producer = new Producer({ 'bootstrap.servers': broker.bootstrapServers });
+    producer = new Producer({ 'bootstrap.servers': broker.bootstrapServers }, { logger: silentLogger });
     admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
   });
   afterAll(async () => {
@@ -468,6 +468,84 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await all.reached;
       expect([...seen].sort((x, y) => Number(x) - Number(y))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
       await b.disconnect();
+    });
+  });
+
+  describe('Kafka errors', () => {
+    it('a retriable error never ends run (Kafka: a subscribed topic that does not exist yet; embedded: every broker down a while)', async () => {
+      // The embedded broker creates any topic asked for, so there the error is the brokers' absence.
+      const embedded = broker.name === 'mock';
+      const topic = embedded ? await topicWith(0) : uniqueTopic('later');
+      const warnings: string[] = [];
+      let reported!: () => void;
+      const retriableError = new Promise<void>((resolve) => (reported = resolve));
+      const expected = embedded ? /Connection refused|brokers are down|Disconnected|transport/i : new RegExp(`${topic}.*(not available|nknown topic)|(not available|nknown topic).*${topic}`);
+      const logger = { ...silentLogger, warn: (_fields: object, message: string) => void (warnings.push(message), expected.test(message) && reported()) };
+      const options = { groupId: uniqueTopic('g'), sessionTimeout: 6000, heartbeatInterval: 500, allowAutoTopicCreation: false, metadataMaxAge: 1000 };
+      const consumer = new KafkaJSConsumer({ ...context(), logger }, options);
+      open.push(consumer);
+      const crashes: unknown[] = [];
+      consumer.on(consumer.events.CRASH, (e) => void crashes.push(e));
+      const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+      const done = counter(3);
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => done.tick() });
+      if (embedded) {
+        await joined;
+        for (const id of [1, 2, 3]) broker.mock!.setBrokerDown(id);
+        await retriableError;
+        for (const id of [1, 2, 3]) broker.mock!.setBrokerUp(id);
+      } else {
+        await retriableError;
+        await broker.createTopic(topic, 1);
+      }
+      await fill(topic, 3);
+      await done.reached;
+      expect(crashes).toEqual([]);
+      await consumer.disconnect();
+    });
+
+    it('restartOnFailure true: after the crash the consumer rejoins and goes on from the committed offset', async () => {
+      const topic = await topicWith(5);
+      const groupId = uniqueTopic('g');
+      const calls: string[] = [];
+      const crashes: Array<{ restart: boolean }> = [];
+      const done = counter(5);
+      let restarted = false;
+      const consumer = kafka.consumer({ groupId, retry: { initialRetryTime: 50, retries: 0, restartOnFailure: async () => (restarted = true) } });
+      consumer.on(consumer.events.CRASH, (e) => void crashes.push(e.payload as { restart: boolean }));
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          calls.push(message.offset);
+          if (message.offset === '2' && !restarted) throw new Error('not yet');
+          done.tick();
+        },
+      });
+      await done.reached;
+      expect(crashes).toMatchObject([{ restart: true }]);
+      expect(calls).toEqual(['0', '1', '2', '2', '3', '4']);
+      await consumer.disconnect();
+      expect(await committed(groupId, topic)).toBe(5);
+    });
+
+    it.skipIf(broker.name === 'mock')('a fatal error (a static member fenced by another with its group.instance.id) crashes run, with no restart', async () => {
+      // The embedded broker of librdkafka 2.0.2 does not fence static members.
+      const topic = await topicWith(1);
+      const groupId = uniqueTopic('g');
+      const first = kafka.consumer({ groupId, 'group.instance.id': 'static-1' });
+      const crashed = new Promise<InstrumentationEvent<{ error: Error; restart: boolean }>>((resolve) => first.on(first.events.CRASH, (e) => resolve(e as InstrumentationEvent<{ error: Error; restart: boolean }>)));
+      const firstJoined = new Promise((resolve) => first.on(first.events.GROUP_JOIN, resolve));
+      await first.subscribe({ topic, fromBeginning: true });
+      await first.run({ eachMessage: async () => {} });
+      await firstJoined;
+      const second = kafka.consumer({ groupId, 'group.instance.id': 'static-1' });
+      await second.subscribe({ topic, fromBeginning: true });
+      await second.run({ eachMessage: async () => {} });
+      const { payload } = await crashed;
+      expect(payload.restart).toBe(false);
+      expect(payload.error.message).toMatch(/fenced|FENCED/i);
+      await Promise.all([first.disconnect(), second.disconnect()]);
     });
   });
 

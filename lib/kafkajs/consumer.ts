@@ -298,6 +298,7 @@ function settingsOf(context: ClientContext, given: unknown): Settings {
     'heartbeat.interval.ms': 3000,
     'max.poll.interval.ms': 60000, // kafkajs's rebalanceTimeout
     'max.partition.fetch.bytes': 1048576,
+    'allow.auto.create.topics': true, // kafkajs's allowAutoTopicCreation default
     ...context.config,
   };
   const confluent = context.confluentShape || block !== undefined;
