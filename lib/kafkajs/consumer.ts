@@ -299,6 +299,9 @@ function settingsOf(context: ClientContext, given: unknown): Settings {
     'max.poll.interval.ms': 60000, // kafkajs's rebalanceTimeout
     'max.partition.fetch.bytes': 1048576,
     'allow.auto.create.topics': true, // kafkajs's allowAutoTopicCreation default
+    // librdkafka stops fetching at 100,000 queued messages and resumes late (docs/api.md, Consuming);
+    // the queue stays bounded by queued.max.messages.kbytes (64 MiB).
+    'queued.min.messages': 1000000,
     ...context.config,
   };
   const confluent = context.confluentShape || block !== undefined;
@@ -487,6 +490,8 @@ export class KafkaJSConsumer {
   readonly #resolved = new Map<string, { topic: string; partition: number; offset: number }>();
   readonly #committed = new Map<string, number>();
   #lastCommit = Date.now();
+  /** The auto-commits under way, one after the other. */
+  #commits: Promise<void> = Promise.resolve();
   /** Paused partitions: a topic's set, or 'all' for every partition of it (those assigned later too). */
   readonly #paused = new Map<string, Set<number> | 'all'>();
   /**
@@ -824,7 +829,11 @@ export class KafkaJSConsumer {
         this.#rewind(consumer, rounds);
         this.#round.clear();
       }
-      if (run.autoCommit) await this.#commitResolved();
+      if (run.autoCommit) {
+        // The commit goes out before the next read (which may rebalance), and runs while it waits.
+        const committing = this.#commitResolved();
+        if (failure !== undefined) await committing;
+      }
       this.#heartbeatEvent();
       if (failure === undefined) {
         if (rounds.length > 0) this.#failures = 0;
@@ -1067,8 +1076,14 @@ export class KafkaJSConsumer {
     if (intervalReached || thresholdReached) await this.#commitResolved();
   }
 
-  /** Commits the resolved offsets not committed yet; a retriable failure keeps them for the next commit. */
-  async #commitResolved(): Promise<void> {
+  /** Commits the resolved offsets not committed yet, after the commits already under way. */
+  #commitResolved(): Promise<void> {
+    this.#commits = this.#commits.then(() => this.#commitPending());
+    return this.#commits;
+  }
+
+  /** A retriable failure keeps the offsets for the next commit. */
+  async #commitPending(): Promise<void> {
     const consumer = this.#consumer;
     const pending = this.#uncommitted().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
     if (consumer === undefined || pending.length === 0) {
