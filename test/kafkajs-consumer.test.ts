@@ -471,6 +471,102 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('run options and the eachBatch helpers', () => {
+    it('autoCommitThreshold commits between the messages of a batch: while message 5 is held, 0-3 are committed', async () => {
+      const topic = await topicWith(8);
+      const groupId = uniqueTopic('g');
+      const held = gate();
+      const release = gate();
+      const consumer = kafka.consumer({ groupId });
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommitThreshold: 2,
+        eachMessage: async ({ message }) => {
+          if (message.offset === '5') {
+            held.open();
+            await release.promise;
+          }
+        },
+      });
+      await held.promise;
+      expect(await committed(groupId, topic)).toBe(4); // 0-1 and 2-3 made the threshold; 4 alone did not
+      release.open();
+      await consumer.disconnect(); // stops before message 6: the held one ends and is committed
+      expect(await committed(groupId, topic)).toBe(6);
+    });
+
+    it('eachBatch with autoCommit false: uncommittedOffsets shows what was resolved, commitOffsetsIfNecessary(offsets) commits it', async () => {
+      const topic = await topicWith(6);
+      const groupId = uniqueTopic('g');
+      let uncommitted: unknown;
+      let after: unknown;
+      const done = gate();
+      const consumer = kafka.consumer({ groupId });
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, uncommittedOffsets, commitOffsetsIfNecessary }) => {
+          resolveOffset(batch.messages[2].offset);
+          uncommitted = uncommittedOffsets();
+          await commitOffsetsIfNecessary(uncommittedOffsets());
+          after = uncommittedOffsets();
+          done.open();
+        },
+      });
+      await done.promise;
+      expect(uncommitted).toEqual({ topics: [{ topic, partitions: [{ partition: 0, offset: '3' }] }] });
+      expect(after).toEqual({ topics: [] });
+      expect(await committed(groupId, topic)).toBe(3);
+      await consumer.stop();
+      expect(await committed(groupId, topic)).toBe(3); // autoCommit false: stop commits nothing more
+      await consumer.disconnect();
+    });
+
+    it('seek inside eachBatch makes the batch stale, and the partition is read again from the offset sought', async () => {
+      const topic = await topicWith(5);
+      const firsts: string[] = [];
+      let staleAfterSeek: boolean | undefined;
+      const twice = counter(2);
+      const consumer = kafka.consumer({ groupId: uniqueTopic('g') });
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch, isStale }) => {
+          firsts.push(batch.firstOffset()!);
+          if (firsts.length === 1) {
+            consumer.seek({ topic, partition: 0, offset: '3' });
+            staleAfterSeek = isStale();
+          }
+          twice.tick();
+        },
+      });
+      await twice.reached;
+      await consumer.disconnect();
+      expect(staleAfterSeek).toBe(true);
+      expect(firsts.slice(0, 2)).toEqual(['0', '3']);
+    });
+
+    it('describeGroup: the group with its member and assignment as kafkajs decodes it (the embedded broker refuses the request)', async () => {
+      const topic = await topicWith(1, 2);
+      const groupId = uniqueTopic('g');
+      const consumer = kafka.consumer({ groupId });
+      const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => {} });
+      await joined;
+      if (broker.name === 'mock') {
+        await expect(consumer.describeGroup()).rejects.toThrow(/does not support DescribeConsumerGroups/);
+      } else {
+        const { AssignerProtocol } = await import('kafkajs');
+        const group = await consumer.describeGroup();
+        expect(group).toMatchObject({ groupId, protocol: 'roundrobin', protocolType: 'consumer', state: 'Stable', errorCode: 0 });
+        expect(group.members).toHaveLength(1);
+        expect(AssignerProtocol.MemberAssignment.decode(group.members[0].memberAssignment)).toEqual({ version: 0, assignment: { [topic]: [0, 1] }, userData: Buffer.alloc(0) });
+      }
+      await consumer.disconnect();
+    });
+  });
+
   describe('Kafka errors', () => {
     it('a retriable error never ends run (Kafka: a subscribed topic that does not exist yet; embedded: every broker down a while)', async () => {
       // The embedded broker creates any topic asked for, so there the error is the brokers' absence.
@@ -614,6 +710,10 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const consumer = kafka.consumer({ groupId: uniqueTopic('g') });
       expect(() => consumer.on('consumer.nothing' as never, () => {})).toThrow(/Event name should be one of consumer.events.HEARTBEAT/);
       await expect(consumer.subscribe({ topics: [42 as unknown as string] })).rejects.toThrow(/Invalid topic 42 \(number\)/);
+      expect(() => kafkaConsumer({ groupId: 'g', sessionTimeout: '30s' as unknown as number })).toThrow(/sessionTimeout must be a non-negative integer \(received 30s\)/);
+      const mixed = kafka.consumer({ groupId: uniqueTopic('g') });
+      await mixed.subscribe({ topic: uniqueTopic('other'), fromBeginning: true });
+      await expect(mixed.subscribe({ topic })).rejects.toThrow(/fromBeginning: false after one with fromBeginning: true/);
       expect(() => consumer.seek({ topic, partition: 0, offset: '0' })).toThrow(/consumer#run must be called first/);
       await consumer.subscribe({ topic });
       await expect(consumer.run({ eachMessage: 'print it' as never })).rejects.toThrow(new KafkaJSNonRetriableError('eachMessage must be a function (received string)'));

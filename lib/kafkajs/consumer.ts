@@ -1076,16 +1076,19 @@ export class KafkaJSConsumer {
     if (intervalReached || thresholdReached) await this.#commitResolved();
   }
 
-  /** Commits the resolved offsets not committed yet, after the commits already under way. */
+  /**
+   * Commits the resolved offsets not committed yet, after the commits already under way. They are
+   * taken now: the next read may revoke their partitions before the commit runs.
+   */
   #commitResolved(): Promise<void> {
-    this.#commits = this.#commits.then(() => this.#commitPending());
+    const consumer = this.#consumer;
+    const pending = this.#uncommitted().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
+    this.#commits = this.#commits.then(() => this.#commitPending(consumer, pending));
     return this.#commits;
   }
 
   /** A retriable failure keeps the offsets for the next commit. */
-  async #commitPending(): Promise<void> {
-    const consumer = this.#consumer;
-    const pending = this.#uncommitted().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
+  async #commitPending(consumer: Consumer | undefined, pending: Array<{ topic: string; partition: number; offset: number }>): Promise<void> {
     if (consumer === undefined || pending.length === 0) {
       this.#lastCommit = Date.now();
       return;
@@ -1296,7 +1299,7 @@ function encodeAssignment(assignment: TopicPartition[]): Buffer {
     const name = Buffer.from(topic);
     parts.push(int16(name.length), name, int32(partitions.length), ...partitions.map(int32));
   }
-  parts.push(int32(-1)); // no user data
+  parts.push(int32(0)); // empty user data, as kafkajs's MemberAssignment.encode writes it
   return Buffer.concat(parts);
 }
 
