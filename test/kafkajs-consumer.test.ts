@@ -2,7 +2,7 @@
 // semantics kafkajs programs rely on (one handler per partition at a time, commits after the
 // handler, retries then CRASH, disconnect waits, rebalances never share a partition), on both brokers.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Admin, Producer, silentLogger } from '../lib';
+import { Admin, Producer, silentLogger, streamLogger } from '../lib';
 import { KafkaJSConsumer, type ConsumerConfig, type EachMessagePayload, type InstrumentationEvent } from '../lib/kafkajs/consumer';
 import type { ClientContext } from '../lib/kafkajs/context';
 import { KafkaJSNonRetriableError } from '../lib/kafkajs/errors';
@@ -51,7 +51,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
   });
 
   function context(confluentShape = false): ClientContext {
-    return { config: { 'bootstrap.servers': broker.bootstrapServers }, logger: silentLogger, retry: {}, confluentShape };
+    return { config: { 'bootstrap.servers': broker.bootstrapServers, ...(process.env.KJS_DEBUG ? { debug: 'cgrp' } : {}) }, logger: process.env.KJS_DEBUG ? streamLogger('debug') : silentLogger, retry: {}, confluentShape };
   }
 
   /** What `kafka.consumer(config)` makes; short sessions so that the embedded broker's joins are quick. */
@@ -563,6 +563,44 @@ describe.each(testBrokers())('$name broker', (broker) => {
         expect(group.members).toHaveLength(1);
         expect(AssignerProtocol.MemberAssignment.decode(group.members[0].memberAssignment)).toEqual({ version: 0, assignment: { [topic]: [0, 1] }, userData: Buffer.alloc(0) });
       }
+      await consumer.disconnect();
+    });
+  });
+
+  describe('stop and run again', () => {
+    it('stop() leaves the group after committing; run() again goes on from there, and the payload pause() holds a partition until its resume()', async () => {
+      const topic = await topicWith(6);
+      const groupId = uniqueTopic('g');
+      const values: string[] = [];
+      const firstThree = counter(3);
+      const consumer = kafka.consumer({ groupId });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => { values.push(message.value!.toString()); firstThree.tick(); if (values.length === 3) void consumer.stop(); } });
+      await firstThree.reached;
+      await consumer.stop();
+      expect(values).toEqual(['0', '1', '2']);
+      expect(await committed(groupId, topic)).toBe(3);
+
+      let resume: (() => void) | undefined;
+      const pausedAt3 = gate();
+      const rest = counter(3);
+      await consumer.run({
+        eachMessage: async ({ message, pause }) => {
+          values.push(message.value!.toString());
+          rest.tick();
+          if (message.value!.toString() === '3') {
+            resume = pause();
+            pausedAt3.open();
+          }
+        },
+      });
+      await pausedAt3.promise;
+      expect(consumer.paused()).toEqual([{ topic, partitions: [0] }]);
+      expect(values).toEqual(['0', '1', '2', '3']); // the rest of the batch waits for resume
+      resume!();
+      await rest.reached;
+      expect(values).toEqual(['0', '1', '2', '3', '4', '5']);
       await consumer.disconnect();
     });
   });

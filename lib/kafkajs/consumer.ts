@@ -483,6 +483,7 @@ export class KafkaJSConsumer {
   #run: RunSettings | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   /** Wakes a retry backoff early when the consumer stops. */
   #wakeBackoff: (() => void) | undefined;
@@ -490,7 +491,7 @@ export class KafkaJSConsumer {
   readonly #resolved = new Map<string, { topic: string; partition: number; offset: number }>();
   readonly #committed = new Map<string, number>();
   #lastCommit = Date.now();
-  /** The auto-commits under way, one after the other. */
+  /** The auto-commits under way (librdkafka sends them in order). */
   #commits: Promise<void> = Promise.resolve();
   /** Paused partitions: a topic's set, or 'all' for every partition of it (those assigned later too). */
   readonly #paused = new Map<string, Set<number> | 'all'>();
@@ -613,8 +614,13 @@ export class KafkaJSConsumer {
     }
   }
 
-  /** Ends the run: waits for the running handlers, commits what they resolved, leaves the group. */
-  async stop(): Promise<void> {
+  /** Ends the run: waits for the running handlers, commits what they resolved, leaves the group. Calls made meanwhile share it. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop().finally(() => (this.#stopping = undefined));
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     clearTimeout(this.#restartTimer);
     this.#restartTimer = undefined;
     const wasRunning = this.#run !== undefined;
@@ -797,9 +803,10 @@ export class KafkaJSConsumer {
     this.#running = true;
     this.#failures = 0;
     this.#joinStarted = Date.now();
-    this.#loop = this.#consume(consumer);
+    this.#loop = this.#consume(consumer).catch((error: unknown) => this.#crash(consumer, toKafkaJSError(error)));
   }
 
+  /** The run loop; anything it throws (a bug of ours, not a handler's error) crashes the consumer. */
   async #consume(consumer: Consumer): Promise<void> {
     const run = this.#run!;
     // A wait for the first record of a round; short, so that stop() is prompt.
@@ -1077,13 +1084,14 @@ export class KafkaJSConsumer {
   }
 
   /**
-   * Commits the resolved offsets not committed yet, after the commits already under way. They are
-   * taken now: the next read may revoke their partitions before the commit runs.
+   * Commits the resolved offsets not committed yet. The commit is handed to librdkafka now, before
+   * the next read: a rebalance that read applies then waits for it (handed over later, it went out
+   * after the rejoin and Kafka refused its old generation). Resolves once every commit under way is done.
    */
   #commitResolved(): Promise<void> {
-    const consumer = this.#consumer;
     const pending = this.#uncommitted().topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })));
-    this.#commits = this.#commits.then(() => this.#commitPending(consumer, pending));
+    const committing = this.#commitPending(this.#consumer, pending);
+    this.#commits = Promise.all([this.#commits, committing]).then(() => undefined);
     return this.#commits;
   }
 
@@ -1133,6 +1141,15 @@ export class KafkaJSConsumer {
 
   /** Runs inside a read, after librdkafka applied the change (see Consumer.onRebalance). */
   #onRebalance(event: RebalanceEvent): void {
+    try {
+      this.#rebalance(event);
+    } catch (error) {
+      // e.g. pausing a partition revoked again meanwhile: logged, never thrown into the read
+      log(this.#context.logger, 'warn', { groupId: this.#settings.groupId }, `Applying a rebalance failed: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  #rebalance(event: RebalanceEvent): void {
     this.#rebalanced = true;
     const consumer = this.#consumer;
     if (event.type === 'revoke') {
