@@ -748,6 +748,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const consumer = kafka.consumer({ groupId: uniqueTopic('g') });
       expect(() => consumer.on('consumer.nothing' as never, () => {})).toThrow(/Event name should be one of consumer.events.HEARTBEAT/);
       await expect(consumer.subscribe({ topics: [42 as unknown as string] })).rejects.toThrow(/Invalid topic 42 \(number\)/);
+      await expect(consumer.subscribe({ topic: '^orders.*' })).rejects.toThrow(/Invalid topic '\^orders.\*': a topic name may contain only ASCII letters, digits, '.', '_' and '-', not '\^' \(at position 0\)/);
       expect(() => kafkaConsumer({ groupId: 'g', sessionTimeout: '30s' as unknown as number })).toThrow(/sessionTimeout must be a non-negative integer \(received 30s\)/);
       const mixed = kafka.consumer({ groupId: uniqueTopic('g') });
       await mixed.subscribe({ topic: uniqueTopic('other'), fromBeginning: true });

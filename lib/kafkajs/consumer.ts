@@ -6,6 +6,7 @@
 import { Admin, type GroupDescription as AdminGroupDescription } from '../admin';
 import { Consumer, type RebalanceEvent, type TopicPartition } from '../consumer';
 import { log } from '../logger';
+import { topicNameProblem } from '../validate';
 import { capi, type HeaderTuple, type KafkaHandle } from '../native';
 import type { Record } from '../record';
 import type { ClientContext, RetryOptions } from './context';
@@ -547,6 +548,9 @@ export class KafkaJSConsumer {
       if (!(typeof t === 'string' && t.length > 0) && !(t instanceof RegExp)) {
         throw new KafkaJSNonRetriableError(`Invalid topic ${String(t)} (${typeof t}), the topic name has to be a String or a RegExp`);
       }
+      // A string is a name (librdkafka would take one starting with '^' as a regex).
+      const problem = typeof t === 'string' ? topicNameProblem(t) : undefined;
+      if (problem !== undefined) throw new KafkaJSNonRetriableError(`Invalid topic '${t}': ${problem}`);
     }
     const patterns: string[] = [];
     for (const t of list as (string | RegExp)[]) {
