@@ -338,7 +338,9 @@ Napi::Value Commit(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), code);
 }
 
-// CommitAsync(h, list | null) -> Promise<code>: a synchronous commit on a thread of its own.
+// CommitAsync(h, list | null) -> Promise<code>: the commit is queued to librdkafka on the calling
+// thread, so it goes out before any rebalance a later Consume applies (librdkafka waits for queued
+// commits before it rejoins the group); a thread of its own waits for the broker's answer.
 Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   rd_kafka_topic_partition_list_t* offsets = OptionalListCopy(info, 1);
@@ -351,9 +353,17 @@ Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
     return deferred.Promise();
   }
   auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  return RunBlocking(info.Env(), [token, offsets]() -> Completion {
-    int result = rd_kafka_commit(token->rk(), offsets, 0);
-    if (offsets) rd_kafka_topic_partition_list_destroy(offsets);
+  rd_kafka_queue_t* reply = rd_kafka_queue_new(token->rk());
+  int queued = rd_kafka_commit_queue(token->rk(), offsets, reply, nullptr, nullptr);
+  if (offsets) rd_kafka_topic_partition_list_destroy(offsets);  // librdkafka copied it
+  return RunBlocking(info.Env(), [token, reply, queued]() -> Completion {
+    int result = queued;
+    if (result == 0) {
+      rd_kafka_event_t* event = rd_kafka_queue_poll(reply, -1);  // the commit op is always answered
+      result = event != nullptr ? rd_kafka_event_error(event) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+      if (event != nullptr) rd_kafka_event_destroy(event);
+    }
+    rd_kafka_queue_destroy(reply);
     return [result](Napi::Env env) { return Napi::Number::New(env, result); };
   });
 }
