@@ -17,6 +17,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 # The test suite runs a real Kafka broker from Maven Central jars.
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# The REST proxy's load-balancing test runs three proxies behind HAProxy.
+command -v haproxy >/dev/null || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -1,0 +1,173 @@
+// The proxy's Prometheus metrics (prom-client), /health and /ready. The hot path costs one
+// cached counter child and one histogram observation per request; librdkafka's statistics and
+// the instance counts are read only when /metrics is scraped.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeliveryOutcome, Producer, ProducerRecord } from '../producer';
+import type { Record } from '../record';
+
+type Payload = ProducerRecord['payload'];
+
+const size = (value: Payload | undefined): number => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+
+/** One broker of librdkafka's statistics JSON (the fields read here). */
+interface BrokerStatistics {
+  name: string;
+  nodeid: number;
+  state: string;
+  txerrs: number;
+  rxerrs: number;
+  rtt?: { avg: number; p99: number };
+}
+
+export interface MetricsSources {
+  /** The producer whose statistics are exported (the shared one; absent with per-user clients). */
+  producer(): Producer | undefined;
+  /** Open Confluent consumer instances and Kafka-Pixy consumers. */
+  consumerInstances(): number;
+  pixyConsumers(): number;
+  /** Resolves when the cluster answers (a metadata request). */
+  clusterReachable(): Promise<unknown>;
+}
+
+/** /health and /ready: a load balancer's checks, answered without credentials (they tell nothing about Kafka's data). */
+export const isProbe = (req: FastifyRequest): boolean => req.method === 'GET' && (req.url === '/health' || req.url === '/ready');
+
+/** How long /ready waits for the cluster's answer before it says 503. */
+const READY_TIMEOUT_MS = 2000;
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly #requests = new Counter({ name: 'rest_proxy_requests_total', help: 'HTTP requests answered, by API, method, route and status', labelNames: ['api', 'method', 'route', 'status'] as const, registers: [this.registry] });
+  readonly #latency = new Histogram({
+    name: 'rest_proxy_request_duration_seconds',
+    help: 'Time from a request to its answer, by API, method and route',
+    labelNames: ['api', 'method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly #recordsIn = new Counter({ name: 'rest_proxy_records_produced_total', help: 'Records the proxy produced to Kafka (delivered)', registers: [this.registry] });
+  readonly #bytesIn = new Counter({ name: 'rest_proxy_produced_bytes_total', help: 'Key and value bytes of the records the proxy produced (delivered)', registers: [this.registry] });
+  readonly #recordsOut = new Counter({ name: 'rest_proxy_records_consumed_total', help: 'Records returned to clients by consumer instances', registers: [this.registry] });
+  readonly #bytesOut = new Counter({ name: 'rest_proxy_consumed_bytes_total', help: 'Key and value bytes of the records returned to clients', registers: [this.registry] });
+  readonly #forwarded = new Counter({ name: 'rest_proxy_forwarded_requests_total', help: 'Requests forwarded to the peer proxy that owns their consumer instance', registers: [this.registry] });
+  readonly #rateLimited = new Counter({ name: 'rest_proxy_rate_limited_total', help: 'Requests refused with 429 by the per-client rate limit', registers: [this.registry] });
+  /** Children by "api method route status": prom-client hashes the labels on every call otherwise. */
+  readonly #children = new Map<string, { count: { inc(): void }; latency: { observe(value: number): void } }>();
+
+  constructor(readonly sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    new Gauge({ name: 'rest_proxy_consumer_instances', help: 'Open Confluent API consumer instances', registers, collect: function () { this.set(sources.consumerInstances()); } });
+    new Gauge({ name: 'rest_proxy_pixy_consumers', help: 'Open Kafka-Pixy (group, topic) consumers', registers, collect: function () { this.set(sources.pixyConsumers()); } });
+    const statistics = () => sources.producer()?.statistics() as { msg_cnt?: number; brokers?: { [name: string]: BrokerStatistics } } | undefined;
+    new Gauge({ name: 'rdkafka_producer_queue_messages', help: "Messages in the producer's queues (librdkafka msg_cnt)", registers, collect: function () { const s = statistics(); if (s?.msg_cnt !== undefined) this.set(s.msg_cnt); } });
+    const perBroker = (name: string, help: string, read: (b: BrokerStatistics) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['broker'] as const,
+        registers,
+        collect: function () {
+          this.reset();
+          for (const b of Object.values(statistics()?.brokers ?? {})) {
+            const value = read(b);
+            if (b.nodeid >= 0 && value !== undefined) this.set({ broker: b.name }, value);
+          }
+        },
+      });
+    // librdkafka gives round-trip times in microseconds.
+    perBroker('rdkafka_broker_rtt_avg_seconds', 'Average broker round-trip time (librdkafka rtt.avg)', (b) => (b.rtt === undefined ? undefined : b.rtt.avg / 1e6));
+    perBroker('rdkafka_broker_rtt_p99_seconds', '99th percentile broker round-trip time (librdkafka rtt.p99)', (b) => (b.rtt === undefined ? undefined : b.rtt.p99 / 1e6));
+    perBroker('rdkafka_broker_tx_errors', 'Transmission errors so far (librdkafka txerrs)', (b) => b.txerrs);
+    perBroker('rdkafka_broker_rx_errors', 'Receive errors so far (librdkafka rxerrs)', (b) => b.rxerrs);
+    perBroker('rdkafka_broker_up', '1 when the connection to the broker is up (librdkafka state UP)', (b) => (b.state === 'UP' ? 1 : 0));
+  }
+
+  /** Counts requests of `app` as `api`, and serves /metrics, /health and /ready on it. */
+  install(app: FastifyInstance, api: 'confluent' | 'pixy'): void {
+    app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      const key = `${api} ${req.method} ${route} ${reply.statusCode}`;
+      let child = this.#children.get(key);
+      if (child === undefined) {
+        // Routes are a fixed set and unmatched paths share one label, so this stays small.
+        child = { count: this.#requests.labels(api, req.method, route, String(reply.statusCode)), latency: this.#latency.labels(api, req.method, route) };
+        this.#children.set(key, child);
+      }
+      child.count.inc();
+      child.latency.observe(reply.elapsedTime / 1000);
+      done();
+    });
+    app.get('/metrics', async (_req, reply) => reply.code(200).type(this.registry.contentType).send(await this.registry.metrics()));
+    app.get('/health', async (_req, reply) => reply.code(200).type('application/json').send({ status: 'UP' }));
+    app.get('/ready', async (_req, reply) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([this.sources.clusterReachable(), new Promise((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS)))]);
+        return reply.code(200).type('application/json').send({ status: 'READY' });
+      } catch (error) {
+        return reply.code(503).type('application/json').send({ status: 'NOT_READY', message: `The Kafka cluster does not answer: ${(error as Error).message}` });
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  produced(records: ReadonlyArray<ProducerRecord>, outcomes: ReadonlyArray<DeliveryOutcome>): void {
+    let count = 0;
+    let bytes = 0;
+    outcomes.forEach((o, i) => {
+      if (o.error !== undefined) return;
+      count++;
+      bytes += size(records[i].key) + size(records[i].payload);
+    });
+    if (count > 0) {
+      this.#recordsIn.inc(count);
+      this.#bytesIn.inc(bytes);
+    }
+  }
+
+  consumed(records: ReadonlyArray<Record>): void {
+    if (records.length === 0) return;
+    let bytes = 0;
+    for (const r of records) bytes += (r.key?.length ?? 0) + (r.payload?.length ?? 0);
+    this.#recordsOut.inc(records.length);
+    this.#bytesOut.inc(bytes);
+  }
+
+  forwarded(): void {
+    this.#forwarded.inc();
+  }
+
+  rateLimited(): void {
+    this.#rateLimited.inc();
+  }
+}
+
+/**
+ * The producer the routes use, counting what it delivers. A wrapper, not a subclass: with
+ * per-user clients the routes get a stand-in that finds each request's own producer.
+ */
+export function countingProducer(producer: Producer, metrics: ProxyMetrics): Producer {
+  return new Proxy(producer, {
+    get(target, property) {
+      if (property === 'sendBatchSettled') {
+        return async (records: ProducerRecord[]) => {
+          const outcomes = await target.sendBatchSettled(records);
+          metrics.produced(records, outcomes);
+          return outcomes;
+        };
+      }
+      if (property === 'send') {
+        return async (record: ProducerRecord) => {
+          const result = await target.send(record);
+          metrics.produced([record], [result]);
+          return result;
+        };
+      }
+      const value = Reflect.get(target, property) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
