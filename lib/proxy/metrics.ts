@@ -152,17 +152,19 @@ export class ProxyMetrics {
 export function countingProducer(producer: Producer, metrics: ProxyMetrics): Producer {
   return new Proxy(producer, {
     get(target, property) {
+      // The producer's own promise is handed back (a refusal librdkafka makes at once stays
+      // already rejected: Kafka-Pixy's route tells it from an accepted send that way).
       if (property === 'sendBatchSettled') {
-        return async (records: ProducerRecord[]) => {
-          const outcomes = await target.sendBatchSettled(records);
-          metrics.produced(records, outcomes);
+        return (records: ProducerRecord[]) => {
+          const outcomes = target.sendBatchSettled(records);
+          outcomes.then((settled) => metrics.produced(records, settled), () => undefined);
           return outcomes;
         };
       }
       if (property === 'send') {
-        return async (record: ProducerRecord) => {
-          const result = await target.send(record);
-          metrics.produced([record], [result]);
+        return (record: ProducerRecord) => {
+          const result = target.send(record);
+          result.then((delivered) => metrics.produced([record], [delivered]), () => undefined);
           return result;
         };
       }
