@@ -112,26 +112,28 @@ export class PeerRouter {
       return reply.code(204).send();
     });
 
-    app.addHook('onRequest', async (req, reply) => {
-      if (!req.routeOptions.url?.startsWith('/consumers/:group/instances/:name') || req.headers[FORWARDED_HEADER] !== undefined) return;
+    // Callback hooks, not async ones: no promise for the requests they let through.
+    app.addHook('onRequest', (req, reply, done) => {
+      if (!req.routeOptions.url?.startsWith('/consumers/:group/instances/:name') || req.headers[FORWARDED_HEADER] !== undefined) return done();
       const { group, name } = req.params as { group: string; name: string };
-      if (this.options.owns(group, name)) return;
-      const owner = await this.ownerOf(group, name, req.headers.authorization);
-      if (owner === undefined) return; // the route answers 40403
-      this.options.onForward?.();
-      this.#forward(req, reply, owner, group, name);
+      if (this.options.owns(group, name)) return done();
+      this.ownerOf(group, name, req.headers.authorization).then((owner) => {
+        if (owner === undefined) return done(); // the route answers 40403
+        this.options.onForward?.();
+        this.#forward(req, reply, owner, group, name);
+      }, done);
     });
 
     // A name taken on another proxy is taken here too (40902), as on one proxy.
-    app.addHook('preHandler', async (req) => {
-      if (req.method !== 'POST' || req.routeOptions.url !== '/consumers/:group') return;
+    app.addHook('preHandler', (req, _reply, done) => {
+      if (req.method !== 'POST' || req.routeOptions.url !== '/consumers/:group') return done();
       const body = req.body as { name?: unknown; id?: unknown } | undefined;
       const name = typeof body === 'object' && body !== null ? (body.name ?? body.id) : undefined;
-      if (typeof name !== 'string') return;
+      if (typeof name !== 'string') return done();
       const { group } = req.params as { group: string };
-      if ((await this.ownerOf(group, name, req.headers.authorization)) !== undefined) {
-        throw new RestError(409, 40902, `Consumer instance with the specified name ${name} already exists`);
-      }
+      this.ownerOf(group, name, req.headers.authorization).then((owner) => {
+        done(owner === undefined ? undefined : new RestError(409, 40902, `Consumer instance with the specified name ${name} already exists`));
+      }, done);
     });
   }
 
