@@ -40,10 +40,19 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const created = await curl('POST', `${lb.url}/consumers/${group}`, V2, '{"format":"binary"}');
     expect(created.status).toBe(200);
     const base: string = created.body.base_uri;
-    // Round-robin: of three requests in a row, two reach proxies that do not own the instance.
+    // Round-robin: of three requests in a row, two reach proxies that do not own the instance
+    // and forward them (their answer says Via), one reaches the owner.
+    const vias: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await fetch(`${base}/subscription`, { headers: V2 });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ topics: [] });
+      vias.push(answer.headers.get('via'));
+    }
+    expect(vias.filter((via) => via === null)).toHaveLength(1);
+    for (const via of vias.filter((v) => v !== null)) expect(lb.proxies.map((p) => `1.1 ${p.url}`)).toContain(via);
+    // At once too.
     const answers = await Promise.all([0, 1, 2].map(() => curl('GET', `${base}/subscription`, V2)));
-    // One after the other, not at once: each lands on the next proxy.
-    for (const answer of [await curl('GET', `${base}/subscription`, V2), await curl('GET', `${base}/subscription`, V2), await curl('GET', `${base}/subscription`, V2)]) answers.push(answer);
     for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { topics: [] } });
     // A 4xx of the owner comes back as it is.
     const refused = await curl('POST', `${base}/subscription`, V2, '{"topics":[]}');
