@@ -19,6 +19,8 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
 # The v3 conformance test's schemathesis runs in a venv (Debian splits venv from python3).
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The REST proxy's load-balancing test runs three proxies behind HAProxy.
+command -v haproxy >/dev/null || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

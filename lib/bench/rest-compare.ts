@@ -233,7 +233,7 @@ async function startKafkaPixy(binary: string, bootstrapServers: string, zookeepe
 }
 
 /** Runs the generator; its one JSON line. */
-function runLoadgen(loadgen: string, args: string[]): Promise<LoadResult> {
+export function runLoadgen(loadgen: string, args: string[]): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(loadgen, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

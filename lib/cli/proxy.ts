@@ -17,6 +17,8 @@ export const proxyCommand: CliCommand = {
     'ssl.key.location, ssl.certificate.location, pixy.listeners, pixy.unix.socket,\n' +
     'pixy.long.poll.timeout.ms, pixy.ack.timeout.ms, pixy.consumer.idle.timeout.ms,\n' +
     'pixy.max.consumers, schema.registry.url, schema.registry.listeners,\n' +
+    'peers, peer.url (proxies behind one load balancer), rate.limit.requests.per.second,\n' +
+    'rate.limit.burst, consumer.max.instances.per.user,\n' +
     'schema.registry.basic.auth.user.info, schema.registry.ssl.{ca,certificate,key}.location,\n' +
     'and client.*, producer.*, consumer.* passed to librdkafka. Without schema.registry.url the\n' +
     'avro, jsonschema and protobuf formats use an embedded in-memory Schema Registry, served on\n' +

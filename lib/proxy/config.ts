@@ -1,12 +1,20 @@
 // The proxy's configuration: a properties file in the Confluent REST Proxy's style, overridden by
 // command-line flags.
 import { readFileSync } from 'node:fs';
+import { peerUrl } from './peers';
 
 export interface ProxyConfig {
   /** Confluent API listener, e.g. http://127.0.0.1:8082 (https:// needs ssl.*). */
   listeners: string;
   /** Base URL handed to clients in base_uri; defaults to the listener. */
   advertisedListeners?: string;
+  /**
+   * The proxies behind one load balancer (each one's own URL, this one's included): a request for
+   * a consumer instance that another of them owns is forwarded there. Empty: off.
+   */
+  peers: string[];
+  /** This proxy's URL in `peers`; defaults to its listener. */
+  peerUrl?: string;
   /** Kafka-Pixy API listener (TCP), e.g. http://127.0.0.1:19092; empty string: off. */
   pixyListeners: string;
   /** Kafka-Pixy API on a Unix domain socket, when set. */
@@ -24,6 +32,12 @@ export interface ProxyConfig {
   consumerInstanceTimeoutMs: number;
   consumerRequestTimeoutMs: number;
   consumerMaxInstances: number;
+  /** At most this many consumer instances per client (its user, else its address); 0: no such limit. */
+  consumerMaxInstancesPerUser: number;
+  /** Requests a second per client (its user, else its address), a token bucket; 0: no limit. */
+  rateLimitRequestsPerSecond: number;
+  /** Requests a client may save up and send at once; absent: one second's worth. */
+  rateLimitBurst?: number;
   /** Largest accepted request body. */
   maxRequestBytes: number;
   /** Most records in one Confluent produce request (each costs about 0.75 KB while it is produced). */
@@ -77,6 +91,7 @@ export interface ProxyConfig {
 export const DEFAULTS: ProxyConfig = {
   listeners: 'http://127.0.0.1:8082',
   pixyListeners: 'http://127.0.0.1:19092',
+  peers: [],
   pixyLongPollTimeoutMs: 3000,
   pixyAckTimeoutMs: 300_000,
   pixyIdleTimeoutMs: 15_000,
@@ -86,6 +101,8 @@ export const DEFAULTS: ProxyConfig = {
   consumerInstanceTimeoutMs: 300_000,
   consumerRequestTimeoutMs: 1000,
   consumerMaxInstances: 1000,
+  consumerMaxInstancesPerUser: 0,
+  rateLimitRequestsPerSecond: 0,
   maxRequestBytes: 16 * 1024 * 1024,
   maxRequestRecords: 10_000,
   maxRequestJsonValues: 200_000,
@@ -129,6 +146,13 @@ function positive(value: string, key: string): number {
   return n;
 }
 
+/** A rate: a non-negative number (fractions allowed: 0.5 is one request every two seconds). */
+function rate(value: string, key: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`${key} must be a non-negative number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 function flag(value: string, key: string): boolean {
   if (value !== 'true' && value !== 'false') throw new Error(`${key} must be true or false, not ${JSON.stringify(value)}`);
   return value === 'true';
@@ -143,9 +167,14 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'consumer.instance.timeout.ms') next.consumerInstanceTimeoutMs = integer(value, key);
     else if (key === 'consumer.request.timeout.ms') next.consumerRequestTimeoutMs = integer(value, key);
     else if (key === 'consumer.max.instances') next.consumerMaxInstances = integer(value, key);
+    else if (key === 'consumer.max.instances.per.user') next.consumerMaxInstancesPerUser = integer(value, key);
+    else if (key === 'rate.limit.requests.per.second') next.rateLimitRequestsPerSecond = rate(value, key);
+    else if (key === 'rate.limit.burst') next.rateLimitBurst = positive(value, key);
     else if (key.startsWith('consumer.')) next.consumer[key.slice(9)] = value;
     else if (key === 'listeners') next.listeners = value.split(',')[0].trim();
     else if (key === 'advertised.listeners') next.advertisedListeners = value.split(',')[0].trim();
+    else if (key === 'peers') next.peers = value.split(',').map((u) => u.trim()).filter(Boolean).map(peerUrl);
+    else if (key === 'peer.url') next.peerUrl = peerUrl(value);
     else if (key === 'pixy.listeners') next.pixyListeners = value.trim();
     else if (key === 'pixy.unix.socket') next.pixyUnixSocket = value.trim();
     else if (key === 'pixy.long.poll.timeout.ms') next.pixyLongPollTimeoutMs = integer(value, key);

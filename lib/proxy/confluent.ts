@@ -62,6 +62,8 @@ export interface ConfluentOptions {
   maxRequestRecords: number;
   /** The Schema Registry behind the avro, jsonschema and protobuf formats; absent: those are refused. */
   schemas?: ProxySchemas;
+  /** Who a request counts against, for consumer.max.instances.per.user. */
+  clientOf?: (req: FastifyRequest) => string;
 }
 
 type Params = { [key: string]: string };
@@ -453,7 +455,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   };
 
   app.post('/consumers/:group', async (req: Req, reply) => {
-    const instance = instances.create(req.params.group, req.body);
+    const instance = instances.create(req.params.group, req.body, options.clientOf?.(req));
     return send(reply, 200, { instance_id: instance.name, base_uri: `${options.advertisedUrl}/consumers/${encodeURIComponent(instance.group)}/instances/${encodeURIComponent(instance.name)}` });
   });
 

@@ -24,8 +24,14 @@ export interface InstanceOptions {
   instanceTimeoutMs: number;
   requestTimeoutMs: number;
   maxInstances: number;
+  /** At most this many instances per client (see create's `owner`); 0: no such limit. */
+  maxInstancesPerOwner?: number;
   /** Whether a Schema Registry serves the avro, jsonschema and protobuf formats. */
   schemaFormats?: boolean;
+  /** The id of an instance the client does not name (behind a load balancer: one naming this proxy). */
+  generateName?: () => string;
+  /** Called with the records each request returns (for /metrics). */
+  onReturned?: (records: Record[]) => void;
 }
 
 export class ConsumerInstance {
@@ -45,6 +51,10 @@ export class ConsumerInstance {
   pattern: string | undefined;
   /** The group has handed this instance its partitions since it last subscribed (or the wait for it is over). */
   joined = false;
+  /** Called with the records each request returns (for /metrics). */
+  onReturned?: (records: Record[]) => void;
+  /** The client that created it (consumer.max.instances.per.user counts by it). */
+  owner?: string;
 
   constructor(
     readonly group: string,
@@ -117,6 +127,7 @@ export class ConsumerInstance {
   }
 
   markReturned(records: Record[]): void {
+    this.onReturned?.(records);
     for (const r of records) {
       let partitions = this.returned.get(r.topic);
       if (partitions === undefined) this.returned.set(r.topic, (partitions = new Map()));
@@ -153,14 +164,14 @@ export class ConsumerInstances {
     return this.#instances.size;
   }
 
-  /** Creates an instance from a client's request body (already parsed JSON or undefined). */
-  create(group: string, body: unknown): ConsumerInstance {
+  /** Creates an instance from a client's request body (already parsed JSON or undefined), for the client `owner`. */
+  create(group: string, body: unknown, owner?: string): ConsumerInstance {
     const request = (body ?? {}) as { [key: string]: unknown };
     if (typeof request !== 'object' || Array.isArray(request)) throw new RestError(422, 42204, 'The consumer request must be a JSON object');
     for (const key of Object.keys(request)) {
       if (!CLIENT_KEYS.has(key)) throw new RestError(422, 42204, `Invalid consumer configuration: '${key}' cannot be set by a client`);
     }
-    const name = request.name ?? request.id ?? `rest-consumer-${randomUUID()}`;
+    const name = request.name ?? request.id ?? this.options.generateName?.() ?? `rest-consumer-${randomUUID()}`;
     if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,200}$/.test(name)) throw new RestError(422, 42204, 'Invalid consumer configuration: name must be 1-200 letters, digits, ".", "_" or "-"');
     const format = String(request.format ?? 'binary').toLowerCase();
     if ((format === 'avro' || format === 'jsonschema' || format === 'protobuf') && this.options.schemaFormats !== true) {
@@ -185,6 +196,14 @@ export class ConsumerInstances {
     const key = `${group}\0${name}`;
     if (this.#instances.has(key)) throw new RestError(409, 40902, `Consumer instance with the specified name ${name} already exists`);
     if (this.#instances.size >= this.options.maxInstances) throw new RestError(429, 42901, `Too many consumer instances (at most ${this.options.maxInstances})`);
+    const perOwner = this.options.maxInstancesPerOwner ?? 0;
+    if (perOwner > 0 && owner !== undefined) {
+      let owned = 0;
+      for (const i of this.#instances.values()) if (i.owner === owner) owned++;
+      if (owned >= perOwner) {
+        throw new RestError(429, 42902, `Too many consumer instances for ${owner}: at most ${perOwner} (consumer.max.instances.per.user); delete one (DELETE …/instances/{name}) first`);
+      }
+    }
     const config: { [key: string]: string | number | boolean } = {
       ...this.options.consumerConfig,
       'group.id': group,
@@ -195,6 +214,8 @@ export class ConsumerInstances {
     if (reset !== undefined) config['auto.offset.reset'] = resets[reset];
     try {
       const instance = new ConsumerInstance(group, name, format as RecordFormat, autoCommitValue === undefined || String(autoCommitValue) === 'true', fetchMinBytes, requestTimeout, config, this.options.logger, this.options.clientOptions);
+      instance.onReturned = this.options.onReturned;
+      instance.owner = owner;
       this.#instances.set(key, instance);
       return instance;
     } catch (error) {

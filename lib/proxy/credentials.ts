@@ -8,10 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
 import { Producer } from '../producer';
+import type { Record } from '../record';
 import { AdminClusterView } from './cluster-view';
 import type { ProxyConfig } from './config';
 import { ConsumerInstances, type ConsumerInstance } from './consumer-instances';
 import { RestError } from './rest-error';
+import { isProbe } from './metrics';
 
 /** What a request authenticated with. */
 export type Credentials = { kind: 'basic'; user: string; password: string } | { kind: 'bearer'; user: string; token: string };
@@ -56,6 +58,10 @@ export interface UserPoolOptions {
   logger?: Logger;
   /** Consumer instances may take the schema formats (a registry is configured or embedded). */
   schemaFormats?: boolean;
+  /** The id of an instance the client does not name (see ConsumerInstances). */
+  generateName?: () => string;
+  /** Called with the records each request returns (see ConsumerInstances). */
+  onReturned?: (records: Record[]) => void;
 }
 
 /** The users' clients, by credentials; at most kafka.credentials.max.users at once. */
@@ -123,12 +129,15 @@ export class UserPool {
     const producer = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger, ...options });
     const instances = new ConsumerInstances({
       schemaFormats: this.options.schemaFormats,
+      generateName: this.options.generateName,
+      onReturned: this.options.onReturned,
       logger,
       consumerConfig: { ...client, ...config.consumer },
       clientOptions: options,
       instanceTimeoutMs: config.consumerInstanceTimeoutMs,
       requestTimeoutMs: config.consumerRequestTimeoutMs,
       maxInstances: config.consumerMaxInstances,
+      maxInstancesPerOwner: config.consumerMaxInstancesPerUser,
     });
     if (logger !== undefined) log(logger, 'info', { user: credentials.user }, `Kafka clients opened for '${credentials.user}'`);
     return { key, user: credentials.user, producer, cluster, instances, lastUsed: Date.now() };
@@ -142,6 +151,7 @@ export class UserPool {
     };
     // Logged in before the body is read: a request without valid credentials is refused at once.
     app.addHook('onRequest', async (req, reply) => {
+      if (isProbe(req)) return;
       try {
         userOf.set(req, await this.acquire(credentialsOf(req.headers.authorization)));
       } catch (error) {
@@ -180,10 +190,10 @@ export class UserPool {
     const pool = this;
     return {
       get: (group: string, name: string): ConsumerInstance => owned(group, name).get(group, name),
-      create(group: string, body: unknown): ConsumerInstance {
+      create(group: string, body: unknown, owner?: string): ConsumerInstance {
         const request = (body ?? {}) as { name?: unknown; id?: unknown };
         const asked = typeof request === 'object' ? (request.name ?? request.id) : undefined;
-        const instance = owned(group, typeof asked === 'string' ? asked : undefined).create(group, body);
+        const instance = owned(group, typeof asked === 'string' ? asked : undefined).create(group, body, owner);
         pool.#owners.set(`${group}\0${instance.name}`, pool.current().key);
         return instance;
       },
@@ -193,6 +203,19 @@ export class UserPool {
       },
       closeAll: () => pool.closeAll(),
     } as unknown as ConsumerInstances;
+  }
+
+  /** Whether some user of this proxy has the consumer instance (for the peers behind a load balancer). */
+  hasInstance(group: string, name: string): boolean {
+    const owner = this.#owners.get(`${group}\0${name}`);
+    return owner !== undefined && this.#alive(owner, group, name);
+  }
+
+  /** Consumer instances open, all users together. */
+  instanceCount(): number {
+    let count = 0;
+    for (const clients of this.#ready.values()) count += clients.instances.size;
+    return count;
   }
 
   /** Whether the owner still has that instance (an expired one is anybody's name again). */

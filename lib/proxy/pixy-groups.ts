@@ -24,6 +24,8 @@ export interface PixyGroupOptions {
   maxConsumers: number;
   /** Where a new group's initial offsets are read and stored. */
   cluster: GroupOffsetsView;
+  /** Called with each message handed out (for /metrics). */
+  onConsumed?: (records: Record[]) => void;
 }
 
 interface Offered {
@@ -129,6 +131,7 @@ export class PixyGroupConsumer {
       if (offered === undefined) this.#unacked.set(record.partition, (offered = new Map()));
       offered.set(record.offset, { record, offeredAt: Date.now() });
     }
+    this.options.onConsumed?.([record]);
     return record;
   }
 

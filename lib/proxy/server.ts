@@ -14,10 +14,14 @@ import { ConsumerInstances } from './consumer-instances';
 import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
+import { PeerRouter, peerUrl } from './peers';
+import { countingProducer, isProbe, ProxyMetrics } from './metrics';
+import { clientOf, installRateLimit, rateLimiter, usersChecked } from './limits';
 import { UserPool } from './credentials';
 import { ProxySchemas } from './schema-formats';
 import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
+import type { Record } from '../record';
 
 export interface RunningProxy {
   /** The Confluent API's base URL. */
@@ -130,7 +134,7 @@ export function createApp(config: ProxyConfig, https: boolean, errorBody: ErrorB
   if (config.basicAuthUsers.length > 0) {
     const allowed = new Set(config.basicAuthUsers.map((u) => `Basic ${Buffer.from(u).toString('base64')}`));
     app.addHook('onRequest', async (req, reply) => {
-      if (!allowed.has(req.headers.authorization ?? '')) {
+      if (!allowed.has(req.headers.authorization ?? '') && !isProbe(req)) {
         reply.header('www-authenticate', 'Basic realm="rdkafka-napi"');
         throw Object.assign(new RestError(401, 40101, 'Authentication required'), { statusCode: 401 });
       }
@@ -197,6 +201,21 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   }
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
+  // What /metrics reads at a scrape; set as the clients below are made.
+  const sources = { statistics: undefined as Producer | undefined, instances: () => 0, pixy: () => 0, reachable: async (): Promise<unknown> => undefined };
+  const metrics = new ProxyMetrics({
+    producer: () => sources.statistics,
+    consumerInstances: () => sources.instances(),
+    pixyConsumers: () => sources.pixy(),
+    clusterReachable: () => sources.reachable(),
+  });
+  metrics.install(confluent, 'confluent');
+  // Behind a load balancer: requests for another proxy's consumer instances go to that proxy.
+  let ownsInstance: (group: string, name: string) => boolean = () => false;
+  const peers = config.peers.length === 0 ? undefined : new PeerRouter({ self: config.peerUrl ?? peerUrl(config.listeners), peers: config.peers, owns: (g, n) => ownsInstance(g, n), logger, onForward: () => metrics.forwarded() });
+  if (peers !== undefined) started.push(() => peers.close());
+  const generateName = peers === undefined ? undefined : () => peers.generatedName();
+  const onReturned = (records: Record[]) => metrics.consumed(records);
   let producer: Producer;
   let instances: ConsumerInstances;
   let cluster: PixyClusterView & { close(): Promise<void> };
@@ -205,18 +224,22 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     if (config.pixyListeners !== '' || config.pixyUnixSocket !== undefined) {
       throw new Error('kafka.credentials.passthrough=true serves the Confluent API only: set pixy.listeners= (empty) and no pixy.unix.socket');
     }
-    const users = new UserPool({ config, bootstrapServers, logger, schemaFormats: schemas !== undefined });
+    const users = new UserPool({ config, bootstrapServers, logger, schemaFormats: schemas !== undefined, generateName, onReturned });
+    ownsInstance = (g, n) => users.hasInstance(g, n);
+    sources.instances = () => users.instanceCount();
     started.push(() => users.closeAll());
     users.install(confluent);
-    producer = users.producer();
+    producer = countingProducer(users.producer(), metrics);
     instances = users.instances();
     cluster = users.cluster();
   } else {
     // murmur2_random places keyed records exactly as the Java clients do; records without a key
     // spread over partitions one by one (not stuck to one partition per burst).
-    const shared = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer }, { logger });
+    // Statistics every second feed /metrics (queue depth, round-trip times, errors).
+    const shared = new Producer({ partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, 'statistics.interval.ms': 1000, ...client, ...config.producer }, { logger });
     started.push(() => shared.close());
-    producer = shared;
+    producer = countingProducer(shared, metrics);
+    sources.statistics = shared;
     instances = new ConsumerInstances({
       schemaFormats: schemas !== undefined,
       logger,
@@ -224,12 +247,24 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
       instanceTimeoutMs: config.consumerInstanceTimeoutMs,
       requestTimeoutMs: config.consumerRequestTimeoutMs,
       maxInstances: config.consumerMaxInstances,
+      maxInstancesPerOwner: config.consumerMaxInstancesPerUser,
+      generateName,
+      onReturned,
     });
+    const local = instances;
+    ownsInstance = (g, n) => local.has(g, n);
+    sources.instances = () => local.size;
     const view = clusterView(bootstrapServers, config, mock, logger);
+    sources.reachable = () => view.brokers();
     started.push(() => view.close());
     cluster = view;
   }
-  const routes = { producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger, schemas };
+  const limiter = rateLimiter(config);
+  // After the auth checks (the user is known), before forwarding (a forwarded request is counted here too).
+  installRateLimit(confluent, limiter, config, confluentErrorBody, () => metrics.rateLimited());
+  peers?.install(confluent);
+  const checked = usersChecked(config);
+  const routes = { clientOf: (req: FastifyRequest) => clientOf(req, checked), producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger, schemas };
   limitJsonValues(confluent, config.maxRequestJsonValues);
   registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
@@ -241,7 +276,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
 
   // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
-  const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster });
+  const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
+  sources.pixy = () => groups.all().length;
   const pixyApps: FastifyInstance[] = [];
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
   const pixyOptions = { logger, producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
@@ -249,6 +285,8 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
     const app = createApp(config, false, pixyErrorBody);
+    metrics.install(app, 'pixy');
+    installRateLimit(app, limiter, config, pixyErrorBody, () => metrics.rateLimited());
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
@@ -258,6 +296,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   }
   if (config.pixyUnixSocket !== undefined) {
     const app = createApp(config, false, pixyErrorBody);
+    metrics.install(app, 'pixy');
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
     registerPixyRoutes(app, pixyOptions);
     started.push(() => app.close());
@@ -287,6 +326,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
           await producer.close();
           await cluster.close();
         }
+        peers?.close();
         mock?.close();
       })()),
   };
