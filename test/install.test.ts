@@ -110,12 +110,14 @@ describe('installing the packed package', () => {
     // prepack builds the prebuilt binary and dist/.
     const packed = await succeed('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: source });
     tarball = path.join(work, packed.stdout.trim().split('\n').pop()!);
-    fs.rmSync(source, { recursive: true, force: true });
+    await fs.promises.rm(source, { recursive: true, force: true });
   }, 600_000);
 
-  afterAll(() => {
-    if (work !== undefined) fs.rmSync(work, { recursive: true, force: true });
-  });
+  // Removed asynchronously: the installed projects are large, and a synchronous removal on a loaded
+  // machine blocked the test worker long enough for vitest's own RPC to time out.
+  afterAll(async () => {
+    if (work !== undefined) await fs.promises.rm(work, { recursive: true, force: true });
+  }, 600_000);
 
   /** A new project of a user's, with the round-trip program in it. */
   function newProject(): string {
