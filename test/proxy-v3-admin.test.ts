@@ -8,8 +8,9 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, Producer, librdkafkaVersion } from '../lib';
+import { Admin, Producer, librdkafkaVersion, type ClusterMetadata } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { AdminClusterView } from '../lib/proxy/cluster-view';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
 import { uniqueTopic } from './helpers';
@@ -460,6 +461,35 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const mine = all.body.data.filter((c: { topic_name: string }) => c.topic_name === topic);
       expect(mine).toEqual((await call('GET', `/topics/${topic}/configs`)).body.data);
       expect(mine.find((c: { name: string }) => c.name === 'retention.ms').value).toBe('7200000');
+    });
+
+    it.runIf(real)("all topics' configs leave out a topic another client deletes while they are listed, instead of failing whole", async () => {
+      const kept = await createTopic(1);
+      const doomed = await createTopic(1);
+      // The listing reads the metadata, then describes each topic: the deletion lands between the two.
+      let deleteAfterMetadata = false;
+      class DeletingView extends AdminClusterView {
+        override async metadata(): Promise<ClusterMetadata> {
+          const md = await super.metadata();
+          if (deleteAfterMetadata) {
+            deleteAfterMetadata = false;
+            await admin.deleteTopics(doomed);
+          }
+          return md;
+        }
+      }
+      const racing = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers }, (bootstrapServers, config) => new DeletingView(bootstrapServers, config.client));
+      try {
+        deleteAfterMetadata = true;
+        const all = await call('GET', `${racing.url}/v3/clusters/${clusterId}/topics/-/configs`);
+        expect({ status: all.status, error: all.body.message }).toEqual({ status: 200, error: undefined });
+        expect(deleteAfterMetadata).toBe(false);
+        expectSchema(all.body, 'TopicConfigDataList');
+        const listed = new Set(all.body.data.map((c: { topic_name: string }) => c.topic_name));
+        expect({ kept: listed.has(kept), doomed: listed.has(doomed) }).toEqual({ kept: true, doomed: false });
+      } finally {
+        await racing.close();
+      }
     });
 
     it.runIf(real)('bad config requests are 4xx naming the problem, and change nothing', async () => {

@@ -539,8 +539,16 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const names = md.topics.filter((t) => t.error === 0).map((t) => t.name).sort();
     const described: ConfigEntry[][] = new Array(names.length);
     let next = 0;
+    // A topic deleted since the metadata was read is no longer one of all topics: left out, not a 404 of the list.
+    const describeIfExists = (name: string): Promise<ConfigEntry[]> =>
+      admin()
+        .describeConfigs('topic', name)
+        .catch((error: unknown) => {
+          if (error instanceof KafkaError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PART) return [];
+          throw adminError(error);
+        });
     const worker = async () => {
-      for (let i = next++; i < names.length; i = next++) described[i] = await describe('topic', names[i]);
+      for (let i = next++; i < names.length; i = next++) described[i] = await describeIfExists(names[i]);
     };
     await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, names.length) }, worker));
     const data = names.flatMap((name, i) => described[i].map((e) => topicConfigBody(paths, name, e)));
