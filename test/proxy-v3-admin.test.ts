@@ -277,6 +277,15 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expectError(await call('PATCH', `/topics/${topic}`, '{"partitions_count": '), 400, 400, /Malformed JSON/);
     });
 
+    it('a partition count or replication factor past what can be asked is 400 naming the field the request has, creating nothing', async () => {
+      const topic = await createTopic(1);
+      expectError(await call('PATCH', `/topics/${topic}`, { partitions_count: 2_000_000_000 }), 400, 400, /^partitions_count must be .*1000000.*not 2000000000$/);
+      const name = uniqueTopic('v3admin-huge');
+      expectError(await call('POST', '/topics', { topic_name: name, partitions_count: 2_000_000_000 }), 400, 400, /^partitions_count must be .*1000000.*not 2000000000$/);
+      expectError(await call('POST', '/topics', { topic_name: name, partitions_count: 1, replication_factor: 40_000 }), 400, 400, /^replication_factor must be .*32767.*not 40000$/);
+      expect((await admin.metadata()).topics.some((t) => t.name === name)).toBe(false);
+    });
+
     it.runIf(real)('DELETE removes the topic: gone from the proxy and from the metadata', async () => {
       const topic = await createTopic(2);
       const deleted = await call('DELETE', `/topics/${topic}`);

@@ -44,6 +44,9 @@ const SOURCES: { [source in ConfigSource]: string } = {
 const DESCRIBE_CONCURRENCY = 4;
 
 const INT32_MAX = 2147483647;
+/** The most partitions and replicas our Admin asks for (librdkafka's bounds), checked here to name the v3 field. */
+const MAX_PARTITIONS = 1000000;
+const MAX_REPLICATION_FACTOR = 32767;
 
 /** The REST answer for an Admin failure: Kafka's refusals of the request are 400 / 40002. */
 function adminError(error: unknown): RestError {
@@ -478,14 +481,14 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const body = objectBody(req.body);
     if (typeof body.topic_name !== 'string' || body.topic_name === '') throw badRequest('topic_name is required');
     const name = checkTopicName(body.topic_name);
-    const count = (field: 'partitions_count' | 'replication_factor'): number => {
+    const count = (field: 'partitions_count' | 'replication_factor', max: number): number => {
       const value = body[field];
       if (value === undefined || value === null) return -1; // the broker's default
-      if (!Number.isSafeInteger(value)) throw badRequest(`${field} must be an integer, not ${JSON.stringify(value)}`);
+      if (!Number.isSafeInteger(value) || ((value as number) < 1 && value !== -1) || (value as number) > max) throw badRequest(`${field} must be an integer from 1 to ${max} (-1 or none: the broker's default), not ${JSON.stringify(value)}`);
       return value as number;
     };
-    const partitions = count('partitions_count');
-    const replication = count('replication_factor');
+    const partitions = count('partitions_count', MAX_PARTITIONS);
+    const replication = count('replication_factor', MAX_REPLICATION_FACTOR);
     if (body.replicas_assignments !== undefined && body.replicas_assignments !== null) {
       throw cannot('replicas_assignments: our Admin creates topics by partition count and replication factor only (librdkafka can place replicas, the proxy does not pass them yet): give partitions_count and replication_factor');
     }
@@ -520,7 +523,7 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const { paths, md } = await clusterOf(req);
     const topic = topicOf(md, req.params.topic);
     const count = objectBody(req.body).partitions_count;
-    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > INT32_MAX) throw badRequest(`partitions_count must be a positive integer, not ${JSON.stringify(count)}`);
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_PARTITIONS) throw badRequest(`partitions_count must be a positive integer up to ${MAX_PARTITIONS}, not ${JSON.stringify(count)}`);
     await kafka(admin().createPartitions(topic.name, count as number));
     return ok(reply, topicBody(paths, topic.name, shapeOf(topicOf(await kafka(cluster.metadata()), topic.name))));
   });
