@@ -100,6 +100,29 @@ function isInternal(name: string): boolean {
   return name.startsWith('__');
 }
 
+/**
+ * The replicas of each partition from a create request's replicas_assignments ({partition_id,
+ * broker_ids} per partition, every partition once), checked against the counts the request also gives.
+ */
+function placement(value: unknown, partitions: number, replicationFactor: number): number[][] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PARTITIONS) throw badRequest(`replicas_assignments must be a non-empty array of {partition_id, broker_ids}, one per partition (up to ${MAX_PARTITIONS})`);
+  const replicas: number[][] = new Array(value.length);
+  value.forEach((item, i) => {
+    const { partition_id: partition, broker_ids: brokers } = objectBody(item, `replicas_assignments[${i}]`);
+    if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= value.length) {
+      throw badRequest(`replicas_assignments[${i}].partition_id must be one of 0 to ${value.length - 1} (one entry per partition), not ${JSON.stringify(partition)}`);
+    }
+    if (replicas[partition as number] !== undefined) throw badRequest(`replicas_assignments[${i}]: partition ${partition} is placed twice`);
+    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.length > MAX_REPLICATION_FACTOR || !brokers.every((b) => Number.isInteger(b) && b >= 0 && b <= INT32_MAX)) {
+      throw badRequest(`replicas_assignments[${i}].broker_ids must be a non-empty array of broker ids, not ${JSON.stringify(brokers)}`);
+    }
+    if (replicationFactor !== -1 && brokers.length !== replicationFactor) throw badRequest(`replication_factor ${replicationFactor} disagrees with replicas_assignments[${i}] (${brokers.length} brokers): give one or make them agree`);
+    replicas[partition as number] = brokers as number[];
+  });
+  if (partitions !== -1 && partitions !== value.length) throw badRequest(`partitions_count ${partitions} disagrees with the ${value.length} partition(s) of replicas_assignments: give one or make them agree`);
+  return replicas;
+}
+
 /** A config change of a v3 request: a value to set, or null to return to the default. */
 interface ConfigChange {
   name: string;
@@ -489,9 +512,7 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     };
     const partitions = count('partitions_count', MAX_PARTITIONS);
     const replication = count('replication_factor', MAX_REPLICATION_FACTOR);
-    if (body.replicas_assignments !== undefined && body.replicas_assignments !== null) {
-      throw cannot('replicas_assignments: our Admin creates topics by partition count and replication factor only (librdkafka can place replicas, the proxy does not pass them yet): give partitions_count and replication_factor');
-    }
+    const assignment = body.replicas_assignments === undefined || body.replicas_assignments === null ? undefined : placement(body.replicas_assignments, partitions, replication);
     if (body.configs !== undefined && !Array.isArray(body.configs)) throw badRequest('configs must be an array of {name, value}');
     const configs: { [key: string]: string } = {};
     for (const [i, c] of ((body.configs ?? []) as unknown[]).entries()) {
@@ -503,7 +524,7 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     }
     if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') throw badRequest('validate_only must be true or false');
     const validateOnly = body.validate_only === true;
-    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly);
+    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly, assignment);
     // A dry run answers 200 with the topic it would create (as Confluent's does), a creation 201.
     return reply.code(validateOnly ? 200 : 201).send(topicBody(paths, name, shape));
   });
