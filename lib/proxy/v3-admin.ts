@@ -507,7 +507,8 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const count = (field: 'partitions_count' | 'replication_factor', max: number): number => {
       const value = body[field];
       if (value === undefined || value === null) return -1; // the broker's default
-      if (!Number.isSafeInteger(value) || ((value as number) < 1 && value !== -1) || (value as number) > max) throw badRequest(`${field} must be an integer from 1 to ${max} (-1 or none: the broker's default), not ${JSON.stringify(value)}`);
+      // Past `max` our Admin refuses in its own words; anything smaller goes to Kafka, which says what it takes.
+      if (!Number.isSafeInteger(value) || (value as number) > max) throw badRequest(`${field} must be an integer up to ${max} (-1 or none: the broker's default), not ${JSON.stringify(value)}`);
       return value as number;
     };
     const partitions = count('partitions_count', MAX_PARTITIONS);
