@@ -8,8 +8,9 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, Producer, librdkafkaVersion } from '../lib';
+import { Admin, Producer, librdkafkaVersion, type ClusterMetadata } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { AdminClusterView } from '../lib/proxy/cluster-view';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
 import { uniqueTopic } from './helpers';
@@ -243,12 +244,42 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expectError(await call('GET', '/topics/bad%20name'), 400, 40002, /may contain only/);
     });
 
-    it('creating a topic that exists is 400 40002; replicas_assignments is refused with 501 saying so, creating nothing', async () => {
+    it('creating a topic that exists is 400 40002, creating nothing', async () => {
       const topic = await createTopic(1);
       expectError(await call('POST', '/topics', { topic_name: topic, partitions_count: 1 }), 400, 40002, /already exists/);
-      const other = uniqueTopic('v3admin');
-      expectError(await call('POST', '/topics', { topic_name: other, replicas_assignments: [{ partition_id: 0, broker_ids: [1] }] }), 501, 501, /replicas_assignments/);
-      expect((await admin.metadata()).topics.map((t) => t.name)).not.toContain(other);
+    });
+
+    it.runIf(real)('replicas_assignments places each partition on the brokers it names, seen in the metadata', async () => {
+      const id = (await admin.metadata({ topics: [] })).brokers[0].id;
+      const name = uniqueTopic('v3admin-placed');
+      const created = await call('POST', '/topics', { topic_name: name, replicas_assignments: [{ partition_id: 1, broker_ids: [id] }, { partition_id: 0, broker_ids: [id] }] });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ topic_name: name, partitions_count: 2, replication_factor: 1 });
+      expectSchema(created.body, 'TopicData');
+      const topic = (await admin.metadata({ topics: [name] })).topics.find((t) => t.name === name)!;
+      expect(topic.partitions.map((p) => [p.partition, p.replicas])).toEqual([
+        [0, [id]],
+        [1, [id]],
+      ]);
+    });
+
+    it('a replicas_assignments that skips a partition, names one twice, or disagrees with the counts given is 400 naming it, creating nothing', async () => {
+      const name = uniqueTopic('v3admin-misplaced');
+      const create = (body: object) => call('POST', '/topics', { topic_name: name, ...body });
+      expectError(await create({ replicas_assignments: [{ partition_id: 1, broker_ids: [1] }] }), 400, 400, /replicas_assignments\[0\]\.partition_id must be one of 0 to 0/);
+      expectError(await create({ replicas_assignments: [{ partition_id: 0, broker_ids: [1] }, { partition_id: 0, broker_ids: [1] }] }), 400, 400, /replicas_assignments\[1\]: partition 0 is placed twice/);
+      expectError(await create({ replicas_assignments: [{ partition_id: 0, broker_ids: [] }] }), 400, 400, /replicas_assignments\[0\]\.broker_ids must be a non-empty array of broker ids/);
+      expectError(await create({ replicas_assignments: [{ partition_id: 0, broker_ids: ['1'] }] }), 400, 400, /broker_ids must be/);
+      expectError(await create({ replicas_assignments: {} }), 400, 400, /replicas_assignments must be a non-empty array/);
+      expectError(await create({ partitions_count: 3, replicas_assignments: [{ partition_id: 0, broker_ids: [1] }] }), 400, 400, /partitions_count 3 disagrees with the 1 partition/);
+      expectError(await create({ replication_factor: 2, replicas_assignments: [{ partition_id: 0, broker_ids: [1] }] }), 400, 400, /replication_factor 2 disagrees with replicas_assignments\[0\]/);
+      expect((await admin.metadata()).topics.map((t) => t.name)).not.toContain(name);
+    });
+
+    it.runIf(!real)('replicas_assignments on the embedded broker is 501: it cannot place replicas', async () => {
+      const name = uniqueTopic('v3admin-placed');
+      expectError(await call('POST', '/topics', { topic_name: name, replicas_assignments: [{ partition_id: 0, broker_ids: [1] }] }), 501, 501, /embedded broker.*place replicas/);
+      expect((await admin.metadata()).topics.map((t) => t.name)).not.toContain(name);
     });
 
     it.runIf(real)('PATCH raises the partition count, seen in the metadata; fewer or the same is 400 40002', async () => {
@@ -274,6 +305,15 @@ describe.each(testBrokers())('$name broker', (broker) => {
         expectError(await call('PATCH', `/topics/${topic}`, body), 400, 400, /partitions_count must be a positive integer|must be a JSON object/);
       }
       expectError(await call('PATCH', `/topics/${topic}`, '{"partitions_count": '), 400, 400, /Malformed JSON/);
+    });
+
+    it('a partition count or replication factor past what can be asked is 400 naming the field the request has, creating nothing', async () => {
+      const topic = await createTopic(1);
+      expectError(await call('PATCH', `/topics/${topic}`, { partitions_count: 2_000_000_000 }), 400, 400, /^partitions_count must be .*1000000.*not 2000000000$/);
+      const name = uniqueTopic('v3admin-huge');
+      expectError(await call('POST', '/topics', { topic_name: name, partitions_count: 2_000_000_000 }), 400, 400, /^partitions_count must be .*1000000.*not 2000000000$/);
+      expectError(await call('POST', '/topics', { topic_name: name, partitions_count: 1, replication_factor: 40_000 }), 400, 400, /^replication_factor must be .*32767.*not 40000$/);
+      expect((await admin.metadata()).topics.some((t) => t.name === name)).toBe(false);
     });
 
     it.runIf(real)('DELETE removes the topic: gone from the proxy and from the metadata', async () => {
@@ -460,6 +500,35 @@ describe.each(testBrokers())('$name broker', (broker) => {
       const mine = all.body.data.filter((c: { topic_name: string }) => c.topic_name === topic);
       expect(mine).toEqual((await call('GET', `/topics/${topic}/configs`)).body.data);
       expect(mine.find((c: { name: string }) => c.name === 'retention.ms').value).toBe('7200000');
+    });
+
+    it.runIf(real)("all topics' configs leave out a topic another client deletes while they are listed, instead of failing whole", async () => {
+      const kept = await createTopic(1);
+      const doomed = await createTopic(1);
+      // The listing reads the metadata, then describes each topic: the deletion lands between the two.
+      let deleteAfterMetadata = false;
+      class DeletingView extends AdminClusterView {
+        override async metadata(): Promise<ClusterMetadata> {
+          const md = await super.metadata();
+          if (deleteAfterMetadata) {
+            deleteAfterMetadata = false;
+            await admin.deleteTopics(doomed);
+          }
+          return md;
+        }
+      }
+      const racing = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers }, (bootstrapServers, config) => new DeletingView(bootstrapServers, config.client));
+      try {
+        deleteAfterMetadata = true;
+        const all = await call('GET', `${racing.url}/v3/clusters/${clusterId}/topics/-/configs`);
+        expect({ status: all.status, error: all.body.message }).toEqual({ status: 200, error: undefined });
+        expect(deleteAfterMetadata).toBe(false);
+        expectSchema(all.body, 'TopicConfigDataList');
+        const listed = new Set(all.body.data.map((c: { topic_name: string }) => c.topic_name));
+        expect({ kept: listed.has(kept), doomed: listed.has(doomed) }).toEqual({ kept: true, doomed: false });
+      } finally {
+        await racing.close();
+      }
     });
 
     it.runIf(real)('bad config requests are 4xx naming the problem, and change nothing', async () => {

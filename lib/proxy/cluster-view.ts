@@ -73,10 +73,17 @@ export class AdminClusterView implements PixyClusterView {
     return this.#admin.watermarkOffsets(topic, partition);
   }
 
-  async createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape> {
-    if (this.mock !== undefined) return this.#createOnEmbedded(this.mock, name, partitions, replicationFactor, configs, validateOnly);
+  async createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean, replicaAssignment?: number[][]): Promise<TopicShape> {
+    if (this.mock !== undefined) {
+      if (replicaAssignment !== undefined) {
+        throw new RestError(501, 501, "The embedded broker (librdkafka's mock cluster) cannot place replicas: create the topic with partitions_count and replication_factor");
+      }
+      return this.#createOnEmbedded(this.mock, name, partitions, replicationFactor, configs, validateOnly);
+    }
+    // A placement gives the counts itself (Admin: replicationFactor left out, partitions its length).
+    const counts = replicaAssignment === undefined ? { partitions, replicationFactor } : { replicaAssignment };
     try {
-      await this.#admin.createTopics({ name, partitions, replicationFactor, configs }, { validateOnly });
+      await this.#admin.createTopics({ name, ...counts, configs }, { validateOnly });
     } catch (error) {
       // The broker's refusals (positive codes) and librdkafka's (out of range) are the request's.
       if (error instanceof TypeError || (error instanceof KafkaError && (error.code > 0 || error.code === ErrorCode._INVALID_ARG))) {
@@ -88,6 +95,7 @@ export class AdminClusterView implements PixyClusterView {
       const created = (await this.partitions(name)) ?? [];
       return { partitionsCount: created.length, replicationFactor: created[0]?.replicas.length ?? 0 };
     }
+    if (replicaAssignment !== undefined) return { partitionsCount: replicaAssignment.length, replicationFactor: replicaAssignment[0].length };
     return {
       partitionsCount: partitions > 0 ? partitions : await this.#brokerDefault('num.partitions'),
       replicationFactor: replicationFactor > 0 ? replicationFactor : await this.#brokerDefault('default.replication.factor'),

@@ -35,7 +35,8 @@ export interface ClusterView {
    * Creates a topic (-1: the broker's default), or with `validateOnly` only checks that it could
    * be; answers its partition count and replication factor. A refusal is a 40002 naming it.
    */
-  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean): Promise<TopicShape>;
+  /** `replicaAssignment`: the brokers of partition 0, 1, ... (the counts are then -1 or agree with it). */
+  createTopic(name: string, partitions: number, replicationFactor: number, configs: { [key: string]: string }, validateOnly: boolean, replicaAssignment?: number[][]): Promise<TopicShape>;
   /** Before a produce: creates a missing topic as a Kafka broker with its defaults would (embedded broker only). */
   autoCreate(topic: string): Promise<void>;
   /** Brokers, controller and every topic, internal ones included (the v3 admin routes). */

@@ -44,6 +44,9 @@ const SOURCES: { [source in ConfigSource]: string } = {
 const DESCRIBE_CONCURRENCY = 4;
 
 const INT32_MAX = 2147483647;
+/** The most partitions and replicas our Admin asks for (librdkafka's bounds), checked here to name the v3 field. */
+const MAX_PARTITIONS = 1000000;
+const MAX_REPLICATION_FACTOR = 32767;
 
 /** The REST answer for an Admin failure: Kafka's refusals of the request are 400 / 40002. */
 function adminError(error: unknown): RestError {
@@ -95,6 +98,29 @@ const notFoundConfig = (name: string, owner: string) => new RestError(404, 404, 
 /** Kafka's own topics (the v3 API lists them, flagged is_internal). */
 function isInternal(name: string): boolean {
   return name.startsWith('__');
+}
+
+/**
+ * The replicas of each partition from a create request's replicas_assignments ({partition_id,
+ * broker_ids} per partition, every partition once), checked against the counts the request also gives.
+ */
+function placement(value: unknown, partitions: number, replicationFactor: number): number[][] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PARTITIONS) throw badRequest(`replicas_assignments must be a non-empty array of {partition_id, broker_ids}, one per partition (up to ${MAX_PARTITIONS})`);
+  const replicas: number[][] = new Array(value.length);
+  value.forEach((item, i) => {
+    const { partition_id: partition, broker_ids: brokers } = objectBody(item, `replicas_assignments[${i}]`);
+    if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= value.length) {
+      throw badRequest(`replicas_assignments[${i}].partition_id must be one of 0 to ${value.length - 1} (one entry per partition), not ${JSON.stringify(partition)}`);
+    }
+    if (replicas[partition as number] !== undefined) throw badRequest(`replicas_assignments[${i}]: partition ${partition} is placed twice`);
+    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.length > MAX_REPLICATION_FACTOR || !brokers.every((b) => Number.isInteger(b) && b >= 0 && b <= INT32_MAX)) {
+      throw badRequest(`replicas_assignments[${i}].broker_ids must be a non-empty array of broker ids, not ${JSON.stringify(brokers)}`);
+    }
+    if (replicationFactor !== -1 && brokers.length !== replicationFactor) throw badRequest(`replication_factor ${replicationFactor} disagrees with replicas_assignments[${i}] (${brokers.length} brokers): give one or make them agree`);
+    replicas[partition as number] = brokers as number[];
+  });
+  if (partitions !== -1 && partitions !== value.length) throw badRequest(`partitions_count ${partitions} disagrees with the ${value.length} partition(s) of replicas_assignments: give one or make them agree`);
+  return replicas;
 }
 
 /** A config change of a v3 request: a value to set, or null to return to the default. */
@@ -478,17 +504,16 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const body = objectBody(req.body);
     if (typeof body.topic_name !== 'string' || body.topic_name === '') throw badRequest('topic_name is required');
     const name = checkTopicName(body.topic_name);
-    const count = (field: 'partitions_count' | 'replication_factor'): number => {
+    const count = (field: 'partitions_count' | 'replication_factor', max: number): number => {
       const value = body[field];
       if (value === undefined || value === null) return -1; // the broker's default
-      if (!Number.isSafeInteger(value)) throw badRequest(`${field} must be an integer, not ${JSON.stringify(value)}`);
+      // Past `max` our Admin refuses in its own words; anything smaller goes to Kafka, which says what it takes.
+      if (!Number.isSafeInteger(value) || (value as number) > max) throw badRequest(`${field} must be an integer up to ${max} (-1 or none: the broker's default), not ${JSON.stringify(value)}`);
       return value as number;
     };
-    const partitions = count('partitions_count');
-    const replication = count('replication_factor');
-    if (body.replicas_assignments !== undefined && body.replicas_assignments !== null) {
-      throw cannot('replicas_assignments: our Admin creates topics by partition count and replication factor only (librdkafka can place replicas, the proxy does not pass them yet): give partitions_count and replication_factor');
-    }
+    const partitions = count('partitions_count', MAX_PARTITIONS);
+    const replication = count('replication_factor', MAX_REPLICATION_FACTOR);
+    const assignment = body.replicas_assignments === undefined || body.replicas_assignments === null ? undefined : placement(body.replicas_assignments, partitions, replication);
     if (body.configs !== undefined && !Array.isArray(body.configs)) throw badRequest('configs must be an array of {name, value}');
     const configs: { [key: string]: string } = {};
     for (const [i, c] of ((body.configs ?? []) as unknown[]).entries()) {
@@ -500,7 +525,7 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     }
     if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') throw badRequest('validate_only must be true or false');
     const validateOnly = body.validate_only === true;
-    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly);
+    const shape = await cluster.createTopic(name, partitions, replication, configs, validateOnly, assignment);
     // A dry run answers 200 with the topic it would create (as Confluent's does), a creation 201.
     return reply.code(validateOnly ? 200 : 201).send(topicBody(paths, name, shape));
   });
@@ -520,7 +545,7 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const { paths, md } = await clusterOf(req);
     const topic = topicOf(md, req.params.topic);
     const count = objectBody(req.body).partitions_count;
-    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > INT32_MAX) throw badRequest(`partitions_count must be a positive integer, not ${JSON.stringify(count)}`);
+    if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_PARTITIONS) throw badRequest(`partitions_count must be a positive integer up to ${MAX_PARTITIONS}, not ${JSON.stringify(count)}`);
     await kafka(admin().createPartitions(topic.name, count as number));
     return ok(reply, topicBody(paths, topic.name, shapeOf(topicOf(await kafka(cluster.metadata()), topic.name))));
   });
@@ -539,8 +564,16 @@ export function registerV3AdminRoutes(app: FastifyInstance, options: ConfluentOp
     const names = md.topics.filter((t) => t.error === 0).map((t) => t.name).sort();
     const described: ConfigEntry[][] = new Array(names.length);
     let next = 0;
+    // A topic deleted since the metadata was read is no longer one of all topics: left out, not a 404 of the list.
+    const describeIfExists = (name: string): Promise<ConfigEntry[]> =>
+      admin()
+        .describeConfigs('topic', name)
+        .catch((error: unknown) => {
+          if (error instanceof KafkaError && error.code === ErrorCode.UNKNOWN_TOPIC_OR_PART) return [];
+          throw adminError(error);
+        });
     const worker = async () => {
-      for (let i = next++; i < names.length; i = next++) described[i] = await describe('topic', names[i]);
+      for (let i = next++; i < names.length; i = next++) described[i] = await describeIfExists(names[i]);
     };
     await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, names.length) }, worker));
     const data = names.flatMap((name, i) => described[i].map((e) => topicConfigBody(paths, name, e)));
