@@ -65,6 +65,8 @@ interface BatchState {
   codes: Int32Array;
   pending: number;
   firstError: number;
+  /** What the native call said about firstError when it refused a record (ERR__STATE: outside a transaction). */
+  firstMessage?: string;
   /** Resolve with every record's outcome instead of rejecting on the first failure. */
   settleAll: boolean;
   resolve: (results: DeliveryOutcome[]) => void;
@@ -558,9 +560,9 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
   /** Produces a batch run; false when part of it must wait for room (the request keeps the rest). */
   #tryBatch(request: BatchChunkRequest): boolean {
     const { batch, partition, payloads, keys, startIndex } = request;
-    const [code, first, count, errors] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
+    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
     if (count === 0) {
-      this.#failRecords(batch, startIndex, payloads.length, code); // the client could not start
+      this.#failRecords(batch, startIndex, payloads.length, code, message); // the client could not start
       return true;
     }
     // Refusals for lack of room form a suffix (nothing frees room during the call): they wait.
@@ -570,13 +572,13 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     if (errors !== null) {
       while (waitFrom > 0 && errors[waitFrom - 1] === ErrorCode._QUEUE_FULL) waitFrom--;
       if (waitFrom === 0 && this.#inFlight === 0) {
-        this.#failRecords(batch, startIndex, count, code); // nothing in flight will ever make room
+        this.#failRecords(batch, startIndex, count, code, message); // nothing in flight will ever make room
         return true;
       }
       queued = 0;
       for (let i = 0; i < waitFrom; i++) {
         if (errors[i] === 0) queued++;
-        else this.#failRecords(batch, startIndex + i, 1, errors[i]);
+        else this.#failRecords(batch, startIndex + i, 1, errors[i], errors[i] === code ? message : undefined);
       }
     }
     if (queued > 0) {
@@ -590,8 +592,11 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     return false;
   }
 
-  #failRecords(batch: BatchState, start: number, count: number, code: number): void {
-    if (batch.firstError === 0) batch.firstError = code;
+  #failRecords(batch: BatchState, start: number, count: number, code: number, message?: string): void {
+    if (batch.firstError === 0) {
+      batch.firstError = code;
+      batch.firstMessage = message;
+    }
     batch.codes.fill(code, start, start + count);
     batch.partitions.fill(-1, start, start + count);
     batch.offsets.fill(-1, start, start + count);
@@ -601,13 +606,13 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
 
   #settleBatch(batch: BatchState): void {
     if (batch.firstError !== 0 && !batch.settleAll) {
-      batch.reject(new KafkaError(batch.firstError));
+      batch.reject(new KafkaError(batch.firstError, batch.firstMessage));
       return;
     }
     const results: DeliveryOutcome[] = new Array(batch.partitions.length);
     for (let i = 0; i < results.length; i++) {
       results[i] = { msgid: batch.msgids[i], topic: batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
-      if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i]);
+      if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i], batch.codes[i] === batch.firstError ? batch.firstMessage : undefined);
     }
     batch.resolve(results);
   }
