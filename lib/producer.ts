@@ -10,6 +10,7 @@ import { commitList, Consumer, type CommitOffset } from './consumer';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
 import { Record } from './record';
+import type { PackedBytes } from './schema/serdes';
 import { ReportQueue, type DeliveryReport } from './report-queue';
 import { expectBytes, expectPartition, expectString, expectTimeout, invalidParameter } from './validate';
 
@@ -107,6 +108,8 @@ export interface RecordSerializer<T> {
   serialize(topic: string, value: T): Promise<Buffer | null>;
   /** The bytes without waiting when it can (undefined: it must wait); `produceBatch` needs it. */
   serializeSync?(topic: string, value: T): Buffer | null | undefined;
+  /** Many values' bytes in one buffer without waiting (undefined: it cannot); `produceBatch` sends them in one call. */
+  serializePackedSync?(topic: string, values: T[]): PackedBytes | undefined;
 }
 
 export interface ProducerOptions<V = Payload, K = Payload> extends ClientOptions {
@@ -342,9 +345,14 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     expectString(topic, 'topic');
     if (!Array.isArray(payloads)) throw invalidParameter('an array of payloads', 'payloads', payloads);
     if (keys !== null && (!Array.isArray(keys) || keys.length !== payloads.length)) throw invalidParameter('null or an array of keys as long as payloads', 'keys', keys);
-    if (this.#valueSerializer !== undefined) payloads = serializeNow(this.#valueSerializer, topic, payloads, 'valueSerializer') as V[];
+    // One buffer for all the payloads when the serializer writes one (a SchemaSerializer's Avro): no Buffer per record.
+    const packed = this.#valueSerializer?.serializePackedSync?.(topic, payloads);
+    if (this.#valueSerializer !== undefined && packed === undefined) payloads = serializeNow(this.#valueSerializer, topic, payloads, 'valueSerializer') as V[];
     if (this.#keySerializer !== undefined && keys !== null) keys = serializeNow(this.#keySerializer, topic, keys, 'keySerializer') as K[];
-    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads as Payload[], keys as Payload[] | null);
+    const [code, first, count, errors, message] =
+      packed === undefined
+        ? capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads as Payload[], keys as Payload[] | null)
+        : capi.ProduceBatchPacked(this.#handle, topic, expectPartition(partition), packed.data, packed.lengths, keys as Payload[] | null);
     // Stop at the first refusal: msgids after it are not the caller's to track.
     const accepted = errors === null ? count : errors.findIndex((e) => e !== 0);
     if (accepted === 0 && code !== 0) throw new KafkaError(code, message);
