@@ -208,8 +208,19 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
   uint32_t count = payloads.Length();
   // Check every element before queueing any, so a bad one leaves nothing half-sent.
   std::vector<Bytes> values(count), keys(has_keys ? count : 0);
-  auto bytes_at = [](Napi::Array array, uint32_t i, const char* name) {
+  auto bytes_at = [env](Napi::Array array, uint32_t i, const char* name) {
     Napi::Value value = array.Get(i);
+    // A Buffer (the common case) takes one N-API call, as in Produce; anything else the general checks.
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok && type == napi_uint8_array) {
+      Bytes bytes;
+      bytes.isNull = false;
+      bytes.view = length > 0 ? static_cast<const char*>(data) : "";  // empty stays distinct from null
+      bytes.size = length;
+      return bytes;
+    }
     if (value.IsString() || value.IsTypedArray() || value.IsNull() || value.IsUndefined()) return ExpectBytes(value, name);
     std::string where = std::string(name) + "[" + std::to_string(i) + "]";  // built only to throw
     return ExpectBytes(value, where.c_str());
