@@ -172,6 +172,15 @@ export interface NativeBinding {
     payloads: Bytes[],
     keys?: Bytes[] | null,
   ): [code: number, firstMsgid: number, count: number, errors: Int32Array | null, message: string];
+  /** ProduceBatch with the payloads one after another in `data`: payload i is the next lengths[i] bytes (-1: null). */
+  ProduceBatchPacked(
+    handle: KafkaHandle,
+    topic: string,
+    partition: number,
+    data: Buffer,
+    lengths: Int32Array,
+    keys?: Bytes[] | null,
+  ): [code: number, firstMsgid: number, count: number, errors: Int32Array | null, message: string];
   DeliveryReportInto(handle: KafkaHandle, msgids: Float64Array, errors: Int32Array, partitions: Int32Array, offsets: Float64Array): number;
   Flush(handle: KafkaHandle, timeoutMs: number): number;
   FlushAsync(handle: KafkaHandle, timeoutMs: number): Promise<number>;

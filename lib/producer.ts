@@ -10,6 +10,7 @@ import { commitList, Consumer, type CommitOffset } from './consumer';
 import { Fifo } from './fifo';
 import { OutstandingIds } from './outstanding';
 import { Record } from './record';
+import type { PackedBytes } from './schema/serdes';
 import { ReportQueue, type DeliveryReport } from './report-queue';
 import { expectBytes, expectPartition, expectString, expectTimeout, invalidParameter } from './validate';
 
@@ -65,6 +66,8 @@ interface BatchState {
   codes: Int32Array;
   pending: number;
   firstError: number;
+  /** What the native call said about firstError when it refused a record (ERR__STATE: outside a transaction). */
+  firstMessage?: string;
   /** Resolve with every record's outcome instead of rejecting on the first failure. */
   settleAll: boolean;
   resolve: (results: DeliveryOutcome[]) => void;
@@ -105,6 +108,8 @@ export interface RecordSerializer<T> {
   serialize(topic: string, value: T): Promise<Buffer | null>;
   /** The bytes without waiting when it can (undefined: it must wait); `produceBatch` needs it. */
   serializeSync?(topic: string, value: T): Buffer | null | undefined;
+  /** Many values' bytes in one buffer without waiting (undefined: it cannot); `produceBatch` sends them in one call. */
+  serializePackedSync?(topic: string, values: T[]): PackedBytes | undefined;
 }
 
 export interface ProducerOptions<V = Payload, K = Payload> extends ClientOptions {
@@ -340,9 +345,14 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     expectString(topic, 'topic');
     if (!Array.isArray(payloads)) throw invalidParameter('an array of payloads', 'payloads', payloads);
     if (keys !== null && (!Array.isArray(keys) || keys.length !== payloads.length)) throw invalidParameter('null or an array of keys as long as payloads', 'keys', keys);
-    if (this.#valueSerializer !== undefined) payloads = serializeNow(this.#valueSerializer, topic, payloads, 'valueSerializer') as V[];
+    // One buffer for all the payloads when the serializer writes one (a SchemaSerializer's Avro): no Buffer per record.
+    const packed = this.#valueSerializer?.serializePackedSync?.(topic, payloads);
+    if (this.#valueSerializer !== undefined && packed === undefined) payloads = serializeNow(this.#valueSerializer, topic, payloads, 'valueSerializer') as V[];
     if (this.#keySerializer !== undefined && keys !== null) keys = serializeNow(this.#keySerializer, topic, keys, 'keySerializer') as K[];
-    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads as Payload[], keys as Payload[] | null);
+    const [code, first, count, errors, message] =
+      packed === undefined
+        ? capi.ProduceBatch(this.#handle, topic, expectPartition(partition), payloads as Payload[], keys as Payload[] | null)
+        : capi.ProduceBatchPacked(this.#handle, topic, expectPartition(partition), packed.data, packed.lengths, keys as Payload[] | null);
     // Stop at the first refusal: msgids after it are not the caller's to track.
     const accepted = errors === null ? count : errors.findIndex((e) => e !== 0);
     if (accepted === 0 && code !== 0) throw new KafkaError(code, message);
@@ -562,9 +572,9 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
   /** Produces a batch run; false when part of it must wait for room (the request keeps the rest). */
   #tryBatch(request: BatchChunkRequest): boolean {
     const { batch, partition, payloads, keys, startIndex } = request;
-    const [code, first, count, errors] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
+    const [code, first, count, errors, message] = capi.ProduceBatch(this.#handle, batch.topic, partition, payloads, keys);
     if (count === 0) {
-      this.#failRecords(batch, startIndex, payloads.length, code); // the client could not start
+      this.#failRecords(batch, startIndex, payloads.length, code, message); // the client could not start
       return true;
     }
     // Refusals for lack of room form a suffix (nothing frees room during the call): they wait.
@@ -574,13 +584,13 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     if (errors !== null) {
       while (waitFrom > 0 && errors[waitFrom - 1] === ErrorCode._QUEUE_FULL) waitFrom--;
       if (waitFrom === 0 && this.#inFlight === 0) {
-        this.#failRecords(batch, startIndex, count, code); // nothing in flight will ever make room
+        this.#failRecords(batch, startIndex, count, code, message); // nothing in flight will ever make room
         return true;
       }
       queued = 0;
       for (let i = 0; i < waitFrom; i++) {
         if (errors[i] === 0) queued++;
-        else this.#failRecords(batch, startIndex + i, 1, errors[i]);
+        else this.#failRecords(batch, startIndex + i, 1, errors[i], errors[i] === code ? message : undefined);
       }
     }
     if (queued > 0) {
@@ -594,8 +604,11 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     return false;
   }
 
-  #failRecords(batch: BatchState, start: number, count: number, code: number): void {
-    if (batch.firstError === 0) batch.firstError = code;
+  #failRecords(batch: BatchState, start: number, count: number, code: number, message?: string): void {
+    if (batch.firstError === 0) {
+      batch.firstError = code;
+      batch.firstMessage = message;
+    }
     batch.codes.fill(code, start, start + count);
     batch.partitions.fill(-1, start, start + count);
     batch.offsets.fill(-1, start, start + count);
@@ -605,13 +618,13 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
 
   #settleBatch(batch: BatchState): void {
     if (batch.firstError !== 0 && !batch.settleAll) {
-      batch.reject(new KafkaError(batch.firstError));
+      batch.reject(new KafkaError(batch.firstError, batch.firstMessage));
       return;
     }
     const results: DeliveryOutcome[] = new Array(batch.partitions.length);
     for (let i = 0; i < results.length; i++) {
       results[i] = { msgid: batch.msgids[i], topic: batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
-      if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i]);
+      if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i], batch.codes[i] === batch.firstError ? batch.firstMessage : undefined);
     }
     batch.resolve(results);
   }

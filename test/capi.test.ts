@@ -196,6 +196,30 @@ describe.each(testBrokers())('$name broker', (broker) => {
       capi.UninitProducer(h, 0);
     });
 
+    it('ProduceBatchPacked takes the payloads one after another in one buffer: null, empty and keyed ones apart, bad lengths refused before any is queued', async () => {
+      const topic = uniqueTopic();
+      await broker.createTopic(topic, 1);
+      const h = producerHandle();
+      const data = Buffer.from('first\u0000secondthird');
+      const lengths = Int32Array.from([6, -1, 0, 6, 5]); // 'first\0', null, empty, 'second', 'third'
+      const [code, first, count, errors] = capi.ProduceBatchPacked(h, topic, 0, data, lengths, ['k1', null, 'k3', null, Buffer.from('k5')]);
+      expect([code, first, count, errors]).toEqual([0, 1, 5, null]);
+      expect(() => capi.ProduceBatchPacked(h, topic, 0, data, Int32Array.from([6, 100]))).toThrow(/lengths of -1 or more that fit in data for lengths\[1\] but received 100/);
+      expect(() => capi.ProduceBatchPacked(h, topic, 0, data, Int32Array.from([-2]))).toThrow(/for lengths\[0\]/);
+      expect(() => capi.ProduceBatchPacked(h, topic, 0, 'text' as never, lengths)).toThrow(/Expected a Buffer for data/);
+      expect(() => capi.ProduceBatchPacked(h, topic, 0, data, [6] as never)).toThrow(/Expected an Int32Array for lengths/);
+      expect(() => capi.ProduceBatchPacked(h, topic, 0, data, lengths, ['k'])).toThrow(/keys as long as lengths/);
+      // The refused calls took no msgid and queued nothing.
+      expect(capi.ProduceBatchPacked(h, topic, 0, Buffer.from('last'), Int32Array.from([4]))).toEqual([0, 6, 1, null, '']);
+      expect(capi.Flush(h, 10_000)).toBe(0);
+      const consumer = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')), [topic]);
+      const records = await consumeCount(consumer, 6);
+      expect(records.map((r) => r.payload)).toEqual([Buffer.from('first\u0000'), null, Buffer.alloc(0), Buffer.from('second'), Buffer.from('third'), Buffer.from('last')]);
+      expect(records.map((r) => r.key)).toEqual([Buffer.from('k1'), null, Buffer.from('k3'), null, Buffer.from('k5'), null]);
+      await consumer.close();
+      capi.UninitProducer(h);
+    });
+
     it('reports a full queue as -184, not a crash', () => {
       const h = producerHandle([['queue.buffering.max.messages', '10'], ['linger.ms', '10000']]);
       const topic = uniqueTopic();

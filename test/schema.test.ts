@@ -162,6 +162,27 @@ describe.each(testRegistries())('$name registry', (registry) => {
       expect(records.map((r) => r.decodedValue)).toEqual(values);
     });
 
+    it('produceBatch writes a batch into one buffer: a tombstone and a record far larger than the rest keep their place; a bad record refuses the batch, naming its field, and sends none', async () => {
+      const topic = uniqueTopic('packed');
+      await broker.createTopic(topic, 1);
+      const serializer = new SchemaSerializer<{ n: number; text: string } | null>(client, {
+        type: 'AVRO',
+        schema: { type: 'record', name: 'P', fields: [{ name: 'n', type: 'int' }, { name: 'text', type: 'string' }] },
+      });
+      const producer = producerFor<{ n: number; text: string } | null, never>({ valueSerializer: serializer });
+      await serializer.prepare(topic);
+      const bad = [{ n: 1, text: 'ok' }, { n: 2, text: 3 as unknown as string }];
+      expect(() => producer.produceBatch(topic, bad)).toThrow(expect.objectContaining({ name: 'SchemaError', kind: 'invalid-data', message: expect.stringContaining('field text') }));
+      const values = [{ n: 0, text: 'a' }, null, { n: 2, text: 'x'.repeat(300_000) }, ...Array.from({ length: 500 }, (_, i) => ({ n: i + 3, text: `small ${i}` }))];
+      expect(producer.produceBatch(topic, values).count).toBe(values.length);
+      await producer.flush();
+      const consumer = consumerFor<unknown, unknown>({ valueDeserializer: new SchemaDeserializer(client) });
+      const records = await readBack(consumer, topic, values.length);
+      // The refused batch sent nothing: the first record on the topic is the good batch's first.
+      expect(records.map((r) => r.decodedValue ?? null)).toEqual(values);
+      expect(records[1].payload).toBeNull();
+    });
+
     it('records larger than the encoder\'s 64 KiB slab, and thousands of small ones kept together, keep their own bytes', async () => {
       const topic = uniqueTopic('slab');
       const serializer = new SchemaSerializer<{ text: string }>(client, { type: 'AVRO', schema: { type: 'record', name: 'T', fields: [{ name: 'text', type: 'string' }] } });

@@ -193,6 +193,11 @@ describe.each(testBrokers())('transactions ($name)', (broker) => {
       const sent = await rejection(producer.send({ topic, payload: 'x' }));
       expect(sent.message).toBe(produced.message);
       expect(producer.produceBatch.bind(producer, topic, ['x'])).toThrow(/only inside a transaction/);
+      const batch = await rejection(producer.sendBatch([{ topic, payload: 'x' }, { topic, payload: 'y' }]));
+      expect(batch.codeName).toBe('ERR__STATE');
+      expect(batch.message).toBe(produced.message);
+      const [settled] = await producer.sendBatchSettled([{ topic, payload: 'x' }]);
+      expect(settled.error?.message).toBe(produced.message);
       // After a commit the producer is outside a transaction again.
       await producer.runTransaction(() => producer.send({ topic, payload: 'inside' }));
       expect(() => producer.produce(topic, 'after')).toThrow(/only inside a transaction/);

@@ -8,6 +8,7 @@ export {
   subjectName,
   wirePrefix,
   type Deserializer,
+  type PackedBytes,
   type SchemaDeserializerOptions,
   type SchemaErrorKind,
   type SchemaSerializerOptions,

@@ -18,11 +18,19 @@ export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 export type SubjectNameStrategy = 'topic' | 'record' | 'topic-record';
 export type SerdePart = 'key' | 'value';
 
+/** Many values' bytes one after another in one buffer: value i is the next lengths[i] bytes (-1: null, taking none). */
+export interface PackedBytes {
+  data: Buffer;
+  lengths: Int32Array;
+}
+
 /** Turns a key or value into the bytes stored in Kafka (null stays a Kafka null). */
 export interface Serializer<T> {
   serialize(topic: string, value: T): Promise<Buffer | null>;
   /** The bytes without waiting, when the topic's schema is already resolved; undefined otherwise. */
   serializeSync?(topic: string, value: T): Buffer | null | undefined;
+  /** Many values' bytes in one buffer without waiting (what produceBatch sends in one call); undefined when it cannot. */
+  serializePackedSync?(topic: string, values: T[]): PackedBytes | undefined;
 }
 
 /** Turns stored bytes back into a key or value. */
@@ -137,6 +145,10 @@ interface Prepared {
   subject: string;
   /** The whole record: prefix and encoded value. */
   write(value: unknown): Buffer;
+  /** The whole record written at `pos` of `buffer`: its end, or -1 when it does not fit (Avro only). */
+  writeAt?(buffer: Buffer, pos: number, value: unknown): number;
+  /** About how many bytes a value takes, to size the next packed batch. */
+  bytesPerValue: number;
 }
 
 /** A parsed schema: how to encode and decode with it, and its record name. */
@@ -147,6 +159,8 @@ interface Codec {
   encode(value: unknown): Buffer;
   /** The prefix and the encoded value in one buffer, when the codec can write in place (Avro). */
   encodeAfter?(prefix: Buffer, value: unknown): Buffer;
+  /** The prefix and the encoded value written at `pos` of `buffer`: the end, or -1 when they do not fit (Avro). */
+  encodeAt?(buffer: Buffer, pos: number, prefix: Buffer, value: unknown): number;
   decode(bytes: Buffer, messageIndexes: number[] | undefined): unknown;
   /** The decoded value as JSON text, in the format's own JSON form (Avro's JSON encoding). */
   decodeToJson(bytes: Buffer, messageIndexes: number[] | undefined): string;
@@ -212,6 +226,7 @@ export class SchemaCodecs {
         const checked = avroValue(value);
         return slab.writeAvro(prefix, type, checked);
       },
+      encodeAt: (buffer, pos, prefix, value) => writeAvroAt(buffer, pos, prefix, type, avroValue(value)),
       decode: (bytes) => type.fromBuffer(bytes),
       decodeToJson: (bytes) => type.toString(type.fromBuffer(bytes)),
     };
@@ -363,17 +378,12 @@ class Slab {
   #buffer = Buffer.allocUnsafe(Slab.SIZE);
   #used = 0;
 
-  /** The prefix and `value` encoded by `type` (avsc's Type#encode: the end, or negative when the room ran out). */
+  /** The prefix and `value` encoded by `type`. */
   writeAvro(prefix: Buffer, type: AvroType, value: unknown): Buffer {
     for (;;) {
       const buffer = this.#buffer;
-      if (buffer.length - this.#used < prefix.length) {
-        this.#fresh(Slab.SIZE);
-        continue;
-      }
       const start = this.#used;
-      for (let i = 0; i < prefix.length; i++) buffer[start + i] = prefix[i]; // 5 bytes: cheaper than a native copy
-      const end = type.encode(value, buffer, start + prefix.length);
+      const end = writeAvroAt(buffer, start, prefix, type, value);
       if (end >= 0) {
         this.#used = end;
         return view(buffer, start, end - start);
@@ -387,6 +397,14 @@ class Slab {
     this.#buffer = Buffer.allocUnsafe(size);
     this.#used = 0;
   }
+}
+
+/** `prefix` and `value` encoded by `type` at `pos` of `buffer`: the end, or -1 when they do not fit. */
+function writeAvroAt(buffer: Buffer, pos: number, prefix: Buffer, type: AvroType, value: unknown): number {
+  if (buffer.length - pos < prefix.length) return -1;
+  for (let i = 0; i < prefix.length; i++) buffer[pos + i] = prefix[i]; // 5 bytes: cheaper than a native copy
+  const end = type.encode(value, buffer, pos + prefix.length); // negative when the room ran out
+  return end >= 0 ? end : -1;
 }
 
 /** The message indexes of `type` among the file's top-level messages and their nested ones. */
@@ -478,6 +496,37 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
     return prepared === undefined ? undefined : prepared.write(value);
   }
 
+  /**
+   * `values` written one after another into one buffer (null and undefined as -1: a Kafka null),
+   * which produceBatch hands to librdkafka in one call: no Buffer per value. When the topic's
+   * schema is resolved and its format writes in place (Avro); undefined otherwise.
+   */
+  serializePackedSync(topic: string, values: T[]): PackedBytes | undefined {
+    const prepared = this.#prepared.get(topic);
+    if (prepared?.writeAt === undefined) return undefined;
+    const lengths = new Int32Array(values.length);
+    let data = Buffer.allocUnsafe(Math.max(1024, values.length * prepared.bytesPerValue));
+    let pos = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) {
+        lengths[i] = -1;
+        continue;
+      }
+      let end = prepared.writeAt(data, pos, value);
+      while (end < 0) {
+        const larger = Buffer.allocUnsafe(data.length * 2);
+        data.copy(larger, 0, 0, pos);
+        data = larger;
+        end = prepared.writeAt(data, pos, value);
+      }
+      lengths[i] = end - pos;
+      pos = end;
+    }
+    if (values.length > 0) prepared.bytesPerValue = Math.ceil(pos / values.length) + 8; // a little room: one batch, one allocation
+    return { data, lengths };
+  }
+
   #prepare(topic: string): Promise<Prepared> {
     let pending = this.#preparing.get(topic);
     if (pending === undefined) {
@@ -544,20 +593,32 @@ export class SchemaSerializer<T = unknown> implements Serializer<T> {
       }
     }
     const prefix = wirePrefix(id, options.type === 'PROTOBUF' ? codec!.messageIndexes : undefined);
-    const { encode, encodeAfter } = codec!;
+    const { encode, encodeAfter, encodeAt } = codec!;
     const write = encodeAfter === undefined ? (value: unknown) => Buffer.concat([prefix, encode(value)]) : (value: unknown) => encodeAfter(prefix, value);
+    // What the libraries throw on a value they cannot walk (a cycle, too deep) is the data's fault too.
+    const encodingFailure = (error: unknown): SchemaError =>
+      error instanceof SchemaError ? error : new SchemaError('invalid-data', `Data cannot be encoded with the ${options.type} schema: ${error instanceof Error ? error.message : String(error)}`);
     return {
       id,
       subject: subject!,
+      bytesPerValue: 64,
       write(value) {
         try {
           return write(value);
         } catch (error) {
-          // What the libraries throw on a value they cannot walk (a cycle, too deep) is the data's fault too.
-          if (error instanceof SchemaError) throw error;
-          throw new SchemaError('invalid-data', `Data cannot be encoded with the ${options.type} schema: ${error instanceof Error ? error.message : String(error)}`);
+          throw encodingFailure(error);
         }
       },
+      writeAt:
+        encodeAt === undefined
+          ? undefined
+          : (buffer, pos, value) => {
+              try {
+                return encodeAt(buffer, pos, prefix, value);
+              } catch (error) {
+                throw encodingFailure(error);
+              }
+            },
     };
   }
 }
