@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { AssignerProtocol } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, Producer, silentLogger } from '../lib';
+import { Kafka, logLevel } from '../lib/kafkajs';
 import { KafkaJSAdmin, type AdminConfig } from '../lib/kafkajs/admin';
 import type { ClientContext } from '../lib/kafkajs/context';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from '../lib/kafkajs/enums';
@@ -83,6 +84,19 @@ describe.each(testBrokers())('$name broker', (broker) => {
         { type: 'admin.connect', payload: null },
       ]);
       expect(() => a.on('admin.nothing' as never, () => {})).toThrow(/Event name should be one of admin\.events\.CONNECT, admin\.events\.DISCONNECT/);
+    });
+
+    it('brokers given as an async function are asked when the admin first needs a broker, and its calls reach them', async () => {
+      const topic = uniqueTopic('kjs-brokers-fn');
+      await broker.createTopic(topic, 2);
+      let asked = 0;
+      const a = new Kafka({ brokers: async () => (asked++, [broker.bootstrapServers]), logLevel: logLevel.NOTHING }).admin();
+      expect(asked).toBe(0);
+      await a.connect();
+      expect(asked).toBe(1);
+      const { topics } = await a.fetchTopicMetadata({ topics: [topic] });
+      expect(topics.map((t) => [t.name, t.partitions.length])).toEqual([[topic, 2]]);
+      await a.disconnect();
     });
   });
 

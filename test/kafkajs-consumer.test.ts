@@ -3,6 +3,7 @@
 // handler, retries then CRASH, disconnect waits, rebalances never share a partition), on both brokers.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Admin, Producer, silentLogger, streamLogger } from '../lib';
+import { Kafka, KafkaJSConnectionError, logLevel } from '../lib/kafkajs';
 import { KafkaJSConsumer, type ConsumerConfig, type EachMessagePayload, type InstrumentationEvent } from '../lib/kafkajs/consumer';
 import type { ClientContext } from '../lib/kafkajs/context';
 import { KafkaJSNonRetriableError } from '../lib/kafkajs/errors';
@@ -602,6 +603,32 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await rest.reached;
       expect(values).toEqual(['0', '1', '2', '3', '4', '5']);
       await consumer.disconnect();
+    });
+  });
+
+  describe('brokers given as a function', () => {
+    it('new Kafka({ brokers: async () => [...] }): the consumer asks them at connect() and reads from them', async () => {
+      const topic = await topicWith(3);
+      let asked = 0;
+      const consumer = new Kafka({ brokers: async () => (asked++, [broker.bootstrapServers]), logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueTopic('g'), sessionTimeout: 6000, heartbeatInterval: 500 });
+      open.push(consumer);
+      expect(asked).toBe(0);
+      await consumer.connect();
+      expect(asked).toBe(1);
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const values: string[] = [];
+      const read = counter(3);
+      await consumer.run({ eachMessage: async ({ message }) => void (values.push(message.value!.toString()), read.tick()) });
+      await read.reached;
+      expect(values).toEqual(['0', '1', '2']);
+      await consumer.disconnect();
+    });
+
+    it('a brokers function that throws: connect() rejects with a KafkaJSConnectionError naming what it threw', async () => {
+      const consumer = new Kafka({ brokers: async () => { throw new Error('service discovery is down'); }, logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueTopic('g') });
+      const error = await consumer.connect().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaJSConnectionError);
+      expect(error).toMatchObject({ retriable: true, message: 'Failed to connect: "config.brokers" threw: service discovery is down' });
     });
   });
 

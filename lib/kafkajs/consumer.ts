@@ -9,6 +9,7 @@ import { log } from '../logger';
 import { topicNameProblem } from '../validate';
 import { capi, type HeaderTuple, type KafkaHandle } from '../native';
 import type { Record } from '../record';
+import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, toKafkaJSError } from './errors';
 
@@ -473,8 +474,10 @@ interface RunSettings {
  */
 export class KafkaJSConsumer {
   readonly events: ConsumerEvents = CONSUMER_EVENTS;
-  readonly #context: ClientContext;
+  readonly #context: ClientContext & { brokers?: BrokersFunction };
   readonly #settings: Settings;
+  /** bootstrap.servers from `brokers` given as a function, asked at connect() (empty otherwise). */
+  #bootstrap: ClientContext['config'] | undefined;
   readonly #listeners = new Map<string, Set<(event: InstrumentationEvent<unknown>) => unknown>>();
   #consumer: Consumer | undefined;
   #connected = false;
@@ -519,6 +522,11 @@ export class KafkaJSConsumer {
 
   /** Creates the client; its first broker connection is made when run() subscribes. */
   async connect(): Promise<void> {
+    try {
+      this.#bootstrap = await connectConfig({ ...this.#context, config: {} });
+    } catch (error) {
+      throw toKafkaJSError(error);
+    }
     if (this.#consumer === undefined) this.#consumer = this.#newConsumer();
     this.#connected = true;
     this.#emit(CONSUMER_EVENTS.CONNECT, undefined);
@@ -571,7 +579,7 @@ export class KafkaJSConsumer {
   }
 
   async #topicsMatching(pattern: RegExp): Promise<string[]> {
-    const admin = new Admin({ ...this.#context.config }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
+    const admin = new Admin({ ...this.#context.config, ...(await this.#brokers()) }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
     try {
       const test = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')); // no lastIndex state between names
       return (await admin.listTopics()).filter((name) => test.test(name));
@@ -611,6 +619,7 @@ export class KafkaJSConsumer {
       eachMessage,
     };
     try {
+      if (this.#consumer === undefined) await this.#brokers(); // run() without connect()
       this.#start();
     } catch (error) {
       this.#run = undefined;
@@ -731,7 +740,7 @@ export class KafkaJSConsumer {
 
   /** kafkajs's describeGroup(): the group's state and members, from the group coordinator. */
   async describeGroup(): Promise<GroupDescription> {
-    const admin = new Admin({ ...this.#context.config }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
+    const admin = new Admin({ ...this.#context.config, ...(await this.#brokers()) }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
     try {
       const [group] = await admin.describeGroups(this.#settings.groupId);
       return groupDescriptionOf(group);
@@ -785,9 +794,15 @@ export class KafkaJSConsumer {
 
   // ----- the run loop -----
 
+  /** bootstrap.servers from `brokers` as a function: asked at connect(), or here by what needs a broker before it. */
+  async #brokers(): Promise<ClientContext['config']> {
+    this.#bootstrap ??= await connectConfig({ ...this.#context, config: {} });
+    return this.#bootstrap;
+  }
+
   #newConsumer(): Consumer {
     try {
-      return new Consumer(this.#settings.config, undefined, {
+      return new Consumer({ ...this.#settings.config, ...this.#bootstrap }, undefined, {
         logger: this.#context.logger,
         oauthBearerProvider: this.#context.oauthBearerProvider,
         onRebalance: (event) => this.#onRebalance(event),
