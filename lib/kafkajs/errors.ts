@@ -73,10 +73,21 @@ export class KafkaJSConnectionError extends KafkaJSError {
   }
 }
 
+/** kafkajs's request fields are set when known: librdkafka's _TIMED_OUT does not say which request to which broker timed out. */
 export class KafkaJSRequestTimeoutError extends KafkaJSError {
-  constructor(e: Error | string, options: KafkaJSErrorOptions = {}) {
+  readonly broker?: string;
+  readonly correlationId?: number;
+  readonly createdAt?: number;
+  readonly sentAt?: number;
+  readonly pendingDuration?: number;
+  constructor(e: Error | string, options: KafkaJSErrorOptions & { broker?: string; correlationId?: number; createdAt?: number; sentAt?: number; pendingDuration?: number } = {}) {
     super(e, options);
     this.name = 'KafkaJSRequestTimeoutError';
+    this.broker = options.broker;
+    this.correlationId = options.correlationId;
+    this.createdAt = options.createdAt;
+    this.sentAt = options.sentAt;
+    this.pendingDuration = options.pendingDuration;
   }
 }
 
