@@ -295,6 +295,7 @@ import {
   Kafka, PartitionAssigners, AssignerProtocol, ConfigResourceTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, logLevel,
   KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSOffsetOutOfRange,
   KafkaJSRequestTimeoutError, KafkaJSServerDoesNotSupportApiKey, KafkaJSAggregateError, KafkaJSDeleteGroupsError, KafkaJSNotImplemented,
+  KafkaJSMetadataNotLoaded, KafkaJSBrokerNotFound, KafkaJSSASLAuthenticationError, KafkaJSTimeout, KafkaJSDeleteTopicRecordsError,
   type Consumer, type Admin, type ConsumerConfig, type ConsumerRunConfig, type EachMessagePayload, type EachBatchPayload, type EachBatchHandler,
   type EachMessageHandler, type KafkaMessage, type Batch, type ConsumerCrashEvent, type ConsumerGroupJoinEvent, type ConsumerCommitOffsetsEvent,
   type ConsumerEndBatchProcessEvent, type ConsumerStartBatchProcessEvent, type ConsumerFetchEvent, type ConsumerFetchStartEvent, type ConsumerRebalancingEvent,
@@ -420,6 +421,20 @@ export function handle(e: unknown): void {
   const nonRetriable: KafkaJSError = new KafkaJSNonRetriableError(wrapped);
   console.log(nonRetriable.retriable);
 }
+
+// The error classes constructed as kafkajs declares their constructors (a handler's own errors, a test's fakes).
+export const made: Error[] = [
+  new KafkaJSProtocolError('broker said no'), new KafkaJSProtocolError(new Error('broker said no')),
+  new KafkaJSOffsetOutOfRange('out of range', { topic: 'topic-A', partition: 0 }),
+  new KafkaJSNumberOfRetriesExceeded('gave up', { retryCount: 5, retryTime: 300 }), new KafkaJSNumberOfRetriesExceeded(new Error('gave up')),
+  new KafkaJSConnectionError('refused', { broker: 'kafka1:9092' }),
+  new KafkaJSRequestTimeoutError('timed out', { broker: 'kafka1:9092', clientId: 'my-app', correlationId: 1, createdAt: 0, sentAt: 0, pendingDuration: 30000 }),
+  new KafkaJSServerDoesNotSupportApiKey('unsupported', { apiKey: 19, apiName: 'CreateTopics' }),
+  new KafkaJSNotImplemented(), new KafkaJSMetadataNotLoaded(), new KafkaJSBrokerNotFound(), new KafkaJSSASLAuthenticationError(), new KafkaJSTimeout(),
+  new KafkaJSDeleteGroupsError('not deleted', [{ groupId: 'test-group', errorCode: 68, error: new KafkaJSError('NON_EMPTY_GROUP') }]),
+  new KafkaJSDeleteTopicRecordsError({ topic: 'topic-A', partitions: [{ partition: 0, offset: '10', error: new KafkaJSError('x') }] }),
+  new KafkaJSAggregateError('several', [new Error('one'), 'two']),
+];
 `;
 
   // Our clients where code typed with kafkajs's own declarations expects kafkajs's (a library taking a kafkajs Producer, say).
@@ -460,7 +475,7 @@ export const clients: Pick<kafkajs.Kafka, 'producer' | 'consumer' | 'admin' | 'l
     expect(typeErrors(undefined)).toEqual([]); // import ... from 'rdkafka-napi/kafkajs', as an installed package is (needs npm run build:ts)
   }, 120_000);
 
-  it("the consumer, admin and error side of a kafkajs-typed program (handlers, payloads, events, admin calls, error fields) type-checks against rdkafka-napi/kafkajs", () => {
+  it("the consumer, admin and error side of a kafkajs-typed program (handlers, payloads, events, admin calls, error fields and constructors) type-checks against rdkafka-napi/kafkajs", () => {
     expect(typeErrors('node_modules/kafkajs/types/index.d.ts', CONSUMER_PROGRAM)).toEqual([]); // it is a kafkajs program
     expect(typeErrors('lib/kafkajs/index.ts', CONSUMER_PROGRAM)).toEqual([]);
     expect(typeErrors(undefined, CONSUMER_PROGRAM)).toEqual([]); // through the package's declarations (dist/)
