@@ -1,5 +1,5 @@
 // The kafkajs facade's admin client: kafkajs's documented admin examples (kafka.js.org/docs/admin)
-// run as written, except for the import and the client context, against the embedded broker and
+// run as written, except for the import, against the embedded broker and
 // a real Kafka broker, with assertions on what they return; kafkajs's error classes for unknown
 // topics, existing topics and bad arguments. What librdkafka 2.0.2's embedded broker cannot do
 // (create or delete topics, configs, groups listings, records, ACLs) runs on the real broker, and
@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { AssignerProtocol } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Consumer, Producer, silentLogger } from '../lib';
+import { Consumer, Producer } from '../lib';
+import { Kafka, logLevel } from '../lib/kafkajs';
 import { KafkaJSAdmin, type AdminConfig } from '../lib/kafkajs/admin';
-import type { ClientContext } from '../lib/kafkajs/context';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from '../lib/kafkajs/enums';
 import {
   KafkaJSAggregateError,
@@ -32,14 +32,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
   let producer: Producer;
   let admin: KafkaJSAdmin;
 
-  /** The context kafkajs's `new Kafka({ brokers })` hands its clients. */
-  function context(): ClientContext {
-    return { config: { 'bootstrap.servers': broker.bootstrapServers }, logger: silentLogger, retry: {}, confluentShape: false };
-  }
-
-  /** kafka.admin(config), as the core's Kafka class makes it. */
+  /** kafka.admin(config), from new Kafka({ brokers }) as kafkajs's docs make it. */
   function kafkaAdmin(config?: AdminConfig): KafkaJSAdmin {
-    return new KafkaJSAdmin(context(), config);
+    return new Kafka({ clientId: 'my-app', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING }).admin(config);
   }
 
   beforeAll(async () => {
@@ -83,6 +78,19 @@ describe.each(testBrokers())('$name broker', (broker) => {
         { type: 'admin.connect', payload: null },
       ]);
       expect(() => a.on('admin.nothing' as never, () => {})).toThrow(/Event name should be one of admin\.events\.CONNECT, admin\.events\.DISCONNECT/);
+    });
+
+    it('brokers given as an async function are asked when the admin first needs a broker, and its calls reach them', async () => {
+      const topic = uniqueTopic('kjs-brokers-fn');
+      await broker.createTopic(topic, 2);
+      let asked = 0;
+      const a = new Kafka({ brokers: async () => (asked++, [broker.bootstrapServers]), logLevel: logLevel.NOTHING }).admin();
+      expect(asked).toBe(0);
+      await a.connect();
+      expect(asked).toBe(1);
+      const { topics } = await a.fetchTopicMetadata({ topics: [topic] });
+      expect(topics.map((t) => [t.name, t.partitions.length])).toEqual([[topic, 2]]);
+      await a.disconnect();
     });
   });
 

@@ -3,6 +3,7 @@
 // handler, retries then CRASH, disconnect waits, rebalances never share a partition), on both brokers.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Admin, Producer, silentLogger, streamLogger } from '../lib';
+import { CompressionTypes, Kafka, KafkaJSConnectionError, logLevel } from '../lib/kafkajs';
 import { KafkaJSConsumer, type ConsumerConfig, type EachMessagePayload, type InstrumentationEvent } from '../lib/kafkajs/consumer';
 import type { ClientContext } from '../lib/kafkajs/context';
 import { KafkaJSNonRetriableError } from '../lib/kafkajs/errors';
@@ -80,6 +81,120 @@ describe.each(testBrokers())('$name broker', (broker) => {
   }
 
   describe("kafkajs's documented examples", () => {
+    // The client as kafkajs's docs make it (kafkajs's default session and heartbeat times); only quiet.
+    let kafka: Kafka;
+    beforeAll(() => {
+      kafka = new Kafka({ clientId: 'my-app', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING });
+    });
+
+    it('Getting Started: the producer sends "Hello KafkaJS user!" and the consumer logs it', async () => {
+      const topic = await topicWith(0);
+      const logged = gate();
+      const log = vi.spyOn(console, 'log').mockImplementation(() => logged.open());
+      try {
+        const producer = kafka.producer();
+
+        await producer.connect();
+        await producer.send({
+          topic,
+          messages: [
+            { value: 'Hello KafkaJS user!' },
+          ],
+        });
+
+        await producer.disconnect();
+
+        const consumer = kafka.consumer({ groupId: uniqueTopic('test-group') });
+
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+
+        await consumer.run({
+          eachMessage: async ({ topic, partition, message }) => {
+            console.log({
+              value: message.value!.toString(),
+            });
+          },
+        });
+        await logged.promise;
+        expect(log.mock.calls).toEqual([[{ value: 'Hello KafkaJS user!' }]]);
+        await consumer.disconnect();
+      } finally {
+        log.mockRestore();
+      }
+    });
+
+    it('Examples, Producer: sendMessage sends a random number of GZIP messages and logs their RecordMetadata', async () => {
+      const topic = await topicWith(0);
+      const sent = gate();
+      const log = vi.spyOn(console, 'log').mockImplementation(() => sent.open());
+      try {
+        const producer = kafka.producer();
+
+        const getRandomNumber = () => Math.round(Math.random() * 1000); // the page's Math.random(10): TypeScript takes no argument
+        const createMessage = (num: number) => ({
+          key: `key-${num}`,
+          value: `value-${num}-${new Date().toISOString()}`,
+        });
+
+        const count = getRandomNumber();
+        const sendMessage = () => {
+          return producer
+            .send({
+              topic,
+              compression: CompressionTypes.GZIP,
+              messages: Array(count)
+                .fill(undefined)
+                .map(_ => createMessage(getRandomNumber())),
+            })
+            .then(console.log)
+            .catch(e => console.error(`[example/producer] ${e.message}`, e));
+        };
+
+        const run = async () => {
+          await producer.connect();
+          await sendMessage(); // the page sends every 3 s: setInterval(sendMessage, 3000)
+        };
+        await run();
+        await sent.promise;
+        expect(log.mock.calls).toEqual([[count === 0 ? [] : [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0', logAppendTime: '-1', logStartOffset: expect.any(String) }]]]);
+        const kafkaAdmin = kafka.admin();
+        const [{ high }] = await kafkaAdmin.fetchTopicOffsets(topic);
+        await kafkaAdmin.disconnect();
+        expect(high).toBe(String(count));
+        await producer.disconnect();
+      } finally {
+        log.mockRestore();
+      }
+    });
+
+    it('Examples, Consumer: each message is logged as topic[partition | offset] / timestamp key#value', async () => {
+      const topic = await topicWith(3);
+      const logged = counter(3);
+      const log = vi.spyOn(console, 'log').mockImplementation(() => logged.tick());
+      try {
+        const consumer = kafka.consumer({ groupId: uniqueTopic('test-group') });
+
+        const run = async () => {
+          await consumer.connect();
+          await consumer.subscribe({ topic, fromBeginning: true });
+          await consumer.run({
+            eachMessage: async ({ topic, partition, message }) => {
+              const prefix = `${topic}[${partition} | ${message.offset}] / ${message.timestamp}`;
+              console.log(`- ${prefix} ${message.key}#${message.value}`);
+            },
+          });
+        };
+
+        await run();
+        await logged.reached;
+        expect(log.mock.calls.map(([line]) => String(line).replace(/\/ \d+ /, '/ T '))).toEqual([0, 1, 2].map((i) => `- ${topic}[0 | ${i}] / T k${i}#${i}`));
+        await consumer.disconnect();
+      } finally {
+        log.mockRestore();
+      }
+    });
+
     it('eachMessage (docs: Consuming, eachMessage) logs every message with key, value and headers', async () => {
       const topic = await topicWith(5);
       const logged = counter(5);
@@ -602,6 +717,32 @@ describe.each(testBrokers())('$name broker', (broker) => {
       await rest.reached;
       expect(values).toEqual(['0', '1', '2', '3', '4', '5']);
       await consumer.disconnect();
+    });
+  });
+
+  describe('brokers given as a function', () => {
+    it('new Kafka({ brokers: async () => [...] }): the consumer asks them at connect() and reads from them', async () => {
+      const topic = await topicWith(3);
+      let asked = 0;
+      const consumer = new Kafka({ brokers: async () => (asked++, [broker.bootstrapServers]), logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueTopic('g'), sessionTimeout: 6000, heartbeatInterval: 500 });
+      open.push(consumer);
+      expect(asked).toBe(0);
+      await consumer.connect();
+      expect(asked).toBe(1);
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const values: string[] = [];
+      const read = counter(3);
+      await consumer.run({ eachMessage: async ({ message }) => void (values.push(message.value!.toString()), read.tick()) });
+      await read.reached;
+      expect(values).toEqual(['0', '1', '2']);
+      await consumer.disconnect();
+    });
+
+    it('a brokers function that throws: connect() rejects with a KafkaJSConnectionError naming what it threw', async () => {
+      const consumer = new Kafka({ brokers: async () => { throw new Error('service discovery is down'); }, logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueTopic('g') });
+      const error = await consumer.connect().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(KafkaJSConnectionError);
+      expect(error).toMatchObject({ retriable: true, message: 'Failed to connect: "config.brokers" threw: service discovery is down' });
     });
   });
 

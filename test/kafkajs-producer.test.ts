@@ -288,10 +288,172 @@ export async function run(): Promise<RecordMetadata[]> {
 }
 `;
 
+  // The consumer, admin and error side of a kafkajs-typed program: handlers and listeners typed
+  // with kafkajs's payload and event types, the admin's calls, the error classes and their fields.
+  const CONSUMER_PROGRAM = `
+import {
+  Kafka, PartitionAssigners, AssignerProtocol, ConfigResourceTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, logLevel,
+  KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError, KafkaJSProtocolError, KafkaJSOffsetOutOfRange,
+  KafkaJSRequestTimeoutError, KafkaJSServerDoesNotSupportApiKey, KafkaJSAggregateError, KafkaJSDeleteGroupsError, KafkaJSNotImplemented,
+  KafkaJSMetadataNotLoaded, KafkaJSBrokerNotFound, KafkaJSSASLAuthenticationError, KafkaJSTimeout, KafkaJSDeleteTopicRecordsError,
+  type Consumer, type Admin, type ConsumerConfig, type ConsumerRunConfig, type EachMessagePayload, type EachBatchPayload, type EachBatchHandler,
+  type EachMessageHandler, type KafkaMessage, type Batch, type ConsumerCrashEvent, type ConsumerGroupJoinEvent, type ConsumerCommitOffsetsEvent,
+  type ConsumerEndBatchProcessEvent, type ConsumerStartBatchProcessEvent, type ConsumerFetchEvent, type ConsumerFetchStartEvent, type ConsumerRebalancingEvent,
+  type ConsumerHeartbeatEvent, type InstrumentationEvent, type ITopicConfig, type GroupDescription, type TopicPartitionOffsetAndMetadata,
+  type BrokersFunction, type KafkaConfig, type RetryOptions, type SeekEntry, type DescribeConfigResponse, type OffsetsByTopicPartition,
+  type ConsumerSubscribeTopics, type IHeaders, type Logger, type GroupOverview, type DeleteGroupsResult, type ITopicMetadata, type AdminConfig,
+} from 'KAFKAJS';
+
+const brokers: BrokersFunction = async () => ['kafka1:9092'];
+const retry: RetryOptions = { retries: 3, restartOnFailure: async (error: Error) => error.name !== 'KafkaJSNonRetriableError' };
+const config: KafkaConfig = { clientId: 'my-app', brokers, retry, logLevel: logLevel.WARN };
+const kafka = new Kafka(config);
+const consumerConfig: ConsumerConfig = {
+  groupId: 'test-group', sessionTimeout: 30000, rebalanceTimeout: 60000, heartbeatInterval: 3000, maxBytesPerPartition: 1048576, minBytes: 1,
+  maxBytes: 10485760, maxWaitTimeInMs: 5000, allowAutoTopicCreation: false, readUncommitted: false, retry, partitionAssigners: [PartitionAssigners.roundRobin],
+};
+const consumer: Consumer = kafka.consumer(consumerConfig);
+
+const eachMessage: EachMessageHandler = async ({ topic, partition, message, heartbeat, pause }: EachMessagePayload) => {
+  const m: KafkaMessage = message;
+  const headers: IHeaders = m.headers ?? {};
+  console.log(topic, partition, m.key?.toString(), m.value?.toString(), m.offset, m.timestamp, headers['correlation-id']?.toString());
+  await heartbeat();
+  if (m.offset === '10') setTimeout(pause(), 1000);
+};
+const eachBatch: EachBatchHandler = async (payload: EachBatchPayload) => {
+  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, uncommittedOffsets, isRunning, isStale, pause }: EachBatchPayload = payload;
+  const b: Batch = batch;
+  for (const message of b.messages) {
+    if (!isRunning() || isStale()) break;
+    resolveOffset(message.offset);
+    await heartbeat();
+  }
+  const pending: OffsetsByTopicPartition = uncommittedOffsets();
+  await commitOffsetsIfNecessary(pending);
+  await commitOffsetsIfNecessary();
+  console.log(b.topic, b.partition, b.highWatermark, b.isEmpty(), b.firstOffset(), b.lastOffset(), b.offsetLag(), b.offsetLagLow());
+  if (b.messages.length === 0) pause()();
+};
+const runConfig: ConsumerRunConfig = { eachBatch, eachBatchAutoResolve: false, autoCommit: true, autoCommitInterval: 5000, autoCommitThreshold: 100, partitionsConsumedConcurrently: 3 };
+
+export async function consume(): Promise<void> {
+  await consumer.connect();
+  const subscription: ConsumerSubscribeTopics = { topics: ['topic-A', /topic-(eu|us)-.*/i], fromBeginning: true };
+  await consumer.subscribe(subscription);
+  await consumer.subscribe({ topic: 'topic-B' });
+  const { CRASH, GROUP_JOIN, COMMIT_OFFSETS, END_BATCH_PROCESS, START_BATCH_PROCESS, FETCH, FETCH_START, REBALANCING, HEARTBEAT, STOP, CONNECT } = consumer.events;
+  const removers = [
+    consumer.on(CRASH, (e: ConsumerCrashEvent) => console.log(e.payload.error.message, e.payload.groupId, e.payload.restart)),
+    consumer.on(GROUP_JOIN, (e: ConsumerGroupJoinEvent) => console.log(e.payload.duration, e.payload.memberId, e.payload.isLeader, e.payload.memberAssignment)),
+    consumer.on(COMMIT_OFFSETS, (e: ConsumerCommitOffsetsEvent) => console.log(e.payload.topics.map((t) => t.partitions))),
+    consumer.on(START_BATCH_PROCESS, (e: ConsumerStartBatchProcessEvent) => console.log(e.payload.batchSize, e.payload.offsetLag)),
+    consumer.on(END_BATCH_PROCESS, (e: ConsumerEndBatchProcessEvent) => console.log(e.payload.duration, e.payload.firstOffset)),
+    consumer.on(FETCH, (e: ConsumerFetchEvent) => console.log(e.payload.numberOfBatches)),
+    consumer.on(FETCH_START, (e: ConsumerFetchStartEvent) => console.log(e.payload.nodeId)),
+    consumer.on(REBALANCING, (e: ConsumerRebalancingEvent) => console.log(e.payload.memberId)),
+    consumer.on(HEARTBEAT, (e: ConsumerHeartbeatEvent) => console.log(e.payload.groupGenerationId)),
+    consumer.on(STOP, (e: InstrumentationEvent<null>) => console.log(e.id, e.type, e.timestamp)),
+    consumer.on(CONNECT, (e) => console.log(e.timestamp)),
+  ];
+  removers.forEach((remove) => remove());
+  await consumer.run(runConfig);
+  await consumer.run({ eachMessage, partitionsConsumedConcurrently: 1 });
+  await consumer.run();
+  consumer.seek({ topic: 'topic-A', partition: 0, offset: '12' });
+  consumer.pause([{ topic: 'topic-A' }, { topic: 'topic-B', partitions: [0, 1] }]);
+  consumer.resume(consumer.paused());
+  const offsets: TopicPartitionOffsetAndMetadata[] = [{ topic: 'topic-A', partition: 0, offset: '13', metadata: null }];
+  await consumer.commitOffsets(offsets);
+  const group: GroupDescription = await consumer.describeGroup();
+  console.log(group.state, group.members.map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment));
+  const logger: Logger = consumer.logger();
+  logger.info('done', { group: group.groupId });
+  await consumer.stop();
+  await consumer.disconnect();
+}
+
+const adminConfig: AdminConfig = { retry: { retries: 2 } };
+const admin: Admin = kafka.admin(adminConfig);
+
+export async function administer(): Promise<void> {
+  await admin.connect();
+  const topics: ITopicConfig[] = [{ topic: 'topic-A', numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }];
+  const created: boolean = await admin.createTopics({ topics, validateOnly: false, waitForLeaders: true, timeout: 5000 });
+  await admin.createPartitions({ topicPartitions: [{ topic: 'topic-A', count: 5 }] });
+  const metadata: { topics: ITopicMetadata[] } = await admin.fetchTopicMetadata({ topics: ['topic-A'] });
+  const names: string[] = await admin.listTopics();
+  const ends = await admin.fetchTopicOffsets('topic-A');
+  const at: SeekEntry[] = await admin.fetchTopicOffsetsByTimestamp('topic-A', Date.now());
+  const fetched = await admin.fetchOffsets({ groupId: 'test-group', topics: ['topic-A'] });
+  await admin.resetOffsets({ groupId: 'test-group', topic: 'topic-A', earliest: true });
+  await admin.setOffsets({ groupId: 'test-group', topic: 'topic-A', partitions: [{ partition: 0, offset: '35' }] });
+  await admin.deleteTopicRecords({ topic: 'topic-A', partitions: [{ partition: 0, offset: '-1' }] });
+  const cluster = await admin.describeCluster();
+  const groups: GroupOverview[] = (await admin.listGroups()).groups;
+  const described = await admin.describeGroups(['test-group']);
+  const deleted: DeleteGroupsResult[] = await admin.deleteGroups(['test-group']);
+  const configs: DescribeConfigResponse = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'topic-A', configNames: ['cleanup.policy'] }] });
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'topic-A', configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }] });
+  const acl = { resourceType: AclResourceTypes.TOPIC, resourceName: 'topic-A', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.ALL, permissionType: AclPermissionTypes.ALLOW };
+  await admin.createAcls({ acl: [acl] });
+  const acls = await admin.describeAcls(acl);
+  const removed = await admin.deleteAcls({ filters: [acl] });
+  admin.on(admin.events.CONNECT, (e) => console.log(e.type));
+  await admin.deleteTopics({ topics: ['topic-A'], timeout: 5000 });
+  console.log(created, metadata.topics[0].partitions[0].leader, names, ends[0].high, at[0].offset, fetched[0].partitions[0].metadata, cluster.controller, groups[0].protocolType,
+    described.groups[0].members, deleted[0].errorCode, configs.resources[0].configEntries[0].configValue, acls.resources[0].acls, removed.filterResponses[0].errorCode);
+  await admin.disconnect();
+}
+
+export function handle(e: unknown): void {
+  if (e instanceof KafkaJSNumberOfRetriesExceeded) console.log(e.retryCount, e.retryTime, e.cause?.message, e.retriable);
+  else if (e instanceof KafkaJSOffsetOutOfRange) console.log(e.topic, e.partition, e.type);
+  else if (e instanceof KafkaJSProtocolError) console.log(e.code, e.type, e.retriable);
+  else if (e instanceof KafkaJSRequestTimeoutError) console.log(e.broker, e.pendingDuration);
+  else if (e instanceof KafkaJSConnectionError) console.log(e.broker);
+  else if (e instanceof KafkaJSServerDoesNotSupportApiKey) console.log(e.apiKey, e.apiName);
+  else if (e instanceof KafkaJSDeleteGroupsError) console.log(e.groups.map((g) => g.groupId));
+  else if (e instanceof KafkaJSNotImplemented || e instanceof KafkaJSNonRetriableError) console.log(e.message);
+  else if (e instanceof KafkaJSAggregateError) console.log(e.errors.length);
+  else if (e instanceof KafkaJSError) console.log(e.name, e.retriable, e.helpUrl, e.cause?.stack);
+  const wrapped: KafkaJSError = new KafkaJSError(e instanceof Error ? e : String(e), { retriable: true });
+  const nonRetriable: KafkaJSError = new KafkaJSNonRetriableError(wrapped);
+  console.log(nonRetriable.retriable);
+}
+
+// The error classes constructed as kafkajs declares their constructors (a handler's own errors, a test's fakes).
+export const made: Error[] = [
+  new KafkaJSProtocolError('broker said no'), new KafkaJSProtocolError(new Error('broker said no')),
+  new KafkaJSOffsetOutOfRange('out of range', { topic: 'topic-A', partition: 0 }),
+  new KafkaJSNumberOfRetriesExceeded('gave up', { retryCount: 5, retryTime: 300 }), new KafkaJSNumberOfRetriesExceeded(new Error('gave up')),
+  new KafkaJSConnectionError('refused', { broker: 'kafka1:9092' }),
+  new KafkaJSRequestTimeoutError('timed out', { broker: 'kafka1:9092', clientId: 'my-app', correlationId: 1, createdAt: 0, sentAt: 0, pendingDuration: 30000 }),
+  new KafkaJSServerDoesNotSupportApiKey('unsupported', { apiKey: 19, apiName: 'CreateTopics' }),
+  new KafkaJSNotImplemented(), new KafkaJSMetadataNotLoaded(), new KafkaJSBrokerNotFound(), new KafkaJSSASLAuthenticationError(), new KafkaJSTimeout(),
+  new KafkaJSDeleteGroupsError('not deleted', [{ groupId: 'test-group', errorCode: 68, error: new KafkaJSError('NON_EMPTY_GROUP') }]),
+  new KafkaJSDeleteTopicRecordsError({ topic: 'topic-A', partitions: [{ partition: 0, offset: '10', error: new KafkaJSError('x') }] }),
+  new KafkaJSAggregateError('several', [new Error('one'), 'two']),
+];
+`;
+
+  // Our clients where code typed with kafkajs's own declarations expects kafkajs's (a library taking a kafkajs Producer, say).
+  const ASSIGNMENT_PROGRAM = `
+import type * as kafkajs from 'kafkajs';
+import { Kafka } from 'KAFKAJS';
+
+const kafka = new Kafka({ clientId: 'my-app', brokers: ['kafka1:9092'] });
+const consumerConfig: kafkajs.ConsumerConfig = { groupId: 'test-group', partitionAssigners: [] };
+export const producer: kafkajs.Producer = kafka.producer();
+export const consumer: kafkajs.Consumer = kafka.consumer(consumerConfig);
+export const admin: kafkajs.Admin = kafka.admin();
+export const clients: Pick<kafkajs.Kafka, 'producer' | 'consumer' | 'admin' | 'logger'> = kafka;
+`;
+
   /** The program's type errors, its import resolved to `target` (a path), or to the package's own subpath export (undefined). */
-  function typeErrors(target: string | undefined): string[] {
+  function typeErrors(target: string | undefined, text = PROGRAM): string[] {
     const file = path.join(ROOT, 'test/.kafkajs-typed-program.ts');
-    const source = target === undefined ? PROGRAM.replace("from 'KAFKAJS'", "from 'rdkafka-napi/kafkajs'") : PROGRAM;
+    const source = target === undefined ? text.replace("from 'KAFKAJS'", "from 'rdkafka-napi/kafkajs'") : text;
     // Through the package: Node16 resolution reads package.json's exports (the built dist/ declarations).
     const resolution: ts.CompilerOptions =
       target === undefined
@@ -311,6 +473,17 @@ export async function run(): Promise<RecordMetadata[]> {
     expect(typeErrors('node_modules/kafkajs/types/index.d.ts')).toEqual([]); // it is a kafkajs program
     expect(typeErrors('lib/kafkajs/index.ts')).toEqual([]);
     expect(typeErrors(undefined)).toEqual([]); // import ... from 'rdkafka-napi/kafkajs', as an installed package is (needs npm run build:ts)
+  }, 120_000);
+
+  it("the consumer, admin and error side of a kafkajs-typed program (handlers, payloads, events, admin calls, error fields and constructors) type-checks against rdkafka-napi/kafkajs", () => {
+    expect(typeErrors('node_modules/kafkajs/types/index.d.ts', CONSUMER_PROGRAM)).toEqual([]); // it is a kafkajs program
+    expect(typeErrors('lib/kafkajs/index.ts', CONSUMER_PROGRAM)).toEqual([]);
+    expect(typeErrors(undefined, CONSUMER_PROGRAM)).toEqual([]); // through the package's declarations (dist/)
+  }, 120_000);
+
+  it("our Producer, Consumer, Admin and Kafka are assignable to kafkajs's own types", () => {
+    expect(typeErrors('lib/kafkajs/index.ts', ASSIGNMENT_PROGRAM)).toEqual([]);
+    expect(typeErrors(undefined, ASSIGNMENT_PROGRAM)).toEqual([]);
   }, 120_000);
 
   it('the package exports rdkafka-napi/kafkajs to require() and import (one instance)', async () => {

@@ -8,6 +8,7 @@ import { Admin, type ClusterMetadata, type ResourceType } from '../admin';
 import type { AclBinding, AclFilter, AclOperation, AclPatternType, AclPermission, AclResourceType } from '../acls';
 import { KafkaError } from '../errors';
 import { describe as describeValue, topicNameProblem } from '../validate';
+import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes } from './enums';
 import {
@@ -341,7 +342,7 @@ function sleep(ms: number): Promise<void> {
 
 export class KafkaJSAdmin {
   readonly events = AdminEvents;
-  readonly #context: ClientContext;
+  readonly #context: ClientContext & { brokers?: BrokersFunction };
   readonly #retry: Required<Omit<RetryOptions, 'restartOnFailure'>>;
   readonly #emitter = new EventEmitter();
   readonly #logger: KafkaJSLogger;
@@ -834,10 +835,17 @@ export class KafkaJSAdmin {
     this.#emitter.emit(type, { id: String(eventId++), type, timestamp: Date.now(), payload });
   }
 
-  /** The Admin, made at the first call (kafkajs's methods work before connect too) and again after disconnect. */
+  /** The Admin #open made at the start of the call (kafkajs's methods work before connect too; again after disconnect). */
   #client(): Admin {
     this.#admin ??= new Admin(this.#context.config, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
     return this.#admin;
+  }
+
+  /** Makes the Admin with `brokers` asked now when given as a function (kafkajs asks it on connecting). */
+  async #open(): Promise<void> {
+    if (this.#admin !== undefined) return;
+    const config = await connectConfig(this.#context);
+    this.#admin ??= new Admin(config, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
   }
 
   /** Runs `fn`, retrying retriable failures as kafkajs's retrier does; failures come out as kafkajs's classes. */
@@ -847,6 +855,7 @@ export class KafkaJSAdmin {
     let retryTime = randomized(initialRetryTime);
     for (let retryCount = 0; ; retryCount++) {
       try {
+        await this.#open();
         return await fn();
       } catch (raw) {
         const error = kafkaJSError(raw);

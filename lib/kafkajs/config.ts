@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { OAuthBearerToken } from '../oauth';
 import { describe } from '../validate';
 import type { ClientContext, RetryOptions } from './context';
-import { KafkaJSNonRetriableError } from './errors';
+import { KafkaJSConnectionError, KafkaJSNonRetriableError } from './errors';
 import { clientLogger, consoleLogCreator, createLogger, logLevel, type KafkaJSLogger, type logCreator } from './logger';
 
 export type BrokersFunction = () => string[] | Promise<string[]>;
@@ -197,6 +197,12 @@ export function kafkaContext(config: unknown): KafkaContext {
 /** The librdkafka properties a client connects with: the context's, with `brokers` asked now when it is a function. */
 export async function connectConfig(context: ClientContext & { brokers?: BrokersFunction }): Promise<ClientContext['config']> {
   if (context.brokers === undefined) return context.config;
-  const brokers = await context.brokers();
+  let brokers: string[];
+  try {
+    brokers = await context.brokers();
+  } catch (error) {
+    // As kafkajs: a function that throws is a connection error (retriable), naming what it threw.
+    throw new KafkaJSConnectionError(`Failed to connect: "config.brokers" threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error instanceof Error ? error : undefined });
+  }
   return { ...context.config, 'bootstrap.servers': brokerList(brokers) };
 }

@@ -9,8 +9,11 @@ import { log } from '../logger';
 import { topicNameProblem } from '../validate';
 import { capi, type HeaderTuple, type KafkaHandle } from '../native';
 import type { Record } from '../record';
+import type { ConsumerGroupState, GroupDescription } from './admin';
+import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
 import { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, toKafkaJSError } from './errors';
+import type { KafkaJSLogger, logLevel } from './logger';
 
 // ----- kafkajs's types (types/index.d.ts), as the consumer uses them -----
 
@@ -25,8 +28,8 @@ export interface KafkaMessage {
   attributes: number;
   offset: string;
   headers: IHeaders;
-  /** The key's and the value's bytes (kafkajs fills it only for the old MessageSet format). */
-  size: number;
+  /** kafkajs sets it only for the MessageSet format of Kafka before 0.11, never for a record batch's message. */
+  size?: never;
 }
 
 export interface Batch {
@@ -96,7 +99,8 @@ export interface ConsumerSubscribeTopic {
 }
 
 /** A kafkajs partition assigner (`PartitionAssigners.roundRobin`), or librdkafka's assignor name. */
-export type PartitionAssigner = string | ((config: { cluster: unknown; groupId: string; logger: unknown }) => { name: string });
+// Only its name is read (librdkafka assigns), so it is called without a cluster or logger: `never` takes kafkajs's typed assigners.
+export type PartitionAssigner = string | ((config: { cluster: never; groupId: string; logger: never }) => { name: string });
 
 /** kafkajs's consumer options. */
 export interface KafkaJSConsumerOptions {
@@ -136,7 +140,7 @@ export interface ConsumerConfig extends KafkaJSConsumerOptions {
 }
 
 export interface InstrumentationEvent<T> {
-  id: number;
+  id: string;
   type: string;
   timestamp: number;
   payload: T;
@@ -144,22 +148,8 @@ export interface InstrumentationEvent<T> {
 
 export type RemoveInstrumentationEventListener = () => void;
 
-export interface MemberDescription {
-  clientHost: string;
-  clientId: string;
-  memberId: string;
-  memberAssignment: Buffer;
-  memberMetadata: Buffer;
-}
-
-export interface GroupDescription {
-  errorCode: number;
-  groupId: string;
-  members: MemberDescription[];
-  protocol: string;
-  protocolType: string;
-  state: string;
-}
+// describeGroup() describes the group as admin.describeGroups() does.
+export type { GroupDescription, MemberDescription } from './admin';
 
 export interface TopicPartitions {
   topic: string;
@@ -174,14 +164,6 @@ export interface TopicPartitionOffsetAndMetadata {
   metadata: string | null;
 }
 
-/** A kafkajs logger: `consumer.logger()`. */
-export interface KafkaJSLogger {
-  info(message: string, extra?: object): void;
-  error(message: string, extra?: object): void;
-  warn(message: string, extra?: object): void;
-  debug(message: string, extra?: object): void;
-  namespace(namespace: string): KafkaJSLogger;
-}
 
 export const CONSUMER_EVENTS = {
   HEARTBEAT: 'consumer.heartbeat',
@@ -204,6 +186,46 @@ export const CONSUMER_EVENTS = {
 
 export type ConsumerEvents = typeof CONSUMER_EVENTS;
 export type ConsumerEventName = ConsumerEvents[keyof ConsumerEvents];
+
+// The events' payloads, as kafkajs declares them (a kafkajs program types its listeners with these).
+export type ConsumerHeartbeatEvent = InstrumentationEvent<{ groupId: string; memberId: string; groupGenerationId: number }>;
+export type ConsumerCommitOffsetsEvent = InstrumentationEvent<{ groupId: string; memberId: string; groupGenerationId: number; topics: TopicOffsets[] }>;
+export interface IMemberAssignment {
+  [key: string]: number[];
+}
+export type ConsumerGroupJoinEvent = InstrumentationEvent<{
+  duration: number;
+  groupId: string;
+  isLeader: boolean;
+  leaderId: string;
+  groupProtocol: string;
+  memberId: string;
+  memberAssignment: IMemberAssignment;
+}>;
+export type ConsumerFetchStartEvent = InstrumentationEvent<{ nodeId: number }>;
+export type ConsumerFetchEvent = InstrumentationEvent<{ numberOfBatches: number; duration: number; nodeId: number }>;
+export interface IBatchProcessEvent {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  offsetLag: string;
+  offsetLagLow: string;
+  batchSize: number;
+  firstOffset: string;
+  lastOffset: string;
+}
+export type ConsumerStartBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent>;
+export type ConsumerEndBatchProcessEvent = InstrumentationEvent<IBatchProcessEvent & { duration: number }>;
+export type ConsumerCrashEvent = InstrumentationEvent<{ error: Error; groupId: string; restart: boolean }>;
+export type ConsumerRebalancingEvent = InstrumentationEvent<{ groupId: string; memberId: string }>;
+export type ConsumerReceivedUnsubcribedTopicsEvent = InstrumentationEvent<{
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  assignedTopics: string[];
+  topicsSubscribed: string[];
+  topicsNotSubscribed: string[];
+}>;
 
 // ----- mapping kafkajs's options onto librdkafka's -----
 
@@ -391,7 +413,6 @@ function messageOf(record: Record): KafkaMessage {
     attributes: 0,
     offset: String(record.offset),
     headers: record.headers.length === 0 ? {} : headersOf(record.headers),
-    size: (record.key?.length ?? 0) + (record.payload?.length ?? 0),
   };
 }
 
@@ -473,8 +494,10 @@ interface RunSettings {
  */
 export class KafkaJSConsumer {
   readonly events: ConsumerEvents = CONSUMER_EVENTS;
-  readonly #context: ClientContext;
+  readonly #context: ClientContext & { brokers?: BrokersFunction };
   readonly #settings: Settings;
+  /** bootstrap.servers from `brokers` given as a function, asked at connect() (empty otherwise). */
+  #bootstrap: ClientContext['config'] | undefined;
   readonly #listeners = new Map<string, Set<(event: InstrumentationEvent<unknown>) => unknown>>();
   #consumer: Consumer | undefined;
   #connected = false;
@@ -512,13 +535,19 @@ export class KafkaJSConsumer {
   #failures = 0;
   #retryTime = 0;
 
-  constructor(context: ClientContext, config: ConsumerConfig) {
+  // kafkajs's options alone (a kafkajs-typed ConsumerConfig has no index signature), or with librdkafka properties.
+  constructor(context: ClientContext, config: ConsumerConfig | KafkaJSConsumerOptions) {
     this.#context = context;
     this.#settings = settingsOf(context, config);
   }
 
   /** Creates the client; its first broker connection is made when run() subscribes. */
   async connect(): Promise<void> {
+    try {
+      this.#bootstrap = await connectConfig({ ...this.#context, config: {} });
+    } catch (error) {
+      throw toKafkaJSError(error);
+    }
     if (this.#consumer === undefined) this.#consumer = this.#newConsumer();
     this.#connected = true;
     this.#emit(CONSUMER_EVENTS.CONNECT, undefined);
@@ -571,7 +600,7 @@ export class KafkaJSConsumer {
   }
 
   async #topicsMatching(pattern: RegExp): Promise<string[]> {
-    const admin = new Admin({ ...this.#context.config }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
+    const admin = new Admin({ ...this.#context.config, ...(await this.#brokers()) }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
     try {
       const test = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')); // no lastIndex state between names
       return (await admin.listTopics()).filter((name) => test.test(name));
@@ -611,6 +640,7 @@ export class KafkaJSConsumer {
       eachMessage,
     };
     try {
+      if (this.#consumer === undefined) await this.#brokers(); // run() without connect()
       this.#start();
     } catch (error) {
       this.#run = undefined;
@@ -731,7 +761,7 @@ export class KafkaJSConsumer {
 
   /** kafkajs's describeGroup(): the group's state and members, from the group coordinator. */
   async describeGroup(): Promise<GroupDescription> {
-    const admin = new Admin({ ...this.#context.config }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
+    const admin = new Admin({ ...this.#context.config, ...(await this.#brokers()) }, { logger: this.#context.logger, oauthBearerProvider: this.#context.oauthBearerProvider });
     try {
       const [group] = await admin.describeGroups(this.#settings.groupId);
       return groupDescriptionOf(group);
@@ -765,7 +795,22 @@ export class KafkaJSConsumer {
     return result;
   }
 
-  on(eventName: ConsumerEventName, listener: (event: InstrumentationEvent<unknown>) => unknown): RemoveInstrumentationEventListener {
+  on(eventName: ConsumerEvents['HEARTBEAT'], listener: (event: ConsumerHeartbeatEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['COMMIT_OFFSETS'], listener: (event: ConsumerCommitOffsetsEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['GROUP_JOIN'], listener: (event: ConsumerGroupJoinEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['FETCH_START'], listener: (event: ConsumerFetchStartEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['FETCH'], listener: (event: ConsumerFetchEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['START_BATCH_PROCESS'], listener: (event: ConsumerStartBatchProcessEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['END_BATCH_PROCESS'], listener: (event: ConsumerEndBatchProcessEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['CONNECT' | 'DISCONNECT' | 'STOP'], listener: (event: InstrumentationEvent<null>) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['CRASH'], listener: (event: ConsumerCrashEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['REBALANCING'], listener: (event: ConsumerRebalancingEvent) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEvents['RECEIVED_UNSUBSCRIBED_TOPICS'], listener: (event: ConsumerReceivedUnsubcribedTopicsEvent) => void): RemoveInstrumentationEventListener;
+  /** Accepted as in kafkajs, never emitted: librdkafka reports no per-request events to the consumer. */
+  on(eventName: ConsumerEvents['REQUEST' | 'REQUEST_TIMEOUT' | 'REQUEST_QUEUE_SIZE'], listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEventName, listener: (event: InstrumentationEvent<never>) => void): RemoveInstrumentationEventListener;
+  on(eventName: ConsumerEventName, typedListener: (event: InstrumentationEvent<never>) => unknown): RemoveInstrumentationEventListener {
+    const listener = typedListener as (event: InstrumentationEvent<unknown>) => unknown; // each event name's payload is its overload's
     const names: string[] = Object.values(CONSUMER_EVENTS);
     if (!names.includes(eventName)) {
       throw new KafkaJSNonRetriableError(`Event name should be one of ${Object.keys(CONSUMER_EVENTS).map((k) => `consumer.events.${k}`).join(', ')}`);
@@ -785,9 +830,15 @@ export class KafkaJSConsumer {
 
   // ----- the run loop -----
 
+  /** bootstrap.servers from `brokers` as a function: asked at connect(), or here by what needs a broker before it. */
+  async #brokers(): Promise<ClientContext['config']> {
+    this.#bootstrap ??= await connectConfig({ ...this.#context, config: {} });
+    return this.#bootstrap;
+  }
+
   #newConsumer(): Consumer {
     try {
-      return new Consumer(this.#settings.config, undefined, {
+      return new Consumer({ ...this.#settings.config, ...this.#bootstrap }, undefined, {
         logger: this.#context.logger,
         oauthBearerProvider: this.#context.oauthBearerProvider,
         onRebalance: (event) => this.#onRebalance(event),
@@ -1250,7 +1301,7 @@ export class KafkaJSConsumer {
   #emit(type: string, payload: unknown): void {
     const listeners = this.#listeners.get(type);
     if (listeners === undefined || listeners.size === 0) return;
-    const event: InstrumentationEvent<unknown> = { id: nextEventId++, type, timestamp: Date.now(), payload };
+    const event: InstrumentationEvent<unknown> = { id: String(nextEventId++), type, timestamp: Date.now(), payload };
     for (const listener of [...listeners]) {
       try {
         Promise.resolve(listener(event)).catch((e: unknown) => this.#listenerFailed(type, e));
@@ -1337,15 +1388,27 @@ function groupDescriptionOf(group: AdminGroupDescription): GroupDescription {
     protocol: group.partitionAssignor,
     protocolType: group.simple ? '' : 'consumer',
     errorCode: 0,
-    state: group.state,
+    state: group.state as ConsumerGroupState,
   };
 }
 
-function kafkaJSLogger(context: ClientContext, namespace: string): KafkaJSLogger {
+function kafkaJSLogger(context: ClientContext, namespace: string, level = 5): KafkaJSLogger {
+  let threshold: number = level;
+  const levels = { error: 1, warn: 2, info: 4, debug: 5 } as const; // kafkajs's logLevel numbers
   const at =
-    (level: 'info' | 'error' | 'warn' | 'debug') =>
-    (message: string, extra: object = {}): void =>
-      log(context.logger, level, { namespace, ...extra }, message);
-  return { info: at('info'), error: at('error'), warn: at('warn'), debug: at('debug'), namespace: (name) => kafkaJSLogger(context, name) };
+    (name: keyof typeof levels) =>
+    (message: string, extra: object = {}): void => {
+      if (levels[name] <= threshold) log(context.logger, name, { namespace, ...extra }, message);
+    };
+  return {
+    info: at('info'),
+    error: at('error'),
+    warn: at('warn'),
+    debug: at('debug'),
+    namespace: (name: string, childLevel?: logLevel) => kafkaJSLogger(context, name, childLevel ?? threshold),
+    setLogLevel: (newLevel: logLevel) => {
+      threshold = newLevel;
+    },
+  };
 }
 

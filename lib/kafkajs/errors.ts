@@ -31,18 +31,27 @@ export class KafkaJSProtocolError extends KafkaJSError {
   readonly type: string;
   readonly code: number;
 
-  constructor(e: { message: string; type: string; code: number; retriable: boolean } , options: KafkaJSErrorOptions = {}) {
-    super(e.message, { retriable: options.retriable ?? e.retriable, cause: options.cause });
-    this.type = e.type;
-    this.code = e.code;
+  // A broker error ({ message, type, code, retriable }), or as kafkajs declares it, an Error or a message.
+  constructor(e: ProtocolErrorLike | Error | string, options: KafkaJSErrorOptions = {}) {
+    const given = (typeof e === 'string' ? {} : e) as Partial<ProtocolErrorLike>;
+    super(typeof e === 'string' ? e : e.message, { retriable: options.retriable ?? given.retriable ?? true, cause: options.cause });
+    this.type = given.type ?? 'UNKNOWN';
+    this.code = given.code ?? -1;
     this.name = 'KafkaJSProtocolError';
   }
+}
+
+interface ProtocolErrorLike {
+  message: string;
+  type: string;
+  code: number;
+  retriable: boolean;
 }
 
 export class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
   readonly topic: string;
   readonly partition: number;
-  constructor(e: ConstructorParameters<typeof KafkaJSProtocolError>[0], { topic, partition }: { topic: string; partition: number }) {
+  constructor(e: ConstructorParameters<typeof KafkaJSProtocolError>[0], { topic, partition }: { topic: string; partition: number } = { topic: '', partition: -1 }) {
     super(e);
     this.topic = topic;
     this.partition = partition;
@@ -53,9 +62,9 @@ export class KafkaJSOffsetOutOfRange extends KafkaJSProtocolError {
 export class KafkaJSNumberOfRetriesExceeded extends KafkaJSNonRetriableError {
   readonly retryCount: number;
   readonly retryTime: number;
-  constructor(e: Error, { retryCount, retryTime }: { retryCount: number; retryTime: number }) {
-    super(e, { cause: e });
-    this.stack = `KafkaJSNumberOfRetriesExceeded\n  Caused by: ${e.stack}`;
+  constructor(e: Error | string, { retryCount = 0, retryTime = 0 }: { retryCount?: number; retryTime?: number } = {}) {
+    super(e, { cause: typeof e === 'string' ? undefined : e });
+    this.stack = `KafkaJSNumberOfRetriesExceeded\n  Caused by: ${typeof e === 'string' ? e : e.stack}`;
     this.retryCount = retryCount;
     this.retryTime = retryTime;
     this.name = 'KafkaJSNumberOfRetriesExceeded';
@@ -73,15 +82,26 @@ export class KafkaJSConnectionError extends KafkaJSError {
   }
 }
 
+/** kafkajs's request fields are set when known: librdkafka's _TIMED_OUT does not say which request to which broker timed out. */
 export class KafkaJSRequestTimeoutError extends KafkaJSError {
-  constructor(e: Error | string, options: KafkaJSErrorOptions = {}) {
+  readonly broker?: string;
+  readonly correlationId?: number;
+  readonly createdAt?: number;
+  readonly sentAt?: number;
+  readonly pendingDuration?: number;
+  constructor(e: Error | string, options: KafkaJSErrorOptions & { broker?: string; clientId?: string; correlationId?: number; createdAt?: number; sentAt?: number; pendingDuration?: number } = {}) {
     super(e, options);
     this.name = 'KafkaJSRequestTimeoutError';
+    this.broker = options.broker;
+    this.correlationId = options.correlationId;
+    this.createdAt = options.createdAt;
+    this.sentAt = options.sentAt;
+    this.pendingDuration = options.pendingDuration;
   }
 }
 
 export class KafkaJSMetadataNotLoaded extends KafkaJSError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSMetadataNotLoaded') {
     super(e);
     this.name = 'KafkaJSMetadataNotLoaded';
   }
@@ -128,56 +148,56 @@ export class KafkaJSServerDoesNotSupportApiKey extends KafkaJSNonRetriableError 
 }
 
 export class KafkaJSBrokerNotFound extends KafkaJSError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSBrokerNotFound') {
     super(e);
     this.name = 'KafkaJSBrokerNotFound';
   }
 }
 
 export class KafkaJSPartialMessageError extends KafkaJSNonRetriableError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSPartialMessageError') {
     super(e);
     this.name = 'KafkaJSPartialMessageError';
   }
 }
 
 export class KafkaJSSASLAuthenticationError extends KafkaJSNonRetriableError {
-  constructor(e: Error | string, options: { cause?: Error } = {}) {
+  constructor(e: Error | string = 'KafkaJSSASLAuthenticationError', options: { cause?: Error } = {}) {
     super(e, options);
     this.name = 'KafkaJSSASLAuthenticationError';
   }
 }
 
 export class KafkaJSGroupCoordinatorNotFound extends KafkaJSNonRetriableError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSGroupCoordinatorNotFound') {
     super(e);
     this.name = 'KafkaJSGroupCoordinatorNotFound';
   }
 }
 
 export class KafkaJSNotImplemented extends KafkaJSNonRetriableError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSNotImplemented') {
     super(e);
     this.name = 'KafkaJSNotImplemented';
   }
 }
 
 export class KafkaJSTimeout extends KafkaJSNonRetriableError {
-  constructor(e: Error | string, options: { cause?: Error } = {}) {
+  constructor(e: Error | string = 'KafkaJSTimeout', options: { cause?: Error } = {}) {
     super(e, options);
     this.name = 'KafkaJSTimeout';
   }
 }
 
 export class KafkaJSLockTimeout extends KafkaJSTimeout {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSLockTimeout') {
     super(e);
     this.name = 'KafkaJSLockTimeout';
   }
 }
 
 export class KafkaJSUnsupportedMagicByteInMessageSet extends KafkaJSNonRetriableError {
-  constructor(e: Error | string) {
+  constructor(e: Error | string = 'KafkaJSUnsupportedMagicByteInMessageSet') {
     super(e);
     this.name = 'KafkaJSUnsupportedMagicByteInMessageSet';
   }
@@ -185,7 +205,7 @@ export class KafkaJSUnsupportedMagicByteInMessageSet extends KafkaJSNonRetriable
 
 export class KafkaJSDeleteTopicRecordsError extends KafkaJSError {
   readonly partitions: Array<{ partition: number; offset: string; error?: KafkaJSError }>;
-  constructor({ partitions }: { partitions: KafkaJSDeleteTopicRecordsError['partitions'] }) {
+  constructor({ partitions }: { topic?: string; partitions: KafkaJSDeleteTopicRecordsError['partitions'] }) {
     // Retriable only when every failed partition's error is.
     const retriable = partitions.filter(({ error }) => error != null).every(({ error }) => error?.retriable === true);
     super('Error while deleting records', { retriable });
@@ -222,9 +242,9 @@ export class KafkaJSAlterPartitionReassignmentsError extends KafkaJSProtocolErro
 }
 
 export class KafkaJSAggregateError extends Error {
-  readonly errors: Error[];
-  constructor(message: string, errors: Error[]) {
-    super(message);
+  readonly errors: (Error | string)[];
+  constructor(message: Error | string, errors: (Error | string)[]) {
+    super(typeof message === 'string' ? message : message.message);
     this.errors = errors;
     this.name = 'KafkaJSAggregateError';
   }
