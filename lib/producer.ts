@@ -70,6 +70,10 @@ interface BatchState {
   firstMessage?: string;
   /** Resolve with every record's outcome instead of rejecting on the first failure. */
   settleAll: boolean;
+  /** Each record's topic, when the batch has several (else `topic`). */
+  topics?: string[];
+  /** The first failure with librdkafka's words, when known (else one is made from `firstError`). */
+  failure?: KafkaError;
   resolve: (results: DeliveryOutcome[]) => void;
   reject: (error: KafkaError) => void;
 }
@@ -266,7 +270,8 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
   /**
    * Sends many records of one topic in one native call per run (ProduceBatch); resolves with
    * their results in order once all are on the broker, or rejects with the first failure. Waits
-   * while librdkafka's queue is full. Records with headers or timestamps go one by one.
+   * while librdkafka's queue is full. Records with headers, timestamps, several topics or
+   * partitions take one native call each, still without a promise each.
    */
   sendBatch(records: Array<ProducerRecord<V, K> | Record>): Promise<DeliveryResult[]> {
     if (Array.isArray(records) && records.some((r) => this.#serializes(r))) return this.#serialize(records).then((raw) => this.#sendMany(raw, false));
@@ -309,19 +314,8 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       if (n === 0) return resolve([]);
       const simple = checked.every((r) => r.topic === batch.topic && r.headers === null && r.timestamp === 0 && r.partition === checked[0].partition);
       if (!simple) {
-        // Mixed topics or per-record extras: one send each, gathered in order.
-        const sends = checked.map((r) => this.#sendChecked(r));
-        if (!settleAll) {
-          Promise.all(sends).then(resolve, reject);
-          return;
-        }
-        void Promise.allSettled(sends).then((outcomes) =>
-          resolve(
-            outcomes.map((o, i) =>
-              o.status === 'fulfilled' ? o.value : { msgid: 0, topic: checked[i].topic, partition: -1, offset: -1, error: o.reason as KafkaError },
-            ),
-          ),
-        );
+        if (checked.some((r) => r.topic !== batch.topic)) batch.topics = checked.map((r) => r.topic);
+        this.#produceEach(batch, checked);
         return;
       }
       const request: BatchChunkRequest = {
@@ -333,6 +327,53 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       };
       if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
     });
+  }
+
+  /**
+   * Mixed topics or per-record extras (headers, timestamps, partitions): one native call per
+   * record, but the batch's one state takes their reports (no promise per record). From the first
+   * record that must wait for room on, the rest queue as sends behind it, in order.
+   */
+  #produceEach(batch: BatchState, checked: Checked[]): void {
+    let i = 0;
+    let chunk: BatchChunk | undefined;
+    for (; i < checked.length && this.#blocked.length === 0 && this.#blockedBatches.length === 0; i++) {
+      const result = this.#call(checked[i]);
+      if (typeof result !== 'number') {
+        if (result[0] === ErrorCode._QUEUE_FULL && this.#inFlight > 0) break;
+        if (batch.firstError === 0) batch.failure = new KafkaError(result[0], result[2]);
+        this.#failRecords(batch, i, 1, result[0]);
+        chunk = undefined;
+        continue;
+      }
+      this.#acceptedMany(1);
+      // Consecutive msgids of consecutive records share a chunk, as a ProduceBatch run does.
+      if (chunk !== undefined && result === chunk.first + chunk.count && i === chunk.startIndex + chunk.count) {
+        chunk.count++;
+        chunk.remaining++;
+      } else {
+        chunk = { first: result, count: 1, remaining: 1, startIndex: i, batch };
+        this.#chunks.push(chunk);
+      }
+    }
+    for (; i < checked.length; i++) {
+      const index = i;
+      const settle = (partition: number, offset: number, msgid: number, error?: KafkaError): void => {
+        batch.partitions[index] = partition;
+        batch.offsets[index] = offset;
+        batch.msgids[index] = msgid;
+        batch.codes[index] = error?.code ?? 0;
+        if (error !== undefined && batch.firstError === 0) {
+          batch.firstError = error.code;
+          batch.failure = error;
+        }
+        if (--batch.pending === 0) this.#settleBatch(batch);
+      };
+      this.#sendChecked(checked[i]).then(
+        (delivered) => settle(delivered.partition, delivered.offset, delivered.msgid),
+        (error: KafkaError) => settle(-1, -1, 0, error),
+      );
+    }
   }
 
   /**
@@ -505,6 +546,19 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     for (const { pending } of this.#blocked.drain()) pending.reject(left);
     for (const pending of this.#sends.values()) pending.reject(left);
     this.#sends.clear();
+    // Batches end too: their records without a report (msgid still 0), and those never queued, failed.
+    for (const { batch, startIndex, count } of this.#chunks) {
+      for (let i = startIndex; i < startIndex + count && batch.pending > 0; i++) {
+        if (batch.msgids[i] === 0 && batch.codes[i] === 0) this.#failClosed(batch, i, 1, left);
+      }
+    }
+    this.#chunks = [];
+    for (const request of this.#blockedBatches.drain()) this.#failClosed(request.batch, request.startIndex, request.payloads.length, left);
+  }
+
+  #failClosed(batch: BatchState, start: number, count: number, left: KafkaError): void {
+    if (batch.firstError === 0) batch.failure = left;
+    this.#failRecords(batch, start, count, left.code);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -618,12 +672,14 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
 
   #settleBatch(batch: BatchState): void {
     if (batch.firstError !== 0 && !batch.settleAll) {
-      batch.reject(new KafkaError(batch.firstError, batch.firstMessage));
+      // A purge after a failed login or TLS check says why, as a send's rejection does.
+      const purged = batch.firstError === ErrorCode._PURGE_QUEUE ? this.#securityFailure : undefined;
+      batch.reject(batch.failure ?? purged ?? new KafkaError(batch.firstError, batch.firstMessage));
       return;
     }
     const results: DeliveryOutcome[] = new Array(batch.partitions.length);
     for (let i = 0; i < results.length; i++) {
-      results[i] = { msgid: batch.msgids[i], topic: batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
+      results[i] = { msgid: batch.msgids[i], topic: batch.topics?.[i] ?? batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
       if (batch.codes[i] !== 0) results[i].error = new KafkaError(batch.codes[i], batch.codes[i] === batch.firstError ? batch.firstMessage : undefined);
     }
     batch.resolve(results);

@@ -823,6 +823,22 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     await producer.disconnect();
   });
 
+  it("a kafkajs producer lingers 1 ms, not librdkafka's default 5 ms (kafkajs sends at once), unless linger.ms is given at either level", async () => {
+    // librdkafka's 'conf' debug lines list the properties it was given (linger.ms is queue.buffering.max.ms).
+    const lingerOf = async (kafkaLevel: { [key: string]: unknown }, producerLevel: { [key: string]: unknown }): Promise<string[]> => {
+      const lines: string[] = [];
+      const logCreator = () => (entry: LogEntry) => void lines.push(entry.log.message);
+      const debugKafka = new Kafka({ kafkaJS: { brokers: [broker.bootstrapServers], logLevel: logLevel.DEBUG, logCreator }, debug: 'conf', ...kafkaLevel });
+      const producer = debugKafka.producer({ kafkaJS: {}, ...producerLevel });
+      await producer.connect();
+      await producer.disconnect();
+      return lines.flatMap((line) => /queue\.buffering\.max\.ms = (\d+)/.exec(line)?.[1] ?? []);
+    };
+    expect(await lingerOf({}, {})).toEqual(['1']);
+    expect(await lingerOf({ 'linger.ms': 7 }, {})).toEqual(['7']);
+    expect(await lingerOf({}, { 'queue.buffering.max.ms': 0 })).toEqual(['0']);
+  });
+
   it('brokers given as an async function are asked at connect()', async () => {
     const topic = uniqueTopic('brokers-fn');
     await broker.createTopic(topic, 1);

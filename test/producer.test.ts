@@ -56,6 +56,24 @@ describe('undeliverable messages (embedded broker with its only broker down)', (
     await p.close();
     down.close();
   });
+
+  it('close() ends the batches still undelivered: sendBatch and sendBatchSettled, with and without headers, and a batch waiting for room', async () => {
+    const down = startMock(1);
+    const topic = uniqueTopic();
+    down.createTopic(topic, 1);
+    down.setBrokerDown(1);
+    const p = new Producer({ 'bootstrap.servers': down.bootstrapServers, 'queue.buffering.max.messages': 10 });
+    const plain = p.sendBatch(Array.from({ length: 5 }, (_, i) => ({ topic, payload: `p${i}` })));
+    const withHeaders = p.sendBatch([{ topic, payload: 'h', headers: [['n', '1']] }]);
+    const settled = p.sendBatchSettled([{ topic, payload: 's', timestamp: 1 }]);
+    const waiting = p.sendBatch(Array.from({ length: 20 }, (_, i) => ({ topic, payload: `w${i}` })));
+    await p.close(100);
+    for (const batch of [plain, withHeaders, waiting]) await expect(batch).rejects.toThrow('The producer was closed before the message was delivered');
+    const [outcome] = await settled;
+    expect(outcome).toMatchObject({ partition: -1, offset: -1 });
+    expect(outcome.error?.codeName).toBe('ERR__PURGE_QUEUE');
+    down.close();
+  });
 });
 
 describe.each(testBrokers())('$name broker', (broker) => {
@@ -209,6 +227,26 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(offsets).toEqual(Array.from({ length: 7500 }, (_, i) => i));
       // Batches were queued in call order: batch 0's records have the lowest offsets.
       expect(Math.max(...batches[0].map((r) => r.offset))).toBeLessThan(Math.min(...batches[1].map((r) => r.offset)));
+      await p.close();
+    });
+
+    it('sendBatch of records with headers and timestamps over two topics, larger than the queue: every record lands, in order, with its topic', async () => {
+      const [a, b] = [uniqueTopic(), uniqueTopic()];
+      await broker.createTopic(a, 1);
+      await broker.createTopic(b, 1);
+      const p = producer({ 'queue.buffering.max.messages': 1000, 'enable.idempotence': true });
+      const records = Array.from({ length: 2500 }, (_, i) => ({ topic: i % 2 === 0 ? a : b, payload: `v${i}`, headers: [['n', String(i)]] as [string, string][], timestamp: 1_700_000_000_000 + i }));
+      const [first, second] = await Promise.all([p.sendBatch(records), p.sendBatch(records.slice(0, 10))]);
+      expect(first.map((r) => r.topic)).toEqual(records.map((r) => r.topic));
+      // Each topic's records in call order, then the second batch's behind them.
+      expect(first.filter((r) => r.topic === a).map((r) => r.offset)).toEqual(Array.from({ length: 1250 }, (_, i) => i));
+      expect(first.filter((r) => r.topic === b).map((r) => r.offset)).toEqual(Array.from({ length: 1250 }, (_, i) => i));
+      expect(second.map((r) => r.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 1250 + (i >> 1)));
+      const settled = await p.sendBatchSettled([{ topic: a, payload: 'fine', timestamp: 1 }, { topic: a, payload: 'nowhere', partition: 7, timestamp: 1 }]);
+      expect(settled[0]).toMatchObject({ topic: a, partition: 0, offset: 1255 });
+      expect(settled[1]).toMatchObject({ topic: a, partition: -1, offset: -1 });
+      expect(settled[1].error?.codeName).toBe('ERR__UNKNOWN_PARTITION');
+      await expect(p.sendBatch([{ topic: a, payload: 'nowhere', partition: 7, timestamp: 1 }])).rejects.toMatchObject({ codeName: 'ERR__UNKNOWN_PARTITION' });
       await p.close();
     });
 

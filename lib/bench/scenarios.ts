@@ -58,8 +58,8 @@ const PRODUCE_DRIVERS = [
   'java',
   'kcat',
 ];
-const CONSUME_DRIVERS = [REFERENCE_DRIVER, 'napi-capi-batch', 'napi-batch', 'napi-capi', 'napi-produce', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs', 'confluent-kafkajs-api', 'java', 'kcat'];
-const LATENCY_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-capi-batch', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs', 'confluent-kafkajs-api'];
+const CONSUME_DRIVERS = [REFERENCE_DRIVER, 'napi-capi-batch', 'napi-batch', 'napi-capi', 'napi-produce', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs', 'napi-kafkajs', 'confluent-kafkajs-api', 'java', 'kcat'];
+const LATENCY_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-capi-batch', 'node-rdkafka', 'confluent-kafka-javascript', 'confluent-kafka-javascript-bundled', 'kafkajs', 'napi-kafkajs', 'confluent-kafkajs-api'];
 const MEMORY_DRIVERS = [REFERENCE_DRIVER, 'rdkafka_performance-zerocopy', 'napi-capi-batch', 'napi-batch', 'napi-produce'];
 
 /** Producer properties shared by every scenario: linger and batching as a throughput setup. */

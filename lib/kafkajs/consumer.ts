@@ -405,11 +405,19 @@ function headersOf(tuples: HeaderTuple[]): IHeaders {
   return headers;
 }
 
+/** The last timestamp's text: the records of a batch mostly share their millisecond, so it is made once for them. */
+let lastTimestamp = NaN;
+let lastTimestampText = '';
+
 function messageOf(record: Record): KafkaMessage {
+  if (record.timestamp !== lastTimestamp) {
+    lastTimestamp = record.timestamp;
+    lastTimestampText = String(record.timestamp);
+  }
   return {
     key: record.key,
     value: record.payload,
-    timestamp: String(record.timestamp),
+    timestamp: lastTimestampText,
     attributes: 0,
     offset: String(record.offset),
     headers: record.headers.length === 0 ? {} : headersOf(record.headers),
@@ -914,12 +922,16 @@ export class KafkaJSConsumer {
   /** The batch per partition; records of paused partitions are put back (read again on resume). */
   #roundsOf(consumer: Consumer, records: Record[]): PartitionRound[] {
     const rounds = new Map<string, PartitionRound>();
+    let round: PartitionRound | undefined;
     for (const record of records) {
-      const id = key(record.topic, record.partition);
-      let round = rounds.get(id);
-      if (round === undefined) {
-        round = { topic: record.topic, partition: record.partition, records: [], next: record.offset, stale: false };
-        rounds.set(id, round);
+      // Records come in runs of one partition: the round is looked up (a key string made) only when the partition changes.
+      if (round === undefined || round.partition !== record.partition || round.topic !== record.topic) {
+        const id = key(record.topic, record.partition);
+        round = rounds.get(id);
+        if (round === undefined) {
+          round = { topic: record.topic, partition: record.partition, records: [], next: record.offset, stale: false };
+          rounds.set(id, round);
+        }
       }
       round.records.push(record);
     }

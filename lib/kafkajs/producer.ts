@@ -160,6 +160,8 @@ const PRODUCER_KEYS = new Set(['createPartitioner', 'retry', 'metadataMaxAge', '
 /** Send settings a producer serves with librdkafka instances of their own, at most this many besides its first. */
 const MAX_EXTRA_PROFILES = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30000;
+/** librdkafka's linger for a kafkajs producer: 1 ms keeps a send's messages in one request without delaying it. */
+const DEFAULT_LINGER_MS = 1;
 const CONNECT_TIMEOUT_MS = 10000;
 /** Metadata of a topic a custom partitioner is called for, fetched once per send that misses it. */
 const METADATA_TIMEOUT_MS = 10000;
@@ -252,6 +254,8 @@ export class KafkaJSProducer {
     properties.acks = base.acks;
     properties['compression.type'] = CODEC_NAMES[base.compression];
     properties['request.timeout.ms'] = base.timeout;
+    // kafkajs sends each send() at once; librdkafka's 5 ms default linger made every send wait that long.
+    if (!('linger.ms' in properties) && !('queue.buffering.max.ms' in properties)) properties['linger.ms'] = DEFAULT_LINGER_MS;
     // A librdkafka property given beside the kafkaJS block wins (see config.ts).
     if (confluent) {
       for (const [key, value] of Object.entries(config)) {
