@@ -26,6 +26,7 @@ import {
   KafkaJSTimeout,
   toKafkaJSError,
 } from './errors';
+import type { PartitionMetadata } from './partitioners';
 
 export interface AdminConfig {
   retry?: RetryOptions;
@@ -55,14 +56,6 @@ export interface ITopicPartitionConfig {
   assignments?: number[][];
 }
 
-export interface PartitionMetadata {
-  partitionErrorCode: number;
-  partitionId: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas?: number[];
-}
 
 export interface ITopicMetadata {
   name: string;

@@ -1,45 +1,8 @@
-// kafkajs's constants (resource, ACL and config types with the protocol's numbers), its consumer
-// protocol encoders, and @confluentinc/kafka-javascript's ErrorCodes (librdkafka's names).
+// kafkajs's consumer protocol encoders and assigners, and @confluentinc/kafka-javascript's ErrorCodes
+// (librdkafka's names). The resource, ACL and config types are in enums.ts.
 import { capi } from '../native';
 import { KafkaJSNotImplemented } from './errors';
 
-export const AclResourceTypes = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5, DELEGATION_TOKEN: 6 } as const;
-export type AclResourceTypes = (typeof AclResourceTypes)[keyof typeof AclResourceTypes];
-/** kafkajs 1.x's name for AclResourceTypes. */
-export const ResourceTypes = AclResourceTypes;
-export type ResourceTypes = AclResourceTypes;
-export const ConfigResourceTypes = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
-export type ConfigResourceTypes = (typeof ConfigResourceTypes)[keyof typeof ConfigResourceTypes];
-export const ConfigSource = {
-  UNKNOWN: 0,
-  TOPIC_CONFIG: 1,
-  DYNAMIC_BROKER_CONFIG: 2,
-  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
-  STATIC_BROKER_CONFIG: 4,
-  DEFAULT_CONFIG: 5,
-  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
-} as const;
-export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
-export const AclPermissionTypes = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as const;
-export type AclPermissionTypes = (typeof AclPermissionTypes)[keyof typeof AclPermissionTypes];
-export const AclOperationTypes = {
-  UNKNOWN: 0,
-  ANY: 1,
-  ALL: 2,
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
-export type AclOperationTypes = (typeof AclOperationTypes)[keyof typeof AclOperationTypes];
-export const ResourcePatternTypes = { UNKNOWN: 0, ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
-export type ResourcePatternTypes = (typeof ResourcePatternTypes)[keyof typeof ResourcePatternTypes];
 
 /**
  * librdkafka's error codes by name (`ERR__QUEUE_FULL: -184`, `ERR_UNKNOWN_TOPIC_OR_PART: 3`), as

@@ -118,19 +118,6 @@ export type {
   ListPartitionReassignmentsResponse,
 } from './admin';
 export { Partitioners, type ICustomPartitioner, type PartitionerArgs, type PartitionMetadata } from './partitioners';
-export {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  AssignerProtocol,
-  ConfigResourceTypes,
-  ConfigSource,
-  ErrorCodes,
-  PartitionAssigners,
-  ResourcePatternTypes,
-  ResourceTypes,
-  type MemberAssignment,
-  type MemberMetadata,
-  type PartitionAssigner,
-} from './constants';
+export { AssignerProtocol, ErrorCodes, PartitionAssigners, type MemberAssignment, type MemberMetadata, type PartitionAssigner } from './constants';
+export { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ConfigSource, ResourcePatternTypes, ResourceTypes } from './enums';
 export * from './errors';
