@@ -431,7 +431,7 @@ Napi::Value CreateTopics(const Napi::CallbackInfo& info) {
       ThrowExpected(env, "[name, partitions, replicationFactor, configs?]", where.c_str(), item);
     }
     names.push_back(t.Get(0u).As<Napi::String>().Utf8Value());
-    NewTopicSpec spec{t.Get(0u).As<Napi::String>().Utf8Value(), t.Get(1u).As<Napi::Number>().Int32Value(), t.Get(2u).As<Napi::Number>().Int32Value(), {}};
+    NewTopicSpec spec{t.Get(0u).As<Napi::String>().Utf8Value(), t.Get(1u).As<Napi::Number>().Int32Value(), t.Get(2u).As<Napi::Number>().Int32Value(), {}, {}};
     if (t.Length() > 3 && t.Get(3u).IsArray()) {
       Napi::Array pairs = t.Get(3u).As<Napi::Array>();
       for (uint32_t j = 0; j < pairs.Length(); j++) {

@@ -219,5 +219,5 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 360_000); // builds the load generator and starts ZooKeeper, a broker and a proxy: minutes on a loaded machine
 });
