@@ -508,6 +508,9 @@ describe('producer events on a slowed broker', () => {
       mock.createTopic('slow', 1);
       const producer = new Kafka({ brokers: [mock.bootstrapServers], requestTimeout: 1000, ...quiet }).producer();
       await producer.connect();
+      // A producer in its steady state: its connection to the partition's leader is up (newer
+      // librdkafka opens it on the first send, and that connection's ApiVersion would time out first).
+      await producer.send({ topic: 'slow', messages: [{ value: 'first' }] });
       const events: RequestTimeoutEvent[] = [];
       producer.on(producer.events.REQUEST_TIMEOUT, (event) => {
         events.push(event);
