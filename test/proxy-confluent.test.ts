@@ -117,6 +117,35 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(committed.body.offsets.map((o: { topic: string; offset: number }) => [o.topic, o.offset])).toEqual([[a, 2], [b, 2]]);
   });
 
+  it('v1: reading a topic that does not exist is 404 40401 within the read, and leaves the subscription as it was', async () => {
+    const topic = uniqueTopic('v1there');
+    await broker.createTopic(topic, 1);
+    const accept = { accept: 'application/vnd.kafka.binary.v1+json' };
+    const path = await newConsumer(uniqueTopic('g'));
+    expect((await call('GET', `${path}/topics/${topic}?timeout=500`, undefined, accept)).status).toBe(200);
+    const missing = uniqueTopic('v1missing');
+    // Before, the instance subscribed to it and each read waited up to 15 s for a partition the group could not give.
+    const started = Date.now();
+    const r = await call('GET', `${path}/topics/${missing}?timeout=7`, undefined, accept);
+    expect(r).toMatchObject({ status: 404, body: { error_code: 40401, message: `Topic ${missing} not found` } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: [topic] });
+    await call('DELETE', path);
+  });
+
+  it('v1: one instance reads at most 100 topics; the next is 409 40903 naming the limit, and the subscription is unchanged', async () => {
+    const topic = uniqueTopic('v1limit');
+    await broker.createTopic(topic, 1);
+    const accept = { accept: 'application/vnd.kafka.binary.v1+json' };
+    const path = await newConsumer(uniqueTopic('g'));
+    const hundred = Array.from({ length: 100 }, (_, i) => `${topic}-${i}`);
+    expect((await call('POST', `${path}/subscription`, { topics: hundred })).status).toBe(204);
+    const r = await call('GET', `${path}/topics/${topic}?timeout=100`, undefined, accept);
+    expect(r).toMatchObject({ status: 409, body: { error_code: 40903, message: expect.stringContaining('already reads 100 topics, the most one instance reads (100)') } });
+    expect((await call('GET', `${path}/subscription`)).body).toEqual({ topics: hundred });
+    await call('DELETE', path);
+  });
+
   it('GET / answers {}', async () => {
     expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
   });

@@ -504,8 +504,16 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   app.get('/consumers/:group/instances/:name/topics/:topic', async (req: Req, reply) => {
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
-    if (!instance.subscription.includes(req.params.topic)) subscribe(instance, [...instance.subscription, req.params.topic], undefined);
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, req.params.topic, options.schemas);
+    const topic = req.params.topic;
+    if (!instance.subscription.includes(topic)) {
+      // As Confluent's v1 proxy: a topic that does not exist is a 40401, not a read that waits on a group that cannot assign it.
+      if ((await cluster.partitions(topic)) === undefined) throw notFoundTopic(topic);
+      if (instance.subscription.length >= V1_MAX_TOPICS) {
+        throw new RestError(409, 40903, `This consumer instance already reads ${instance.subscription.length} topics, the most one instance reads (${V1_MAX_TOPICS}): delete it (DELETE …/instances/{name}) and create another to read more`);
+      }
+      subscribe(instance, [...instance.subscription, topic], undefined);
+    }
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, topic, options.schemas);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
     return reply.send(`[${rows.join(',')}]`);
   });
@@ -709,6 +717,9 @@ async function readRecords(
   instance.markReturned(out);
   return rows;
 }
+
+/** The topics one instance reads through the v1 API (each read of a new one adds it to the subscription, a rebalance). */
+const V1_MAX_TOPICS = 100;
 
 /** How long a read waits for the group to hand a newly subscribed instance its partitions. */
 const JOIN_WAIT_MS = 15_000;
