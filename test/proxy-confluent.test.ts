@@ -146,6 +146,22 @@ describe.each(testBrokers())('$name broker', (broker) => {
     await call('DELETE', path);
   });
 
+  it('a read of an instance subscribed only to topics that do not exist answers [] within its timeout, and records come once one is created', async () => {
+    const topic = uniqueTopic('v2later');
+    const path = await newConsumer(uniqueTopic('g'), { 'auto.offset.reset': 'earliest' });
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    // Before, this first read waited up to 15 s for the group to give it a partition of a topic that is not there.
+    const started = Date.now();
+    expect(await call('GET', `${path}/records?timeout=500`, undefined, { accept: BINARY })).toEqual({ status: 200, body: [] });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The embedded broker creates a topic a consumer subscribes to; a real one does not.
+    if (broker.mock === undefined) await broker.createTopic(topic, 1);
+    expect((await call('POST', `/topics/${topic}`, { records: [{ value: b64('late') }] }, { 'content-type': BINARY })).status).toBe(200);
+    const got = await readAll(path, 1);
+    expect(got.map((r) => Buffer.from(r.value, 'base64').toString())).toEqual(['late']);
+    await call('DELETE', path);
+  });
+
   it('GET / answers {}', async () => {
     expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
   });

@@ -496,7 +496,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     checkAccept(req, instance);
     if (!instance.subscribed && instance.consumer.assignment().length === 0) throw new RestError(409, 40903, 'The consumer instance is neither subscribed nor assigned');
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, undefined, options.schemas);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"topic":${JSON.stringify(r.topic)},"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, undefined, options.schemas, cluster);
     return send(reply, 200, `[${rows.join(',')}]`);
   });
 
@@ -513,7 +513,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       }
       subscribe(instance, [...instance.subscription, topic], undefined);
     }
-    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, topic, options.schemas);
+    const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, topic, options.schemas, cluster);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
     return reply.send(`[${rows.join(',')}]`);
   });
@@ -648,6 +648,7 @@ async function readRecords(
   topic: string | undefined,
   /** Decodes the schema formats' data. */
   schemas: ProxySchemas | undefined,
+  cluster: ClusterView,
 ): Promise<string[]> {
   /** A key or value as JSON text; undefined when it is not readable in the instance's format (a SchemaError says why). */
   let unreadable: string | undefined;
@@ -674,7 +675,7 @@ async function readRecords(
   let bytes = 0;
   const size = (r: Record) => (r.key?.length ?? 0) + (r.payload?.length ?? 0);
   try {
-    await joinGroup(instance);
+    await joinGroup(instance, cluster);
     const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
     for (;;) {
       const wait = out.length === 0 || bytes <= instance.fetchMinBytes ? Math.max(0, deadline - Date.now()) : 0;
@@ -728,9 +729,14 @@ const JOIN_WAIT_MS = 15_000;
  * A read of a newly subscribed instance first waits (once, bounded) until the group has handed it
  * partitions, so that its timeout is spent waiting for records: the documented flows (subscribe,
  * then one GET) return the topic's records on that first GET. An instance the group gives no
- * partition (more members than partitions) waits the whole bound, once.
+ * partition (more members than partitions) waits the whole bound, once. One subscribed to topics
+ * none of which exists does not wait: no group can give it a partition.
  */
-async function joinGroup(instance: ConsumerInstance): Promise<void> {
+async function joinGroup(instance: ConsumerInstance, cluster: ClusterView): Promise<void> {
+  if (instance.subscribed && !instance.joined && instance.pattern === undefined) {
+    const existing = await cluster.topics().catch(() => undefined); // unknown: wait as for any other
+    if (existing !== undefined && !instance.subscription.some((topic) => existing.includes(topic))) instance.joined = true;
+  }
   const until = Date.now() + JOIN_WAIT_MS;
   while (instance.subscribed && !instance.joined && Date.now() < until && instance.consumer.assignment().length === 0) {
     // Reading is what hands the group's answer over to librdkafka's consumer.
