@@ -406,6 +406,35 @@ const javaTransactional: Driver = {
   },
 };
 
+/**
+ * The napi-txn-batch loop in C on librdkafka directly (bench/c/txn-loop.c): what the library
+ * allows a transaction, next to rdkafka_performance's plain produce in the same run.
+ */
+const cTransactional: Driver = {
+  id: 'c-txn',
+  label: 'librdkafka produce_batch in transactions (C, bench/c/txn-loop.c)',
+  family: 'C',
+  kinds: ['produce'],
+  unavailable: async (ctx) => ctx.tools.txnLoop.reason,
+  async run(job, ctx, hooks) {
+    if (job.transactionSize === undefined) return { skipped: 'c-txn runs only in the transactional scenarios' };
+    const size = job.transactionSize;
+    const properties = Object.entries(job.producerConfig).map(([key, value]) => `${key}=${value}`);
+    const run = await runProcess(
+      [ctx.tools.txnLoop.path as string, '-t', job.topic, '-p', String(job.partition), '-s', String(job.messageSize), job.bootstrapServers, String(size), String(job.count), ...properties],
+      { rusage: ctx.tools.rusage.path, timeoutMs: hooks.timeoutMs, sampleRssMs: hooks.sampleRssMs },
+    );
+    const summary = lastMatch(/(\d+) transactions, (\d+) delivered, (\d+) failed in ([\d.]+) s/g, run.stdout);
+    if (!summary || run.code !== 0) return { error: failure(run), usage: run.usage, rssSamplesKb: run.rssSamplesKb };
+    const delivered = Number(summary[2]);
+    return {
+      result: { messages: delivered, failed: Number(summary[3]), bytes: delivered * job.messageSize, seconds: Number(summary[4]), note: `${Number(summary[1]).toLocaleString('en-US')} transactions of ${size.toLocaleString('en-US')} (produce_batch, each payload copied); init_transactions not timed` },
+      usage: run.usage,
+      rssSamplesKb: run.rssSamplesKb,
+    };
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 
 const OURS = 'dist/bench/drivers/rdkafka-napi.js';
@@ -454,6 +483,7 @@ export const DRIVERS: Driver[] = [
   nodeDriver({ id: 'napi-kafkajs', label: 'rdkafka-napi/kafkajs (the kafkajs program)', family: 'rdkafka-napi', kinds: ['produce', 'consume', 'latency'], script: 'bench/drivers/kafkajs.mjs', module: 'rdkafka-napi/kafkajs' }),
   java,
   javaTransactional,
+  cTransactional,
   nodeDriver({ id: 'napi-txn-batch', label: 'rdkafka-napi producer.produceBatch() in transactions', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),
   nodeDriver({ id: 'napi-txn-send-batch', label: 'rdkafka-napi producer.sendBatch() in runTransaction()', family: 'rdkafka-napi', kinds: ['produce'], script: OURS }),
   kcat,

@@ -99,7 +99,7 @@ function produce(id: string, title: string, messageSize: number, count: number, 
 }
 
 /** Transactional produce next to plain produce with the same settings (acks=all, idempotence). */
-const TRANSACTION_DRIVERS = [REFERENCE_DRIVER, 'napi-batch', 'napi-txn-batch', 'napi-txn-send-batch', 'java', 'java-txn'];
+const TRANSACTION_DRIVERS = [REFERENCE_DRIVER, 'c-txn', 'napi-batch', 'napi-txn-batch', 'napi-txn-send-batch', 'java', 'java-txn'];
 
 function produceInTransactions(transactionSize: number): Scenario {
   const size = transactionSize.toLocaleString('en-US');

@@ -3,6 +3,7 @@
 //   rdkafka_performance  librdkafka's own benchmark (the ceiling), from the example source that
 //                        Debian's librdkafka-dev ships, with bench/c/rdkafka_compat.h standing in
 //                        for the private headers it includes
+//   txn-loop             bench/c/txn-loop.c: the transactional produce loop on librdkafka directly
 // And the command-line peers the system provides: kcat, java (with Kafka's jars).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +22,7 @@ export interface Tool {
 export interface NativeTools {
   rusage: Tool;
   rdkafkaPerformance: Tool;
+  txnLoop: Tool;
 }
 
 /** Builds what is missing or older than its source; never throws (a failure is a reason). */
@@ -30,6 +32,7 @@ export function buildNativeTools(root: string): NativeTools {
   return {
     rusage: build(buildDir, 'rusage', path.join(root, 'bench', 'c', 'rusage.c'), () => fs.readFileSync(path.join(root, 'bench', 'c', 'rusage.c'), 'utf8'), []),
     rdkafkaPerformance: buildRdkafkaPerformance(root, buildDir),
+    txnLoop: build(buildDir, 'txn-loop', path.join(root, 'bench', 'c', 'txn-loop.c'), () => fs.readFileSync(path.join(root, 'bench', 'c', 'txn-loop.c'), 'utf8'), ['-lrdkafka']),
   };
 }
 
