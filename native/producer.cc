@@ -61,17 +61,24 @@ struct ProduceArgs {
   rd_kafka_headers_t* headers = nullptr;  // owned until librdkafka accepts the message
 };
 
-Bytes ReadBytes(napi_env env, napi_value value, const char* parameter) {
+// A Buffer (the common case) read with one N-API call; false for anything else, which the
+// caller hands to the general checks.
+bool ReadBuffer(napi_env env, napi_value value, Bytes* bytes) {
   napi_typedarray_type type;
   size_t length;
   void* data;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok && type == napi_uint8_array) {
-    Bytes bytes;
-    bytes.isNull = false;
-    bytes.view = length > 0 ? static_cast<const char*>(data) : "";  // empty stays distinct from null
-    bytes.size = length;
-    return bytes;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array) {
+    return false;
   }
+  bytes->isNull = false;
+  bytes->view = length > 0 ? static_cast<const char*>(data) : "";  // empty stays distinct from null
+  bytes->size = length;
+  return true;
+}
+
+Bytes ReadBytes(napi_env env, napi_value value, const char* parameter) {
+  Bytes bytes;
+  if (ReadBuffer(env, value, &bytes)) return bytes;
   return ExpectBytes(Napi::Value(env, value), parameter);
 }
 
@@ -210,17 +217,8 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
   std::vector<Bytes> values(count), keys(has_keys ? count : 0);
   auto bytes_at = [env](Napi::Array array, uint32_t i, const char* name) {
     Napi::Value value = array.Get(i);
-    // A Buffer (the common case) takes one N-API call, as in Produce; anything else the general checks.
-    napi_typedarray_type type;
-    size_t length;
-    void* data;
-    if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) == napi_ok && type == napi_uint8_array) {
-      Bytes bytes;
-      bytes.isNull = false;
-      bytes.view = length > 0 ? static_cast<const char*>(data) : "";  // empty stays distinct from null
-      bytes.size = length;
-      return bytes;
-    }
+    Bytes bytes;
+    if (ReadBuffer(env, value, &bytes)) return bytes;  // as in Produce
     if (value.IsString() || value.IsTypedArray() || value.IsNull() || value.IsUndefined()) return ExpectBytes(value, name);
     std::string where = std::string(name) + "[" + std::to_string(i) + "]";  // built only to throw
     return ExpectBytes(value, where.c_str());

@@ -1,6 +1,9 @@
-// Shared test fixtures: the embedded broker, unique topic names, and consuming with a deadline.
+// Shared test fixtures: the embedded broker, unique topic names, consuming with a deadline, and a
+// REST proxy on free ports.
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { Consumer, MockCluster, type Record } from '../lib';
+import type { ClusterViewFactory, ProxyConfig, RunningProxy } from '../lib/proxy';
 
 /** A topic name no other test uses. */
 export function uniqueTopic(prefix = 'topic'): string {
@@ -68,4 +71,27 @@ export async function longestTimerGap(work: () => Promise<unknown>): Promise<{ l
     clearInterval(timer);
   }
   return { longestGapMs, ticks };
+}
+
+/** Starts a REST proxy whose Confluent and Kafka-Pixy APIs listen on free loopback ports; `settings` go over the defaults. */
+export async function startTestProxy(settings: Partial<ProxyConfig> = {}, clusterView?: ClusterViewFactory): Promise<RunningProxy> {
+  // Loaded here, so that the tests that start no proxy do not load its server.
+  const { DEFAULTS, startProxy } = await import('../lib/proxy');
+  return startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', ...settings }, clusterView);
+}
+
+/**
+ * A proxy (startTestProxy) for the tests of the enclosing describe: started in its beforeAll, so
+ * that `settings` may read a broker's address, and closed in its afterAll. Its fields are valid
+ * from that beforeAll on.
+ */
+export function useProxy(settings: () => Partial<ProxyConfig>, clusterView?: ClusterViewFactory): RunningProxy {
+  const proxy = {} as RunningProxy;
+  let running: RunningProxy | undefined;
+  beforeAll(async () => {
+    running = await startTestProxy(settings(), clusterView);
+    Object.assign(proxy, running);
+  });
+  afterAll(() => running?.close());
+  return proxy;
 }

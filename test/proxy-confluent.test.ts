@@ -1,10 +1,10 @@
 // The Confluent-compatible REST proxy, over real HTTP, against the embedded and a real broker.
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Consumer } from '../lib';
-import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { adminClusterView } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic, useProxy } from './helpers';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -17,24 +17,18 @@ interface Reply {
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
-  beforeAll(async () => {
-    proxy = await startProxy(
-      {
-        ...DEFAULTS,
-        listeners: 'http://127.0.0.1:0',
-        pixyListeners: '',
-        bootstrapServers: broker.bootstrapServers,
-        consumerInstanceTimeoutMs: 3000,
-        consumerRequestTimeoutMs: 5000,
-        maxRequestBytes: 1024 * 1024,
-        consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
-      },
-      // On the embedded broker, topics are created on it directly (as a proxy that runs its own does).
-      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
-    );
-  });
-  afterAll(() => proxy.close());
+  const proxy = useProxy(
+    () => ({
+      pixyListeners: '',
+      bootstrapServers: broker.bootstrapServers,
+      consumerInstanceTimeoutMs: 3000,
+      consumerRequestTimeoutMs: 5000,
+      maxRequestBytes: 1024 * 1024,
+      consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
+    }),
+    // On the embedded broker, topics are created on it directly (as a proxy that runs its own does).
+    (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
+  );
 
   /** One HTTP request (node:http, since the Confluent API sends bodies on some GETs). */
   function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Reply> {

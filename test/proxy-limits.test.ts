@@ -6,9 +6,9 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, applyProperties, startProxy, type RunningProxy } from '../lib/proxy';
+import { DEFAULTS, applyProperties, startProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { uniqueTopic } from './helpers';
+import { uniqueTopic, useProxy } from './helpers';
 import { httpRequest, type HttpReply } from './http';
 
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -22,18 +22,7 @@ const records = (n: number) => `{"records":[${new Array<string>(n).fill('{"value
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
-  beforeAll(async () => {
-    proxy = await startProxy({
-      ...DEFAULTS,
-      listeners: 'http://127.0.0.1:0',
-      pixyListeners: 'http://127.0.0.1:0',
-      bootstrapServers: broker.bootstrapServers,
-      maxRequestRecords: 1000,
-      maxRequestJsonValues: 20_000,
-    });
-  });
-  afterAll(() => proxy.close());
+  const proxy = useProxy(() => ({ bootstrapServers: broker.bootstrapServers, maxRequestRecords: 1000, maxRequestJsonValues: 20_000 }));
 
   it('a produce request of more records than max.request.records is refused with 413 naming the limit, and none of its records is produced', async () => {
     const topic = uniqueTopic('limits');
@@ -153,19 +142,7 @@ function dribble(client: RawClient, text: string, everyMs: number): void {
 
 // Connection handling is the same whatever the broker: these run on the proxy's embedded one.
 describe('HTTP connections', () => {
-  let proxy: RunningProxy;
-  beforeAll(async () => {
-    proxy = await startProxy({
-      ...DEFAULTS,
-      listeners: 'http://127.0.0.1:0',
-      pixyListeners: 'http://127.0.0.1:0',
-      httpHeadersTimeoutMs: 1000,
-      httpRequestTimeoutMs: 2000,
-      httpKeepAliveTimeoutMs: 1000,
-      pixyLongPollTimeoutMs: 3000,
-    });
-  });
-  afterAll(() => proxy.close());
+  const proxy = useProxy(() => ({ httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000, httpKeepAliveTimeoutMs: 1000, pixyLongPollTimeoutMs: 3000 }));
 
   // Node checks deadlines every second: a connection is closed within a second of its deadline
   // (and more on a loaded machine), never before it.

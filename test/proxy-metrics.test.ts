@@ -1,11 +1,11 @@
 // The proxy's /metrics (Prometheus text), /health and /ready, over real HTTP on both brokers: the
 // numbers move with the traffic, exactly.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger';
 import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { freePort } from '../lib/bench/balanced';
-import { uniqueTopic } from './helpers';
+import { uniqueTopic, useProxy } from './helpers';
 import { httpRequest } from './http';
 
 /** The sum of a metric's samples whose labels include `labels` (0 when there is none). */
@@ -31,19 +31,12 @@ const V2 = { 'Content-Type': 'application/vnd.kafka.v2+json' };
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
-  beforeAll(async () => {
-    proxy = await startProxy({
-      ...DEFAULTS,
-      listeners: 'http://127.0.0.1:0',
-      pixyListeners: 'http://127.0.0.1:0',
-      schemaRegistryListeners: '',
-      bootstrapServers: broker.bootstrapServers,
-      producer: { 'statistics.interval.ms': '100' },
-      consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
-    });
-  });
-  afterAll(() => proxy.close());
+  const proxy = useProxy(() => ({
+    schemaRegistryListeners: '',
+    bootstrapServers: broker.bootstrapServers,
+    producer: { 'statistics.interval.ms': '100' },
+    consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
+  }));
 
   it('after N produce requests the request counter has grown by exactly N, the records by their count and the bytes by their sizes', async () => {
     const topic = uniqueTopic('metrics');

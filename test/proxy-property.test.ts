@@ -5,10 +5,9 @@
 // and prints the seed that reproduces it.
 import { request } from 'node:http';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testBrokers, useBroker } from './brokers';
-import { uniqueTopic } from './helpers';
+import { uniqueTopic, useProxy } from './helpers';
 
 interface Sent {
   method: string;
@@ -162,30 +161,25 @@ const method = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('GET', 'POST', '
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
   const topic = uniqueTopic('prop');
   let clusterId = '';
   let instance = { group: 'g1', name: 'i1' };
+  beforeAll(() => broker.createTopic(topic, 2));
+  const proxy = useProxy(() => ({
+    bootstrapServers: broker.bootstrapServers,
+    // Waits short enough for hundreds of requests; a bounded number of consumers.
+    consumerRequestTimeoutMs: 200,
+    consumerMaxInstances: 10,
+    pixyLongPollTimeoutMs: 200,
+    consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
+  }));
   beforeAll(async () => {
-    await broker.createTopic(topic, 2);
-    proxy = await startProxy({
-      ...DEFAULTS,
-      listeners: 'http://127.0.0.1:0',
-      pixyListeners: 'http://127.0.0.1:0',
-      bootstrapServers: broker.bootstrapServers,
-      // Waits short enough for hundreds of requests; a bounded number of consumers.
-      consumerRequestTimeoutMs: 200,
-      consumerMaxInstances: 10,
-      pixyLongPollTimeoutMs: 200,
-      consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
-    });
     clusterId = JSON.parse((await send(proxy.url, { method: 'GET', path: '/v3/clusters', headers: {} })).text).data[0].cluster_id;
     // A consumer instance that exists, so that its routes are reached with valid names too.
     const created = await send(proxy.url, { method: 'POST', path: '/consumers/g1', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: '{"name":"i1"}' });
     expect(created.status, created.text).toBe(200);
     instance = { group: 'g1', name: JSON.parse(created.text).instance_id };
   });
-  afterAll(() => proxy.close());
 
   // The real broker creates every new topic on disk: fewer runs there.
   const runs = broker.name === 'mock' ? 10_000 : 1000;

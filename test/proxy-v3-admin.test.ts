@@ -9,11 +9,11 @@ import Ajv from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin, Producer, librdkafkaVersion, type ClusterMetadata } from '../lib';
-import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { DEFAULTS, startProxy, adminClusterView } from '../lib/proxy';
 import { AdminClusterView } from '../lib/proxy/cluster-view';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
-import { uniqueTopic } from './helpers';
+import { uniqueTopic, useProxy } from './helpers';
 
 /**
  * Confluent's OpenAPI document (test/fixtures), its schemas compiled with Ajv: every answer is
@@ -49,25 +49,21 @@ describe('the OpenAPI document (test/fixtures/kafka-rest-v3-openapi.yaml)', () =
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
   const real = broker.name === 'kafka';
-  let proxy: RunningProxy;
+  const proxy = useProxy(
+    () => ({ pixyListeners: '', bootstrapServers: broker.bootstrapServers }),
+    (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
+  );
   let admin: Admin;
   let clusterId: string;
   /** `${proxy.url}/v3/clusters/${clusterId}` */
   let base: string;
 
   beforeAll(async () => {
-    proxy = await startProxy(
-      { ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers },
-      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
-    );
     admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
     clusterId = (await admin.metadata({ topics: [] })).clusterId;
     base = `${proxy.url}/v3/clusters/${clusterId}`;
   });
-  afterAll(async () => {
-    await admin?.close();
-    await proxy?.close();
-  });
+  afterAll(() => admin?.close());
 
   /** One request as a user's HTTP client sends it: JSON in, JSON out (a string body is sent as it is). */
   function call(method: string, url: string, body?: unknown): Promise<HttpReply> {

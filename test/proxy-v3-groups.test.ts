@@ -5,7 +5,7 @@ import { Admin, Consumer, Producer } from '../lib';
 import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
-import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic, useProxy } from './helpers';
 import { useSecuredKafka } from './secured';
 
 function call(proxy: RunningProxy, method: string, path: string, body?: unknown): Promise<HttpReply> {
@@ -19,20 +19,18 @@ async function clusterIdOf(proxy: RunningProxy): Promise<string> {
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
   let id: string;
   let base: string;
+  const proxy = useProxy(
+    () => ({ pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '' }),
+    (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
+  );
   const get = (path: string) => call(proxy, 'GET', `/v3/clusters/${id}${path}`);
 
   beforeAll(async () => {
-    proxy = await startProxy(
-      { ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '' },
-      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
-    );
     id = await clusterIdOf(proxy);
     base = `${proxy.url}/v3/clusters/${id}`;
   });
-  afterAll(() => proxy.close());
 
   describe('a group made by our Consumer, with committed offsets', () => {
     const topic = uniqueTopic('v3g');

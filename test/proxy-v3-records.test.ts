@@ -4,10 +4,10 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer, type Record } from '../lib';
-import { DEFAULTS, startProxy, adminClusterView, type RunningProxy } from '../lib/proxy';
+import { adminClusterView } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { httpRequest, type HttpReply } from './http';
-import { consumeCount, consumerConfig, uniqueTopic } from './helpers';
+import { consumeCount, consumerConfig, uniqueTopic, useProxy } from './helpers';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const BINARY_V2 = 'application/vnd.kafka.binary.v2+json';
@@ -69,28 +69,17 @@ class ProduceStream {
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  let proxy: RunningProxy;
   let id: string;
   const consumers: Consumer[] = [];
 
+  const proxy = useProxy(
+    () => ({ pixyListeners: '', bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '', consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' } }),
+    (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
+  );
   beforeAll(async () => {
-    proxy = await startProxy(
-      {
-        ...DEFAULTS,
-        listeners: 'http://127.0.0.1:0',
-        pixyListeners: '',
-        bootstrapServers: broker.bootstrapServers,
-        schemaRegistryListeners: '',
-        consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
-      },
-      (bootstrapServers, config) => adminClusterView(bootstrapServers, config, broker.mock),
-    );
     id = (await httpRequest(`${proxy.url}/v3/clusters`)).body.data[0].cluster_id;
   });
-  afterAll(async () => {
-    await Promise.all(consumers.map((c) => c.close()));
-    await proxy.close();
-  });
+  afterAll(() => Promise.all(consumers.map((c) => c.close())));
 
   const recordsUrl = (topic: string) => `${proxy.url}/v3/clusters/${id}/topics/${topic}/records`;
   const post = (url: string, body: string, headers: { [k: string]: string } = {}): Promise<HttpReply> =>

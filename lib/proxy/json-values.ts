@@ -6,14 +6,15 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RestError } from './rest-error';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACKET = 0x5d;
-const CLOSE_BRACE = 0x7d;
+// JSON's structural bytes, for the scanners that read a body before it is parsed (here and v3-records.ts).
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
+export const OPEN_BRACKET = 0x5b;
+export const OPEN_BRACE = 0x7b;
+export const CLOSE_BRACKET = 0x5d;
+export const CLOSE_BRACE = 0x7d;
 
 /**
  * Counts the values in JSON text fed in pieces: every object, array, string (member names

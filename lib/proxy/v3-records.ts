@@ -7,6 +7,7 @@ import { log, type Logger } from '../logger';
 import type { Producer, ProducerRecord } from '../producer';
 import { registryError } from '../schema/serdes';
 import { checkDepth, decode, jsonBytes, parseTimestamp, produceFailure, producibleTopic, v3SchemaChoice, type ClusterView } from './confluent';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-values';
 import { RestError, fromKafka } from './rest-error';
 import { schemaRestError, type ProxySchemas, type SchemaChoice, type SchemaFormat } from './schema-formats';
 
@@ -22,13 +23,6 @@ export interface V3RecordsOptions {
 }
 
 type Req = FastifyRequest<{ Params: { [key: string]: string } }>;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
 
 /** At most this many records of a stream are being produced at once; reading waits for the oldest past it. */
 const MAX_IN_FLIGHT = 1000;
