@@ -340,7 +340,7 @@ Napi::Value Commit(const Napi::CallbackInfo& info) {
 
 // CommitAsync(h, list | null) -> Promise<code>: the commit is queued to librdkafka on the calling
 // thread, so it goes out before any rebalance a later Consume applies (librdkafka waits for queued
-// commits before it rejoins the group); a thread of its own waits for the broker's answer.
+// commits before it rejoins the group); its answer settles the promise (KafkaHandle::QueueCommit).
 Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   rd_kafka_topic_partition_list_t* offsets = OptionalListCopy(info, 1);
@@ -352,20 +352,9 @@ Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
     deferred.Resolve(Napi::Number::New(info.Env(), code));
     return deferred.Promise();
   }
-  auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  rd_kafka_queue_t* reply = rd_kafka_queue_new(token->rk());
-  int queued = rd_kafka_commit_queue(token->rk(), offsets, reply, nullptr, nullptr);
+  napi_value promise = handle->QueueCommit(info.Env(), offsets);
   if (offsets) rd_kafka_topic_partition_list_destroy(offsets);  // librdkafka copied it
-  return RunBlocking(info.Env(), [token, reply, queued]() -> Completion {
-    int result = queued;
-    if (result == 0) {
-      rd_kafka_event_t* event = rd_kafka_queue_poll(reply, -1);  // the commit op is always answered
-      result = event != nullptr ? rd_kafka_event_error(event) : RD_KAFKA_RESP_ERR__TIMED_OUT;
-      if (event != nullptr) rd_kafka_event_destroy(event);
-    }
-    rd_kafka_queue_destroy(reply);
-    return [result](Napi::Env env) { return Napi::Number::New(env, result); };
-  });
+  return Napi::Value(info.Env(), promise);
 }
 
 Napi::Array CommittedResult(Napi::Env env, int code, const rd_kafka_topic_partition_list_t* list) {
@@ -572,6 +561,65 @@ Napi::Value Resume(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+napi_value KafkaHandle::QueueCommit(napi_env env, rd_kafka_topic_partition_list_t* offsets) {
+  napi_deferred deferred;
+  napi_value promise;
+  napi_create_promise(env, &deferred, &promise);
+  if (commit_replies_ == nullptr) {
+    commit_replies_ = rd_kafka_queue_new(rk_);
+    rd_kafka_queue_cb_event_enable(commit_replies_, OnQueueEvent, this);  // wakes the JS thread
+  }
+  uint64_t id = next_commit_id_++;
+  commits_in_flight_++;
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk_, offsets, commit_replies_, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {  // refused at once: no answer will come
+    commits_in_flight_--;
+    napi_value code;
+    napi_create_int32(env, err, &code);
+    napi_resolve_deferred(env, deferred, code);
+    return promise;
+  }
+  commits_.emplace(id, deferred);
+  UpdateLoopReference();  // a pending commit keeps the process alive, as a thread of its own did
+  return promise;
+}
+
+void KafkaHandle::TakeCommitAnswers(bool wait) {
+  while (commits_in_flight_.load() > 0) {
+    rd_kafka_event_t* event = rd_kafka_queue_poll(commit_replies_, wait ? 1000 : 0);
+    if (event == nullptr) {
+      if (wait) continue;
+      return;
+    }
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+      uint64_t id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(event)));
+      int code = rd_kafka_event_error(event);
+      commits_in_flight_--;
+      std::lock_guard<std::mutex> lock(commit_answers_mutex_);
+      commit_answers_.emplace_back(id, code);
+    }
+    rd_kafka_event_destroy(event);
+  }
+}
+
+void KafkaHandle::SettleCommits(napi_env env) {
+  std::deque<std::pair<uint64_t, int>> answers;
+  {
+    std::lock_guard<std::mutex> lock(commit_answers_mutex_);
+    answers.swap(commit_answers_);
+  }
+  for (const auto& [id, code] : answers) {
+    auto found = commits_.find(id);
+    if (found == commits_.end()) continue;
+    napi_deferred deferred = found->second;
+    commits_.erase(found);
+    napi_value value;
+    napi_create_int32(env, code, &value);
+    napi_resolve_deferred(env, deferred, value);
+  }
+  UpdateLoopReference();
+}
 
 void InitConsumer(Napi::Env env, Napi::Object exports) {
   exports.Set("SubscribeConsumerTPList", Napi::Function::New(env, SubscribeConsumerTPList, "SubscribeConsumerTPList"));

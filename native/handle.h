@@ -123,6 +123,15 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
     std::shared_ptr<KafkaHandle> handle_;
   };
 
+  // --- Commits (consumer.cc) ---
+  // CommitAsync's path: one reply queue per consumer (made with its first commit), answered by
+  // librdkafka and served by the wake-up on the JS thread, instead of a queue, a thread and a
+  // thread-safe function per commit. QueueCommit (JS thread) hands the commit to librdkafka at
+  // once and returns a promise of its error code; Shutdown waits for the answers of those under
+  // way, and SettleCommits (JS thread) then resolves them.
+  napi_value QueueCommit(napi_env env, rd_kafka_topic_partition_list_t* offsets);
+  void SettleCommits(napi_env env);
+
   rd_kafka_t* rk() const { return rk_; }
   rd_kafka_queue_t* queue() const { return wake_queue_; }
   Kind kind() const { return kind_; }
@@ -141,6 +150,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnWake(uv_async_t* async);
   void UpdateLoopReference();
+  // Takes the commits' answers off the reply queue (any thread); `wait`: until none is under way.
+  void TakeCommitAnswers(bool wait);
 
   napi_env env_;
   LogSink log_;
@@ -170,6 +181,13 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   uv_async_t* async_ = nullptr;  // freed by its close callback
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference wake_callback_;
+
+  rd_kafka_queue_t* commit_replies_ = nullptr;  // consumer: where librdkafka answers CommitAsync
+  uint64_t next_commit_id_ = 1;                   // JS thread
+  std::unordered_map<uint64_t, napi_deferred> commits_;  // JS thread: promises waiting for an answer
+  std::atomic<int> commits_in_flight_{0};        // queued to librdkafka, answer not taken yet
+  std::mutex commit_answers_mutex_;
+  std::deque<std::pair<uint64_t, int>> commit_answers_;  // [id, error code], to settle on the JS thread
 
   std::mutex tasks_mutex_;
   std::condition_variable tasks_done_;
