@@ -60,6 +60,7 @@ KafkaHandle::KafkaHandle(Napi::Env env) : env_(env), log_(env), conf_(rd_kafka_c
 }
 
 KafkaHandle::~KafkaHandle() {
+  StopMessageReaper(this);
   if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only reached if Shutdown never ran
   rd_kafka_conf_destroy(conf_);
 }
@@ -388,6 +389,7 @@ int KafkaHandle::Shutdown(int flush_timeout_ms, bool close_consumer) {
     rd_kafka_queue_destroy(commit_replies_);
     commit_replies_ = nullptr;
   }
+  StopMessageReaper(this);
   rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (kind_ == Kind::Producer && flush_timeout_ms > 0) result = rd_kafka_flush(rk_, flush_timeout_ms);
   if (kind_ == Kind::Consumer && close_consumer) result = rd_kafka_consumer_close(rk_);

@@ -18,6 +18,7 @@
 namespace rdk {
 
 struct ConsumerState;  // consumer.cc: rebalance events waiting for ConsumerEvents
+class MessageReaper;   // consumer.cc: destroys consumed messages off the JS thread
 struct OAuthState;     // oauth.cc: the JavaScript OAUTHBEARER token callback
 
 struct DeliveryReportEntry {
@@ -139,6 +140,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 
   // Owned by consumer.cc: set by EnableConsumerEvents before the consumer starts (JS thread).
   std::shared_ptr<ConsumerState> consumer_state;
+  // Owned by consumer.cc: made by the first ConsumeBatchPacked, stopped by StopMessageReaper (JS thread).
+  std::shared_ptr<MessageReaper> message_reaper;
   // Owned by oauth.cc: set by SetOAuthBearerRefresh before the client starts (JS thread).
   std::shared_ptr<OAuthState> oauth_state;
 
@@ -199,6 +202,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 // EnableConsumerEvents asked for them, installs the rebalance callback that assigns partitions
 // (incrementally for cooperative protocols) and records the events for ConsumerEvents.
 void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf);
+
+// consumer.cc: destroys the messages given to the handle's reaper and ends its thread; called
+// before the client is destroyed (librdkafka's messages must not outlive it).
+void StopMessageReaper(KafkaHandle* handle);
 
 // oauth.cc: installs the token refresh callback when SetOAuthBearerRefresh asked for one (before
 // rd_kafka_new), has librdkafka call it on its background thread (after), and stops it (Detach).
