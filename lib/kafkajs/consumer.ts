@@ -418,6 +418,36 @@ function kafkaJSMessage(key: Buffer | null, value: Buffer | null, timestamp: num
   return { key, value, timestamp: lastTimestampText, attributes: 0, offset: String(offset), headers };
 }
 
+/**
+ * A round's kafkajs messages, made from the read's columns as its handler is about to run: only
+ * the batch in hand is JavaScript objects (the columns are one buffer the garbage collector does
+ * not scan), so a collection meanwhile has fewer live objects to move.
+ */
+function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessage[] {
+  const messages: KafkaMessage[] = new Array<KafkaMessage>(rows.length);
+  const [, , , fields, data, extras] = rest ?? [0, 0, [], new Float64Array(0), Buffer.alloc(0), null];
+  for (let i = 0; i < rows.length; i++) {
+    const f = rows[i];
+    if (f < 0) {
+      messages[i] = kafkaJSMessage(first.key, first.payload, first.timestamp, first.offset, first.headers.length === 0 ? {} : headersOf(first.headers));
+      continue;
+    }
+    // One row of ConsumeBatchPacked: topic index, partition, offset, timestamp, start, payload and key lengths (-1: null), headers index (-1: none).
+    const start = fields[f + 4];
+    const valueLength = fields[f + 5];
+    const keyLength = fields[f + 6];
+    const headers = fields[f + 7];
+    messages[i] = kafkaJSMessage(
+      keyLength < 0 ? null : view(data, valueLength > 0 ? start + valueLength : start, keyLength),
+      valueLength < 0 ? null : view(data, start, valueLength),
+      fields[f + 3],
+      fields[f + 2],
+      headers < 0 ? {} : headersOf(extras![headers] as HeaderTuple[]),
+    );
+  }
+  return messages;
+}
+
 class KafkaJSBatch implements Batch {
   #highWatermark: string | undefined;
   readonly #offsets: number[];
@@ -471,8 +501,10 @@ const key = (topic: string, partition: number): string => `${partition}:${topic}
 interface PartitionRound {
   topic: string;
   partition: number;
-  /** kafkajs's messages, and their offsets as numbers (not always consecutive: compaction, transaction markers). */
-  messages: KafkaMessage[];
+  /** The read the records came in, and each record's row in its columns (-1: the read's first record). */
+  read: PackedRecords;
+  rows: number[];
+  /** The records' offsets (not always consecutive: compaction, transaction markers). */
   offsets: number[];
   /** The next offset to read once the handler is done: the one after the last resolved. */
   next: number;
@@ -916,7 +948,8 @@ export class KafkaJSConsumer {
    * paused partitions are put back (read again on resume), those of partitions revoked in the read
    * that brought them are dropped.
    */
-  #roundsOf(consumer: Consumer, { first, rest }: PackedRecords): PartitionRound[] {
+  #roundsOf(consumer: Consumer, read: PackedRecords): PartitionRound[] {
+    const { first, rest } = read;
     const rounds = new Map<string, PartitionRound>();
     const assigned = this.#rebalanced ? new Set(this.#assignment(consumer).map((tp) => key(tp.topic, tp.partition))) : undefined;
     let round: PartitionRound | undefined;
@@ -927,37 +960,24 @@ export class KafkaJSConsumer {
       if (assigned !== undefined && !assigned.has(id)) return (round = undefined);
       round = rounds.get(id);
       if (round === undefined) {
-        round = { topic, partition, messages: [], offsets: [], next: offset, stale: false };
+        round = { topic, partition, read, rows: [], offsets: [], next: offset, stale: false };
         rounds.set(id, round);
       }
       return round;
     };
     const firstRound = roundOf(first.topic, first.partition, first.offset);
     if (firstRound !== undefined) {
-      firstRound.messages.push(kafkaJSMessage(first.key, first.payload, first.timestamp, first.offset, first.headers.length === 0 ? {} : headersOf(first.headers)));
+      firstRound.rows.push(-1);
       firstRound.offsets.push(first.offset);
     }
     if (rest !== undefined) {
-      const [, count, topics, fields, data, extras] = rest;
+      const [, count, topics, fields] = rest;
       for (let f = 0; f < count * PACKED_FIELDS; f += PACKED_FIELDS) {
-        // One row (see ConsumeBatchPacked): topic index (-1: an error, reported by consumePacked), partition, offset, timestamp, start, payload and key lengths (-1: null), headers index.
-        if (fields[f] < 0) continue;
+        if (fields[f] < 0) continue; // an error row, reported by consumePacked
         const offset = fields[f + 2];
         const into = roundOf(topics[fields[f]], fields[f + 1], offset);
         if (into === undefined) continue;
-        const start = fields[f + 4];
-        const valueLength = fields[f + 5];
-        const keyLength = fields[f + 6];
-        const headers = fields[f + 7];
-        into.messages.push(
-          kafkaJSMessage(
-            keyLength < 0 ? null : view(data, valueLength > 0 ? start + valueLength : start, keyLength),
-            valueLength < 0 ? null : view(data, start, valueLength),
-            fields[f + 3],
-            offset,
-            headers < 0 ? {} : headersOf(extras![headers] as HeaderTuple[]),
-          ),
-        );
+        into.rows.push(f);
         into.offsets.push(offset);
       }
     }
@@ -1003,7 +1023,7 @@ export class KafkaJSConsumer {
 
   async #processBatch(consumer: Consumer, round: PartitionRound, run: RunSettings): Promise<void> {
     const { topic, partition } = round;
-    const batch = new KafkaJSBatch(topic, partition, round.messages, round.offsets, consumer.handle);
+    const batch = new KafkaJSBatch(topic, partition, messagesOf(round), round.offsets, consumer.handle);
     const started = Date.now();
     const withEvents = this.#listens(CONSUMER_EVENTS.START_BATCH_PROCESS) || this.#listens(CONSUMER_EVENTS.END_BATCH_PROCESS);
     const payload = withEvents
