@@ -6,7 +6,7 @@ import { applyConfig, setConfig, type Config } from './config';
 import { clientError, emitError, ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
 import { attachLogger, expectLogger, getDefaultLogger, log, type ClientOptions, type Logger } from './logger';
-import { capi, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
+import { capi, PACKED_FIELDS, type CodeAndMessage, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
 import { Record } from './record';
 import { OFFSET_INVALID, TopicPartitionList } from './topic-partition-list';
 import { expectInteger, expectString, expectTimeout, invalidParameter, INT32_MAX } from './validate';
@@ -72,6 +72,15 @@ export interface CommitOffset {
   topic: string;
   partition: number;
   offset: number;
+}
+
+/**
+ * What `consumePacked` returns: the first record, then the rest of the batch as ConsumeBatchPacked
+ * returned it (columns, no object per message; see `Record.fromPacked`), its error rows reported already.
+ */
+export interface PackedRecords {
+  first: Record;
+  rest: PackedBatch | undefined;
 }
 
 interface Waiter {
@@ -261,6 +270,31 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
     }
     if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // ConsumeBatch served them
     return records;
+  }
+
+  /**
+   * `consumeBatch` for callers that build their own objects from the columns (the kafkajs facade
+   * makes its messages straight from them): the first record, waited for up to `timeoutMs`, then
+   * up to `max - 1` more in one native call. Undefined when none came in time. No deserializers.
+   */
+  async consumePacked(max: number, timeoutMs = 1000): Promise<PackedRecords | undefined> {
+    expectInteger(max, 'max', 1, 1000000);
+    const first = await this.#consumeRaw(timeoutMs);
+    if (first === undefined) return undefined;
+    if (max === 1) return { first, rest: undefined };
+    const batch = capi.ConsumeBatchPacked(this.#handle, max - 1);
+    let rest: PackedBatch | undefined;
+    if (batch[0] === 0) {
+      rest = batch as PackedBatch;
+      const [, count, , fields, , extras] = rest;
+      for (let f = 0; extras !== null && f < count * PACKED_FIELDS; f += PACKED_FIELDS) {
+        if (fields[f] < 0) this.#batchError(...(extras[fields[f + 7]] as CodeAndMessage));
+      }
+    } else {
+      this.#batchError(batch[0], batch[1] as string);
+    }
+    if (this.#rebalanceListeners.size > 0) this.#dispatchRebalances(); // ConsumeBatch served them
+    return { first, rest };
   }
 
   /**

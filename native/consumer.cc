@@ -3,7 +3,9 @@
 #include "handle.h"
 #include "topic_partition.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace rdk {
@@ -75,6 +77,74 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Destroying consumed messages. rd_kafka_message_destroy frees what librdkafka's broker thread
+// allocated (an op per message, and a fetch's buffer with its last message): about 300 ns a
+// message, most of ConsumeBatchPacked's time on the JS thread. ConsumeBatchPacked copies what it
+// needs out of the messages and hands them to a thread of the consumer's own that destroys them.
+// ---------------------------------------------------------------------------------------------
+
+class MessageReaper {
+ public:
+  // What may wait to be destroyed; beyond it the JS thread destroys its own, so that the memory
+  // the messages hold (their fetch buffers) stays bounded when this thread falls behind.
+  static constexpr size_t kMaxMessages = 1000000;
+  static constexpr size_t kMaxBytes = 64 * 1024 * 1024;
+
+  MessageReaper() : thread_([this] { Run(); }) {}
+  ~MessageReaper() { Stop(); }
+
+  // Takes the messages (any thread) and leaves `msgs` empty; false when the backlog is full.
+  bool Give(std::vector<rd_kafka_message_t*>* msgs, size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_ || pending_.size() + msgs->size() > kMaxMessages || pending_bytes_ + bytes > kMaxBytes) return false;
+      pending_.insert(pending_.end(), msgs->begin(), msgs->end());
+      pending_bytes_ += bytes;
+    }
+    msgs->clear();
+    wake_.notify_one();
+    return true;
+  }
+
+  // Destroys what is left and ends the thread. Idempotent.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::vector<rd_kafka_message_t*> taken;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [this] { return stopped_ || !pending_.empty(); });
+        if (pending_.empty()) return;  // stopped, and nothing left
+        taken.swap(pending_);
+        pending_bytes_ = 0;
+      }
+      for (rd_kafka_message_t* msg : taken) rd_kafka_message_destroy(msg);
+      taken.clear();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<rd_kafka_message_t*> pending_;
+  size_t pending_bytes_ = 0;
+  bool stopped_ = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+void StopMessageReaper(KafkaHandle* handle) {
+  if (handle->message_reaper) handle->message_reaper->Stop();
+}
 
 void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf) {
   if (!handle->consumer_state) return;  // events not asked for: librdkafka assigns by itself
@@ -233,7 +303,8 @@ Napi::Value ConsumeBatch(const Napi::CallbackInfo& info) {
 //    start in data, payload length | -1 for null, key length | -1 for null, extras index | -1]
 // `data` is one Buffer with each payload followed by its key; `topics` the batch's topic names;
 // `extras` (or null) the headers of messages that have any (as HeaderTuple[]) and, for error
-// rows, [code, message]. Offsets are stored as messages leave librdkafka, as with Consume.
+// rows, [code, message]. Offsets are stored as messages leave librdkafka, as with Consume; the
+// messages themselves are destroyed on the consumer's MessageReaper thread.
 constexpr int kPackedFields = 8;
 
 Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
@@ -285,7 +356,6 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
       f[4] = static_cast<double>(at);
       f[5] = f[6] = -1;
       f[7] = add_extra(MessageTuple(env, msg));  // [code, message]
-      rd_kafka_message_destroy(msg);
       continue;
     }
     size_t topic = 0;
@@ -306,7 +376,12 @@ Napi::Value ConsumeBatchPacked(const Napi::CallbackInfo& info) {
     if (msg->key != nullptr) at += msg->key_len;
     rd_kafka_headers_t* headers = HeadersOf(msg);
     f[7] = headers != nullptr ? add_extra(HeaderArray(env, headers)) : -1;  // no JS array for none
-    rd_kafka_message_destroy(msg);
+  }
+  if (!msgs.empty()) {
+    if (!handle->message_reaper) handle->message_reaper = std::make_shared<MessageReaper>();
+    if (!handle->message_reaper->Give(&msgs, total)) {
+      for (rd_kafka_message_t* msg : msgs) rd_kafka_message_destroy(msg);
+    }
   }
   Napi::Array result = Napi::Array::New(env, 6);
   result.Set(0u, Napi::Number::New(env, 0));
@@ -340,7 +415,7 @@ Napi::Value Commit(const Napi::CallbackInfo& info) {
 
 // CommitAsync(h, list | null) -> Promise<code>: the commit is queued to librdkafka on the calling
 // thread, so it goes out before any rebalance a later Consume applies (librdkafka waits for queued
-// commits before it rejoins the group); a thread of its own waits for the broker's answer.
+// commits before it rejoins the group); its answer settles the promise (KafkaHandle::QueueCommit).
 Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
   auto handle = UnwrapHandle(info, 0);
   rd_kafka_topic_partition_list_t* offsets = OptionalListCopy(info, 1);
@@ -352,20 +427,9 @@ Napi::Value CommitAsync(const Napi::CallbackInfo& info) {
     deferred.Resolve(Napi::Number::New(info.Env(), code));
     return deferred.Promise();
   }
-  auto token = std::make_shared<KafkaHandle::TaskToken>(handle);
-  rd_kafka_queue_t* reply = rd_kafka_queue_new(token->rk());
-  int queued = rd_kafka_commit_queue(token->rk(), offsets, reply, nullptr, nullptr);
+  napi_value promise = handle->QueueCommit(info.Env(), offsets);
   if (offsets) rd_kafka_topic_partition_list_destroy(offsets);  // librdkafka copied it
-  return RunBlocking(info.Env(), [token, reply, queued]() -> Completion {
-    int result = queued;
-    if (result == 0) {
-      rd_kafka_event_t* event = rd_kafka_queue_poll(reply, -1);  // the commit op is always answered
-      result = event != nullptr ? rd_kafka_event_error(event) : RD_KAFKA_RESP_ERR__TIMED_OUT;
-      if (event != nullptr) rd_kafka_event_destroy(event);
-    }
-    rd_kafka_queue_destroy(reply);
-    return [result](Napi::Env env) { return Napi::Number::New(env, result); };
-  });
+  return Napi::Value(info.Env(), promise);
 }
 
 Napi::Array CommittedResult(Napi::Env env, int code, const rd_kafka_topic_partition_list_t* list) {
@@ -572,6 +636,65 @@ Napi::Value Resume(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+napi_value KafkaHandle::QueueCommit(napi_env env, rd_kafka_topic_partition_list_t* offsets) {
+  napi_deferred deferred;
+  napi_value promise;
+  napi_create_promise(env, &deferred, &promise);
+  if (commit_replies_ == nullptr) {
+    commit_replies_ = rd_kafka_queue_new(rk_);
+    rd_kafka_queue_cb_event_enable(commit_replies_, OnQueueEvent, this);  // wakes the JS thread
+  }
+  uint64_t id = next_commit_id_++;
+  commits_in_flight_++;
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk_, offsets, commit_replies_, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {  // refused at once: no answer will come
+    commits_in_flight_--;
+    napi_value code;
+    napi_create_int32(env, err, &code);
+    napi_resolve_deferred(env, deferred, code);
+    return promise;
+  }
+  commits_.emplace(id, deferred);
+  UpdateLoopReference();  // a pending commit keeps the process alive, as a thread of its own did
+  return promise;
+}
+
+void KafkaHandle::TakeCommitAnswers(bool wait) {
+  while (commits_in_flight_.load() > 0) {
+    rd_kafka_event_t* event = rd_kafka_queue_poll(commit_replies_, wait ? 1000 : 0);
+    if (event == nullptr) {
+      if (wait) continue;
+      return;
+    }
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+      uint64_t id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(rd_kafka_event_opaque(event)));
+      int code = rd_kafka_event_error(event);
+      commits_in_flight_--;
+      std::lock_guard<std::mutex> lock(commit_answers_mutex_);
+      commit_answers_.emplace_back(id, code);
+    }
+    rd_kafka_event_destroy(event);
+  }
+}
+
+void KafkaHandle::SettleCommits(napi_env env) {
+  std::deque<std::pair<uint64_t, int>> answers;
+  {
+    std::lock_guard<std::mutex> lock(commit_answers_mutex_);
+    answers.swap(commit_answers_);
+  }
+  for (const auto& [id, code] : answers) {
+    auto found = commits_.find(id);
+    if (found == commits_.end()) continue;
+    napi_deferred deferred = found->second;
+    commits_.erase(found);
+    napi_value value;
+    napi_create_int32(env, code, &value);
+    napi_resolve_deferred(env, deferred, value);
+  }
+  UpdateLoopReference();
+}
 
 void InitConsumer(Napi::Env env, Napi::Object exports) {
   exports.Set("SubscribeConsumerTPList", Napi::Function::New(env, SubscribeConsumerTPList, "SubscribeConsumerTPList"));

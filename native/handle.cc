@@ -60,6 +60,7 @@ KafkaHandle::KafkaHandle(Napi::Env env) : env_(env), log_(env), conf_(rd_kafka_c
 }
 
 KafkaHandle::~KafkaHandle() {
+  StopMessageReaper(this);
   if (rk_ != nullptr) rd_kafka_destroy(rk_);  // only reached if Shutdown never ran
   rd_kafka_conf_destroy(conf_);
 }
@@ -248,6 +249,20 @@ void KafkaHandle::OnWake(uv_async_t* async) {
     self->ServeMainQueue();
     if (rd_kafka_queue_length(self->wake_queue_) > 0) uv_async_send(self->async_);
   }
+  if (self->commit_replies_ != nullptr && !self->commits_.empty()) {
+    self->TakeCommitAnswers(false);
+    // A callback scope: the promises' reactions run now, not with whatever JavaScript runs next.
+    napi_handle_scope handles;
+    napi_open_handle_scope(self->env_, &handles);
+    napi_value resource;
+    napi_create_object(self->env_, &resource);
+    napi_callback_scope scope;
+    napi_open_callback_scope(self->env_, resource, self->async_context_, &scope);
+    self->SettleCommits(self->env_);
+    napi_close_callback_scope(self->env_, scope);
+    napi_close_handle_scope(self->env_, handles);
+    if (self->state_ != State::Running) return;  // a reaction closed the handle
+  }
   self->UpdateLoopReference();
   if (self->wake_callback_.IsEmpty()) return;
 
@@ -278,7 +293,7 @@ void KafkaHandle::SetWakeCallback(Napi::Env, Napi::Value callback) {
 
 void KafkaHandle::UpdateLoopReference() {
   if (async_ == nullptr) return;
-  bool waiting = !wake_callback_.IsEmpty() && (kind_ == Kind::Consumer || outstanding_.load() > 0);
+  bool waiting = (!wake_callback_.IsEmpty() && (kind_ == Kind::Consumer || outstanding_.load() > 0)) || !commits_.empty();
   auto* handle = reinterpret_cast<uv_handle_t*>(async_);
   if (waiting) {
     uv_ref(handle);
@@ -349,6 +364,7 @@ void KafkaHandle::Detach() {
   if (EnvHandles* handles = HandlesOf(env_)) handles->open.erase(this);
   // After this returns librdkafka no longer calls OnQueueEvent, so the async can close.
   if (wake_queue_ != nullptr) rd_kafka_queue_cb_event_enable(wake_queue_, nullptr, nullptr);
+  if (commit_replies_ != nullptr) rd_kafka_queue_cb_event_enable(commit_replies_, nullptr, nullptr);
   if (async_ != nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
     async_ = nullptr;
@@ -368,6 +384,12 @@ int KafkaHandle::Shutdown(int flush_timeout_ms, bool close_consumer) {
     shut_down_ = true;
   }
   if (rk_ == nullptr) return 0;
+  if (commit_replies_ != nullptr) {
+    TakeCommitAnswers(true);  // librdkafka answers every commit; the JS thread settles them after
+    rd_kafka_queue_destroy(commit_replies_);
+    commit_replies_ = nullptr;
+  }
+  StopMessageReaper(this);
   rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
   if (kind_ == Kind::Producer && flush_timeout_ms > 0) result = rd_kafka_flush(rk_, flush_timeout_ms);
   if (kind_ == Kind::Consumer && close_consumer) result = rd_kafka_consumer_close(rk_);
@@ -564,12 +586,14 @@ Napi::Value Uninit(const Napi::CallbackInfo& info, KafkaHandle::Kind kind, bool 
         int result = handle->Shutdown(flush_timeout_ms, true);
         return [handle, result](Napi::Env e) {
           handle->FinishLog(true);
+          handle->SettleCommits(e);
           return Napi::Number::New(e, result);
         };
       });
     }
     code = handle->Shutdown(flush_timeout_ms, true);
     handle->FinishLog(true);
+    handle->SettleCommits(env);
   }
   if (!async) return Napi::Number::New(env, code);
   auto deferred = Napi::Promise::Deferred::New(env);

@@ -18,6 +18,7 @@
 namespace rdk {
 
 struct ConsumerState;  // consumer.cc: rebalance events waiting for ConsumerEvents
+class MessageReaper;   // consumer.cc: destroys consumed messages off the JS thread
 struct OAuthState;     // oauth.cc: the JavaScript OAUTHBEARER token callback
 
 struct DeliveryReportEntry {
@@ -123,6 +124,15 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
     std::shared_ptr<KafkaHandle> handle_;
   };
 
+  // --- Commits (consumer.cc) ---
+  // CommitAsync's path: one reply queue per consumer (made with its first commit), answered by
+  // librdkafka and served by the wake-up on the JS thread, instead of a queue, a thread and a
+  // thread-safe function per commit. QueueCommit (JS thread) hands the commit to librdkafka at
+  // once and returns a promise of its error code; Shutdown waits for the answers of those under
+  // way, and SettleCommits (JS thread) then resolves them.
+  napi_value QueueCommit(napi_env env, rd_kafka_topic_partition_list_t* offsets);
+  void SettleCommits(napi_env env);
+
   rd_kafka_t* rk() const { return rk_; }
   rd_kafka_queue_t* queue() const { return wake_queue_; }
   Kind kind() const { return kind_; }
@@ -130,6 +140,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 
   // Owned by consumer.cc: set by EnableConsumerEvents before the consumer starts (JS thread).
   std::shared_ptr<ConsumerState> consumer_state;
+  // Owned by consumer.cc: made by the first ConsumeBatchPacked, stopped by StopMessageReaper (JS thread).
+  std::shared_ptr<MessageReaper> message_reaper;
   // Owned by oauth.cc: set by SetOAuthBearerRefresh before the client starts (JS thread).
   std::shared_ptr<OAuthState> oauth_state;
 
@@ -141,6 +153,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnWake(uv_async_t* async);
   void UpdateLoopReference();
+  // Takes the commits' answers off the reply queue (any thread); `wait`: until none is under way.
+  void TakeCommitAnswers(bool wait);
 
   napi_env env_;
   LogSink log_;
@@ -171,6 +185,13 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference wake_callback_;
 
+  rd_kafka_queue_t* commit_replies_ = nullptr;  // consumer: where librdkafka answers CommitAsync
+  uint64_t next_commit_id_ = 1;                   // JS thread
+  std::unordered_map<uint64_t, napi_deferred> commits_;  // JS thread: promises waiting for an answer
+  std::atomic<int> commits_in_flight_{0};        // queued to librdkafka, answer not taken yet
+  std::mutex commit_answers_mutex_;
+  std::deque<std::pair<uint64_t, int>> commit_answers_;  // [id, error code], to settle on the JS thread
+
   std::mutex tasks_mutex_;
   std::condition_variable tasks_done_;
   int tasks_in_flight_ = 0;
@@ -181,6 +202,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
 // EnableConsumerEvents asked for them, installs the rebalance callback that assigns partitions
 // (incrementally for cooperative protocols) and records the events for ConsumerEvents.
 void PrepareConsumerConf(KafkaHandle* handle, rd_kafka_conf_t* conf);
+
+// consumer.cc: destroys the messages given to the handle's reaper and ends its thread; called
+// before the client is destroyed (librdkafka's messages must not outlive it).
+void StopMessageReaper(KafkaHandle* handle);
 
 // oauth.cc: installs the token refresh callback when SetOAuthBearerRefresh asked for one (before
 // rd_kafka_new), has librdkafka call it on its background thread (after), and stops it (Detach).

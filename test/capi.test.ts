@@ -1,6 +1,8 @@
 // The C-style handle API: the spec's functions and tuples, and each defect of the original that
 // ours must not have. Runs against the embedded broker and a real Kafka broker.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capi, Consumer, PACKED_FIELDS, Record, type KafkaHandle, type PackedBatch } from '../lib';
 import { testBrokers, useBroker } from './brokers';
@@ -281,6 +283,71 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 
+  describe('CommitAsync', () => {
+    /** A consumer of `topic`'s partitions that has joined its group (it consumed one message of each). */
+    async function joinedConsumer(topic: string, partitions: number): Promise<KafkaHandle> {
+      const h = capi.InitKafka();
+      for (const [k, v] of Object.entries(consumerConfig(broker.bootstrapServers, uniqueTopic('g'), { 'enable.auto.commit': false }))) capi.SetKafkaConf(h, k, String(v));
+      const list = capi.NewTopicPartitionList();
+      capi.SetTopicPartitionList(list, topic);
+      expect(capi.SubscribeConsumerTPList(h, list)).toEqual([0, '']);
+      capi.DestroyTopicPartitionList(list);
+      const producer = producerHandle();
+      for (let p = 0; p < partitions; p++) capi.Produce(producer, topic, `m${p}`, null, p);
+      expect(capi.Flush(producer, 10_000)).toBe(0);
+      capi.UninitProducer(producer);
+      const received = new Set<number>();
+      for (let tries = 0; tries < 300 && received.size < partitions; tries++) {
+        const message = capi.Consume(h, 100);
+        if (message[0] === 0) received.add(message[4] as number);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(received.size).toBe(partitions);
+      return h;
+    }
+
+    it('many commits in flight at once each resolve with their own answer', async () => {
+      const topic = uniqueTopic('commits');
+      await broker.createTopic(topic, 2);
+      const h = await joinedConsumer(topic, 2);
+      const offsets = capi.NewTopicPartitionList();
+      const empty = capi.NewTopicPartitionList();
+      // Even commits: offsets of both partitions (0). Odd ones: nothing to commit (ERR__NO_OFFSET, -168).
+      const commits = Array.from({ length: 40 }, (_, i) => {
+        if (i % 2 === 1) return capi.CommitAsync(h, empty);
+        capi.SetTopicPartitionList(offsets, topic, 0);
+        capi.SetTopicPartitionList(offsets, topic, 1);
+        capi.SetOffset(offsets, topic, 0, i + 1);
+        capi.SetOffset(offsets, topic, 1, 2 * i + 1);
+        return capi.CommitAsync(h, offsets);
+      });
+      expect(await Promise.all(commits)).toEqual(Array.from({ length: 40 }, (_, i) => (i % 2 === 1 ? -168 : 0)));
+      const [code, entries] = await capi.CommittedAsync(h, offsets);
+      expect([code, entries.map(([, p, o]) => [p, o])]).toEqual([0, [[0, 39], [1, 77]]]); // the last one sent wins
+      expect(await capi.UninitConsumerAsync(h)).toBe(0);
+    });
+
+    it('a commit awaited with nothing else to do keeps the process alive until it is answered', async () => {
+      const topic = uniqueTopic('commit-alive');
+      await broker.createTopic(topic, 1);
+      const config = consumerConfig(broker.bootstrapServers, uniqueTopic('g'), { 'enable.auto.commit': false });
+      // A process of its own: only the pending commit is left to keep its event loop running.
+      const script = `
+        const capi = require(${JSON.stringify(addonFile())});
+        const h = capi.InitKafka();
+        for (const [k, v] of Object.entries(${JSON.stringify(config)})) capi.SetKafkaConf(h, k, String(v));
+        const list = capi.NewTopicPartitionList();
+        capi.SetTopicPartitionList(list, ${JSON.stringify(topic)}, 0);
+        capi.SubscribeConsumerTPList(h, list);
+        capi.SetOffset(list, ${JSON.stringify(topic)}, 0, 5);
+        capi.CommitAsync(h, list).then((code) => {
+          console.log('answered ' + typeof code);
+          capi.UninitConsumer(h);
+        });`;
+      expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 })).toBe('answered number\n');
+    });
+  });
+
   describe('ConsumeBatchPacked', () => {
     it('hands over the same messages as Consume, as columns: two topics, null vs empty, NUL bytes, headers, partitions and offsets', async () => {
       const topics = [uniqueTopic('packed-a'), uniqueTopic('packed-b')];
@@ -486,3 +553,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 });
+
+/** The native addon's file, as lib/native.ts finds it. */
+function addonFile(): string {
+  const nodeGypBuild = createRequire(__filename)('node-gyp-build') as { resolve(dir: string): string };
+  return nodeGypBuild.resolve(path.join(__dirname, '..'));
+}

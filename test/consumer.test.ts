@@ -298,7 +298,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
     it('consuming before subscribe is a KafkaError ERR__STATE', async () => {
       const c = consumer(uniqueTopic('g'));
       await expect(c.consumeRecord(10)).rejects.toMatchObject({ codeName: 'ERR__STATE' });
+      await expect(c.consumePacked(10, 10)).rejects.toMatchObject({ codeName: 'ERR__STATE' });
       await c.close();
+      await expect(c.consumePacked(10, 10)).rejects.toThrow(/consumer is closed/);
     });
 
     it('wrong argument types are TypeErrors naming the parameter', async () => {
@@ -306,6 +308,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
       expect(() => c.subscribe([])).toThrow(/for topics/);
       expect(() => c.subscribe([5 as never])).toThrow(/for topics\[0\]/);
       await expect(c.consumeRecord(-5)).rejects.toThrow(/for timeoutMs/);
+      await expect(c.consumePacked(0)).rejects.toThrow(/for max but received 0/);
+      await expect(c.consumePacked('5' as never)).rejects.toThrow(TypeError);
       await expect(c.committed('t', 'x' as never)).rejects.toThrow(/for partition/);
       expect(() => c.subscribeTopicPartitions({} as never)).toThrow(/TopicPartitionList/);
       await c.close();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Admin, Producer, silentLogger, streamLogger } from '../lib';
 import { CompressionTypes, Kafka, KafkaJSConnectionError, logLevel } from '../lib/kafkajs';
-import { KafkaJSConsumer, type ConsumerConfig, type EachMessagePayload, type InstrumentationEvent } from '../lib/kafkajs/consumer';
+import { KafkaJSConsumer, type ConsumerConfig, type EachMessagePayload, type InstrumentationEvent, type KafkaMessage } from '../lib/kafkajs/consumer';
 import type { ClientContext } from '../lib/kafkajs/context';
 import { KafkaJSNonRetriableError } from '../lib/kafkajs/errors';
 import { testBrokers, useBroker } from './brokers';
@@ -220,6 +220,42 @@ describe.each(testBrokers())('$name broker', (broker) => {
       } finally {
         log.mockRestore();
       }
+    });
+
+    it("eachBatch's messages have kafkajs's shape exactly: null and empty keys and values, repeated headers, offset and timestamp as strings", async () => {
+      const topic = uniqueTopic('kjs-shape');
+      await broker.createTopic(topic, 1);
+      const at = 1_700_000_000_000;
+      await producer.sendBatch([
+        { topic, partition: 0, key: null, payload: null, timestamp: at },
+        { topic, partition: 0, key: Buffer.alloc(0), payload: Buffer.alloc(0), timestamp: at },
+        { topic, partition: 0, key: 'k', payload: 'v', headers: [['h', 'a'], ['h', Buffer.from('b')], ['x', 'c']], timestamp: at + 1 },
+        ...Array.from({ length: 5 }, (_, i) => ({ topic, partition: 0, key: `k${i}`, payload: `v${i}`, timestamp: at + 2 + i })),
+      ]);
+      const seen = counter(8);
+      const messages: KafkaMessage[] = [];
+      const consumer = kafka.consumer({ groupId: uniqueTopic('my-group') });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            messages.push(message);
+            seen.tick();
+          }
+        },
+      });
+      await seen.reached;
+      await consumer.disconnect();
+      for (const message of messages) expect(Object.keys(message)).toEqual(['key', 'value', 'timestamp', 'attributes', 'offset', 'headers']);
+      expect(messages.map((m) => [m.offset, m.timestamp, m.attributes, m.key, m.value, m.headers])).toEqual([
+        ['0', String(at), 0, null, null, {}],
+        ['1', String(at), 0, Buffer.alloc(0), Buffer.alloc(0), {}],
+        ['2', String(at + 1), 0, Buffer.from('k'), Buffer.from('v'), { h: [Buffer.from('a'), Buffer.from('b')], x: Buffer.from('c') }],
+        ...Array.from({ length: 5 }, (_, i) => [String(3 + i), String(at + 2 + i), 0, Buffer.from(`k${i}`), Buffer.from(`v${i}`), {}]),
+      ]);
+      // Each message has a headers object of its own (a handler may add to it).
+      expect(new Set(messages.map((m) => m.headers)).size).toBe(messages.length);
     });
 
     it('eachBatch (docs: Consuming, eachBatch) sees every message with the batch and its high watermark, and commits them', async () => {

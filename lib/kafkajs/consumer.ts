@@ -4,11 +4,11 @@
 // librdkafka applies rebalances inside a read, so a partition is never revoked (and handed to
 // another member) while its handler runs: the group waits for this member's next read.
 import { Admin, type GroupDescription as AdminGroupDescription } from '../admin';
-import { Consumer, type RebalanceEvent, type TopicPartition } from '../consumer';
+import { Consumer, type PackedRecords, type RebalanceEvent, type TopicPartition } from '../consumer';
 import { log } from '../logger';
 import { topicNameProblem } from '../validate';
-import { capi, type HeaderTuple, type KafkaHandle } from '../native';
-import type { Record } from '../record';
+import { capi, PACKED_FIELDS, type HeaderTuple, type KafkaHandle } from '../native';
+import { view } from '../record';
 import type { ConsumerGroupState, GroupDescription } from './admin';
 import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
@@ -409,39 +409,66 @@ function headersOf(tuples: HeaderTuple[]): IHeaders {
 let lastTimestamp = NaN;
 let lastTimestampText = '';
 
-function messageOf(record: Record): KafkaMessage {
-  if (record.timestamp !== lastTimestamp) {
-    lastTimestamp = record.timestamp;
-    lastTimestampText = String(record.timestamp);
+/** kafkajs's message: the same object shape for every message, so that V8 keeps one hidden class for them. */
+function kafkaJSMessage(key: Buffer | null, value: Buffer | null, timestamp: number, offset: number, headers: IHeaders): KafkaMessage {
+  if (timestamp !== lastTimestamp) {
+    lastTimestamp = timestamp;
+    lastTimestampText = String(timestamp);
   }
-  return {
-    key: record.key,
-    value: record.payload,
-    timestamp: lastTimestampText,
-    attributes: 0,
-    offset: String(record.offset),
-    headers: record.headers.length === 0 ? {} : headersOf(record.headers),
-  };
+  return { key, value, timestamp: lastTimestampText, attributes: 0, offset: String(offset), headers };
+}
+
+/**
+ * A round's kafkajs messages, made from the read's columns as its handler is about to run: only
+ * the batch in hand is JavaScript objects (the columns are one buffer the garbage collector does
+ * not scan), so a collection meanwhile has fewer live objects to move.
+ */
+function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessage[] {
+  const messages: KafkaMessage[] = new Array<KafkaMessage>(rows.length);
+  const [, , , fields, data, extras] = rest ?? [0, 0, [], new Float64Array(0), Buffer.alloc(0), null];
+  for (let i = 0; i < rows.length; i++) {
+    const f = rows[i];
+    if (f < 0) {
+      messages[i] = kafkaJSMessage(first.key, first.payload, first.timestamp, first.offset, first.headers.length === 0 ? {} : headersOf(first.headers));
+      continue;
+    }
+    // One row of ConsumeBatchPacked: topic index, partition, offset, timestamp, start, payload and key lengths (-1: null), headers index (-1: none).
+    const start = fields[f + 4];
+    const valueLength = fields[f + 5];
+    const keyLength = fields[f + 6];
+    const headers = fields[f + 7];
+    messages[i] = kafkaJSMessage(
+      keyLength < 0 ? null : view(data, valueLength > 0 ? start + valueLength : start, keyLength),
+      valueLength < 0 ? null : view(data, start, valueLength),
+      fields[f + 3],
+      fields[f + 2],
+      headers < 0 ? {} : headersOf(extras![headers] as HeaderTuple[]),
+    );
+  }
+  return messages;
 }
 
 class KafkaJSBatch implements Batch {
-  readonly messages: KafkaMessage[];
   #highWatermark: string | undefined;
+  readonly #offsets: number[];
+  readonly #handle: KafkaHandle;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
-    readonly records: Record[],
-    readonly handle: KafkaHandle,
+    readonly messages: KafkaMessage[],
+    offsets: number[],
+    handle: KafkaHandle,
   ) {
-    this.messages = records.map(messageOf);
+    this.#offsets = offsets;
+    this.#handle = handle;
   }
 
   /** The partition's end offset as librdkafka last saw it in a fetch (no request is made). */
   get highWatermark(): string {
     if (this.#highWatermark === undefined) {
-      const [code, , high] = capi.GetWatermarkOffsets(this.handle, this.topic, this.partition);
-      const last = this.records[this.records.length - 1].offset;
+      const [code, , high] = capi.GetWatermarkOffsets(this.#handle, this.topic, this.partition);
+      const last = this.#offsets[this.#offsets.length - 1];
       this.#highWatermark = String(code === 0 && high > last ? high : last + 1);
     }
     return this.#highWatermark;
@@ -452,11 +479,11 @@ class KafkaJSBatch implements Batch {
   }
 
   firstOffset(): string | null {
-    return this.records.length === 0 ? null : String(this.records[0].offset);
+    return this.#offsets.length === 0 ? null : String(this.#offsets[0]);
   }
 
   lastOffset(): string {
-    return this.records.length === 0 ? String(Number(this.highWatermark) - 1) : String(this.records[this.records.length - 1].offset);
+    return this.#offsets.length === 0 ? String(Number(this.highWatermark) - 1) : String(this.#offsets[this.#offsets.length - 1]);
   }
 
   offsetLag(): string {
@@ -464,7 +491,7 @@ class KafkaJSBatch implements Batch {
   }
 
   offsetLagLow(): string {
-    return this.records.length === 0 ? '0' : String(Number(this.highWatermark) - 1 - this.records[0].offset);
+    return this.#offsets.length === 0 ? '0' : String(Number(this.highWatermark) - 1 - this.#offsets[0]);
   }
 }
 
@@ -474,7 +501,11 @@ const key = (topic: string, partition: number): string => `${partition}:${topic}
 interface PartitionRound {
   topic: string;
   partition: number;
-  records: Record[];
+  /** The read the records came in, and each record's row in its columns (-1: the read's first record). */
+  read: PackedRecords;
+  rows: number[];
+  /** The records' offsets (not always consecutive: compaction, transaction markers). */
+  offsets: number[];
   /** The next offset to read once the handler is done: the one after the last resolved. */
   next: number;
   /** seek() was called for this partition meanwhile: the rest of the batch is dropped. */
@@ -875,19 +906,18 @@ export class KafkaJSConsumer {
     // A wait for the first record of a round; short, so that stop() is prompt.
     const waitMs = 500;
     while (this.#running) {
-      let records: Record[];
+      let read: PackedRecords | undefined;
       const fetchStart = Date.now();
       this.#emit(CONSUMER_EVENTS.FETCH_START, { nodeId: -1 });
       try {
         this.#rebalanced = false;
-        records = await consumer.consumeBatch(10000, waitMs);
+        read = await consumer.consumePacked(10000, waitMs);
       } catch (error) {
-        // consumeBatch throws only a fatal error (retriable ones are logged and never end a read).
+        // consumePacked throws only a fatal error (retriable ones are logged and never end a read).
         await this.#crash(consumer, toKafkaJSError(error));
         return;
       }
-      if (this.#rebalanced && records.length > 0) records = this.#ofAssignment(consumer, records);
-      const rounds = this.#roundsOf(consumer, records);
+      const rounds = read === undefined ? [] : this.#roundsOf(consumer, read);
       this.#emit(CONSUMER_EVENTS.FETCH, { numberOfBatches: rounds.length, duration: Date.now() - fetchStart, nodeId: -1 });
       if (!this.#running) {
         this.#rewind(consumer, rounds);
@@ -913,34 +943,50 @@ export class KafkaJSConsumer {
     }
   }
 
-  /** Drops the records of partitions revoked in the read that brought them. */
-  #ofAssignment(consumer: Consumer, records: Record[]): Record[] {
-    const assigned = new Set(this.#assignment(consumer).map((tp) => key(tp.topic, tp.partition)));
-    return records.filter((r) => assigned.has(key(r.topic, r.partition)));
-  }
-
-  /** The batch per partition; records of paused partitions are put back (read again on resume). */
-  #roundsOf(consumer: Consumer, records: Record[]): PartitionRound[] {
+  /**
+   * The batch per partition, kafkajs's messages made straight from the read's columns; records of
+   * paused partitions are put back (read again on resume), those of partitions revoked in the read
+   * that brought them are dropped.
+   */
+  #roundsOf(consumer: Consumer, read: PackedRecords): PartitionRound[] {
+    const { first, rest } = read;
     const rounds = new Map<string, PartitionRound>();
+    const assigned = this.#rebalanced ? new Set(this.#assignment(consumer).map((tp) => key(tp.topic, tp.partition))) : undefined;
     let round: PartitionRound | undefined;
-    for (const record of records) {
-      // Records come in runs of one partition: the round is looked up (a key string made) only when the partition changes.
-      if (round === undefined || round.partition !== record.partition || round.topic !== record.topic) {
-        const id = key(record.topic, record.partition);
-        round = rounds.get(id);
-        if (round === undefined) {
-          round = { topic: record.topic, partition: record.partition, records: [], next: record.offset, stale: false };
-          rounds.set(id, round);
-        }
+    // Records come in runs of one partition: the round is looked up (a key string made) only when the partition changes.
+    const roundOf = (topic: string, partition: number, offset: number): PartitionRound | undefined => {
+      if (round !== undefined && round.partition === partition && round.topic === topic) return round;
+      const id = key(topic, partition);
+      if (assigned !== undefined && !assigned.has(id)) return (round = undefined);
+      round = rounds.get(id);
+      if (round === undefined) {
+        round = { topic, partition, read, rows: [], offsets: [], next: offset, stale: false };
+        rounds.set(id, round);
       }
-      round.records.push(record);
+      return round;
+    };
+    const firstRound = roundOf(first.topic, first.partition, first.offset);
+    if (firstRound !== undefined) {
+      firstRound.rows.push(-1);
+      firstRound.offsets.push(first.offset);
+    }
+    if (rest !== undefined) {
+      const [, count, topics, fields] = rest;
+      for (let f = 0; f < count * PACKED_FIELDS; f += PACKED_FIELDS) {
+        if (fields[f] < 0) continue; // an error row, reported by consumePacked
+        const offset = fields[f + 2];
+        const into = roundOf(topics[fields[f]], fields[f + 1], offset);
+        if (into === undefined) continue;
+        into.rows.push(f);
+        into.offsets.push(offset);
+      }
     }
     const result: PartitionRound[] = [];
     for (const [id, round] of rounds) {
       const seek = this.#pendingSeeks.get(id);
       if (seek !== undefined) {
         this.#pendingSeeks.delete(id);
-        if (round.records[0].offset !== seek.offset) {
+        if (round.offsets[0] !== seek.offset) {
           this.#applySeek(consumer, seek);
           continue; // read again from there
         }
@@ -977,7 +1023,7 @@ export class KafkaJSConsumer {
 
   async #processBatch(consumer: Consumer, round: PartitionRound, run: RunSettings): Promise<void> {
     const { topic, partition } = round;
-    const batch = new KafkaJSBatch(topic, partition, round.records, consumer.handle);
+    const batch = new KafkaJSBatch(topic, partition, messagesOf(round), round.offsets, consumer.handle);
     const started = Date.now();
     const withEvents = this.#listens(CONSUMER_EVENTS.START_BATCH_PROCESS) || this.#listens(CONSUMER_EVENTS.END_BATCH_PROCESS);
     const payload = withEvents
@@ -1003,16 +1049,16 @@ export class KafkaJSConsumer {
       for (let i = 0; i < batch.messages.length; i++) {
         if (!this.#running || round.stale || this.#isPaused(topic, partition)) break;
         await run.eachMessage({ topic, partition, message: batch.messages[i], heartbeat, pause });
-        this.#resolve(round, round.records[i].offset + 1);
+        this.#resolve(round, round.offsets[i] + 1);
         if (interim) await this.#commitIfNecessary(run);
       }
     } else {
-      const last = round.records[round.records.length - 1].offset;
+      const last = round.offsets[round.offsets.length - 1];
       await run.eachBatch!({
         batch,
         resolveOffset: (offset) => {
           const value = parseOffset(offset);
-          if (value >= round.records[0].offset && value <= last) this.#resolve(round, value + 1);
+          if (value >= round.offsets[0] && value <= last) this.#resolve(round, value + 1);
         },
         heartbeat,
         pause,
@@ -1045,7 +1091,7 @@ export class KafkaJSConsumer {
   #rewind(consumer: Consumer, rounds: PartitionRound[]): void {
     for (const round of rounds) {
       if (round.stale) continue;
-      const end = round.records[round.records.length - 1].offset + 1;
+      const end = round.offsets[round.offsets.length - 1] + 1;
       if (round.next < end) this.#seekQuietly(consumer, round.topic, round.partition, round.next);
     }
   }
