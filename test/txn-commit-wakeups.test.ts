@@ -1,6 +1,7 @@
-// What the JavaScript thread does while a transaction's commit runs on its own thread: the commit
-// serves the delivery reports, so the event loop waits (no busy wake-ups), and every record's
-// report still reaches JavaScript once, after the commit.
+// What the JavaScript thread does around a transaction's commit, which runs on its own thread:
+// the commit serves the delivery reports, so the event loop waits (no busy wake-ups), and every
+// record's report still reaches JavaScript once, after the commit; a loop of produceBatch() and
+// commit reuses the memory of the last transaction's records instead of faulting in new pages.
 import { describe, expect, it } from 'vitest';
 import { Producer } from '../lib';
 import { testBrokers, useBroker, type TestBroker } from './brokers';
@@ -57,6 +58,28 @@ describe.each(testBrokers())('transaction commit wake-ups ($name)', (broker) => 
       }
     }
     expect(producer.updateOutstanding()).toEqual([]);
+    await producer.close();
+  });
+
+  it('a loop of produceBatch() of 10,000 and commit reuses its memory: no new pages for each transaction', async () => {
+    const topic = uniqueTopic('reuse-memory');
+    await broker.createTopic(topic, 1);
+    const producer = new Producer(transactionalConfig(broker));
+    await producer.initTransactions();
+    const payloads = new Array(10_000).fill(Buffer.alloc(100, 'x'));
+    const transaction = async () => {
+      producer.beginTransaction();
+      expect(producer.produceBatch(topic, payloads, null, 0).count).toBe(payloads.length);
+      await producer.commitTransaction();
+      expect(producer.deliveryReport(Number.MAX_SAFE_INTEGER).filter((r) => r.error === 0).length).toBe(payloads.length);
+    };
+    for (let t = 0; t < 3; t++) await transaction(); // warm-up: the client's buffers and the heap settle
+    const before = process.resourceUsage().minorPageFault;
+    const transactions = 20;
+    for (let t = 0; t < transactions; t++) await transaction();
+    const faultsPerTransaction = (process.resourceUsage().minorPageFault - before) / transactions;
+    // 10,000 records take about 1,000 pages (4 MB); reusing them, a transaction faults a few dozen.
+    expect(faultsPerTransaction).toBeLessThan(500);
     await producer.close();
   });
 });
