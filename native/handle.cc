@@ -243,6 +243,9 @@ std::string KafkaHandle::LatestStatistics() {
 void KafkaHandle::OnWake(uv_async_t* async) {
   auto* self = static_cast<KafkaHandle*>(async->data);
   if (self->state_ != State::Running) return;
+  // A commit or abort is serving the main queue on its own thread: waking again for what it has not
+  // taken yet would spin the JS thread until it does. ResumeServing wakes us when it returns.
+  if (self->serving_paused_ > 0) return;
   // The queue event fires only on empty -> non-empty: drain the main queue completely now, and
   // look again if events arrived meanwhile. A consumer's messages stay queued for Consume.
   if (self->kind_ == Kind::Producer) {
