@@ -44,6 +44,12 @@ export interface DeliveryOutcome extends DeliveryResult {
   error?: KafkaError;
 }
 
+/** Where `sendColumns`' records landed: record i at `partitions[i]`, `offsets[i]`. */
+export interface DeliveredColumns {
+  partitions: Int32Array;
+  offsets: Float64Array;
+}
+
 /** A row of `updateOutstanding`: error 0 = still pending, otherwise the failure. */
 export interface OutstandingMessage {
   msgid: number;
@@ -74,6 +80,8 @@ interface BatchState {
   topics?: string[];
   /** The first failure with librdkafka's words, when known (else one is made from `firstError`). */
   failure?: KafkaError;
+  /** `sendColumns`: resolve with the typed arrays themselves, no object per record. */
+  columns?: (delivered: DeliveredColumns) => void;
   resolve: (results: DeliveryOutcome[]) => void;
   reject: (error: KafkaError) => void;
 }
@@ -325,6 +333,42 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
         keys: checked.some((r) => r.key !== null) ? checked.map((r) => r.key) : null,
         startIndex: 0,
       };
+      if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
+    });
+  }
+
+  /**
+   * `sendBatch` of bytes given as columns, for one topic and partition (-1: the partitioner picks
+   * from each key): one native call, and the result is typed arrays (no object per record). The
+   * bytes are sent as given (no serializers, as `produce`). Rejects with the first failure.
+   */
+  sendColumns(topic: string, partition: number, payloads: Payload[], keys: Payload[] | null = null): Promise<DeliveredColumns> {
+    return new Promise<DeliveredColumns>((resolve, reject) => {
+      this.#checkOpen();
+      expectString(topic, 'topic');
+      if (!Array.isArray(payloads)) throw invalidParameter('an array of payloads', 'payloads', payloads);
+      if (keys !== null && (!Array.isArray(keys) || keys.length !== payloads.length)) throw invalidParameter('null or an array of keys as long as payloads', 'keys', keys);
+      const n = payloads.length;
+      // Checked now: a refusal while the batch waits for room would have no caller to reach.
+      for (let i = 0; i < n; i++) {
+        if (badBytes(payloads[i])) throw invalidParameter('a Buffer, Uint8Array, string or null', `payloads[${i}]`, payloads[i]);
+        if (keys !== null && badBytes(keys[i])) throw invalidParameter('a Buffer, Uint8Array, string or null', `keys[${i}]`, keys[i]);
+      }
+      if (n === 0) return resolve({ partitions: new Int32Array(0), offsets: new Float64Array(0) });
+      const batch: BatchState = {
+        topic,
+        partitions: new Int32Array(n),
+        offsets: new Float64Array(n),
+        msgids: new Float64Array(n),
+        codes: new Int32Array(n),
+        pending: n,
+        firstError: 0,
+        settleAll: false,
+        columns: resolve,
+        resolve: () => undefined,
+        reject,
+      };
+      const request: BatchChunkRequest = { batch, partition: expectPartition(partition), payloads, keys, startIndex: 0 };
       if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
     });
   }
@@ -677,6 +721,7 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       batch.reject(batch.failure ?? purged ?? new KafkaError(batch.firstError, batch.firstMessage));
       return;
     }
+    if (batch.columns !== undefined) return batch.columns({ partitions: batch.partitions, offsets: batch.offsets });
     const results: DeliveryOutcome[] = new Array(batch.partitions.length);
     for (let i = 0; i < results.length; i++) {
       results[i] = { msgid: batch.msgids[i], topic: batch.topics?.[i] ?? batch.topic, partition: batch.partitions[i], offset: batch.offsets[i] };
@@ -766,6 +811,10 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       this.#blocked.shift();
     }
   }
+}
+
+function badBytes(value: unknown): boolean {
+  return value !== null && value !== undefined && typeof value !== 'string' && !(value instanceof Uint8Array);
 }
 
 function checkHeaders(headers: ProducerRecord['headers'] | HeaderTuple[]): [string, Payload][] | null {

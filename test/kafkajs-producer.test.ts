@@ -21,6 +21,7 @@ import {
   toKafkaJSError,
   Partitioners,
   type LogEntry,
+  type Message,
   type PartitionMetadata,
   type RequestTimeoutEvent,
 } from '../lib/kafkajs';
@@ -660,6 +661,26 @@ describe.each(testBrokers())('kafkajs producer ($name)', (broker) => {
     expect(first.timestamp).toBe(1700000000123);
     expect(first.headers.map(([name, value]) => `${name}=${value?.toString()}`)).toEqual(['tag=a', 'tag=b', 'one=x']);
     expect(second.value()).toBe('unacknowledged');
+  });
+
+  it('one send mixing plain runs (keys and none) and a run with headers: one entry per partition, each baseOffset its first message', async () => {
+    const topic = uniqueTopic('mixed-runs');
+    await broker.createTopic(topic, 3);
+    const producer = kafka().producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'before', partition: 1 }] });
+    const messages: Message[] = [
+      ...Array.from({ length: 3 }, (_, i) => ({ value: `p0-${i}`, partition: 0 })),
+      ...Array.from({ length: 2 }, (_, i) => ({ key: `k${i}`, value: `p1-${i}`, partition: 1 })),
+      { value: 'p2-h', partition: 2, headers: { h: 'x' } },
+      { value: 'p2-plain', partition: 2 },
+    ];
+    const result = await producer.send({ topic, messages });
+    await producer.disconnect();
+    expect(result.sort((a, b) => a.partition - b.partition)).toEqual([0, 1, 2].map((partition) => ({ topicName: topic, partition, errorCode: 0, baseOffset: partition === 1 ? '1' : '0', logAppendTime: '-1', logStartOffset: '-1' })));
+    const read = await readAll(broker, topic, 3, 8);
+    const byPartition = [0, 1, 2].map((p) => read.filter((r) => r.partition === p).map((r) => `${r.keyString() ?? ''}:${r.value()}`));
+    expect(byPartition).toEqual([[':p0-0', ':p0-1', ':p0-2'], [':before', 'k0:p1-0', 'k1:p1-1'], [':p2-h', ':p2-plain']]);
   });
 
   it("kafkajs's transaction example: a committed transaction is seen by read_committed and read_uncommitted readers, with its sendOffsets", async () => {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { capi } from '../native';
 import { KafkaError } from '../errors';
 import type { Logger } from '../logger';
-import { Producer, type DeliveryResult, type ProducerRecord as NativeRecord } from '../producer';
+import { Producer, type DeliveredColumns, type DeliveryResult, type ProducerRecord as NativeRecord } from '../producer';
 import { describe, topicNameProblem } from '../validate';
 import type { ClientContext, RetryOptions } from './context';
 import { connectConfig, type BrokersFunction } from './config';
@@ -502,7 +502,7 @@ export class KafkaJSProducer {
     this.#checkConnected();
     const started = performance.now();
     const producer = await this.#producerFor(profile);
-    const runs: Array<Promise<DeliveryResult[]>> = [];
+    const runs: Array<Promise<Run>> = [];
     for (const [topic, messages] of byTopic) {
       const prepared = messages.map((message, i) => prepare(topic, message, i));
       if (prepared.length === 0) continue;
@@ -514,9 +514,9 @@ export class KafkaJSProducer {
         if (group === undefined) groups.set(record.partition, [record]);
         else group.push(record);
       }
-      for (const group of groups.values()) runs.push(producer.sendBatch(group));
+      for (const group of groups.values()) runs.push(sendRun(producer, topic, group));
     }
-    let delivered: DeliveryResult[][];
+    let delivered: Run[];
     try {
       delivered = await Promise.all(runs);
     } catch (error) {
@@ -606,18 +606,30 @@ function safeJson(value: unknown): string {
   }
 }
 
+/** One topic's records of one partition run, delivered: record i at partitions[i], offsets[i]. */
+type Run = DeliveredColumns & { topic: string };
+
+/** A run through our Producer: plain messages as columns (no object per message), others as records. */
+async function sendRun(producer: Producer, topic: string, group: Prepared[]): Promise<Run> {
+  if (group.every((r) => r.headers === undefined && r.timestamp === undefined)) {
+    const keys = group.some((r) => r.key !== null) ? group.map((r) => r.key as Buffer | string | null) : null;
+    return { topic, ...(await producer.sendColumns(topic, group[0].partition, group.map((r) => r.payload), keys)) };
+  }
+  const results: DeliveryResult[] = await producer.sendBatch(group);
+  return { topic, partitions: Int32Array.from(results, (r) => r.partition), offsets: Float64Array.from(results, (r) => r.offset) };
+}
+
 /** kafkajs's answer: one entry per topic and partition written, baseOffset its first message's offset. */
-function recordMetadata(delivered: DeliveryResult[][]): RecordMetadata[] {
-  // Each run is of one topic: per run, the lowest offset by partition number.
+function recordMetadata(delivered: Run[]): RecordMetadata[] {
+  // Per topic, the lowest offset by partition number.
   const first = new Map<string, Map<number, number>>();
-  for (const run of delivered) {
-    if (run.length === 0) continue;
-    let partitions = first.get(run[0].topic);
-    if (partitions === undefined) first.set(run[0].topic, (partitions = new Map()));
-    for (let i = 0; i < run.length; i++) {
-      const { partition, offset } = run[i];
-      const known = partitions.get(partition);
-      if (known === undefined || offset < known) partitions.set(partition, offset);
+  for (const { topic, partitions: where, offsets } of delivered) {
+    if (where.length === 0) continue;
+    let partitions = first.get(topic);
+    if (partitions === undefined) first.set(topic, (partitions = new Map()));
+    for (let i = 0; i < where.length; i++) {
+      const known = partitions.get(where[i]);
+      if (known === undefined || offsets[i] < known) partitions.set(where[i], offsets[i]);
     }
   }
   const out: RecordMetadata[] = [];
