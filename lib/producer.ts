@@ -307,18 +307,7 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
         }
       });
       const n = checked.length;
-      const batch: BatchState = {
-        topic: n > 0 ? checked[0].topic : '',
-        partitions: new Int32Array(n),
-        offsets: new Float64Array(n),
-        msgids: new Float64Array(n),
-        codes: new Int32Array(n),
-        pending: n,
-        firstError: 0,
-        settleAll,
-        resolve,
-        reject,
-      };
+      const batch = newBatch(n > 0 ? checked[0].topic : '', n, settleAll, resolve, reject);
       if (n === 0) return resolve([]);
       const simple = checked.every((r) => r.topic === batch.topic && r.headers === null && r.timestamp === 0 && r.partition === checked[0].partition);
       if (!simple) {
@@ -326,15 +315,19 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
         this.#produceEach(batch, checked);
         return;
       }
-      const request: BatchChunkRequest = {
+      this.#queueBatch({
         batch,
         partition: checked[0].partition,
         payloads: checked.map((r) => r.payload),
         keys: checked.some((r) => r.key !== null) ? checked.map((r) => r.key) : null,
         startIndex: 0,
-      };
-      if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
+      });
     });
+  }
+
+  /** Queues the batch now, or behind the ones already waiting for room (so that order holds). */
+  #queueBatch(request: BatchChunkRequest): void {
+    if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
   }
 
   /**
@@ -355,21 +348,9 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
         if (keys !== null && badBytes(keys[i])) throw invalidParameter('a Buffer, Uint8Array, string or null', `keys[${i}]`, keys[i]);
       }
       if (n === 0) return resolve({ partitions: new Int32Array(0), offsets: new Float64Array(0) });
-      const batch: BatchState = {
-        topic,
-        partitions: new Int32Array(n),
-        offsets: new Float64Array(n),
-        msgids: new Float64Array(n),
-        codes: new Int32Array(n),
-        pending: n,
-        firstError: 0,
-        settleAll: false,
-        columns: resolve,
-        resolve: () => undefined,
-        reject,
-      };
-      const request: BatchChunkRequest = { batch, partition: expectPartition(partition), payloads, keys, startIndex: 0 };
-      if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#tryBatch(request)) this.#blockedBatches.push(request);
+      const batch = newBatch(topic, n, false, () => undefined, reject);
+      batch.columns = resolve;
+      this.#queueBatch({ batch, partition: expectPartition(partition), payloads, keys, startIndex: 0 });
     });
   }
 
@@ -811,6 +792,11 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
       this.#blocked.shift();
     }
   }
+}
+
+/** The state of a batch of n records, all pending. */
+function newBatch(topic: string, n: number, settleAll: boolean, resolve: BatchState['resolve'], reject: BatchState['reject']): BatchState {
+  return { topic, partitions: new Int32Array(n), offsets: new Float64Array(n), msgids: new Float64Array(n), codes: new Int32Array(n), pending: n, firstError: 0, settleAll, resolve, reject };
 }
 
 function badBytes(value: unknown): boolean {
