@@ -235,6 +235,29 @@ void PrepareScratch(BatchScratch& scratch, uint32_t count, bool has_keys) {
 Napi::Value QueueBatch(Napi::Env env, KafkaHandle* handle, const std::string& topic, int32_t partition,
                        BatchScratch& scratch, bool has_keys);
 
+// What ProduceBatch and ProduceBatchPacked take first: the handle, the topic and the partition.
+struct BatchTarget {
+  std::shared_ptr<KafkaHandle> handle;
+  std::string topic;
+  int32_t partition;
+};
+
+BatchTarget ReadBatchTarget(const Napi::CallbackInfo& info) {
+  return {UnwrapHandle(info, 0), ExpectString(info, 1, "topic"),
+          static_cast<int32_t>(ExpectInteger(info, 2, "partition", -1, INT32_MAX))};
+}
+
+// The keys argument at `i`: null (or absent) for none, else an array of `count` keys, one per
+// element of the argument `counted` (named in the error).
+bool ReadBatchKeys(const Napi::CallbackInfo& info, size_t i, uint32_t count, const char* counted) {
+  Napi::Value keys = Arg(info, i);
+  if (keys.IsNull() || keys.IsUndefined()) return false;
+  if (!keys.IsArray() || keys.As<Napi::Array>().Length() != count) {
+    ThrowExpected(info.Env(), (std::string("null or an array of keys as long as ") + counted).c_str(), "keys", keys);
+  }
+  return true;
+}
+
 // ProduceBatch(h, topic, partition, payloads[], keys[] | null) -> [code, firstMsgid, count, errors, message]
 // Queues many messages for one topic in one call (rd_kafka_produce_batch). partition -1 runs the
 // partitioner for each message (on its key); otherwise all go to that partition. Every message
@@ -243,18 +266,12 @@ Napi::Value QueueBatch(Napi::Env env, KafkaHandle* handle, const std::string& to
 // and `code` is the first failure. Headers are not supported here (use Produce).
 Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto handle = UnwrapHandle(info, 0);
-  std::string topic = ExpectString(info, 1, "topic");
-  int32_t partition = static_cast<int32_t>(ExpectInteger(info, 2, "partition", -1, INT32_MAX));
+  BatchTarget target = ReadBatchTarget(info);
   Napi::Value payloads_arg = Arg(info, 3);
   if (!payloads_arg.IsArray()) ThrowExpected(env, "an array of payloads", "payloads", payloads_arg);
   Napi::Array payloads = payloads_arg.As<Napi::Array>();
-  Napi::Value keys_arg = Arg(info, 4);
-  bool has_keys = !keys_arg.IsNull() && !keys_arg.IsUndefined();
-  if (has_keys && (!keys_arg.IsArray() || keys_arg.As<Napi::Array>().Length() != payloads.Length())) {
-    ThrowExpected(env, "null or an array of keys as long as payloads", "keys", keys_arg);
-  }
   uint32_t count = payloads.Length();
+  bool has_keys = ReadBatchKeys(info, 4, count, "payloads");
   // Check every element before queueing any, so a bad one leaves nothing half-sent.
   ScratchLease lease;
   BatchScratch& scratch = *lease;
@@ -275,16 +292,16 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
   // 10,000). Their bytes stay valid: the client is started first, so nothing allocates on the
   // JavaScript heap (and no collection can run) between the scope's end and librdkafka's copy.
   std::string start_message;
-  handle->Start(KafkaHandle::Kind::Producer, &start_message);  // QueueBatch reports a failure
+  target.handle->Start(KafkaHandle::Kind::Producer, &start_message);  // QueueBatch reports a failure
   {
     Napi::HandleScope reads(env);
-    Napi::Array key_array = has_keys ? keys_arg.As<Napi::Array>() : Napi::Array();
+    Napi::Array key_array = has_keys ? Arg(info, 4).As<Napi::Array>() : Napi::Array();
     for (uint32_t i = 0; i < count; i++) {
       values[i] = bytes_at(payloads, i, "payloads");
       if (has_keys) keys[i] = bytes_at(key_array, i, "keys");
     }
   }
-  return QueueBatch(env, handle.get(), topic, partition, scratch, has_keys);
+  return QueueBatch(env, target.handle.get(), target.topic, target.partition, scratch, has_keys);
 }
 
 // ProduceBatchPacked(h, topic, partition, data: Buffer, lengths: Int32Array, keys[] | null) ->
@@ -293,9 +310,7 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
 // instead of one per message (what a serializer writes; no N-API calls per payload).
 Napi::Value ProduceBatchPacked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto handle = UnwrapHandle(info, 0);
-  std::string topic = ExpectString(info, 1, "topic");
-  int32_t partition = static_cast<int32_t>(ExpectInteger(info, 2, "partition", -1, INT32_MAX));
+  BatchTarget target = ReadBatchTarget(info);
   Napi::Value data_arg = Arg(info, 3);
   if (!data_arg.IsTypedArray() || data_arg.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) ThrowExpected(env, "a Buffer", "data", data_arg);
   Napi::Value lengths_arg = Arg(info, 4);
@@ -303,11 +318,7 @@ Napi::Value ProduceBatchPacked(const Napi::CallbackInfo& info) {
   auto data = data_arg.As<Napi::Uint8Array>();
   auto lengths = lengths_arg.As<Napi::Int32Array>();
   uint32_t count = static_cast<uint32_t>(lengths.ElementLength());
-  Napi::Value keys_arg = Arg(info, 5);
-  bool has_keys = !keys_arg.IsNull() && !keys_arg.IsUndefined();
-  if (has_keys && (!keys_arg.IsArray() || keys_arg.As<Napi::Array>().Length() != count)) {
-    ThrowExpected(env, "null or an array of keys as long as lengths", "keys", keys_arg);
-  }
+  bool has_keys = ReadBatchKeys(info, 5, count, "lengths");
   // Check every length before queueing any, so bad ones leave nothing half-sent.
   ScratchLease lease;
   BatchScratch& scratch = *lease;
@@ -327,10 +338,11 @@ Napi::Value ProduceBatchPacked(const Napi::CallbackInfo& info) {
     values[i].size = static_cast<size_t>(length);
     at += static_cast<size_t>(length);
   }
+  Napi::Array key_array = has_keys ? Arg(info, 5).As<Napi::Array>() : Napi::Array();
   for (uint32_t i = 0; has_keys && i < count; i++) {
-    keys[i] = ExpectBytes(keys_arg.As<Napi::Array>().Get(i), ("keys[" + std::to_string(i) + "]").c_str());
+    keys[i] = ExpectBytes(key_array.Get(i), ("keys[" + std::to_string(i) + "]").c_str());
   }
-  return QueueBatch(env, handle.get(), topic, partition, scratch, has_keys);
+  return QueueBatch(env, target.handle.get(), target.topic, target.partition, scratch, has_keys);
 }
 
 // Queues checked payloads (and keys) for ProduceBatch and ProduceBatchPacked; builds their result.
