@@ -429,6 +429,7 @@ describe('C-style argument checks', () => {
     expect(() => capi.AlterConfigs(h, [[2, 't', [['k', 5 as never]]]])).toThrow(/Expected a string or null for resources\[0\]\[2\]\[0\]\[1\]/);
     expect(() => capi.QueryWatermarkOffsets(h, 't', -1)).toThrow(/for partition/);
     expect(() => capi.OffsetsForTimes(h, {} as never)).toThrow(/Expected a list from NewTopicPartitionList\(\) for list/);
+    // @ts-expect-error -- the empty groupId is refused before the missing list is looked at
     expect(() => capi.ListConsumerGroupOffsets(h, '')).toThrow(/for groupId/);
     expect(() => capi.DeleteGroups(h, [''])).toThrow(/for groups\[0\]/);
     expect(() => capi.Seek(h, capi.NewTopicPartitionList(), -1)).toThrow(/for timeoutMs/);

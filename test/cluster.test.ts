@@ -68,7 +68,7 @@ describe('faults on a three-node Kafka cluster', () => {
         await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, async () => {
           const metadata = await capi.Metadata(h, [name], 5000);
           if (metadata[0] !== 0) return false;
-          const topic = metadata[2].find(([topicName]) => topicName === name);
+          const topic = (metadata[2] ?? []).find(([topicName]) => topicName === name);
           return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
         });
       } finally {

@@ -78,7 +78,7 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
         const deadline = Date.now() + 30_000;
         for (;;) {
           const metadata = await capi.Metadata(h, [name], 5000);
-          const topic = metadata[0] === 0 ? metadata[2].find(([topicName]) => topicName === name) : undefined;
+          const topic = metadata[0] === 0 ? (metadata[2] ?? []).find(([topicName]) => topicName === name) : undefined;
           if (topic !== undefined && topic[2].length === PARTITIONS && topic[2].every(([, error, leader]) => error === 0 && leader >= 0)) {
             leaders = new Map(topic[2].map(([partition, , leader]) => [partition, leader]));
             break;

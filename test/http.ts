@@ -1,6 +1,7 @@
 // One HTTP request over real sockets, as curl or any HTTP client sends it: a GET may carry a
-// body, the body can go chunked, and the target can be a Unix socket.
+// body, the body can go chunked, the target can be a Unix socket, and https:// URLs go over TLS.
 import { request, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface HttpReply {
   status: number;
@@ -18,15 +19,18 @@ export interface HttpOptions {
   chunked?: boolean;
   /** Reach the server through this Unix socket (`url` then gives only the path). */
   socketPath?: string;
+  /** For an https:// URL: the CA to trust, and a client certificate with its key (PEM). */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 export function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpReply> {
   const { method = 'GET', body, chunked = false, socketPath } = options;
   const headers: { [name: string]: string } = { ...options.headers };
   if (body !== undefined && !chunked) headers['content-length'] = String(Buffer.byteLength(body));
-  const target: RequestOptions = { method, headers, ...(socketPath === undefined ? {} : { socketPath }) };
+  const target: RequestOptions = { method, headers, ...(socketPath === undefined ? {} : { socketPath }), ...options.tls };
+  const send = url.startsWith('https:') ? httpsRequest : request;
   return new Promise((resolve, reject) => {
-    const req = request(socketPath === undefined ? url : `http://localhost${url}`, target, (res) => {
+    const req = send(socketPath === undefined ? url : `http://localhost${url}`, target, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

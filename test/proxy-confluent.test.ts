@@ -1,10 +1,10 @@
 // The Confluent-compatible REST proxy, over real HTTP, against the embedded and a real broker.
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Consumer } from '../lib';
 import { adminClusterView } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { consumeCount, consumerConfig, uniqueTopic, useProxy } from './helpers';
+import { httpRequest } from './http';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -31,25 +31,12 @@ describe.each(testBrokers())('$name broker', (broker) => {
   );
 
   /** One HTTP request (node:http, since the Confluent API sends bodies on some GETs). */
-  function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Reply> {
+  async function call(method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Reply> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const all: { [k: string]: string } = { ...headers };
-    if (payload !== undefined) {
-      all['content-type'] ??= V2;
-      all['content-length'] = String(Buffer.byteLength(payload)); // a GET body needs its length
-    }
-    return new Promise((resolve, reject) => {
-      const req = request(`${proxy.url}${path}`, { method, headers: all }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    if (payload !== undefined) all['content-type'] ??= V2;
+    const reply = await httpRequest(`${proxy.url}${path}`, { method, headers: all, body: payload });
+    return { status: reply.status, body: reply.text === '' ? undefined : JSON.parse(reply.text) };
   }
 
   const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');

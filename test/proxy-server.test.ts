@@ -25,7 +25,7 @@ describe('the proxy process (real broker)', () => {
     const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
     const { url, pixyUrl } = JSON.parse(first) as { url: string; pixyUrl: string };
     const group = uniqueTopic('g');
-    const created = await (await fetch(`${url}/consumers/${group}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: '{}' })).json();
+    const created = await (await fetch(`${url}/consumers/${group}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: '{}' })).json() as { base_uri: string };
     const base = created.base_uri as string;
     await fetch(`${base}/subscription`, { method: 'POST', headers: { 'content-type': 'application/vnd.kafka.v2+json' }, body: JSON.stringify({ topics: [topic] }) });
     // Records requests drive the group join; wait until the broker lists the member.
@@ -51,7 +51,7 @@ describe('security', () => {
     try {
       const anonymous = await fetch(`${proxy.url}/topics`);
       expect(anonymous.status).toBe(401);
-      expect((await anonymous.json()).error_code).toBe(40101);
+      expect(((await anonymous.json()) as { error_code: number }).error_code).toBe(40101);
       const wrong = await fetch(`${proxy.url}/`, { headers: { authorization: `Basic ${Buffer.from('alice:nope').toString('base64')}` } });
       expect(wrong.status).toBe(401);
       const right = await fetch(`${proxy.url}/`, { headers: { authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` } });

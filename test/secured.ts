@@ -21,7 +21,7 @@ export function useSecuredKafka(): SecuredKafka {
   let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     const { startKafka } = await import('../scripts/kafka/broker.mjs');
-    const started: { bootstrapServers: string; secured: Omit<SecuredKafka, 'bootstrapServers'>; stop(): Promise<void> } = await startKafka({ secured: true });
+    const started = await startKafka({ secured: true });
     Object.assign(kafka, started.secured, { bootstrapServers: started.bootstrapServers });
     stop = () => started.stop();
   }, 240_000);

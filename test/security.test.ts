@@ -4,7 +4,6 @@
 // broker with TLS, SASL and ACLs on.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,7 +12,8 @@ import { Admin, capi, Consumer, KafkaError, Producer, getDefaultLogger, setDefau
 import { main, type CliIo } from '../lib/cli';
 import { applyProperties, DEFAULTS, startProxy } from '../lib/proxy';
 import { consumeCount } from './helpers';
-import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka, type SecuredKafka } from './secured';
+import { httpRequest } from './http';
+import { oauthConfig, saslConfig, sslConfig, unsecuredJwt, useSecuredKafka } from './secured';
 
 const kafka = useSecuredKafka();
 const id = () => randomUUID().slice(0, 8);
@@ -594,29 +594,22 @@ describe('the CLI on a secured cluster', () => {
 });
 
 /** One request over real HTTPS, trusting the test CA; `auth` an Authorization header, `cert` a client certificate's name. */
-function https(url: string, options: { method?: string; body?: unknown; contentType?: string; auth?: string; cert?: string } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
+async function https(url: string, options: { method?: string; body?: unknown; contentType?: string; auth?: string; cert?: string } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the wire
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, {
-      method: options.method ?? 'GET',
+  const reply = await httpRequest(url, {
+    method: options.method ?? 'GET',
+    tls: {
       ca: readFileSync(`${kafka.certDir}/ca.pem`),
       ...(options.cert === undefined ? {} : { cert: readFileSync(`${kafka.certDir}/${options.cert}.pem`), key: readFileSync(`${kafka.certDir}/${options.cert}.key`) }),
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/vnd.kafka.json.v2+json', 'content-length': String(Buffer.byteLength(body)) }),
-        ...(options.auth === undefined ? {} : { authorization: options.auth }),
-        accept: 'application/vnd.kafka.json.v2+json, application/json',
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
+    },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/vnd.kafka.json.v2+json' }),
+      ...(options.auth === undefined ? {} : { authorization: options.auth }),
+      accept: 'application/vnd.kafka.json.v2+json, application/json',
+    },
+    body,
   });
+  return { status: reply.status, body: reply.text === '' ? undefined : JSON.parse(reply.text) };
 }
 
 describe('the REST proxy on a secured cluster', () => {
