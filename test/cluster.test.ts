@@ -5,28 +5,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, capi, Consumer, KafkaError, Producer, type Record } from '../lib';
-import { runKafkaTool as runKafkaToolUntyped, startKafka as startKafkaUntyped } from '../scripts/kafka/broker.mjs';
+import { describe, expect, it } from 'vitest';
+import { capi, Consumer, KafkaError, Producer, type Record } from '../lib';
+import { runKafkaTool } from '../scripts/kafka/broker.mjs';
 import { consumerConfig, uniqueTopic } from './helpers';
-
-interface KafkaCluster {
-  bootstrapServers: string;
-  nodes: Array<{ id: number; port: number; pid: number | null; logFile: string }>;
-  stop(): Promise<void>;
-  kill(id: number, signal?: NodeJS.Signals): boolean;
-  restart(id: number): Promise<unknown>;
-}
-const startKafka = startKafkaUntyped as (options: { nodes: number; timeoutMs?: number }) => Promise<KafkaCluster>;
-const runKafkaTool = runKafkaToolUntyped as (
-  mainClass: string,
-  args: string[],
-  options?: { input?: string; timeoutMs?: number },
-) => Promise<{ code: number; stdout: string; stderr: string }>;
+import { createReplicatedTopic, useThreeNodeCluster } from './three-nodes';
 
 const KCAT = '/usr/bin/kcat';
 const DIST = path.join(__dirname, '..', 'dist', 'index.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 async function until(what: string, condition: () => boolean, timeoutMs: number, detail: () => string = () => ''): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -36,58 +24,14 @@ async function until(what: string, condition: () => boolean, timeoutMs: number, 
   }
 }
 
-const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-
 describe('faults on a three-node Kafka cluster', () => {
-  let kafka: KafkaCluster;
-  let admin: Admin;
-  const started = Date.now();
+  const cluster = useThreeNodeCluster();
 
-  beforeAll(async () => {
-    kafka = await startKafka({ nodes: 3 });
-    admin = new Admin({ 'bootstrap.servers': kafka.bootstrapServers });
-    console.log(`three-node cluster at ${kafka.bootstrapServers} ready in ${seconds(started)}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    await admin?.close();
-    const stopping = Date.now();
-    await kafka?.stop();
-    console.log(`cluster stopped in ${seconds(stopping)}; the file took ${seconds(started)}`);
-  });
-
-  async function createTopic(name: string, partitions: number, configs: Array<[string, string]> = []): Promise<void> {
-    await admin.createTopics({ name, partitions, replicationFactor: 3, configs: Object.fromEntries(configs) });
-    // Brokers learn of a new topic from the metadata log one after another; a client that asks
-    // a broker still behind sees the topic without its partitions (a produce to partition 3
-    // then fails with UNKNOWN_PARTITION). Wait until every broker describes it in full.
-    for (const node of kafka.nodes) {
-      const h = capi.InitKafka();
-      capi.SetKafkaConf(h, 'bootstrap.servers', `127.0.0.1:${node.port}`);
-      try {
-        await waitFor(`broker ${node.id} to describe ${name} with ${partitions} led partitions`, async () => {
-          const metadata = await capi.Metadata(h, [name], 5000);
-          if (metadata[0] !== 0) return false;
-          const topic = (metadata[2] ?? []).find(([topicName]) => topicName === name);
-          return topic !== undefined && topic[1] === 0 && topic[2].length === partitions && topic[2].every(([, error, leader]) => error === 0 && leader >= 0);
-        });
-      } finally {
-        await capi.UninitProducerAsync(h, 0);
-      }
-    }
-  }
-
-  async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(100);
-    }
-  }
+  const createTopic = (name: string, partitions: number, configs: Array<[string, string]> = []) => createReplicatedTopic(cluster, name, partitions, Object.fromEntries(configs));
 
   /** The leader of each partition, from Kafka's own TopicCommand --describe ("Partition: 0 Leader: 2 ..."). */
   async function leaders(topic: string): Promise<Map<number, number>> {
-    const { code, stdout, stderr } = await runKafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', kafka.bootstrapServers, '--describe', '--topic', topic]);
+    const { code, stdout, stderr } = await runKafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', cluster.kafka.bootstrapServers, '--describe', '--topic', topic]);
     if (code !== 0) throw new Error(`TopicCommand --describe failed (${code}): ${stderr}`);
     return new Map([...stdout.matchAll(/Partition:\s*(\d+)\s+Leader:\s*(-?\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]));
   }
@@ -95,7 +39,7 @@ describe('faults on a three-node Kafka cluster', () => {
   /** Every record of a topic as kcat reads it (an independent reader), up to the end of each partition. */
   function readAllWithKcat(topic: string): Promise<Array<{ partition: number; offset: number; value: string }>> {
     return new Promise((resolve, reject) => {
-      const child = spawn(KCAT, ['-b', kafka.bootstrapServers, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n']);
+      const child = spawn(KCAT, ['-b', cluster.kafka.bootstrapServers, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\\n']);
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
@@ -141,7 +85,7 @@ describe('faults on a three-node Kafka cluster', () => {
     expect([1, 2, 3]).toContain(victim);
 
     const producer = new Producer({
-      'bootstrap.servers': kafka.bootstrapServers,
+      'bootstrap.servers': cluster.kafka.bootstrapServers,
       acks: 'all',
       'enable.idempotence': true,
       'linger.ms': 10,
@@ -169,7 +113,7 @@ describe('faults on a three-node Kafka cluster', () => {
       );
       if (seq % 1000 !== 999) continue;
       if (killedAt === 0 && seq >= 50_000 && run.delivered.size >= 20_000) {
-        expect(kafka.kill(victim, 'SIGKILL')).toBe(true);
+        expect(cluster.kafka.kill(victim, 'SIGKILL')).toBe(true);
         killedAt = Date.now();
         run.deliveredAtKill = run.delivered.size;
       }
@@ -189,7 +133,7 @@ describe('faults on a three-node Kafka cluster', () => {
     run.onBroker = await readAllWithKcat(topic);
     console.log(`read back ${run.onBroker.length} records with kcat in ${seconds(t1)}`);
     const t2 = Date.now();
-    await kafka.restart(victim);
+    await cluster.kafka.restart(victim);
     console.log(`node ${victim} restarted in ${seconds(t2)}`);
     return run;
   }
@@ -281,10 +225,10 @@ describe('faults on a three-node Kafka cluster', () => {
       const partitions = 4;
       const perPartition = 2500;
       await createTopic(topic, partitions);
-      const producer = new Producer({ 'bootstrap.servers': kafka.bootstrapServers, acks: 'all' });
+      const producer = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all' });
       await producer.sendBatch(Array.from({ length: partitions * perPartition }, (_, i) => ({ topic, partition: i % partitions, payload: `m${i}` })));
       await producer.close();
-      const config = consumerConfig(kafka.bootstrapServers, group, { 'enable.auto.commit': false });
+      const config = consumerConfig(cluster.kafka.bootstrapServers, group, { 'enable.auto.commit': false });
       expect(existsSync(DIST), `the member to kill runs the built package: ${DIST} is missing (npm run build:ts)`).toBe(true);
 
       // The member to kill runs in a process of its own: it processes (prints) each record,

@@ -3,38 +3,17 @@
 // election gives them back. Runs when the loaded librdkafka has ElectLeaders (`npm run
 // test:librdkafka-latest`); under an older one (`npm test`) it starts nothing, and
 // test/admin-newer.test.ts checks the error naming the version needed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, type KafkaError, librdkafkaVersion } from '../lib';
-import { startKafka as startKafkaUntyped } from '../scripts/kafka/broker.mjs';
+import { describe, expect, it } from 'vitest';
+import { type KafkaError, librdkafkaVersion } from '../lib';
 import { uniqueTopic } from './helpers';
+import { useThreeNodeCluster } from './three-nodes';
 
 const hasElectLeaders = librdkafkaVersion().hex >= 0x020600ff;
 const UNKNOWN_TOPIC_OR_PART = 3;
 
-interface KafkaCluster {
-  bootstrapServers: string;
-  nodes: Array<{ id: number }>;
-  stop(): Promise<void>;
-  restart(id: number): Promise<unknown>;
-}
-const startKafka = startKafkaUntyped as (options: { nodes: number }) => Promise<KafkaCluster>;
-const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 describe.runIf(hasElectLeaders)('Admin.electLeaders on a three-node Kafka cluster', () => {
-  let kafka: KafkaCluster;
-  let admin: Admin;
-
-  beforeAll(async () => {
-    const started = performance.now();
-    kafka = await startKafka({ nodes: 3 });
-    admin = new Admin({ 'bootstrap.servers': kafka.bootstrapServers });
-    console.log(`three-node cluster at ${kafka.bootstrapServers} ready in ${seconds(started)}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    await admin?.close();
-    await kafka?.stop();
-  });
+  const cluster = useThreeNodeCluster();
 
   type Partition = { partition: number; leader: number; replicas: number[]; isr: number[] };
 
@@ -44,7 +23,7 @@ describe.runIf(hasElectLeaders)('Admin.electLeaders on a three-node Kafka cluste
    */
   async function partitions(topic: string): Promise<Partition[]> {
     try {
-      return (await admin.describeTopics([topic]))[0].partitions;
+      return (await cluster.admin.describeTopics([topic]))[0].partitions;
     } catch (error) {
       if ((error as KafkaError).code === UNKNOWN_TOPIC_OR_PART) return [];
       throw error;
@@ -64,36 +43,36 @@ describe.runIf(hasElectLeaders)('Admin.electLeaders on a three-node Kafka cluste
 
   it('after the preferred leader restarts, a preferred election makes it the leader again; a second one is not needed', async () => {
     const topic = uniqueTopic('elect');
-    await admin.createTopics({ name: topic, partitions: 1, replicationFactor: 3 });
+    await cluster.admin.createTopics({ name: topic, partitions: 1, replicationFactor: 3 });
     const before = await watch(() => partitionZero(topic), (p) => p.leader >= 0 && p.leader === p.replicas[0]);
     const preferred = before.replicas[0];
     expect(before.leader).toBe(preferred);
 
     // A restart hands the leadership to another replica; the broker comes back as a follower.
-    await kafka.restart(preferred);
+    await cluster.kafka.restart(preferred);
     const back = await watch(() => partitionZero(topic), (p) => p.isr.includes(preferred));
     expect(back.isr).toContain(preferred);
     expect(back.leader).not.toBe(preferred);
 
-    expect(await admin.electLeaders('preferred', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: true }]);
+    expect(await cluster.admin.electLeaders('preferred', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: true }]);
     expect((await watch(() => partitionZero(topic), (p) => p.leader === preferred)).leader).toBe(preferred);
-    expect(await admin.electLeaders('preferred', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
+    expect(await cluster.admin.electLeaders('preferred', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
     // Every in-sync replica is alive: an unclean election has nothing to do either.
-    expect(await admin.electLeaders('unclean', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
+    expect(await cluster.admin.electLeaders('unclean', [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, elected: false }]);
   });
 
   it('without partitions, every partition led by another than its preferred replica gets it back, and only those are listed', async () => {
     const topic = uniqueTopic('elect-all');
-    await admin.createTopics({ name: topic, partitions: 3, replicationFactor: 3 });
+    await cluster.admin.createTopics({ name: topic, partitions: 3, replicationFactor: 3 });
     const led = () => partitions(topic);
     await watch(led, (all) => all.length === 3 && all.every((p) => p.leader === p.replicas[0]));
-    const restarted = kafka.nodes[1].id;
-    await kafka.restart(restarted);
+    const restarted = cluster.kafka.nodes[1].id;
+    await cluster.kafka.restart(restarted);
     const moved = await watch(led, (all) => all.length === 3 && all.every((p) => p.isr.length === 3));
     const movedAway = moved.filter((p) => p.leader !== p.replicas[0]).map((p) => ({ topic, partition: p.partition }));
     expect(movedAway.length).toBeGreaterThan(0);
 
-    const elections = await admin.electLeaders('preferred');
+    const elections = await cluster.admin.electLeaders('preferred');
     // Other topics' partitions (__consumer_offsets...) may be listed too; this topic's are exactly those that moved.
     expect(elections.filter((e) => e.topic === topic)).toEqual(movedAway.map((p) => ({ ...p, elected: true })));
     const after = await watch(led, (all) => all.every((p) => p.leader === p.replicas[0]));

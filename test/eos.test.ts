@@ -8,19 +8,10 @@
 // build:ts; npm test builds it). It runs in every mode, RDKAFKA_TEST_BROKERS=mock included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, capi, Producer } from '../lib';
-import { startKafka as startKafkaUntyped } from '../scripts/kafka/broker.mjs';
+import { describe, expect, it } from 'vitest';
+import { Producer } from '../lib';
 import { uniqueTopic } from './helpers';
-
-interface KafkaCluster {
-  bootstrapServers: string;
-  nodes: Array<{ id: number; port: number; pid: number | null }>;
-  stop(): Promise<void>;
-  kill(id: number, signal?: NodeJS.Signals): boolean;
-  restart(id: number): Promise<unknown>;
-}
-const startKafka = startKafkaUntyped as (options: { nodes: number }) => Promise<KafkaCluster>;
+import { createReplicatedTopic, useThreeNodeCluster } from './three-nodes';
 
 const SERVICE = path.join(__dirname, 'eos-service.mjs');
 const RECORDS = 100_000;
@@ -49,49 +40,10 @@ function readCommittedWithKcat(bootstrapServers: string, topic: string): Promise
 }
 
 describe('exactly-once under faults on a three-node Kafka cluster', () => {
-  let kafka: KafkaCluster;
-  let admin: Admin;
-  const started = Date.now();
-
-  beforeAll(async () => {
-    kafka = await startKafka({ nodes: 3 });
-    admin = new Admin({ 'bootstrap.servers': kafka.bootstrapServers });
-    console.log(`three-node cluster at ${kafka.bootstrapServers} ready in ${seconds(started)}`);
-  }, 240_000);
-
-  afterAll(async () => {
-    await admin?.close();
-    await kafka?.stop();
-    console.log(`the file took ${seconds(started)}`);
-  });
+  const cluster = useThreeNodeCluster();
 
   /** The partitions' leaders as each broker describes them, once every broker knows the topic in full. */
-  async function createTopic(name: string): Promise<Map<number, number>> {
-    await admin.createTopics({ name, partitions: PARTITIONS, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
-    let leaders = new Map<number, number>();
-    for (const node of kafka.nodes) {
-      const h = capi.InitKafka();
-      capi.SetKafkaConf(h, 'bootstrap.servers', `127.0.0.1:${node.port}`);
-      try {
-        // Brokers learn of a new topic one after another: a client asking one still behind would
-        // see it without partitions.
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const metadata = await capi.Metadata(h, [name], 5000);
-          const topic = metadata[0] === 0 ? (metadata[2] ?? []).find(([topicName]) => topicName === name) : undefined;
-          if (topic !== undefined && topic[2].length === PARTITIONS && topic[2].every(([, error, leader]) => error === 0 && leader >= 0)) {
-            leaders = new Map(topic[2].map(([partition, , leader]) => [partition, leader]));
-            break;
-          }
-          if (Date.now() > deadline) throw new Error(`broker ${node.id} does not describe ${name} in full after 30 s`);
-          await sleep(100);
-        }
-      } finally {
-        await capi.UninitProducerAsync(h, 0);
-      }
-    }
-    return leaders;
-  }
+  const createTopic = (name: string) => createReplicatedTopic(cluster, name, PARTITIONS, { 'min.insync.replicas': '2' });
 
   it(`a consume-transform-produce service moves ${RECORDS.toLocaleString('en')} records exactly once, in order, though SIGKILLed ${SERVICE_KILLS} times and with a leader of the output SIGKILLed`, async () => {
     const [input, output, group] = [uniqueTopic('eos-in'), uniqueTopic('eos-out'), uniqueTopic('eos-group')];
@@ -99,7 +51,7 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
     const outputLeaders = await createTopic(output);
 
     const t0 = Date.now();
-    const seed = new Producer({ 'bootstrap.servers': kafka.bootstrapServers, acks: 'all', 'enable.idempotence': true, 'linger.ms': 20 });
+    const seed = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all', 'enable.idempotence': true, 'linger.ms': 20 });
     for (let partition = 0; partition < PARTITIONS; partition++) {
       const payloads = [];
       for (let seq = partition; seq < RECORDS; seq += PARTITIONS) payloads.push({ topic: input, partition, payload: String(seq) });
@@ -122,7 +74,7 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
     const log: string[] = [];
     for (let run = 1; ; run++) {
       expect(run, 'the service finished within 12 starts').toBeLessThanOrEqual(12);
-      const child: ChildProcess = spawn(process.execPath, [SERVICE, kafka.bootstrapServers, input, output, group, 'eos-service'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child: ChildProcess = spawn(process.execPath, [SERVICE, cluster.kafka.bootstrapServers, input, output, group, 'eos-service'], { stdio: ['ignore', 'pipe', 'pipe'] });
       log.push(`service run ${run} is pid ${child.pid}`);
       let stderr = '';
       child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -138,10 +90,10 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
           if (match === null) continue;
           progress = Number(match[1]);
           if (brokerRestart === undefined && progress >= brokerKillAt) {
-            const killed = kafka.kill(victim, 'SIGKILL');
+            const killed = cluster.kafka.kill(victim, 'SIGKILL');
             const led = [...outputLeaders].filter(([, leader]) => leader === victim).map(([partition]) => partition);
             log.push(`broker ${victim} (leader of output partitions ${led.join(', ')}) ${killed ? 'killed' : 'NOT RUNNING'} at ${progress} committed`);
-            brokerRestart = sleep(15_000).then(() => kafka.restart(victim));
+            brokerRestart = sleep(15_000).then(() => cluster.kafka.restart(victim));
           }
           if (!killedByUs && serviceKills < SERVICE_KILLS && progress >= killAt[serviceKills]) {
             killedByUs = true;
@@ -174,7 +126,7 @@ describe('exactly-once under faults on a three-node Kafka cluster', () => {
     await brokerRestart;
 
     const t2 = Date.now();
-    const read = await readCommittedWithKcat(kafka.bootstrapServers, output);
+    const read = await readCommittedWithKcat(cluster.kafka.bootstrapServers, output);
     console.log(`read ${read.length} committed output records with kcat in ${seconds(t2)}`);
     const perPartition = Array.from({ length: PARTITIONS }, () => [] as number[]);
     const writers = Array.from({ length: PARTITIONS }, () => [] as string[]); // "<pid>:<transaction>" of each record
