@@ -163,6 +163,37 @@ describe.each(testBrokers())('$name broker', (broker) => {
     for (const base of [other, newcomer]) expect((await curl('DELETE', base, V2)).status).toBe(204);
   }, 300_000);
 
+  it('an owner that took a request and does not answer (its process frozen): the forwarder answers 40403 after peer.request.timeout.ms, and forwards again once it is back', async () => {
+    const owner = lb.proxies.find((p) => p.child.exitCode === null && p.child.signalCode === null)!;
+    const group = uniqueTopic('lb-frozen');
+    const created = await curl('POST', `${owner.url}/consumers/${group}`, V2, '{"format":"binary"}');
+    expect(created.status).toBe(200);
+    const path = new URL(created.body.base_uri as string).pathname;
+    // A proxy of its own that forwards to the owner, with a short timeout.
+    const forwarder = await startProxy({
+      ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers,
+      peers: ['http://forwarder.invalid:1', owner.url], peerUrl: 'http://forwarder.invalid:1', peerRequestTimeoutMs: 3000,
+    });
+    try {
+      expect(await curl('GET', `${forwarder.url}${path}/subscription`, V2)).toMatchObject({ status: 200, body: { topics: [] } });
+      owner.child.kill('SIGSTOP'); // its socket still accepts connections; nothing answers
+      let answer: Awaited<ReturnType<typeof curl>>;
+      const started = performance.now();
+      try {
+        answer = await curl('GET', `${forwarder.url}${path}/subscription`, V2);
+      } finally {
+        owner.child.kill('SIGCONT');
+      }
+      expect(performance.now() - started).toBeGreaterThanOrEqual(2900);
+      expect(answer).toMatchObject({ status: 404, body: { error_code: 40403 } });
+      expect(answer.body.message).toContain(`the proxy that had it (${owner.url}) does not answer (no answer within peer.request.timeout.ms (3000 ms))`);
+      expect(await curl('GET', `${forwarder.url}${path}/subscription`, V2)).toMatchObject({ status: 200, body: { topics: [] } });
+      expect((await curl('DELETE', `${forwarder.url}${path}`, V2)).status).toBe(204);
+    } finally {
+      await forwarder.close();
+    }
+  }, 60_000);
+
   it('peers must name this proxy, and only http(s) URLs', async () => {
     await expect(startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: '', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers, peers: ['http://127.0.0.1:1'], peerUrl: 'http://127.0.0.1:2' })).rejects.toThrow(
       /this proxy's own URL http:\/\/127\.0\.0\.1:2 \(peer\.url, else its listener\) is not in peers \(http:\/\/127\.0\.0\.1:1\)/,

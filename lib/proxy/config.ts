@@ -15,6 +15,8 @@ export interface ProxyConfig {
   peers: string[];
   /** This proxy's URL in `peers`; defaults to its listener. */
   peerUrl?: string;
+  /** How long a forwarded request may wait on the owner without a byte from it; then the client gets 40403. */
+  peerRequestTimeoutMs: number;
   /** Kafka-Pixy API listener (TCP), e.g. http://127.0.0.1:19092; empty string: off. */
   pixyListeners: string;
   /** Kafka-Pixy API on a Unix domain socket, when set. */
@@ -92,6 +94,7 @@ export const DEFAULTS: ProxyConfig = {
   listeners: 'http://127.0.0.1:8082',
   pixyListeners: 'http://127.0.0.1:19092',
   peers: [],
+  peerRequestTimeoutMs: 60_000,
   pixyLongPollTimeoutMs: 3000,
   pixyAckTimeoutMs: 300_000,
   pixyIdleTimeoutMs: 15_000,
@@ -175,6 +178,7 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'advertised.listeners') next.advertisedListeners = value.split(',')[0].trim();
     else if (key === 'peers') next.peers = value.split(',').map((u) => u.trim()).filter(Boolean).map(peerUrl);
     else if (key === 'peer.url') next.peerUrl = peerUrl(value);
+    else if (key === 'peer.request.timeout.ms') next.peerRequestTimeoutMs = positive(value, key);
     else if (key === 'pixy.listeners') next.pixyListeners = value.trim();
     else if (key === 'pixy.unix.socket') next.pixyUnixSocket = value.trim();
     else if (key === 'pixy.long.poll.timeout.ms') next.pixyLongPollTimeoutMs = integer(value, key);

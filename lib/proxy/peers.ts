@@ -23,6 +23,8 @@ export interface PeerOptions {
   self: string;
   /** The proxies a consumer instance may live on (self included): the only hosts ever contacted. */
   peers: string[];
+  /** How long a forwarded request waits on the owner without a byte from it (peer.request.timeout.ms). */
+  requestTimeoutMs: number;
   /** Whether this proxy has the instance. */
   owns(group: string, name: string): boolean;
   logger: Logger;
@@ -153,6 +155,10 @@ export class PeerRouter {
       res.pipe(reply.raw);
       res.on('error', () => reply.raw.destroy());
     });
+    // An owner that accepted the request but went silent (frozen, overloaded) does not hold the client forever.
+    upstream.setTimeout(this.options.requestTimeoutMs, () => {
+      upstream.destroy(Object.assign(new Error(`no answer within peer.request.timeout.ms (${this.options.requestTimeoutMs} ms)`), { code: 'ETIMEDOUT' }));
+    });
     // The client gone: the owner stops working for it too.
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) upstream.destroy();
@@ -161,7 +167,8 @@ export class PeerRouter {
       if (reply.raw.headersSent) return void reply.raw.destroy();
       // The owner's process is gone (its consumer leaves the group when its session expires).
       log(this.options.logger, 'warn', { owner, group, name, socketError: error.code }, `Forwarding to ${owner} failed: ${error.message}`);
-      const body = JSON.stringify({ error_code: 40403, message: `${notFoundInstance(group, name).message}: the proxy that had it (${owner}) does not answer (${error.code ?? error.message})` });
+      const why = error.code === 'ETIMEDOUT' ? error.message : (error.code ?? error.message);
+      const body = JSON.stringify({ error_code: 40403, message: `${notFoundInstance(group, name).message}: the proxy that had it (${owner}) does not answer (${why})` });
       reply.raw.writeHead(404, { 'content-type': 'application/vnd.kafka.v2+json', 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).end(body);
     });
     req.raw.pipe(upstream);

@@ -212,7 +212,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   metrics.install(confluent, 'confluent');
   // Behind a load balancer: requests for another proxy's consumer instances go to that proxy.
   let ownsInstance: (group: string, name: string) => boolean = () => false;
-  const peers = config.peers.length === 0 ? undefined : new PeerRouter({ self: config.peerUrl ?? peerUrl(config.listeners), peers: config.peers, owns: (g, n) => ownsInstance(g, n), logger, onForward: () => metrics.forwarded() });
+  const peers = config.peers.length === 0 ? undefined : new PeerRouter({ self: config.peerUrl ?? peerUrl(config.listeners), peers: config.peers, requestTimeoutMs: config.peerRequestTimeoutMs, owns: (g, n) => ownsInstance(g, n), logger, onForward: () => metrics.forwarded() });
   if (peers !== undefined) started.push(() => peers.close());
   const generateName = peers === undefined ? undefined : () => peers.generatedName();
   const onReturned = (records: Record[]) => metrics.consumed(records);
