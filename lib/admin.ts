@@ -6,9 +6,9 @@
 // times and a group's committed offsets; every other request is refused with
 // ERR__UNSUPPORTED_FEATURE and a message saying the embedded broker does not support it.
 import { bindingOf, bindingTuple, filterTuple, type AclBinding, type AclFilter } from './acls';
-import { useOAuthBearerProvider } from './oauth';
-import { applyConfig, type Config } from './config';
-import { attachLogger, expectLogger, type ClientOptions } from './logger';
+import { newClientHandle } from './client-handle';
+import { type Config } from './config';
+import { expectLogger, type ClientOptions } from './logger';
 import type { TopicPartition } from './consumer';
 import { ErrorCode, KafkaError } from './errors';
 import {
@@ -310,10 +310,7 @@ export class Admin {
 
   /** `config`: librdkafka properties, at least `bootstrap.servers`. `options.logger` receives librdkafka's log lines. */
   constructor(config?: Config, options: ClientOptions = {}) {
-    this.#handle = capi.InitKafka();
-    attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
-    applyConfig(this.#handle, config);
-    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
+    this.#handle = newClientHandle(config, options, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
   }
 
   /** The C-style handle, for the `capi` functions. */

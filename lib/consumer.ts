@@ -1,11 +1,11 @@
 // The Consumer class (the APL Consumer, plus promises and async iteration). Messages are taken
 // through the C-style Consume; waiting is a wake-up from librdkafka, never a polling timer.
 import { EventEmitter } from 'node:events';
-import { useOAuthBearerProvider } from './oauth';
-import { applyConfig, setConfig, type Config } from './config';
+import { newClientHandle } from './client-handle';
+import { setConfig, type Config } from './config';
 import { clientError, emitError, ErrorCode, KafkaError } from './errors';
 import { Fifo } from './fifo';
-import { attachLogger, expectLogger, getDefaultLogger, log, type ClientOptions, type Logger } from './logger';
+import { expectLogger, getDefaultLogger, log, type ClientOptions, type Logger } from './logger';
 import { capi, PACKED_FIELDS, type CodeAndMessage, type ConsumeResult, type KafkaHandle, type PackedBatch, type TopicPartitionTuple } from './native';
 import { Record } from './record';
 import { OFFSET_INVALID, TopicPartitionList } from './topic-partition-list';
@@ -136,10 +136,7 @@ export class Consumer<V = unknown, K = unknown> extends EventEmitter<ConsumerEve
     this.#valueDeserializer = options.valueDeserializer;
     this.#keyDeserializer = options.keyDeserializer;
     this.#logger = options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger');
-    this.#handle = capi.InitKafka();
-    attachLogger(this.#handle, this.#logger);
-    applyConfig(this.#handle, config);
-    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
+    this.#handle = newClientHandle(config, options, this.#logger);
     if (options.onRebalance !== undefined) this.onRebalance(options.onRebalance);
     if (topics !== undefined) this.subscribe(topics);
   }

@@ -1,9 +1,9 @@
 // The Producer class (the APL Producer, plus promises and backpressure). Every call goes through
 // the C-style functions; delivery reports arrive by wake-up, never by a polling timer.
 import { EventEmitter } from 'node:events';
-import { useOAuthBearerProvider } from './oauth';
-import { applyConfig, setConfig, type Config } from './config';
-import { attachLogger, expectLogger, type ClientOptions } from './logger';
+import { newClientHandle } from './client-handle';
+import { setConfig, type Config } from './config';
+import { expectLogger, type ClientOptions } from './logger';
 import { clientError, emitError, ErrorCode, isSecurityFailure, KafkaError } from './errors';
 import { capi, type HeaderTuple, type KafkaHandle, type TransactionResult } from './native';
 import { commitList, Consumer, type CommitOffset } from './consumer';
@@ -173,10 +173,7 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     super();
     this.#valueSerializer = expectSerializer(options.valueSerializer, 'options.valueSerializer');
     this.#keySerializer = expectSerializer(options.keySerializer, 'options.keySerializer');
-    this.#handle = capi.InitKafka();
-    attachLogger(this.#handle, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
-    applyConfig(this.#handle, config);
-    if (options.oauthBearerProvider !== undefined) useOAuthBearerProvider(this.#handle, options.oauthBearerProvider, options.oauthBearerProviderTimeoutMs);
+    this.#handle = newClientHandle(config, options, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
   }
 
   /** The C-style handle, for the `capi` functions. */
