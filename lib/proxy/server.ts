@@ -21,6 +21,7 @@ import { UserPool } from './credentials';
 import { ProxySchemas } from './schema-formats';
 import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
+import { nativeFrontUnfit, startNativeFront, type NativeFront } from './native-front';
 import type { Record } from '../record';
 
 export interface RunningProxy {
@@ -279,6 +280,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
   sources.pixy = () => groups.all().length;
   const pixyApps: FastifyInstance[] = [];
+  let front: NativeFront | undefined;
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
   const pixyOptions = { logger, producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
   let pixyUrl: string | undefined;
@@ -288,10 +290,20 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     metrics.install(app, 'pixy');
     installRateLimit(app, limiter, config, pixyErrorBody, () => metrics.rateLimited());
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
-    registerPixyRoutes(app, pixyOptions);
+    registerPixyRoutes(app, { ...pixyOptions, onTopicReady: (topic) => front?.knowTopic(topic) });
     started.push(() => app.close());
-    await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
-    pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
+    // The produce route served by the addon where the listener needs nothing it does not do.
+    const unfit = nativeFrontUnfit(config, pixyAddress.https);
+    if (unfit === undefined) {
+      const producerConfig = { partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer };
+      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producerConfig, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: [] });
+      front = running;
+      started.push(() => running.close());
+      pixyUrl = `http://${pixyAddress.host}:${front.port}`;
+    } else {
+      await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
+      pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
+    }
     pixyApps.push(app);
   }
   if (config.pixyUnixSocket !== undefined) {
@@ -320,7 +332,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), embeddedRegistry?.close()]);
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), front?.close(), embeddedRegistry?.close()]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         if (!config.credentialsPassthrough) {
           await producer.close();
