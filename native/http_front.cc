@@ -3,11 +3,13 @@
 // queue (its delivery reports). llhttp (vendored, hidden) parses; a request that is not the hot
 // route's exact shape hands its connection, with the bytes read so far, to Node for good.
 #include "http_front.h"
+#include "handle.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -139,7 +141,6 @@ struct Options {
   int64_t request_timeout_ms = 60000;
   int64_t keep_alive_timeout_ms = 30000;
   int64_t max_connections = 1000;
-  int64_t flush_timeout_ms = 30000;
   bool auto_create = false;
   std::unordered_set<int> retriable;
   std::vector<double> buckets;  // latency histogram upper bounds, seconds
@@ -194,7 +195,7 @@ struct Stats {
   std::atomic<double> counts[2][kStatusCount];
   std::atomic<double> duration_sum[2];
   std::vector<std::unique_ptr<std::atomic<double>[]>> buckets;  // [route][bucket + 1]
-  std::atomic<double> produced{0}, produced_bytes{0}, handed_off{0};
+  std::atomic<double> handed_off{0};
 };
 
 void AddDouble(std::atomic<double>& a, double v) {
@@ -202,6 +203,35 @@ void AddDouble(std::atomic<double>& a, double v) {
   while (!a.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
   }
 }
+
+struct Report {
+  uint64_t waiter;
+  int err;
+  int32_t partition;
+  int64_t offset;
+  size_t size;
+};
+
+// Where delivery reports of the front end's messages go, from whichever thread serves the
+// producer's queue. Each message in flight holds a reference, so a report that arrives after the
+// front end stopped (the producer's flush on close) finds it and is dropped.
+struct Sink {
+  std::atomic<int64_t> refs{1};  // the front end's own
+  std::mutex mutex;
+  std::deque<Report> reports;
+  int fd = -1;  // eventfd to wake the front end; -1 once it stopped
+  std::atomic<double> produced{0}, produced_bytes{0};
+  void Release() {
+    if (refs.fetch_sub(1) == 1) delete this;
+  }
+};
+
+// A sync request's message: which waiter its report answers.
+struct SyncMessage {
+  Sink* sink;
+  uint64_t waiter;
+};
+constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
 
 struct Event {
   int kind;  // 0: a connection for Node (fd, bytes); 1: stopped
@@ -211,8 +241,9 @@ struct Event {
 
 struct Front {
   Options opt;
+  std::shared_ptr<KafkaHandle> producer;  // the proxy's Producer: its client is ours to produce on
   rd_kafka_t* rk = nullptr;
-  rd_kafka_queue_t* main_queue = nullptr;
+  Sink* sink = new Sink();
   int epfd = -1, listen_fd = -1, wake_fd = -1, kafka_fd = -1;
   std::thread thread;
   Napi::ThreadSafeFunction events;
@@ -243,7 +274,7 @@ struct Front {
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
   void Close(Conn* c);
-  void Delivered(const rd_kafka_message_t* m);
+  void Delivered(const Report& r);
   void ServeKafka();
   void Scan(int64_t now);
   const std::string& Date();
@@ -275,6 +306,7 @@ Front::~Front() {
     thread.join();
   }
   if (wake_fd >= 0) close(wake_fd);
+  sink->Release();
 }
 
 const std::string& Front::Date() {
@@ -656,12 +688,21 @@ void Front::Process(Conn* c) {
   rd_kafka_topic_t*& rkt = topics[topic];
   if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   uint64_t id = 0;
-  if (sync) id = next_waiter++;
+  SyncMessage* message = nullptr;
+  uintptr_t opaque = reinterpret_cast<uintptr_t>(sink) | kFrontMessageTag;
+  if (sync) {
+    id = next_waiter++;
+    message = new SyncMessage{sink, id};
+    opaque = reinterpret_cast<uintptr_t>(message) | kFrontMessageTag | kSyncTag;
+  }
+  sink->refs++;
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(const_cast<char*>(c->body.data()), c->body.size()),
-      RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, key.size()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(id)), RD_KAFKA_V_END);
+      RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, key.size()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    sink->refs--;
+    delete message;
     int status;
     std::string message;
     ProduceErrorAnswer(opt, err, topic, c->body.size() + key.size(), true, &status, &message);
@@ -674,38 +715,35 @@ void Front::Process(Conn* c) {
   waiters[id] = c;
 }
 
-void Front::Delivered(const rd_kafka_message_t* m) {
-  uint64_t id = reinterpret_cast<uintptr_t>(m->_private);
-  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    AddDouble(stats.produced, 1);
-    AddDouble(stats.produced_bytes, static_cast<double>(m->len + m->key_len));
-  }
-  if (id == 0) return;
-  auto it = waiters.find(id);
+void Front::Delivered(const Report& r) {
+  auto it = waiters.find(r.waiter);
   if (it == waiters.end()) return;  // its client went away
   Conn* c = it->second;
   waiters.erase(it);
   c->waiter = 0;
   c->phase = Phase::Body;
-  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    Answer(c, 200, "{\"partition\":" + std::to_string(m->partition) + ",\"offset\":" + std::to_string(m->offset) + "}", true);
+  if (r.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Answer(c, 200, "{\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) + "}", true);
   } else {
     int status;
     std::string message;
-    ProduceErrorAnswer(opt, m->err, c->url, m->len + m->key_len, false, &status, &message);
+    ProduceErrorAnswer(opt, r.err, c->url, r.size, false, &status, &message);
     Answer(c, status, ErrorBody(message), true);
   }
   if (!c->dead && c->phase == Phase::Head) Feed(c);
 }
 
-void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) { static_cast<Front*>(opaque)->Delivered(m); }
 
 void Front::ServeKafka() {
   uint64_t v;
   while (read(kafka_fd, &v, sizeof v) > 0) {
   }
-  while (rd_kafka_poll(rk, 0) > 0) {
+  std::deque<Report> reports;
+  {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    reports.swap(sink->reports);
   }
+  for (const Report& r : reports) Delivered(r);
 }
 
 // Timeouts, checked a few times a second: a request's head or whole within its time (408), an
@@ -774,13 +812,14 @@ void Front::Run() {
   }
   for (Conn* c : graveyard) delete c;
   graveyard.clear();
-  // Every request answered: what was accepted reaches Kafka before the proxy says it stopped.
-  rd_kafka_flush(rk, static_cast<int>(opt.flush_timeout_ms));
+  // Every request answered; the proxy's producer.close() then flushes what was accepted.
   for (auto& [name, rkt] : topics) rd_kafka_topic_destroy(rkt);
   topics.clear();
-  rd_kafka_queue_destroy(main_queue);
-  rd_kafka_destroy(rk);
-  rk = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    sink->fd = -1;
+    sink->reports.clear();
+  }
   close(kafka_fd);
   close(epfd);
   Emit(new Event{1, -1, ""});
@@ -830,7 +869,7 @@ int Listen(const std::string& host, int port, std::string* error) {
   return fd;
 }
 
-// HttpFrontStart(options, onEvent) -> [front, port]. Throws when the producer's configuration or
+// HttpFrontStart(options, onEvent, producer) -> [front, port]. Throws when the producer's configuration or
 // the listener fails. onEvent('connection', fd, bytes) hands a connection to Node;
 // onEvent('stopped') follows HttpFrontStop once every request is answered and the producer flushed.
 Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
@@ -849,7 +888,6 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   opt.request_timeout_ms = GetInt(o, "requestTimeoutMs", opt.request_timeout_ms);
   opt.keep_alive_timeout_ms = GetInt(o, "keepAliveTimeoutMs", opt.keep_alive_timeout_ms);
   opt.max_connections = GetInt(o, "maxConnections", opt.max_connections);
-  opt.flush_timeout_ms = GetInt(o, "flushTimeoutMs", opt.flush_timeout_ms);
   opt.auto_create = o.Get("autoCreate").ToBoolean();
   Napi::Array retriable = o.Get("retriable").As<Napi::Array>();
   for (uint32_t i = 0; i < retriable.Length(); i++) opt.retriable.insert(retriable.Get(i).As<Napi::Number>().Int32Value());
@@ -862,29 +900,14 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
     for (int s = 0; s < kStatusCount; s++) front->stats.counts[r][s] = 0;
   }
 
-  // The front end's own producer, from the proxy producer's configuration.
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  Napi::Array config = o.Get("producerConfig").As<Napi::Array>();
-  char errstr[512];
-  for (uint32_t i = 0; i < config.Length(); i++) {
-    Napi::Array kv = config.Get(i).As<Napi::Array>();
-    std::string k = kv.Get(0u).As<Napi::String>().Utf8Value(), v = kv.Get(1u).As<Napi::String>().Utf8Value();
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      throw Napi::Error::New(env, std::string("producer configuration: ") + errstr);
-    }
-  }
-  rd_kafka_conf_set_opaque(conf, front.get());
-  rd_kafka_conf_set_dr_msg_cb(conf, DeliveryCallback);
-  front->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (front->rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw Napi::Error::New(env, std::string("producer: ") + errstr);
-  }
+  // The proxy's producer, started now on this thread as its first send would start it.
+  front->producer = UnwrapHandle(info, 2);
+  std::string start_error;
+  if (front->producer->Start(KafkaHandle::Kind::Producer, &start_error) != 0) throw Napi::Error::New(env, "producer: " + start_error);
+  front->rk = front->producer->rk();
   std::string error;
   front->listen_fd = Listen(opt.host, opt.port, &error);
   if (front->listen_fd < 0) {
-    rd_kafka_destroy(front->rk);
     Napi::Error e = Napi::Error::New(env, error);
     if (error.find("in use") != std::string::npos) e.Set("code", Napi::String::New(env, "EADDRINUSE"));
     throw e;
@@ -897,9 +920,7 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   front->epfd = epoll_create1(EPOLL_CLOEXEC);
   front->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   front->kafka_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  front->main_queue = rd_kafka_queue_get_main(front->rk);
-  static const char kOne[8] = {1, 0, 0, 0, 0, 0, 0, 0};
-  rd_kafka_queue_io_event_enable(front->main_queue, front->kafka_fd, kOne, sizeof kOne);
+  front->sink->fd = front->kafka_fd;
   for (int fd : {front->listen_fd, front->wake_fd, front->kafka_fd}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -986,13 +1007,42 @@ Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
     routes.Set(k++, route);
   }
   result.Set("routes", routes);
-  result.Set("produced", Napi::Number::New(env, f->stats.produced.load()));
-  result.Set("producedBytes", Napi::Number::New(env, f->stats.produced_bytes.load()));
+  result.Set("produced", Napi::Number::New(env, f->sink->produced.load()));
+  result.Set("producedBytes", Napi::Number::New(env, f->sink->produced_bytes.load()));
   result.Set("handedOff", Napi::Number::New(env, f->stats.handed_off.load()));
   return result;
 }
 
 }  // namespace
+
+void FrontDelivered(const rd_kafka_message_t* m) {
+  uintptr_t opaque = reinterpret_cast<uintptr_t>(m->_private) & ~kFrontMessageTag;
+  Sink* sink;
+  uint64_t waiter = 0;
+  if ((opaque & kSyncTag) != 0) {
+    auto* message = reinterpret_cast<SyncMessage*>(opaque & ~kSyncTag);
+    sink = message->sink;
+    waiter = message->waiter;
+    delete message;
+  } else {
+    sink = reinterpret_cast<Sink*>(opaque);
+  }
+  size_t size = m->len + m->key_len;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    AddDouble(sink->produced, 1);
+    AddDouble(sink->produced_bytes, static_cast<double>(size));
+  }
+  if (waiter != 0) {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    if (sink->fd >= 0) {
+      sink->reports.push_back({waiter, static_cast<int>(m->err), m->partition, m->offset, size});
+      uint64_t one = 1;
+      if (write(sink->fd, &one, sizeof one) < 0) {
+      }
+    }
+  }
+  sink->Release();
+}
 
 void InitHttpFront(Napi::Env env, Napi::Object exports) {
   exports.Set("HttpFrontStart", Napi::Function::New(env, HttpFrontStart, "HttpFrontStart"));
@@ -1006,6 +1056,7 @@ void InitHttpFront(Napi::Env env, Napi::Object exports) {
 #else
 
 void InitHttpFront(Napi::Env, Napi::Object) {}  // HttpFrontStart absent: Node listens
+void FrontDelivered(const rd_kafka_message_t*) {}
 
 #endif
 

@@ -9,4 +9,11 @@ namespace rdk {
 
 void InitHttpFront(Napi::Env env, Napi::Object exports);
 
+// The front end produces on the proxy Producer's own client with `_private` tagged by bit 63
+// (msgids never reach it, user-space pointers never have it): KafkaHandle::OnDelivery hands such
+// a report here instead of to the JavaScript report list.
+constexpr uintptr_t kFrontMessageTag = uintptr_t{1} << 63;
+inline bool IsFrontMessage(const void* opaque) { return (reinterpret_cast<uintptr_t>(opaque) & kFrontMessageTag) != 0; }
+void FrontDelivered(const rd_kafka_message_t* message);
+
 }  // namespace rdk

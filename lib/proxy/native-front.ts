@@ -5,7 +5,8 @@ import { Socket } from 'node:net';
 import { maxHeaderSize } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { KafkaError } from '../errors';
-import { capi } from '../native';
+import { capi, type KafkaHandle } from '../native';
+import type { Producer } from '../producer';
 import type { ProxyConfig } from './config';
 
 /** What the front end counted: per route, answers by status and a latency histogram. */
@@ -24,7 +25,6 @@ type OnEvent = (kind: 'connection' | 'stopped', fd?: number, bytes?: Buffer) => 
 interface FrontOptions {
   host: string;
   port: number;
-  producerConfig: Array<[string, string]>;
   clusterName: string;
   messageMaxBytes: number;
   maxRequestBytes: number;
@@ -39,7 +39,7 @@ interface FrontOptions {
 }
 
 interface FrontBinding {
-  HttpFrontStart?(options: FrontOptions, onEvent: OnEvent): [FrontHandle, number];
+  HttpFrontStart?(options: FrontOptions, onEvent: OnEvent, producer: KafkaHandle): [FrontHandle, number];
   HttpFrontStop(front: FrontHandle): void;
   HttpFrontJoin(front: FrontHandle): void;
   HttpFrontReleased(front: FrontHandle): void;
@@ -79,8 +79,8 @@ function retriableCodes(): number[] {
 export interface NativeFrontOptions {
   host: string;
   port: number;
-  /** The proxy producer's configuration: the front end's own producer is made from it. */
-  producerConfig: { [key: string]: unknown };
+  /** The proxy's producer: the front end produces on its client (delivery reports come back through it). */
+  producer: Producer;
   clusterName: string;
   messageMaxBytes: number;
   /** The embedded broker: topics are created by the JS route, which then tells the front end. */
@@ -98,11 +98,6 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   app.server.emit('listening');
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
-  const producerConfig: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(options.producerConfig)) {
-    // statistics feed /metrics from the proxy's own producer only.
-    if (key !== 'statistics.interval.ms' && value !== undefined && typeof value !== 'object' && typeof value !== 'function') producerConfig.push([key, String(value)]);
-  }
   let handle: FrontHandle | undefined;
   const onEvent: OnEvent = (kind, fd, bytes) => {
     if (kind === 'stopped') return stopped();
@@ -116,7 +111,6 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
     {
       host: options.host,
       port: options.port,
-      producerConfig,
       clusterName: options.clusterName,
       messageMaxBytes: options.messageMaxBytes,
       maxRequestBytes: config.maxRequestBytes,
@@ -130,6 +124,7 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
       buckets: options.buckets,
     },
     onEvent,
+    options.producer.handle,
   );
   handle = front;
   let closing: Promise<void> | undefined;

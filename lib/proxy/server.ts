@@ -15,7 +15,7 @@ import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
 import { PeerRouter, peerUrl } from './peers';
-import { countingProducer, isProbe, ProxyMetrics } from './metrics';
+import { BUCKETS, countingProducer, isProbe, ProxyMetrics } from './metrics';
 import { clientOf, installRateLimit, rateLimiter, usersChecked } from './limits';
 import { UserPool } from './credentials';
 import { ProxySchemas } from './schema-formats';
@@ -295,9 +295,9 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     // The produce route served by the addon where the listener needs nothing it does not do.
     const unfit = nativeFrontUnfit(config, pixyAddress.https);
     if (unfit === undefined) {
-      const producerConfig = { partitioner: 'murmur2_random', 'sticky.partitioning.linger.ms': 0, 'linger.ms': 2, ...client, ...config.producer };
-      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producerConfig, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: [] });
+      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producer, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: BUCKETS });
       front = running;
+      metrics.addNative('pixy', () => running.stats());
       started.push(() => running.close());
       pixyUrl = `http://${pixyAddress.host}:${front.port}`;
     } else {
