@@ -31,6 +31,8 @@ export interface RunningProxy {
   pixyUrl?: string;
   /** The Kafka-Pixy API's Unix socket, when configured. */
   pixySocket?: string;
+  /** The Kafka-Pixy TCP listener's native front end, when it serves (pixy.native.front.end). */
+  nativeFront?: NativeFront;
   config: ProxyConfig;
   bootstrapServers: string;
   confluent: FastifyInstance;
@@ -324,6 +326,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     url,
     pixyUrl,
     pixySocket: config.pixyUnixSocket,
+    nativeFront: front,
     config,
     bootstrapServers,
     confluent,

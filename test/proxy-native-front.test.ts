@@ -1,0 +1,195 @@
+// The Kafka-Pixy listener's native front end (pixy.native.front.end, on by default), over real
+// sockets on both brokers: its answers are byte for byte the JS route's, every other request is
+// handed to the Fastify app with its connection, and hostile input never takes it down.
+import { connect } from 'node:net';
+import { Agent, request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Admin } from '../lib/admin';
+import { testBrokers, useBroker } from './brokers';
+import { uniqueTopic, useProxy } from './helpers';
+
+/** Sends `bytes` on a fresh connection and reads `answers` HTTP answers (or until it closes). */
+function exchange(url: string, bytes: string | Buffer, answers: number): Promise<{ answers: string[]; closed: boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = Buffer.alloc(0);
+    const out: string[] = [];
+    const finish = (closed: boolean) => {
+      socket.destroy();
+      resolve({ answers: out, closed });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = data.subarray(0, end).toString('latin1');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (data.length < end + 4 + length) return;
+        out.push(data.subarray(0, end + 4 + length).toString('utf8'));
+        data = data.subarray(end + 4 + length);
+        if (out.length === answers) return finish(false);
+      }
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? finish(true) : reject(error)));
+    socket.write(bytes);
+  });
+}
+
+const post = (path: string, body: string, extra = '', type = 'text/plain') =>
+  `POST ${path} HTTP/1.1\r\nHost: proxy\r\nContent-Type: ${type}\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const withoutDate = (answer: string) => answer.replace(/\r\nDate: [^\r]+/, '\r\nDate: -');
+
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
+  const settings = () => ({ bootstrapServers: broker.bootstrapServers, httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000, httpKeepAliveTimeoutMs: 2500 });
+  const native = useProxy(() => settings());
+  const js = useProxy(() => ({ ...settings(), pixyNativeFrontEnd: false }));
+
+  /** A topic of one partition, and a first produce on it (the embedded broker's JS route makes it known). */
+  async function readyTopic(url: string): Promise<string> {
+    const topic = uniqueTopic('nf');
+    await broker.createTopic(topic, 1);
+    const first = await exchange(url, post(`/topics/${topic}/messages?sync`, 'first'), 1);
+    expect(first.answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+    return topic;
+  }
+
+  it('serves the produce route natively, answering byte for byte what the JS route answers', async () => {
+    expect(native.nativeFront).toBeDefined();
+    expect(js.nativeFront).toBeUndefined();
+    const topics = { native: await readyTopic(native.pixyUrl!), js: await readyTopic(js.pixyUrl!) };
+    const handedOff = native.nativeFront!.stats().handedOff;
+    const requests = (topic: string) => [
+      post(`/topics/${topic}/messages`, 'async'),
+      post(`/topics/${topic}/messages?sync`, 'sync'),
+      post(`/topics/${topic}/messages?key=a%20b+c&sync`, 'keyed', '', 'application/json'),
+      post(`/topics/${topic}/messages?key=`, 'empty key'),
+      post(`/clusters/rdkafka-napi-proxy/topics/${topic}/messages?sync`, 'with the cluster'),
+      post(`/clusters/other/topics/${topic}/messages`, 'unknown cluster'),
+      post('/topics/__consumer_offsets/messages', 'internal'),
+      post(`/topics/${topic}/messages`, 'x'.repeat(1_000_001)),
+      post(`/topics/${topic}/messages`, 'closing', 'Connection: close\r\n'),
+      `POST /topics/${topic}/messages HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nold!`,
+      `POST /topics/${topic}/messages HTTP/1.0\r\nConnection: keep-alive\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nold!`,
+    ];
+    const nativeRequests = requests(topics.native);
+    const jsRequests = requests(topics.js);
+    for (let i = 0; i < nativeRequests.length; i++) {
+      const [a, b] = [await exchange(native.pixyUrl!, nativeRequests[i], 1), await exchange(js.pixyUrl!, jsRequests[i], 1)];
+      expect(withoutDate(a.answers[0] ?? ''), nativeRequests[i].slice(0, 80)).toBe(withoutDate(b.answers[0] ?? '').replaceAll(topics.js, topics.native));
+      expect(a.answers[0]).toMatch(/\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+    }
+    // None of them went to Node.
+    expect(native.nativeFront!.stats().handedOff).toBe(handedOff);
+  });
+
+  it('a keep-alive client that produces natively, then consumes, then produces again is served in order on its one connection', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const call = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${native.pixyUrl}${path}`, { method, agent, headers: body === undefined ? {} : { 'content-type': 'text/plain' } }, (res) => {
+          sockets.add(res.socket.localPort);
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const produced = await call('POST', `/topics/${topic}/messages?sync`, 'to be consumed');
+    expect(produced.status, produced.text).toBe(200);
+    const group = uniqueTopic('g');
+    // The first consume of a new group starts at the end; the long poll waits for the message below.
+    let consumed = await call('GET', `/topics/${topic}/messages?group=${group}`);
+    if (consumed.status === 408) {
+      expect((await call('POST', `/topics/${topic}/messages?sync`, 'after the group')).status).toBe(200);
+      consumed = await call('GET', `/topics/${topic}/messages?group=${group}`);
+    }
+    expect(consumed.status, consumed.text).toBe(200);
+    expect(Buffer.from(JSON.parse(consumed.text).value, 'base64').toString()).toMatch(/to be consumed|after the group/);
+    const again = await call('POST', `/topics/${topic}/messages?sync`, 'again');
+    expect(again.status, again.text).toBe(200);
+    expect(sockets.size).toBe(1);
+    agent.destroy();
+  });
+
+  it('pipelined requests are answered in order when the connection is handed to Node in between', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    const result = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'one') + 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n' + post(`/topics/${topic}/messages?sync`, 'two'), 3);
+    expect(result.answers.map((a) => a.slice(a.indexOf('\r\n\r\n') + 4))).toEqual([expect.stringMatching(/^\{"partition":0,"offset":\d+\}$/), 'pong', expect.stringMatching(/^\{"partition":0,"offset":\d+\}$/)]);
+    const offsets = result.answers.filter((a) => a.includes('offset')).map((a) => JSON.parse(a.slice(a.indexOf('\r\n\r\n') + 4)).offset);
+    expect(offsets[1]).toBe(offsets[0] + 1);
+  });
+
+  it('hostile input: random bytes, a head too large, a truncated request and a 10 MB body get 4xx or a close, and the route keeps serving', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    for (let i = 0; i < 20; i++) {
+      const garbage = await exchange(native.pixyUrl!, randomBytes(1 + ((i * 397) % 3000)), 1);
+      if (garbage.answers.length > 0) expect(garbage.answers[0]).toMatch(/^HTTP\/1.1 4\d\d /);
+    }
+    const big = await exchange(native.pixyUrl!, `POST /topics/${topic}/messages HTTP/1.1\r\nHost: proxy\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`, 1);
+    expect(big.answers[0]).toMatch(/^HTTP\/1.1 431 /);
+    const truncated = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages`, 'cut short').slice(0, 60), 1);
+    expect(truncated.answers[0]).toMatch(/^HTTP\/1.1 408 Request Timeout[^]*http.headers.timeout.ms \(1000 ms\)/);
+    const huge = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages`, 'x'.repeat(10_000_000)), 1);
+    expect(huge.answers[0]).toMatch(/^HTTP\/1.1 413 [^]*larger than message.max.bytes \(1000000 bytes\)/);
+    const ok = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'still here'), 1);
+    expect(ok.answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
+  it('a body that stops short is answered 408 after http.request.timeout.ms; an idle keep-alive connection closes after http.keepalive.timeout.ms', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    const started = performance.now();
+    const slow = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages`, 'twelve bytes').slice(0, -4), 1);
+    expect(slow.answers[0]).toMatch(/^HTTP\/1.1 408 /);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
+    const idle = await exchange(native.pixyUrl!, post(`/topics/${topic}/messages`, 'then idle'), 2);
+    expect(idle.answers).toHaveLength(1);
+    expect(idle.closed).toBe(true);
+  });
+
+  it('/metrics counts the natively served requests and the records they produced', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    const scrape = async () => {
+      const text = await (await fetch(`${native.pixyUrl}/metrics`)).text();
+      const count = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+      return {
+        ok: count(/rest_proxy_requests_total\{api="pixy",method="POST",route="\/topics\/:topic\/messages",status="200"\} (\d+)/),
+        records: count(/rest_proxy_records_produced_total (\d+)/),
+      };
+    };
+    const before = await scrape();
+    for (let i = 0; i < 5; i++) expect((await exchange(native.pixyUrl!, post(`/topics/${topic}/messages?sync`, `m${i}`), 1)).answers[0]).toMatch(/^HTTP\/1.1 200/);
+    const after = await scrape();
+    expect(after.ok - before.ok).toBe(5);
+    expect(after.records - before.records).toBe(5);
+  });
+});
+
+describe.each(testBrokers())('$name broker, closing', (broker) => {
+  useBroker(broker);
+  const proxy = useProxy(() => ({ bootstrapServers: broker.bootstrapServers }));
+
+  it('close() flushes what the route accepted asynchronously, then refuses connections', async () => {
+    const topic = uniqueTopic('nf');
+    await broker.createTopic(topic, 1);
+    expect((await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'first'), 1)).answers[0]).toMatch(/^HTTP\/1.1 200/);
+    const pipelined = Array.from({ length: 200 }, (_, i) => post(`/topics/${topic}/messages`, `async ${i}`)).join('');
+    const accepted = await exchange(proxy.pixyUrl!, pipelined, 200);
+    expect(accepted.answers.filter((a) => a.endsWith('\r\n\r\n{}'))).toHaveLength(200);
+    await proxy.close();
+    const admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
+    try {
+      expect((await admin.watermarkOffsets(topic, 0)).high).toBe(201);
+    } finally {
+      await admin.close();
+    }
+    await expect(exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages`, 'late'), 1)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
