@@ -176,7 +176,7 @@ struct Conn {
   int64_t since = 0;       // Head: when the request (or connection) started; idle: since when
   int64_t request_start = 0;
   bool close_after = false;
-  bool want_out = false;   // EPOLLOUT registered
+  uint32_t events = 0;     // what epoll watches for it
   uint64_t waiter = 0;     // the sync produce waiting for its delivery report
   int route = 0;
   bool dead = false;       // closed or handed over; freed at the end of the loop's turn
@@ -189,6 +189,9 @@ struct Conn {
   std::string body;
   bool keep_alive = true;
   bool http10 = false;
+  // What Route read from its target.
+  std::string topic, cluster, key;
+  bool has_key = false, sync = false;
 };
 
 struct Stats {
@@ -268,11 +271,13 @@ struct Front {
   void Accept();
   void OnReadable(Conn* c);
   void Feed(Conn* c);
+  bool Route(Conn* c);
   void Process(Conn* c);
   void HandOff(Conn* c);
   void Answer(Conn* c, int status, const std::string& body, bool json_charset);
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
+  void Interest(Conn* c);
   void Close(Conn* c);
   void Delivered(const Report& r);
   void ServeKafka();
@@ -381,7 +386,8 @@ int OnHeadersComplete(llhttp_t* p) {
   bool odd = c->odd || p->method != HTTP_POST || p->upgrade || (p->flags & F_CHUNKED) != 0 || c->content_types != 1 ||
              c->content_lengths > 1 || (!c->http10 && c->hosts != 1) || (p->http_major != 1) ||
              (c->content_type != "text/plain" && c->content_type != "application/json") ||
-             ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes));
+             ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes)) ||
+             !f->Route(c);
   if (odd) {
     c->odd = true;
     return -1;  // stops the parser: the connection goes to Node
@@ -418,15 +424,19 @@ void Front::Accept() {
     c->idle = false;  // a new connection's headers clock runs from its start, as Node's
     conns[fd] = c;
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.events = c->events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
     epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
   }
 }
 
+// How far reading runs ahead of parsing: a client that pipelines faster than it reads its answers,
+// or sends while its sync request waits, is read no further until it catches up.
+constexpr size_t kReadAhead = 256 * 1024;
+
 void Front::OnReadable(Conn* c) {
   char buf[65536];
-  for (;;) {
+  while (c->in.size() - c->fed < kReadAhead) {
     ssize_t n = read(c->fd, buf, sizeof buf);
     if (n > 0) {
       if (c->idle) {
@@ -460,6 +470,11 @@ void Front::Feed(Conn* c) {
     llhttp_errno_t err = llhttp_execute(&c->parser, start, c->in.size() - c->fed);
     if (err == HPE_OK) {
       c->fed = c->in.size();
+      // Past its head the request is ours for good: its body's bytes need not be kept twice.
+      if (c->phase == Phase::Body) {
+        c->in.clear();
+        c->fed = 0;
+      }
       // A head larger than Node takes: Node answers it (431).
       if (c->phase == Phase::Head && static_cast<int64_t>(c->in.size()) > opt.max_header_bytes) {
         HandOff(c);
@@ -508,32 +523,31 @@ void Front::Flush(Conn* c) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!c->want_out) {
-        c->want_out = true;
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-        ev.data.fd = c->fd;
-        epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-      }
-      return;
-    }
-    Close(c);
-    return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Interest(c);
+    return Close(c);
   }
   c->out.clear();
   c->out_off = 0;
-  if (c->want_out) {
-    c->want_out = false;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = c->fd;
-    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
-  }
   if (c->phase == Phase::Closing) {
     shutdown(c->fd, SHUT_WR);
-    Close(c);
+    return Close(c);
   }
+  Interest(c);
+}
+
+// Reads only while the connection can take a request (no answer pending, no sync request
+// waiting, within kReadAhead); writes while an answer is pending.
+void Front::Interest(Conn* c) {
+  if (c->dead) return;
+  bool pending = c->out_off < c->out.size();
+  bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
+  uint32_t events = (read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
+  if (events == c->events) return;
+  c->events = events;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = c->fd;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 // An answer as Fastify writes it: same headers, same order, same keep-alive rule.
@@ -621,65 +635,68 @@ void ProduceErrorAnswer(const Options& opt, int err, const std::string& topic, s
 
 // A complete request of the hot route's shape: its path and query are checked here; anything the
 // JS route would read differently goes to Node.
-void Front::Process(Conn* c) {
+// Whether the request's target is the hot route's exact shape, read into the connection: the
+// path's cluster and topic, the key and sync parameters (each at most once). Anything else (a
+// name the router or topicNameProblem would read otherwise, other parameters) is Node's.
+bool Front::Route(Conn* c) {
   const std::string& url = c->url;
   size_t q = url.find('?');
-  std::string path = url.substr(0, q);
-  std::string cluster;
-  const char* p = path.data();
-  size_t n = path.size();
-  int route;
-  auto segment_end = [&](size_t from) { return path.find('/', from); };
+  size_t path_end = q == std::string::npos ? url.size() : q;
   size_t topic_at;
-  if (path.compare(0, 8, "/topics/") == 0) {
-    route = 0;
+  c->cluster.clear();
+  if (url.compare(0, 8, "/topics/") == 0) {
+    c->route = 0;
     topic_at = 8;
-  } else if (path.compare(0, 10, "/clusters/") == 0) {
-    route = 1;
-    size_t e = segment_end(10);
-    if (e == std::string::npos || path.compare(e, 8, "/topics/") != 0) return HandOff(c);
-    cluster = path.substr(10, e - 10);
+  } else if (url.compare(0, 10, "/clusters/") == 0) {
+    c->route = 1;
+    size_t e = url.find('/', 10);
+    if (e == std::string::npos || e >= path_end || url.compare(e, 8, "/topics/") != 0) return false;
+    c->cluster = url.substr(10, e - 10);
+    if (!PlainTopicName(c->cluster.data(), c->cluster.size())) return false;
     topic_at = e + 8;
   } else {
-    return HandOff(c);
+    return false;
   }
-  size_t te = segment_end(topic_at);
-  if (te == std::string::npos || path.compare(te, std::string::npos, "/messages") != 0) return HandOff(c);
-  if (!PlainTopicName(p + topic_at, te - topic_at)) return HandOff(c);
-  if (route == 1 && (cluster.empty() || !PlainTopicName(cluster.data(), cluster.size()))) return HandOff(c);
-  (void)n;
-  std::string topic = path.substr(topic_at, te - topic_at);
-  // The query: key and sync, each at most once; anything else is the JS route's to read.
-  bool has_key = false, sync = false;
-  std::string key;
+  size_t te = url.find('/', topic_at);
+  if (te == std::string::npos || te >= path_end || url.compare(te, path_end - te, "/messages") != 0 || path_end - te != 9) return false;
+  if (!PlainTopicName(url.data() + topic_at, te - topic_at)) return false;
+  c->topic = url.substr(topic_at, te - topic_at);
+  c->has_key = c->sync = false;
+  c->key.clear();
   if (q != std::string::npos) {
-    size_t i = q + 1;
-    if (url.find('#', i) != std::string::npos) return HandOff(c);
-    while (i <= url.size()) {
+    if (url.find('#', q) != std::string::npos) return false;
+    for (size_t i = q + 1; i <= url.size();) {
       size_t amp = url.find('&', i);
       if (amp == std::string::npos) amp = url.size();
-      if (amp == i) return HandOff(c);
+      if (amp == i) return false;
       size_t eq = url.find('=', i);
-      size_t name_end = eq < amp ? eq : amp;
-      std::string name = url.substr(i, name_end - i);
-      const char* v = url.data() + (eq < amp ? eq + 1 : amp);
-      size_t vn = eq < amp ? amp - eq - 1 : 0;
-      if (name == "key" && !has_key) {
-        has_key = true;
-        if (!DecodeQueryValue(v, vn, &key)) return HandOff(c);
-      } else if (name == "sync" && !sync) {
-        sync = true;
+      bool has_value = eq < amp;
+      std::string name = url.substr(i, (has_value ? eq : amp) - i);
+      if (name == "key" && !c->has_key) {
+        c->has_key = true;
+        if (!DecodeQueryValue(url.data() + (has_value ? eq + 1 : amp), has_value ? amp - eq - 1 : 0, &c->key)) return false;
+      } else if (name == "sync" && !c->sync) {
+        c->sync = true;
       } else {
-        return HandOff(c);
+        return false;
       }
       i = amp + 1;
     }
   }
   if (opt.auto_create) {
     std::lock_guard<std::mutex> lock(known_mutex);
-    if (known.count(topic) == 0) return HandOff(c);  // the JS route creates it on the embedded broker
+    if (known.count(c->topic) == 0) return false;  // the JS route creates it on the embedded broker
   }
-  c->route = route;
+  return true;
+}
+
+// A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
+void Front::Process(Conn* c) {
+  const std::string& topic = c->topic;
+  const std::string& cluster = c->cluster;
+  const std::string& key = c->key;
+  bool has_key = c->has_key, sync = c->sync;
+  int route = c->route;
   c->request_start = c->since;
   if (route == 1 && cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + cluster), true);
   if (InternalTopic(topic)) return Answer(c, 400, ErrorBody(topic + " is an internal Kafka topic: it takes no messages from clients"), true);
@@ -711,7 +728,6 @@ void Front::Process(Conn* c) {
   if (!sync) return Answer(c, 200, "{}", true);
   c->phase = Phase::Waiting;
   c->waiter = id;
-  c->url = topic;  // kept for the delivery's error text
   waiters[id] = c;
 }
 
@@ -727,10 +743,11 @@ void Front::Delivered(const Report& r) {
   } else {
     int status;
     std::string message;
-    ProduceErrorAnswer(opt, r.err, c->url, r.size, false, &status, &message);
+    ProduceErrorAnswer(opt, r.err, c->topic, r.size, false, &status, &message);
     Answer(c, status, ErrorBody(message), true);
   }
   if (!c->dead && c->phase == Phase::Head) Feed(c);
+  Interest(c);
 }
 
 
@@ -798,8 +815,14 @@ void Front::Run() {
         auto it = conns.find(fd);
         if (it == conns.end()) continue;
         Conn* c = it->second;
+        // Reset, or closed both ways: nobody is left to answer.
+        if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+          Close(c);
+          continue;
+        }
         if (evs[i].events & EPOLLOUT) Flush(c);
-        if (!c->dead && (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) OnReadable(c);
+        if (!c->dead && (evs[i].events & (EPOLLIN | EPOLLRDHUP))) OnReadable(c);
+        Interest(c);
       }
     }
     for (Conn* c : graveyard) delete c;
