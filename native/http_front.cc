@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -961,7 +962,10 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   front->settings.on_message_complete = OnMessageComplete;
   front->events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "rdkafka-napi:http-front", 0, 1);
   Front* raw = front.get();
-  front->thread = std::thread([raw]() { raw->Run(); });
+  front->thread = std::thread([raw]() {
+    pthread_setname_np(pthread_self(), "rdk:http-front");  // apart from Node's threads in /proc and top
+    raw->Run();
+  });
   auto* ref = new FrontRef(front);
   Napi::Array result = Napi::Array::New(env, 2);
   result.Set(0u, Napi::External<FrontRef>::New(env, ref, [](Napi::Env, FrontRef* r) { delete r; }));
