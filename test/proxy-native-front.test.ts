@@ -193,3 +193,42 @@ describe.each(testBrokers())('$name broker, closing', (broker) => {
     await expect(exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages`, 'late'), 1)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe.each(testBrokers())('$name broker, with http.max.connections=5', (broker) => {
+  useBroker(broker);
+  const proxy = useProxy(() => ({ bootstrapServers: broker.bootstrapServers, httpMaxConnections: 5, httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000, httpKeepAliveTimeoutMs: 1000 }));
+
+  /** A connection and what arrives on it until it closes. */
+  function hold(url: string, bytes: string) {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('error', () => undefined);
+    const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(text)));
+    const connected = new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+    socket.write(bytes);
+    return { socket, closed, connected, text: () => text };
+  }
+
+  it('slow clients hold at most the cap: 200 more connection attempts are closed unanswered, the slow ones get 408, then clients are served', async () => {
+    const slow = Array.from({ length: 5 }, () => hold(proxy.pixyUrl!, 'POST /topics/t/messages HTTP/1.1\r\nHost: proxy\r\n'));
+    await Promise.all(slow.map((s) => s.connected));
+    await new Promise((r) => setTimeout(r, 100)); // accepted before the extra ones knock
+    const extra = await Promise.all(Array.from({ length: 200 }, () => hold(proxy.pixyUrl!, post('/topics/t/messages', 'extra')).closed));
+    expect(extra.every((text) => text === '')).toBe(true);
+    for (const answer of await Promise.all(slow.map((s) => s.closed))) expect(answer).toMatch(/^HTTP\/1.1 408 Request Timeout/);
+    const topic = uniqueTopic('nf');
+    await broker.createTopic(topic, 1);
+    expect((await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'served'), 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
+  it('connections handed to Node count against the cap until they close', async () => {
+    // Each is answered by the JS app, stays open for http.keepalive.timeout.ms, then is closed.
+    const held = Array.from({ length: 5 }, () => hold(proxy.pixyUrl!, 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n'));
+    await Promise.all(held.map((h) => new Promise<void>((resolve) => h.socket.on('data', () => h.text().endsWith('pong') && resolve()))));
+    expect(await hold(proxy.pixyUrl!, 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n').closed).toBe('');
+    for (const h of held) expect(await h.closed).toMatch(/pong$/);
+    expect((await exchange(proxy.pixyUrl!, 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n', 1)).answers[0]).toMatch(/pong$/);
+  });
+});
