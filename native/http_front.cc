@@ -173,7 +173,6 @@ struct Conn {
   size_t out_off = 0;
   Phase phase = Phase::Head;
   bool idle = true;        // between requests, with no byte of the next one yet
-  bool fresh = true;       // no request answered yet
   int64_t since = 0;       // Head: when the request (or connection) started; idle: since when
   int64_t request_start = 0;
   bool close_after = false;
@@ -275,7 +274,7 @@ struct Front {
   bool Route(Conn* c);
   void Process(Conn* c);
   void HandOff(Conn* c);
-  void Answer(Conn* c, int status, const std::string& body, bool json_charset);
+  void Answer(Conn* c, int status, const std::string& body);
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
   void Interest(Conn* c);
@@ -552,7 +551,7 @@ void Front::Interest(Conn* c) {
 }
 
 // An answer as Fastify writes it: same headers, same order, same keep-alive rule.
-void Front::Answer(Conn* c, int status, const std::string& body, bool) {
+void Front::Answer(Conn* c, int status, const std::string& body) {
   int64_t now = NowMs();
   double seconds = static_cast<double>(now - c->request_start) / 1000.0;
   int si = StatusIndex(status);
@@ -580,7 +579,6 @@ void Front::Answer(Conn* c, int status, const std::string& body, bool) {
   }
   o += "\r\n\r\n";
   o += body;
-  c->fresh = false;
   if (keep) {
     c->phase = Phase::Head;
     c->idle = c->fed == c->in.size();
@@ -699,9 +697,9 @@ void Front::Process(Conn* c) {
   bool has_key = c->has_key, sync = c->sync;
   int route = c->route;
   c->request_start = c->since;
-  if (route == 1 && cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + cluster), true);
-  if (InternalTopic(topic)) return Answer(c, 400, ErrorBody(topic + " is an internal Kafka topic: it takes no messages from clients"), true);
-  if (stopping) return Answer(c, 503, ErrorBody("The proxy is stopping"), true);
+  if (route == 1 && cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + cluster));
+  if (InternalTopic(topic)) return Answer(c, 400, ErrorBody(topic + " is an internal Kafka topic: it takes no messages from clients"));
+  if (stopping) return Answer(c, 503, ErrorBody("The proxy is stopping"));
 
   rd_kafka_topic_t*& rkt = topics[topic];
   if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
@@ -724,9 +722,9 @@ void Front::Process(Conn* c) {
     int status;
     std::string message;
     ProduceErrorAnswer(opt, err, topic, c->body.size() + key.size(), true, &status, &message);
-    return Answer(c, status, ErrorBody(message), true);
+    return Answer(c, status, ErrorBody(message));
   }
-  if (!sync) return Answer(c, 200, "{}", true);
+  if (!sync) return Answer(c, 200, "{}");
   c->phase = Phase::Waiting;
   c->waiter = id;
   waiters[id] = c;
@@ -740,12 +738,12 @@ void Front::Delivered(const Report& r) {
   c->waiter = 0;
   c->phase = Phase::Body;
   if (r.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    Answer(c, 200, "{\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) + "}", true);
+    Answer(c, 200, "{\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) + "}");
   } else {
     int status;
     std::string message;
     ProduceErrorAnswer(opt, r.err, c->topic, r.size, false, &status, &message);
-    Answer(c, status, ErrorBody(message), true);
+    Answer(c, status, ErrorBody(message));
   }
   if (!c->dead && c->phase == Phase::Head) Feed(c);
   Interest(c);
@@ -865,8 +863,18 @@ Front* Unwrap(const Napi::CallbackInfo& info) {
   return info[0].As<Napi::External<FrontRef>>().Data()->get();
 }
 
-// Binds host:port, or says why not.
-int Listen(const std::string& host, int port, std::string* error) {
+// The name Node gives a listen error's code (its message then reads as Node's would).
+const char* ErrnoName(int e) {
+  switch (e) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    default: return "EINVAL";
+  }
+}
+
+// Binds host:port, or says why not (`code`: Node's name for it).
+int Listen(const std::string& host, int port, std::string* error, std::string* code) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -885,7 +893,11 @@ int Listen(const std::string& host, int port, std::string* error) {
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) break;
-    *error = std::string("cannot listen on ") + host + ":" + service + ": " + strerror(errno);
+    int e = errno;
+    *code = ErrnoName(e);
+    std::string text = strerror(e);
+    if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
+    *error = "listen " + *code + ": " + text + " " + host + ":" + service;
     close(fd);
     fd = -1;
   }
@@ -929,11 +941,11 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   std::string start_error;
   if (front->producer->Start(KafkaHandle::Kind::Producer, &start_error) != 0) throw Napi::Error::New(env, "producer: " + start_error);
   front->rk = front->producer->rk();
-  std::string error;
-  front->listen_fd = Listen(opt.host, opt.port, &error);
+  std::string error, code;
+  front->listen_fd = Listen(opt.host, opt.port, &error, &code);
   if (front->listen_fd < 0) {
     Napi::Error e = Napi::Error::New(env, error);
-    if (error.find("in use") != std::string::npos) e.Set("code", Napi::String::New(env, "EADDRINUSE"));
+    if (!code.empty()) e.Set("code", Napi::String::New(env, code));
     throw e;
   }
   sockaddr_storage addr{};
