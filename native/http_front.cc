@@ -237,9 +237,10 @@ struct SyncMessage {
 constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
 
 struct Event {
-  int kind;  // 0: a connection for Node (fd, bytes); 1: stopped
+  int kind;  // 0: a connection for Node (fd, bytes); 1: stopped; 2: a 5xx answer to log (fd: status, bytes: its message)
   int fd;
   std::string bytes;
+  std::string url;
 };
 
 struct Front {
@@ -255,6 +256,7 @@ struct Front {
   std::atomic<int64_t> handed_off_alive{0};
   std::unordered_map<int, Conn*> conns;
   std::vector<Conn*> graveyard;
+  std::deque<Conn*> blocked;  // waiting for room in librdkafka's queue
   std::unordered_map<uint64_t, Conn*> waiters;
   uint64_t next_waiter = 1;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics;
@@ -265,6 +267,7 @@ struct Front {
   std::string date;
   time_t date_second = 0;
   int64_t last_scan = 0;
+  bool accept_paused = false;
 
   ~Front();
   void Run();
@@ -273,6 +276,8 @@ struct Front {
   void Feed(Conn* c);
   bool Route(Conn* c);
   void Process(Conn* c);
+  bool Produce(Conn* c);
+  void RetryBlocked();
   void HandOff(Conn* c);
   void Answer(Conn* c, int status, const std::string& body);
   void ClientError(Conn* c, int status, const std::string& message);
@@ -292,6 +297,9 @@ void Front::Emit(Event* e) {
     if (ev->kind == 0) {
       fn.Call({Napi::String::New(env, "connection"), Napi::Number::New(env, ev->fd),
                Napi::Buffer<char>::Copy(env, ev->bytes.data(), ev->bytes.size())});
+    } else if (ev->kind == 2) {
+      fn.Call({Napi::String::New(env, "error"), Napi::Number::New(env, ev->fd), Napi::String::New(env, ev->bytes),
+               Napi::String::New(env, ev->url)});
     } else {
       fn.Call({Napi::String::New(env, "stopped")});
     }
@@ -408,7 +416,15 @@ int OnMessageComplete(llhttp_t* p) {
 void Front::Accept() {
   for (;;) {
     int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or a failure of one connection (EMFILE closes nothing here)
+    if (fd < 0) {
+      // Out of descriptors or memory: the pending connection stays queued and the listener stays
+      // readable, so stop watching it for a moment rather than spin (Scan watches it again).
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, nullptr);
+        accept_paused = true;
+      }
+      return;
+    }
     if (stopping || static_cast<int64_t>(conns.size()) + handed_off_alive.load() >= opt.max_connections) {
       close(fd);  // as Node past server.maxConnections
       continue;
@@ -500,7 +516,7 @@ void Front::HandOff(Conn* c) {
   conns.erase(c->fd);
   handed_off_alive++;
   AddDouble(stats.handed_off, 1);
-  Emit(new Event{0, c->fd, std::move(c->in)});
+  Emit(new Event{0, c->fd, std::move(c->in), ""});
   c->dead = true;
   graveyard.push_back(c);
 }
@@ -511,6 +527,8 @@ void Front::Close(Conn* c) {
   conns.erase(c->fd);
   if (c->waiter != 0) waiters.erase(c->waiter);
   c->waiter = 0;
+  auto at = std::find(blocked.begin(), blocked.end(), c);
+  if (at != blocked.end()) blocked.erase(at);
   c->dead = true;
   graveyard.push_back(c);
 }
@@ -691,43 +709,69 @@ bool Front::Route(Conn* c) {
 
 // A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
 void Front::Process(Conn* c) {
-  const std::string& topic = c->topic;
-  const std::string& cluster = c->cluster;
-  const std::string& key = c->key;
-  bool has_key = c->has_key, sync = c->sync;
-  int route = c->route;
   c->request_start = c->since;
-  if (route == 1 && cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + cluster));
-  if (InternalTopic(topic)) return Answer(c, 400, ErrorBody(topic + " is an internal Kafka topic: it takes no messages from clients"));
+  if (c->route == 1 && c->cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + c->cluster));
+  if (InternalTopic(c->topic)) return Answer(c, 400, ErrorBody(c->topic + " is an internal Kafka topic: it takes no messages from clients"));
   if (stopping) return Answer(c, 503, ErrorBody("The proxy is stopping"));
+  if (!Produce(c)) {
+    c->phase = Phase::Waiting;
+    blocked.push_back(c);
+  }
+}
 
-  rd_kafka_topic_t*& rkt = topics[topic];
-  if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+// Hands the request's message to librdkafka and answers (async) or waits for its delivery (sync).
+// False when librdkafka's queue is full: the request waits for room, as the JS route's send does
+// (a retriable error never ends a client's request), and the connection reads no further meanwhile.
+bool Front::Produce(Conn* c) {
+  rd_kafka_topic_t*& rkt = topics[c->topic];
+  if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, c->topic.c_str(), nullptr);
   uint64_t id = 0;
-  SyncMessage* message = nullptr;
+  SyncMessage* sync = nullptr;
   uintptr_t opaque = reinterpret_cast<uintptr_t>(sink) | kFrontMessageTag;
-  if (sync) {
+  if (c->sync) {
     id = next_waiter++;
-    message = new SyncMessage{sink, id};
-    opaque = reinterpret_cast<uintptr_t>(message) | kFrontMessageTag | kSyncTag;
+    sync = new SyncMessage{sink, id};
+    opaque = reinterpret_cast<uintptr_t>(sync) | kFrontMessageTag | kSyncTag;
   }
   sink->refs++;
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
       RD_KAFKA_V_VALUE(const_cast<char*>(c->body.data()), c->body.size()),
-      RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, key.size()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
+      RD_KAFKA_V_KEY(c->has_key ? c->key.data() : nullptr, c->key.size()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     sink->refs--;
-    delete message;
+    delete sync;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
     int status;
-    std::string message;
-    ProduceErrorAnswer(opt, err, topic, c->body.size() + key.size(), true, &status, &message);
-    return Answer(c, status, ErrorBody(message));
+    std::string text;
+    ProduceErrorAnswer(opt, err, c->topic, c->body.size() + c->key.size(), true, &status, &text);
+    if (status >= 500) Emit(new Event{2, status, text, c->url});  // logged, as the JS route logs its 5xx
+    Answer(c, status, ErrorBody(text));
+    return true;
   }
-  if (!sync) return Answer(c, 200, "{}");
+  if (!c->sync) {
+    Answer(c, 200, "{}");
+    return true;
+  }
   c->phase = Phase::Waiting;
   c->waiter = id;
   waiters[id] = c;
+  return true;
+}
+
+// Requests waiting for room in librdkafka's queue, oldest first, until it is full again.
+void Front::RetryBlocked() {
+  while (!blocked.empty()) {
+    Conn* c = blocked.front();
+    c->phase = Phase::Body;
+    if (!Produce(c)) {
+      c->phase = Phase::Waiting;
+      return;
+    }
+    blocked.pop_front();
+    if (!c->dead && c->phase == Phase::Head) Feed(c);
+    Interest(c);
+  }
 }
 
 void Front::Delivered(const Report& r) {
@@ -743,6 +787,7 @@ void Front::Delivered(const Report& r) {
     int status;
     std::string message;
     ProduceErrorAnswer(opt, r.err, c->topic, r.size, false, &status, &message);
+    if (status >= 500) Emit(new Event{2, status, message, c->url});
     Answer(c, status, ErrorBody(message));
   }
   if (!c->dead && c->phase == Phase::Head) Feed(c);
@@ -765,6 +810,13 @@ void Front::ServeKafka() {
 // Timeouts, checked a few times a second: a request's head or whole within its time (408), an
 // idle keep-alive connection closed after http.keepalive.timeout.ms.
 void Front::Scan(int64_t now) {
+  if (accept_paused && listen_fd >= 0) {
+    accept_paused = false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+  }
   std::vector<Conn*> late, idle;
   for (auto& [fd, c] : conns) {
     if (c->phase == Phase::Closing || c->phase == Phase::Waiting) continue;
@@ -799,7 +851,7 @@ void Front::Run() {
       for (Conn* c : idle) Close(c);
     }
     if (stopping && conns.empty()) break;
-    int n = epoll_wait(epfd, evs, 256, 250);
+    int n = epoll_wait(epfd, evs, 256, blocked.empty() ? 250 : 5);
     for (int i = 0; i < n; i++) {
       int fd = evs[i].data.fd;
       if (fd == listen_fd) {
@@ -824,6 +876,7 @@ void Front::Run() {
         Interest(c);
       }
     }
+    RetryBlocked();
     for (Conn* c : graveyard) delete c;
     graveyard.clear();
     int64_t now = NowMs();
@@ -844,7 +897,7 @@ void Front::Run() {
   }
   close(kafka_fd);
   close(epfd);
-  Emit(new Event{1, -1, ""});
+  Emit(new Event{1, -1, "", ""});
   events.Release();
 }
 

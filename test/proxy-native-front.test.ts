@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
+import { DEFAULTS, startProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic, useProxy } from './helpers';
 
@@ -230,5 +231,65 @@ describe.each(testBrokers())('$name broker, with http.max.connections=5', (broke
     expect(await hold(proxy.pixyUrl!, 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n').closed).toBe('');
     for (const h of held) expect(await h.closed).toMatch(/pong$/);
     expect((await exchange(proxy.pixyUrl!, 'GET /_ping HTTP/1.1\r\nHost: proxy\r\n\r\n', 1)).answers[0]).toMatch(/pong$/);
+  });
+});
+
+describe.each(testBrokers())('$name broker, with a producer queue of one message', (broker) => {
+  useBroker(broker);
+
+  it('a full librdkafka queue (retriable) delays the answer instead of failing it, as the JS route does; every message lands', async () => {
+    const settings = { ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers, producer: { 'queue.buffering.max.messages': '1', 'linger.ms': '500' } };
+    const answers: { [name: string]: string[] } = {};
+    for (const [name, native] of [['native', true], ['js', false]] as const) {
+      const topic = uniqueTopic('nf');
+      await broker.createTopic(topic, 1);
+      const proxy = await startProxy({ ...settings, pixyNativeFrontEnd: native });
+      try {
+        expect(proxy.nativeFront !== undefined).toBe(native);
+        await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'makes the topic known'), 1);
+        // Three async produces in a row: librdkafka holds one for linger.ms and has no room for the others.
+        answers[name] = (await exchange(proxy.pixyUrl!, ['one', 'two', 'three'].map((m) => post(`/topics/${topic}/messages`, m)).join(''), 3)).answers.map(withoutDate);
+      } finally {
+        await proxy.close();
+      }
+      const admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
+      try {
+        expect((await admin.watermarkOffsets(topic, 0)).high, name).toBe(4);
+      } finally {
+        await admin.close();
+      }
+    }
+    expect(answers.native).toHaveLength(3);
+    for (const answer of answers.native) expect(answer).toMatch(/^HTTP\/1.1 200 OK[^]*\r\n\r\n\{\}$/);
+    expect(answers.native).toEqual(answers.js);
+  });
+});
+
+describe.each(testBrokers().filter((b) => b.name === 'mock'))('$name broker refusing a produce request', (broker) => {
+  useBroker(broker);
+
+  it('a sync produce whose delivery fails answers the JS route\'s 500 and is logged as its 5xx are', async () => {
+    const lines: Array<{ fields: { [key: string]: unknown }; message: string }> = [];
+    const ignore = () => undefined;
+    const logger = { error: (fields: { [key: string]: unknown }, message: string) => lines.push({ fields, message }), warn: ignore, info: ignore, debug: ignore };
+    const settings = { ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers };
+    const topic = uniqueTopic('nf');
+    await broker.createTopic(topic, 1);
+    const answers: { [name: string]: string } = {};
+    for (const [name, native] of [['native', true], ['js', false]] as const) {
+      const proxy = await startProxy({ ...settings, pixyNativeFrontEnd: native }, undefined, logger);
+      try {
+        await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'makes the topic known'), 1);
+        broker.mock!.pushRequestErrors(0 /* Produce */, [87 /* INVALID_RECORD: not retried */]);
+        answers[name] = withoutDate((await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'refused'), 1)).answers[0]);
+      } finally {
+        await proxy.close();
+      }
+    }
+    expect(answers.native).toMatch(/^HTTP\/1.1 500 Internal Server Error[^]*\{"error":"Broker: [^"]+"\}$/);
+    expect(answers.native).toBe(answers.js);
+    const logged = lines.filter((l) => l.fields.status === 500);
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toEqual(logged[1]);
   });
 });

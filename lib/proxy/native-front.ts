@@ -5,6 +5,7 @@ import { Socket } from 'node:net';
 import { maxHeaderSize } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { KafkaError } from '../errors';
+import { log, type Logger } from '../logger';
 import { capi, type KafkaHandle } from '../native';
 import type { Producer } from '../producer';
 import type { ProxyConfig } from './config';
@@ -20,7 +21,8 @@ export interface NativeFrontStats {
 }
 
 type FrontHandle = { readonly __front: unique symbol };
-type OnEvent = (kind: 'connection' | 'stopped', fd?: number, bytes?: Buffer) => void;
+/** 'connection' (fd, bytes read), 'stopped', or 'error' (status, message, url) for a 5xx answer. */
+type OnEvent = (kind: 'connection' | 'stopped' | 'error', fd?: number, bytes?: Buffer | string, url?: string) => void;
 
 interface FrontOptions {
   host: string;
@@ -86,6 +88,8 @@ export interface NativeFrontOptions {
   /** The embedded broker: topics are created by the JS route, which then tells the front end. */
   autoCreate: boolean;
   buckets: number[];
+  /** Where 5xx answers are logged (as the JS route logs them). */
+  logger: Logger;
 }
 
 /** Starts the front end listening for `app` (ready, not listening). Throws as a listen would. */
@@ -99,12 +103,13 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   let handle: FrontHandle | undefined;
-  const onEvent: OnEvent = (kind, fd, bytes) => {
+  const onEvent: OnEvent = (kind, fd, bytes, url) => {
     if (kind === 'stopped') return stopped();
+    if (kind === 'error') return log(options.logger, 'error', { method: 'POST', url, status: fd }, String(bytes));
     const socket = new Socket({ fd, readable: true, writable: true });
     socket.once('close', () => handle !== undefined && binding.HttpFrontReleased(handle));
     // The bytes the front end read come first: Node's parser reads them before any new ones.
-    if (bytes !== undefined && bytes.length > 0) socket.unshift(bytes);
+    if (bytes instanceof Buffer && bytes.length > 0) socket.unshift(bytes);
     app.server.emit('connection', socket);
   };
   const [front, port] = start(
