@@ -88,6 +88,53 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(native.nativeFront!.stats().handedOff).toBe(handedOff);
   });
 
+  it('a request of any other shape is handed to Node with its connection, and answered as the JS listener answers it', async () => {
+    const topics = { native: await readyTopic(native.pixyUrl!), js: await readyTopic(js.pixyUrl!) };
+    const handedOff = native.nativeFront!.stats().handedOff;
+    const requests = (topic: string) => [
+      `POST /topics/${topic}/messages?sync HTTP/1.1\r\nHost: proxy\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nchunk\r\n0\r\n\r\n`,
+      post(`/topics/${topic}/messages?sync`, 'with a header', `X-Kafka-Trace: ${Buffer.from('id').toString('base64')}\r\n`),
+      post(`/topics/${topic}/messages?sync`, 'msg=a+form', '', 'application/x-www-form-urlencoded'),
+      post(`/topics/${topic}/messages?sync`, 'with charset', '', 'text/plain; charset=utf-8'),
+      post(`/topics/${topic}/messages?key=a&key=b`, 'two keys'),
+      post(`/topics/${topic}/messages?sync&other=1`, 'another parameter'),
+      post('/topics/bad%20name/messages', 'invalid name'),
+      post('/topics/a$b/messages', 'invalid name'),
+      post(`/topics/${topic}/messages/`, 'trailing slash'),
+      `POST /topics/${topic}/messages HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\nno host`,
+      `POST /topics/${topic}/messages HTTP/1.1\r\nHost: proxy\r\nContent-Type: text/plain\r\nContent-Length: ${16 * 1024 * 1024 + 1}\r\n\r\n`,
+      `GET /topics/${topic} HTTP/1.1\r\nHost: proxy\r\n\r\n`,
+      'POST /topics/t/messages HTTP/1.1\r\nHost: proxy\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
+      'BREW /coffee HTCPCP/1.0\r\n\r\n',
+    ];
+    const nativeRequests = requests(topics.native);
+    const jsRequests = requests(topics.js);
+    for (let i = 0; i < nativeRequests.length; i++) {
+      const [a, b] = [await exchange(native.pixyUrl!, nativeRequests[i], 1), await exchange(js.pixyUrl!, jsRequests[i], 1)];
+      expect(a.answers.length, nativeRequests[i].slice(0, 80)).toBe(1);
+      expect(withoutDate(a.answers[0]).replace(/"offset":\d+/, '"offset":-'), nativeRequests[i].slice(0, 80)).toBe(withoutDate(b.answers[0]).replaceAll(topics.js, topics.native).replace(/"offset":\d+/, '"offset":-'));
+    }
+    expect(native.nativeFront!.stats().handedOff - handedOff).toBe(nativeRequests.length);
+  });
+
+  it('every prefix of a request, ended there by its client, gets a 4xx or a close, never a hang, and the route keeps serving', async () => {
+    const topic = await readyTopic(native.pixyUrl!);
+    const whole = post(`/topics/${topic}/messages?key=k&sync`, 'cut anywhere');
+    for (let cut = 1; cut < whole.length; cut += 3) {
+      const { hostname, port } = new URL(native.pixyUrl!);
+      const text = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), hostname);
+        let received = '';
+        socket.on('data', (c: Buffer) => (received += c.toString()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(received));
+        socket.end(whole.slice(0, cut));
+      });
+      if (text !== '') expect(text, `cut at ${cut}`).toMatch(/^HTTP\/1.1 4\d\d /);
+    }
+    expect((await exchange(native.pixyUrl!, whole, 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
   it('a keep-alive client that produces natively, then consumes, then produces again is served in order on its one connection', async () => {
     const topic = await readyTopic(native.pixyUrl!);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
