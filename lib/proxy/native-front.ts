@@ -51,6 +51,25 @@ interface FrontBinding {
 
 const binding = capi as unknown as FrontBinding;
 
+/**
+ * A connection handed to Node. It stops counting against http.max.connections as it is destroyed,
+ * before its descriptor closes: released on 'close' instead, a client reconnecting as soon as it
+ * saw the close could find the front end still at the cap, and be refused.
+ */
+class HandedSocket extends Socket {
+  constructor(
+    fd: number,
+    private readonly release: () => void,
+  ) {
+    super({ fd, readable: true, writable: true });
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.release();
+    super._destroy(error, callback);
+  }
+}
+
 export interface NativeFront {
   port: number;
   /** The JS route made sure `topic` exists (the embedded broker's auto-creation). */
@@ -106,8 +125,7 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   const onEvent: OnEvent = (kind, fd, bytes, url) => {
     if (kind === 'stopped') return stopped();
     if (kind === 'error') return log(options.logger, 'error', { method: 'POST', url, status: fd }, String(bytes));
-    const socket = new Socket({ fd, readable: true, writable: true });
-    socket.once('close', () => handle !== undefined && binding.HttpFrontReleased(handle));
+    const socket = new HandedSocket(fd!, () => handle !== undefined && binding.HttpFrontReleased(handle));
     // The bytes the front end read come first: Node's parser reads them before any new ones.
     if (bytes instanceof Buffer && bytes.length > 0) socket.unshift(bytes);
     app.server.emit('connection', socket);
