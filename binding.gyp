@@ -14,8 +14,13 @@
         "native/admin.cc",
         "native/acls.cc",
         "native/oauth.cc",
-        "native/transactions.cc"
+        "native/transactions.cc",
+        "native/http_front.cc",
+        "native/vendor/llhttp/llhttp.c",
+        "native/vendor/llhttp/api.c",
+        "native/vendor/llhttp/http.c"
       ],
+      "cflags_c": ["-fvisibility=hidden"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

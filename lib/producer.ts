@@ -434,8 +434,15 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
   /** Waits until every queued message has its delivery report (rejects on timeout). */
   async flush(timeoutMs = 30000): Promise<void> {
     this.#checkOpen();
-    const code = await capi.FlushAsync(this.#handle, expectTimeout(timeoutMs));
-    this.#collect();
+    const deadline = performance.now() + expectTimeout(timeoutMs);
+    // Sends waiting for room in a full queue go to librdkafka as the reports free it (#collect),
+    // possibly after librdkafka's flush saw its queue empty: flush again until none is left, or
+    // they would be left out (and lost by close()).
+    let code = 0;
+    do {
+      code = await capi.FlushAsync(this.#handle, Math.max(0, Math.ceil(deadline - performance.now())));
+      this.#collect();
+    } while (code === 0 && (this.#inFlight > 0 || this.#blocked.length > 0 || this.#blockedBatches.length > 0));
     if (code !== 0) throw new KafkaError(code, `Flush timed out after ${timeoutMs} ms with messages still undelivered`);
   }
 

@@ -1,5 +1,6 @@
 // Module entry: registers the C-style functions, a file per concern.
 #include "handle.h"
+#include "http_front.h"
 
 #include <dlfcn.h>
 
@@ -26,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAcls(env, exports);
   InitOAuth(env, exports);
   InitTransactionFunctions(env, exports);
+  InitHttpFront(env, exports);
   return exports;
 }
 

@@ -1,6 +1,7 @@
 // The handle's lifecycle: InitKafka, SetKafkaConf, starting the client, wake-ups, Uninit*,
 // collection by the garbage collector and cleanup when the environment exits.
 #include "handle.h"
+#include "http_front.h"
 
 #include <cstring>
 #include <set>
@@ -220,6 +221,7 @@ void KafkaHandle::FinishLog(bool deliver) {
 }
 
 void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  if (IsFrontMessage(message->_private)) return FrontDelivered(message);  // the native HTTP front end's
   auto* self = static_cast<KafkaHandle*>(opaque);
   std::lock_guard<std::mutex> lock(self->reports_mutex_);
   uint64_t msgid = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private));

@@ -211,8 +211,9 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       expect((await goTools()).buildLoadgen({ dir }).error).toBeUndefined(); // with go; Kafka-Pixy then without it
       const report = await runRestCompare({ go: path.join(dir, 'no-such-go'), toolsDir: dir, only: ['pixy-async'], clients: 4, warmupS: 0.5, durationS: 1, log: () => undefined });
       expect(report.broker).toMatch(/ZooKeeper-mode/);
-      const [ours, pixy] = report.rows;
+      const [ours, oursJs, pixy] = report.rows;
       expect(ours).toMatchObject({ server: 'ours', status: 'ok' });
+      expect(oursJs).toMatchObject({ server: 'ours-js', status: 'ok' }); // pixy.native.front.end=false
       expect(ours.result!.statuses['200']).toBe(ours.result!.requests);
       expect(ours.result!.serverCpuMsPer1000).toBeGreaterThan(0);
       expect(pixy).toMatchObject({ server: 'kafka-pixy', status: 'skipped' });

@@ -96,19 +96,21 @@ async function joined(url: string): Promise<void> {
 }
 
 const PIXY_SERVERS = ['ours', 'kafka-pixy'];
+/** The produce scenarios also run ours with the JS route only (pixy.native.front.end=false). */
+const PIXY_PRODUCE_SERVERS = ['ours', 'ours-js', 'kafka-pixy'];
 const SCENARIOS: Scenario[] = [
-  { id: 'pixy-async', title: 'Kafka-Pixy API: async produce, 100 B', servers: PIXY_SERVERS, perRequest: 1, args: (s, t) => pixyProduce([`${s.pixyUrl}/topics/${t}/messages`]) },
+  { id: 'pixy-async', title: 'Kafka-Pixy API: async produce, 100 B', servers: PIXY_PRODUCE_SERVERS, perRequest: 1, args: (s, t) => pixyProduce([`${s.pixyUrl}/topics/${t}/messages`]) },
   {
     id: 'pixy-sync',
     title: 'Kafka-Pixy API: sync produce (?sync), 100 B',
-    servers: [...PIXY_SERVERS, 'kafka-pixy-flush1ms'],
+    servers: [...PIXY_PRODUCE_SERVERS, 'kafka-pixy-flush1ms'],
     perRequest: 1,
     args: (s, t) => pixyProduce([`${s.pixyUrl}/topics/${t}/messages?sync`]),
   },
   {
     id: 'pixy-keyed',
     title: 'Kafka-Pixy API: keyed async produce (16 keys), 100 B',
-    servers: PIXY_SERVERS,
+    servers: PIXY_PRODUCE_SERVERS,
     perRequest: 1,
     args: (s, t) => pixyProduce(KEYS.map((k) => `${s.pixyUrl}/topics/${t}/messages?key=${k}`)),
   },
@@ -163,8 +165,9 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 }
 
 /** Our proxy in its own process (lib/bench/drivers/proxy-server.ts), on the broker. */
-async function startOurs(root: string, bootstrapServers: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'drivers', 'proxy-server.js'), JSON.stringify({ bootstrapServers, producer: {} })], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function startOurs(root: string, bootstrapServers: string, jsOnly = false): Promise<Server> {
+  const properties = jsOnly ? { 'pixy.native.front.end': 'false' } : {};
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'drivers', 'proxy-server.js'), JSON.stringify({ bootstrapServers, producer: {}, properties })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -175,8 +178,8 @@ async function startOurs(root: string, bootstrapServers: string): Promise<Server
   });
   const { url, pixyUrl } = JSON.parse(line) as { url: string; pixyUrl: string };
   return {
-    id: 'ours',
-    label: 'ours (rdkafka-napi REST proxy)',
+    id: jsOnly ? 'ours-js' : 'ours',
+    label: jsOnly ? 'ours, JS route only (pixy.native.front.end=false)' : 'ours (rdkafka-napi REST proxy)',
     pixyUrl,
     confluentUrl: url,
     pid: child.pid!,
@@ -326,15 +329,15 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
       for (const serverId of scenario.servers) {
         const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest };
         report.rows.push(row);
-        if (serverId !== 'ours' && kafkaPixy.path === undefined) {
+        if (!serverId.startsWith('ours') && kafkaPixy.path === undefined) {
           Object.assign(row, { status: 'skipped', reason: kafkaPixy.error });
           continue;
         }
         let server: Server | undefined;
         try {
           server =
-            serverId === 'ours'
-              ? await startOurs(root, kafka.bootstrapServers)
+            serverId.startsWith('ours')
+              ? await startOurs(root, kafka.bootstrapServers, serverId === 'ours-js')
               : await startKafkaPixy(kafkaPixy.path!, kafka.bootstrapServers, kafka.zookeeperConnect, serverId === 'kafka-pixy' ? '500ms' : '1ms', dir);
           await scenario.prepare?.(server, topic);
           log(`${scenario.id}: ${server.label} ...`);
@@ -358,6 +361,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
 
 const SERVER_LABELS: { [id: string]: string } = {
   ours: 'ours',
+  'ours-js': 'ours, JS route only (pixy.native.front.end=false)',
   'kafka-pixy': 'Kafka-Pixy 0.18.0 (flush 500 ms, its default)',
   'kafka-pixy-flush1ms': 'Kafka-Pixy 0.18.0 (flush 1 ms)',
 };

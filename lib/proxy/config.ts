@@ -28,6 +28,8 @@ export interface ProxyConfig {
   pixyIdleTimeoutMs: number;
   /** Kafka-Pixy: at most this many (group, topic) consumers at once; a new pair beyond gets 429. */
   pixyMaxConsumers: number;
+  /** pixy.native.front.end: the produce route served by the addon's HTTP front end where the listener allows it. */
+  pixyNativeFrontEnd: boolean;
   /** Kafka; empty: an embedded broker is started. */
   bootstrapServers: string;
   id: string;
@@ -99,6 +101,7 @@ export const DEFAULTS: ProxyConfig = {
   pixyAckTimeoutMs: 300_000,
   pixyIdleTimeoutMs: 15_000,
   pixyMaxConsumers: 100,
+  pixyNativeFrontEnd: true,
   bootstrapServers: '',
   id: 'rdkafka-napi-proxy',
   consumerInstanceTimeoutMs: 300_000,
@@ -185,6 +188,7 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'pixy.ack.timeout.ms') next.pixyAckTimeoutMs = integer(value, key);
     else if (key === 'pixy.consumer.idle.timeout.ms') next.pixyIdleTimeoutMs = integer(value, key);
     else if (key === 'pixy.max.consumers') next.pixyMaxConsumers = integer(value, key);
+    else if (key === 'pixy.native.front.end') next.pixyNativeFrontEnd = flag(value, key);
     else if (key === 'bootstrap.servers') next.bootstrapServers = value;
     else if (key === 'id') next.id = value;
     else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { DeliveryOutcome, Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
+import type { NativeFrontStats } from './native-front';
 
 type Payload = ProducerRecord['payload'];
 
@@ -34,7 +35,7 @@ export interface MetricsSources {
 export const isProbe = (req: FastifyRequest): boolean => req.method === 'GET' && (req.url === '/health' || req.url === '/ready');
 
 /** The latency histogram's upper bounds, in seconds. */
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * One route's requests by status and its latency histogram (buckets not cumulative; the last is
@@ -54,7 +55,7 @@ interface RouteStats {
 type Sample = { value: number; labels: { [name: string]: string | number }; metricName?: string };
 
 /** rest_proxy_requests_total{api, method, route, status}, read from the routes' stats. */
-function requestsMetric(routes: Map<string, RouteStats>) {
+function requestsMetric(routes: Map<string, RouteStats>, refresh: () => void) {
   const name = 'rest_proxy_requests_total';
   const help = 'HTTP requests answered, by API, method, route and status';
   return {
@@ -63,6 +64,7 @@ function requestsMetric(routes: Map<string, RouteStats>) {
     type: 'counter',
     aggregator: 'sum',
     get: async () => {
+      refresh();
       const values: Sample[] = [];
       for (const r of routes.values()) for (const [status, count] of r.statuses) values.push({ value: count, labels: { api: r.api, method: r.method, route: r.route, status } });
       return { name, help, type: 'counter', aggregator: 'sum', values };
@@ -72,7 +74,7 @@ function requestsMetric(routes: Map<string, RouteStats>) {
 }
 
 /** rest_proxy_request_duration_seconds{api, method, route}: a histogram, read from the routes' stats. */
-function latencyMetric(routes: Map<string, RouteStats>) {
+function latencyMetric(routes: Map<string, RouteStats>, refresh: () => void) {
   const name = 'rest_proxy_request_duration_seconds';
   const help = 'Time from a request to its answer, by API, method and route';
   return {
@@ -81,6 +83,7 @@ function latencyMetric(routes: Map<string, RouteStats>) {
     type: 'histogram',
     aggregator: 'sum',
     get: async () => {
+      refresh();
       const values: Sample[] = [];
       for (const r of routes.values()) {
         const labels = { api: r.api, method: r.method, route: r.route };
@@ -111,8 +114,9 @@ export class ProxyMetrics {
   readonly #rateLimited = new Counter({ name: 'rest_proxy_rate_limited_total', help: 'Requests refused with 429 by the per-client rate limit', registers: [this.registry] });
   constructor(readonly sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
-    this.registry.registerMetric(requestsMetric(this.#routes) as unknown as Metric);
-    this.registry.registerMetric(latencyMetric(this.#routes) as unknown as Metric);
+    const refresh = () => this.#refreshNative();
+    this.registry.registerMetric(requestsMetric(this.#routes, refresh) as unknown as Metric);
+    this.registry.registerMetric(latencyMetric(this.#routes, refresh) as unknown as Metric);
     const registers = [this.registry];
     new Gauge({ name: 'rest_proxy_consumer_instances', help: 'Open Confluent API consumer instances', registers, collect: function () { this.set(sources.consumerInstances()); } });
     new Gauge({ name: 'rest_proxy_pixy_consumers', help: 'Open Kafka-Pixy (group, topic) consumers', registers, collect: function () { this.set(sources.pixyConsumers()); } });
@@ -170,6 +174,38 @@ export class ProxyMetrics {
         clearTimeout(timer);
       }
     });
+  }
+
+  /** Counts what the native front end answered and produced as `api` requests (read at a scrape). */
+  addNative(api: 'pixy', read: () => NativeFrontStats): void {
+    this.#native.push({ api, read, seen: { routes: [], produced: 0, producedBytes: 0, handedOff: 0 } });
+  }
+
+  readonly #native: Array<{ api: string; read: () => NativeFrontStats; seen: NativeFrontStats }> = [];
+
+  /** Adds what the native front ends counted since the last scrape to the routes' stats. */
+  #refreshNative(): void {
+    for (const source of this.#native) {
+      const now = source.read();
+      now.routes.forEach((r, i) => {
+        const before = source.seen.routes[i];
+        const key = `${source.api} POST ${r.route}`;
+        let stats = this.#routes.get(key);
+        if (stats === undefined) this.#routes.set(key, (stats = { api: source.api, method: 'POST', route: r.route, statuses: new Map(), buckets: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+        for (const [status, count] of r.statuses) {
+          const delta = count - (before?.statuses.find(([s]) => s === status)?.[1] ?? 0);
+          stats.statuses.set(status, (stats.statuses.get(status) ?? 0) + delta);
+          stats.count += delta;
+        }
+        r.buckets.forEach((n, b) => (stats.buckets[b] += n - (before?.buckets[b] ?? 0)));
+        stats.sum += r.sum - (before?.sum ?? 0);
+      });
+      if (now.produced > source.seen.produced) {
+        this.#recordsIn.inc(now.produced - source.seen.produced);
+        this.#bytesIn.inc(now.producedBytes - source.seen.producedBytes);
+      }
+      source.seen = now;
+    }
   }
 
   produced(records: ReadonlyArray<ProducerRecord>, outcomes: ReadonlyArray<DeliveryOutcome>): void {

@@ -41,6 +41,8 @@ export interface PixyOptions {
   stopping: () => boolean;
   /** Where 5xx answers are logged. */
   logger: Logger;
+  /** Told each topic the produce route made sure of (the native front end then serves it). */
+  onTopicReady?: (topic: string) => void;
 }
 
 type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: { [key: string]: string | string[] | undefined } }>;
@@ -201,6 +203,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const key = param(req, 'key') ?? null;
       const sync = flag(req, 'sync');
       await cluster.autoCreate(topic);
+      options.onTopicReady?.(topic);
       const sending = producer.send({ topic, payload, key, headers });
       // librdkafka refuses some messages at once (too large, a topic it knows does not exist):
       // their promise is already rejected, and wins the race against one already resolved.

@@ -15,12 +15,13 @@ import { limitJsonValues } from './json-values';
 import { registerPixyRoutes, type PixyClusterView } from './pixy';
 import { PixyGroups } from './pixy-groups';
 import { PeerRouter, peerUrl } from './peers';
-import { countingProducer, isProbe, ProxyMetrics } from './metrics';
+import { BUCKETS, countingProducer, isProbe, ProxyMetrics } from './metrics';
 import { clientOf, installRateLimit, rateLimiter, usersChecked } from './limits';
 import { UserPool } from './credentials';
 import { ProxySchemas } from './schema-formats';
 import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
+import { nativeFrontUnfit, startNativeFront, type NativeFront } from './native-front';
 import type { Record } from '../record';
 
 export interface RunningProxy {
@@ -30,6 +31,8 @@ export interface RunningProxy {
   pixyUrl?: string;
   /** The Kafka-Pixy API's Unix socket, when configured. */
   pixySocket?: string;
+  /** The Kafka-Pixy TCP listener's native front end, when it serves (pixy.native.front.end). */
+  nativeFront?: NativeFront;
   config: ProxyConfig;
   bootstrapServers: string;
   confluent: FastifyInstance;
@@ -279,6 +282,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
   sources.pixy = () => groups.all().length;
   const pixyApps: FastifyInstance[] = [];
+  let front: NativeFront | undefined;
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
   const pixyOptions = { logger, producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
   let pixyUrl: string | undefined;
@@ -288,10 +292,20 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     metrics.install(app, 'pixy');
     installRateLimit(app, limiter, config, pixyErrorBody, () => metrics.rateLimited());
     limitJsonValues(app, config.maxRequestJsonValues, parsesJson);
-    registerPixyRoutes(app, pixyOptions);
+    registerPixyRoutes(app, { ...pixyOptions, onTopicReady: (topic) => front?.knowTopic(topic) });
     started.push(() => app.close());
-    await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
-    pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
+    // The produce route served by the addon where the listener needs nothing it does not do.
+    const unfit = nativeFrontUnfit(config, pixyAddress.https);
+    if (unfit === undefined) {
+      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producer, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: BUCKETS, logger });
+      front = running;
+      metrics.addNative('pixy', () => running.stats());
+      started.push(() => running.close());
+      pixyUrl = `http://${pixyAddress.host}:${front.port}`;
+    } else {
+      await app.listen({ host: pixyAddress.host, port: pixyAddress.port });
+      pixyUrl = `http://${pixyAddress.host}:${(app.server.address() as { port: number }).port}`;
+    }
     pixyApps.push(app);
   }
   if (config.pixyUnixSocket !== undefined) {
@@ -312,6 +326,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     url,
     pixyUrl,
     pixySocket: config.pixyUnixSocket,
+    nativeFront: front,
     config,
     bootstrapServers,
     confluent,
@@ -320,7 +335,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), embeddedRegistry?.close()]);
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), front?.close(), embeddedRegistry?.close()]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         if (!config.credentialsPassthrough) {
           await producer.close();

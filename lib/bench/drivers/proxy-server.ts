@@ -9,6 +9,8 @@ import { applyProperties, DEFAULTS, startProxy } from '../../proxy';
 interface ServerArgs {
   bootstrapServers: string;
   producer: { [key: string]: string };
+  /** Proxy properties beyond these (e.g. pixy.native.front.end). */
+  properties?: { [key: string]: string };
 }
 
 /** Produce requests sent, summed over the brokers of a librdkafka statistics object. */
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
   ]);
   for (const [key, value] of Object.entries(args.producer)) flags.set(`producer.${key}`, value);
   flags.set('producer.statistics.interval.ms', '500');
+  for (const [key, value] of Object.entries(args.properties ?? {})) flags.set(key, value);
   const proxy = await startProxy(applyProperties(DEFAULTS, flags));
   process.stdout.write(`${JSON.stringify({ url: proxy.url, pixyUrl: proxy.pixyUrl })}\n`);
   const lines = readline.createInterface({ input: process.stdin });

@@ -1,0 +1,1155 @@
+// The Kafka-Pixy produce route served natively (see http_front.h). One thread runs an epoll loop
+// over the listener, the connections, a wake-up eventfd and the front end's own producer's main
+// queue (its delivery reports). llhttp (vendored, hidden) parses; a request that is not the hot
+// route's exact shape hands its connection, with the bytes read so far, to Node for good.
+#include "http_front.h"
+#include "handle.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#ifdef __linux__
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern "C" {
+#include "vendor/llhttp/llhttp.h"
+}
+#endif
+
+namespace rdk {
+
+#ifdef __linux__
+namespace {
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char* StatusText(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    default: return "Service Unavailable";
+  }
+}
+
+// What JSON.stringify makes of a string (ASCII and UTF-8 pass through).
+void JsonString(std::string* out, const std::string& s) {
+  static const char hex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          *out += "\\u00";
+          out->push_back(hex[c >> 4]);
+          out->push_back(hex[c & 15]);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+// Kafka's own topics: it never takes messages produced to them (as pixy.ts).
+bool InternalTopic(const std::string& t) {
+  return t == "__consumer_offsets" || t == "__transaction_state" || t == "__cluster_metadata" || t == "__share_group_state";
+}
+
+// A name topicNameProblem (lib/validate.ts) accepts, spelled as the router passes it on (no '%').
+bool PlainTopicName(const char* p, size_t n) {
+  if (n == 0 || n > 249) return false;
+  if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A query value as the querystring parser decodes it ('+' a space, %XX a byte); false for what
+// it might decode otherwise (a bad escape, bytes beyond ASCII): those go to Node.
+bool DecodeQueryValue(const char* p, size_t n, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < n; i++) {
+    char c = p[i];
+    if (c == '+') {
+      out->push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= n) return false;
+      int hi = HexValue(p[i + 1]), lo = HexValue(p[i + 2]);
+      if (hi < 0 || lo < 0 || hi >= 8) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (static_cast<unsigned char>(c) >= 0x80) {
+      return false;
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+struct Options {
+  std::string host;
+  int port = 0;
+  std::vector<std::pair<std::string, std::string>> producer_config;
+  std::string cluster_name;
+  int64_t message_max_bytes = 1000000;
+  int64_t max_request_bytes = 16 << 20;
+  int64_t max_header_bytes = 16384;
+  int64_t headers_timeout_ms = 10000;
+  int64_t request_timeout_ms = 60000;
+  int64_t keep_alive_timeout_ms = 30000;
+  int64_t max_connections = 1000;
+  bool auto_create = false;
+  std::unordered_set<int> retriable;
+  std::vector<double> buckets;  // latency histogram upper bounds, seconds
+};
+
+// The two routes, by index: without and with the /clusters/{cluster} prefix.
+const char* const kRoutes[2] = {"/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages"};
+const int kStatuses[] = {200, 400, 404, 408, 413, 500, 503};
+constexpr int kStatusCount = sizeof kStatuses / sizeof kStatuses[0];
+
+int StatusIndex(int status) {
+  for (int i = 0; i < kStatusCount; i++) {
+    if (kStatuses[i] == status) return i;
+  }
+  return kStatusCount - 1;
+}
+
+struct Front;
+
+enum class Phase { Head, Body, Waiting, Closing };
+
+struct Conn {
+  int fd = -1;
+  Front* front = nullptr;
+  llhttp_t parser;
+  std::string in;          // bytes read, from the start of the request being parsed
+  size_t fed = 0;          // how much of `in` the parser has seen
+  std::string out;         // answer bytes not written yet
+  size_t out_off = 0;
+  Phase phase = Phase::Head;
+  bool idle = true;        // between requests, with no byte of the next one yet
+  int64_t since = 0;       // Head: when the request (or connection) started; idle: since when
+  int64_t request_start = 0;
+  bool close_after = false;
+  uint32_t events = 0;     // what epoll watches for it
+  uint64_t waiter = 0;     // the sync produce waiting for its delivery report
+  int route = 0;
+  bool dead = false;       // closed or handed over; freed at the end of the loop's turn
+
+  // The request being parsed.
+  std::string url, field, value;
+  std::string content_type;
+  int content_types = 0, content_lengths = 0, hosts = 0;
+  bool odd = false;        // something only Node's app does: hand the connection over
+  std::string body;
+  bool keep_alive = true;
+  bool http10 = false;
+  // What Route read from its target.
+  std::string topic, cluster, key;
+  bool has_key = false, sync = false;
+};
+
+struct Stats {
+  std::atomic<double> counts[2][kStatusCount];
+  std::atomic<double> duration_sum[2];
+  std::vector<std::unique_ptr<std::atomic<double>[]>> buckets;  // [route][bucket + 1]
+  std::atomic<double> handed_off{0};
+};
+
+void AddDouble(std::atomic<double>& a, double v) {
+  double cur = a.load(std::memory_order_relaxed);
+  while (!a.compare_exchange_weak(cur, cur + v, std::memory_order_relaxed)) {
+  }
+}
+
+struct Report {
+  uint64_t waiter;
+  int err;
+  int32_t partition;
+  int64_t offset;
+  size_t size;
+};
+
+// Where delivery reports of the front end's messages go, from whichever thread serves the
+// producer's queue. Each message in flight holds a reference, so a report that arrives after the
+// front end stopped (the producer's flush on close) finds it and is dropped.
+struct Sink {
+  std::atomic<int64_t> refs{1};  // the front end's own
+  std::mutex mutex;
+  std::deque<Report> reports;
+  int fd = -1;  // eventfd to wake the front end; -1 once it stopped
+  std::atomic<double> produced{0}, produced_bytes{0};
+  void Release() {
+    if (refs.fetch_sub(1) == 1) delete this;
+  }
+};
+
+// A sync request's message: which waiter its report answers.
+struct SyncMessage {
+  Sink* sink;
+  uint64_t waiter;
+};
+constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
+
+struct Event {
+  int kind;  // 0: a connection for Node (fd, bytes); 1: stopped; 2: a 5xx answer to log (fd: status, bytes: its message)
+  int fd;
+  std::string bytes;
+  std::string url;
+};
+
+struct Front {
+  Options opt;
+  std::shared_ptr<KafkaHandle> producer;  // the proxy's Producer: its client is ours to produce on
+  rd_kafka_t* rk = nullptr;
+  Sink* sink = new Sink();
+  int epfd = -1, listen_fd = -1, wake_fd = -1, kafka_fd = -1;
+  std::thread thread;
+  Napi::ThreadSafeFunction events;
+  std::atomic<bool> stop_requested{false};
+  bool stopping = false;  // thread only
+  std::atomic<int64_t> handed_off_alive{0};
+  std::unordered_map<int, Conn*> conns;
+  std::vector<Conn*> graveyard;
+  std::deque<Conn*> blocked;  // waiting for room in librdkafka's queue
+  std::unordered_map<uint64_t, Conn*> waiters;
+  uint64_t next_waiter = 1;
+  std::unordered_map<std::string, rd_kafka_topic_t*> topics;
+  std::mutex known_mutex;
+  std::unordered_set<std::string> known;  // auto_create: topics the JS side made sure of
+  llhttp_settings_t settings;
+  Stats stats;
+  std::string date;
+  time_t date_second = 0;
+  int64_t last_scan = 0;
+  bool accept_paused = false;
+
+  ~Front();
+  void Run();
+  void Accept();
+  void OnReadable(Conn* c);
+  void Feed(Conn* c);
+  bool Route(Conn* c);
+  void Process(Conn* c);
+  bool Produce(Conn* c);
+  void RetryBlocked();
+  void HandOff(Conn* c);
+  void Answer(Conn* c, int status, const std::string& body);
+  void ClientError(Conn* c, int status, const std::string& message);
+  void Flush(Conn* c);
+  void Interest(Conn* c);
+  void Close(Conn* c);
+  void Delivered(const Report& r);
+  void ServeKafka();
+  void Scan(int64_t now);
+  const std::string& Date();
+  void Emit(Event* e);
+};
+
+void Front::Emit(Event* e) {
+  napi_status status = events.BlockingCall(e, [](Napi::Env env, Napi::Function fn, Event* ev) {
+    std::unique_ptr<Event> owned(ev);
+    if (ev->kind == 0) {
+      fn.Call({Napi::String::New(env, "connection"), Napi::Number::New(env, ev->fd),
+               Napi::Buffer<char>::Copy(env, ev->bytes.data(), ev->bytes.size())});
+    } else if (ev->kind == 2) {
+      fn.Call({Napi::String::New(env, "error"), Napi::Number::New(env, ev->fd), Napi::String::New(env, ev->bytes),
+               Napi::String::New(env, ev->url)});
+    } else {
+      fn.Call({Napi::String::New(env, "stopped")});
+    }
+  });
+  if (status != napi_ok) {
+    if (e->kind == 0) close(e->fd);
+    delete e;
+  }
+}
+
+Front::~Front() {
+  if (thread.joinable()) {
+    stop_requested = true;
+    uint64_t one = 1;
+    if (write(wake_fd, &one, sizeof one) < 0) {
+    }
+    thread.join();
+  }
+  if (wake_fd >= 0) close(wake_fd);
+  sink->Release();
+}
+
+const std::string& Front::Date() {
+  time_t now = time(nullptr);
+  if (now != date_second) {
+    date_second = now;
+    tm t;
+    gmtime_r(&now, &t);
+    char buf[64];
+    strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &t);
+    date = buf;
+  }
+  return date;
+}
+
+// llhttp callbacks: the request's pieces, and the hand-over decision once its head is complete.
+Conn* Of(llhttp_t* p) { return static_cast<Conn*>(p->data); }
+
+int OnMessageBegin(llhttp_t* p) {
+  Conn* c = Of(p);
+  c->url.clear();
+  c->field.clear();
+  c->value.clear();
+  c->content_type.clear();
+  c->content_types = c->content_lengths = c->hosts = 0;
+  c->odd = false;
+  c->body.clear();
+  return 0;
+}
+int OnUrl(llhttp_t* p, const char* at, size_t n) {
+  Of(p)->url.append(at, n);
+  return 0;
+}
+int OnField(llhttp_t* p, const char* at, size_t n) {
+  Of(p)->field.append(at, n);
+  return 0;
+}
+int OnValue(llhttp_t* p, const char* at, size_t n) {
+  Of(p)->value.append(at, n);
+  return 0;
+}
+bool Named(const std::string& s, const char* lower) {
+  size_t n = strlen(lower);
+  if (s.size() != n) return false;
+  for (size_t i = 0; i < n; i++) {
+    if (static_cast<char>(tolower(static_cast<unsigned char>(s[i]))) != lower[i]) return false;
+  }
+  return true;
+}
+int OnValueComplete(llhttp_t* p) {
+  Conn* c = Of(p);
+  const std::string& f = c->field;
+  if (Named(f, "content-type")) {
+    c->content_types++;
+    c->content_type = c->value;
+  } else if (Named(f, "content-length")) {
+    c->content_lengths++;
+  } else if (Named(f, "host")) {
+    c->hosts++;
+  } else if (Named(f, "transfer-encoding") || Named(f, "expect") || Named(f, "upgrade") || Named(f, "authorization") ||
+             (f.size() >= 8 && strncasecmp(f.data(), "x-kafka-", 8) == 0)) {
+    c->odd = true;
+  }
+  c->field.clear();
+  c->value.clear();
+  return 0;
+}
+int OnHeadersComplete(llhttp_t* p) {
+  Conn* c = Of(p);
+  Front* f = c->front;
+  c->http10 = p->http_major == 1 && p->http_minor == 0;
+  bool odd = c->odd || p->method != HTTP_POST || p->upgrade || (p->flags & F_CHUNKED) != 0 || c->content_types != 1 ||
+             c->content_lengths > 1 || (!c->http10 && c->hosts != 1) || (p->http_major != 1) ||
+             (c->content_type != "text/plain" && c->content_type != "application/json") ||
+             ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes)) ||
+             !f->Route(c);
+  if (odd) {
+    c->odd = true;
+    return -1;  // stops the parser: the connection goes to Node
+  }
+  c->phase = Phase::Body;
+  return 0;
+}
+int OnBody(llhttp_t* p, const char* at, size_t n) {
+  Of(p)->body.append(at, n);
+  return 0;
+}
+int OnMessageComplete(llhttp_t* p) {
+  Conn* c = Of(p);
+  c->keep_alive = llhttp_should_keep_alive(p) != 0;
+  return HPE_PAUSED;  // one request at a time: answers go out in order
+}
+
+void Front::Accept() {
+  for (;;) {
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      // Out of descriptors or memory: the pending connection stays queued and the listener stays
+      // readable, so stop watching it for a moment rather than spin (Scan watches it again).
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, nullptr);
+        accept_paused = true;
+      }
+      return;
+    }
+    if (stopping || static_cast<int64_t>(conns.size()) + handed_off_alive.load() >= opt.max_connections) {
+      close(fd);  // as Node past server.maxConnections
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto* c = new Conn();
+    c->fd = fd;
+    c->front = this;
+    llhttp_init(&c->parser, HTTP_REQUEST, &settings);
+    c->parser.data = c;
+    c->since = NowMs();
+    c->idle = false;  // a new connection's headers clock runs from its start, as Node's
+    conns[fd] = c;
+    epoll_event ev{};
+    ev.events = c->events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = fd;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+  }
+}
+
+// How far reading runs ahead of parsing: a client that pipelines faster than it reads its answers,
+// or sends while its sync request waits, is read no further until it catches up.
+constexpr size_t kReadAhead = 256 * 1024;
+
+void Front::OnReadable(Conn* c) {
+  char buf[65536];
+  while (c->in.size() - c->fed < kReadAhead) {
+    ssize_t n = read(c->fd, buf, sizeof buf);
+    if (n > 0) {
+      if (c->idle) {
+        c->idle = false;
+        c->since = NowMs();
+      }
+      c->in.append(buf, static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < sizeof buf) break;
+      continue;
+    }
+    if (n == 0) {  // the client is done sending: what it sent is still answered, then closed
+      if (c->in.size() == c->fed && c->phase != Phase::Waiting && c->out.size() == c->out_off) {
+        Close(c);
+        return;
+      }
+      c->close_after = true;
+      break;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == EINTR) continue;
+    Close(c);
+    return;
+  }
+  Feed(c);
+}
+
+// Parses what was read, answering complete requests one by one.
+void Front::Feed(Conn* c) {
+  while (c->phase != Phase::Waiting && c->phase != Phase::Closing && c->fed < c->in.size()) {
+    const char* start = c->in.data() + c->fed;
+    llhttp_errno_t err = llhttp_execute(&c->parser, start, c->in.size() - c->fed);
+    if (err == HPE_OK) {
+      c->fed = c->in.size();
+      // Past its head the request is ours for good: its body's bytes need not be kept twice.
+      if (c->phase == Phase::Body) {
+        c->in.clear();
+        c->fed = 0;
+      }
+      // A head larger than Node takes: Node answers it (431).
+      if (c->phase == Phase::Head && static_cast<int64_t>(c->in.size()) > opt.max_header_bytes) {
+        HandOff(c);
+        return;
+      }
+      break;
+    }
+    if (err == HPE_PAUSED) {
+      c->fed = static_cast<size_t>(llhttp_get_error_pos(&c->parser) - c->in.data());
+      Process(c);
+      if (c->dead || c->phase == Phase::Closing) return;
+      continue;
+    }
+    // Not the hot route, or malformed: Node's app answers it as it would any.
+    HandOff(c);
+    return;
+  }
+  if (!c->dead && c->close_after && c->phase != Phase::Waiting && c->out.size() == c->out_off) Close(c);
+}
+
+void Front::HandOff(Conn* c) {
+  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
+  conns.erase(c->fd);
+  handed_off_alive++;
+  AddDouble(stats.handed_off, 1);
+  Emit(new Event{0, c->fd, std::move(c->in), ""});
+  c->dead = true;
+  graveyard.push_back(c);
+}
+
+void Front::Close(Conn* c) {
+  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
+  close(c->fd);
+  conns.erase(c->fd);
+  if (c->waiter != 0) waiters.erase(c->waiter);
+  c->waiter = 0;
+  auto at = std::find(blocked.begin(), blocked.end(), c);
+  if (at != blocked.end()) blocked.erase(at);
+  c->dead = true;
+  graveyard.push_back(c);
+}
+
+void Front::Flush(Conn* c) {
+  while (c->out_off < c->out.size()) {
+    ssize_t n = write(c->fd, c->out.data() + c->out_off, c->out.size() - c->out_off);
+    if (n > 0) {
+      c->out_off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Interest(c);
+    return Close(c);
+  }
+  c->out.clear();
+  c->out_off = 0;
+  if (c->phase == Phase::Closing) {
+    shutdown(c->fd, SHUT_WR);
+    return Close(c);
+  }
+  Interest(c);
+}
+
+// Reads only while the connection can take a request (no answer pending, no sync request
+// waiting, within kReadAhead); writes while an answer is pending.
+void Front::Interest(Conn* c) {
+  if (c->dead) return;
+  bool pending = c->out_off < c->out.size();
+  bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
+  uint32_t events = (read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
+  if (events == c->events) return;
+  c->events = events;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = c->fd;
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+// An answer as Fastify writes it: same headers, same order, same keep-alive rule.
+void Front::Answer(Conn* c, int status, const std::string& body) {
+  int64_t now = NowMs();
+  double seconds = static_cast<double>(now - c->request_start) / 1000.0;
+  int si = StatusIndex(status);
+  AddDouble(stats.counts[c->route][si], 1);
+  AddDouble(stats.duration_sum[c->route], seconds);
+  size_t b = 0;
+  while (b < opt.buckets.size() && seconds > opt.buckets[b]) b++;
+  AddDouble(stats.buckets[c->route][b], 1);
+
+  bool keep = c->keep_alive && !stopping;
+  std::string& o = c->out;
+  o += "HTTP/1.1 ";
+  o += std::to_string(status);
+  o += ' ';
+  o += StatusText(status);
+  o += "\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ";
+  o += std::to_string(body.size());
+  o += "\r\nDate: ";
+  o += Date();
+  if (keep) {
+    o += "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=";
+    o += std::to_string(opt.keep_alive_timeout_ms / 1000);
+  } else {
+    o += "\r\nConnection: close";
+  }
+  o += "\r\n\r\n";
+  o += body;
+  if (keep) {
+    c->phase = Phase::Head;
+    c->idle = c->fed == c->in.size();
+    c->since = now;
+    // What was parsed is answered: keep only the next request's bytes.
+    c->in.erase(0, c->fed);
+    c->fed = 0;
+    llhttp_resume(&c->parser);
+  } else {
+    c->phase = Phase::Closing;
+  }
+  Flush(c);
+}
+
+void Front::ClientError(Conn* c, int status, const std::string& message) {
+  // clientErrorHandler in server.ts: capitalised headers, no Date, then the connection closes.
+  std::string body = "{\"error\":";
+  JsonString(&body, message);
+  body += "}";
+  c->out += "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\nConnection: close\r\n\r\n" + body;
+  c->phase = Phase::Closing;
+  Flush(c);
+}
+
+std::string ErrorBody(const std::string& message) {
+  std::string body = "{\"error\":";
+  JsonString(&body, message);
+  body += "}";
+  return body;
+}
+
+// What a produce's failure answers, as produceError in pixy.ts.
+void ProduceErrorAnswer(const Options& opt, int err, const std::string& topic, size_t size, bool at_once, int* status, std::string* message) {
+  if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+    *status = 413;
+    *message = at_once ? "The message (" + std::to_string(size) + " bytes with its key and headers) is larger than message.max.bytes (" +
+                             std::to_string(opt.message_max_bytes) + " bytes)"
+                       : "Kafka refused the message (" + std::to_string(size) + " bytes with its key and headers) as larger than topic " + topic +
+                             " accepts (its max.message.bytes)";
+  } else if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+    *status = 404;
+    *message = "Unknown topic " + topic;
+  } else if (err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION) {
+    *status = 400;
+    *message = "Kafka refused topic " + topic + ": " + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err));
+  } else {
+    *status = opt.retriable.count(err) != 0 ? 503 : 500;
+    *message = rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err));
+  }
+}
+
+// A complete request of the hot route's shape: its path and query are checked here; anything the
+// JS route would read differently goes to Node.
+// Whether the request's target is the hot route's exact shape, read into the connection: the
+// path's cluster and topic, the key and sync parameters (each at most once). Anything else (a
+// name the router or topicNameProblem would read otherwise, other parameters) is Node's.
+bool Front::Route(Conn* c) {
+  const std::string& url = c->url;
+  size_t q = url.find('?');
+  size_t path_end = q == std::string::npos ? url.size() : q;
+  size_t topic_at;
+  c->cluster.clear();
+  if (url.compare(0, 8, "/topics/") == 0) {
+    c->route = 0;
+    topic_at = 8;
+  } else if (url.compare(0, 10, "/clusters/") == 0) {
+    c->route = 1;
+    size_t e = url.find('/', 10);
+    if (e == std::string::npos || e >= path_end || url.compare(e, 8, "/topics/") != 0) return false;
+    c->cluster = url.substr(10, e - 10);
+    if (!PlainTopicName(c->cluster.data(), c->cluster.size())) return false;
+    topic_at = e + 8;
+  } else {
+    return false;
+  }
+  size_t te = url.find('/', topic_at);
+  if (te == std::string::npos || te >= path_end || url.compare(te, path_end - te, "/messages") != 0 || path_end - te != 9) return false;
+  if (!PlainTopicName(url.data() + topic_at, te - topic_at)) return false;
+  c->topic = url.substr(topic_at, te - topic_at);
+  c->has_key = c->sync = false;
+  c->key.clear();
+  if (q != std::string::npos) {
+    if (url.find('#', q) != std::string::npos) return false;
+    for (size_t i = q + 1; i <= url.size();) {
+      size_t amp = url.find('&', i);
+      if (amp == std::string::npos) amp = url.size();
+      if (amp == i) return false;
+      size_t eq = url.find('=', i);
+      bool has_value = eq < amp;
+      std::string name = url.substr(i, (has_value ? eq : amp) - i);
+      if (name == "key" && !c->has_key) {
+        c->has_key = true;
+        if (!DecodeQueryValue(url.data() + (has_value ? eq + 1 : amp), has_value ? amp - eq - 1 : 0, &c->key)) return false;
+      } else if (name == "sync" && !c->sync) {
+        c->sync = true;
+      } else {
+        return false;
+      }
+      i = amp + 1;
+    }
+  }
+  if (opt.auto_create) {
+    std::lock_guard<std::mutex> lock(known_mutex);
+    if (known.count(c->topic) == 0) return false;  // the JS route creates it on the embedded broker
+  }
+  return true;
+}
+
+// A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
+void Front::Process(Conn* c) {
+  c->request_start = c->since;
+  if (c->route == 1 && c->cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + c->cluster));
+  if (InternalTopic(c->topic)) return Answer(c, 400, ErrorBody(c->topic + " is an internal Kafka topic: it takes no messages from clients"));
+  if (stopping) return Answer(c, 503, ErrorBody("The proxy is stopping"));
+  if (!Produce(c)) {
+    c->phase = Phase::Waiting;
+    blocked.push_back(c);
+  }
+}
+
+// Hands the request's message to librdkafka and answers (async) or waits for its delivery (sync).
+// False when librdkafka's queue is full: the request waits for room, as the JS route's send does
+// (a retriable error never ends a client's request), and the connection reads no further meanwhile.
+bool Front::Produce(Conn* c) {
+  rd_kafka_topic_t*& rkt = topics[c->topic];
+  if (rkt == nullptr) rkt = rd_kafka_topic_new(rk, c->topic.c_str(), nullptr);
+  uint64_t id = 0;
+  SyncMessage* sync = nullptr;
+  uintptr_t opaque = reinterpret_cast<uintptr_t>(sink) | kFrontMessageTag;
+  if (c->sync) {
+    id = next_waiter++;
+    sync = new SyncMessage{sink, id};
+    opaque = reinterpret_cast<uintptr_t>(sync) | kFrontMessageTag | kSyncTag;
+  }
+  sink->refs++;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(const_cast<char*>(c->body.data()), c->body.size()),
+      RD_KAFKA_V_KEY(c->has_key ? c->key.data() : nullptr, c->key.size()), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(opaque)), RD_KAFKA_V_END);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    sink->refs--;
+    delete sync;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
+    int status;
+    std::string text;
+    ProduceErrorAnswer(opt, err, c->topic, c->body.size() + c->key.size(), true, &status, &text);
+    if (status >= 500) Emit(new Event{2, status, text, c->url});  // logged, as the JS route logs its 5xx
+    Answer(c, status, ErrorBody(text));
+    return true;
+  }
+  if (!c->sync) {
+    Answer(c, 200, "{}");
+    return true;
+  }
+  c->phase = Phase::Waiting;
+  c->waiter = id;
+  waiters[id] = c;
+  return true;
+}
+
+// Requests waiting for room in librdkafka's queue, oldest first, until it is full again.
+void Front::RetryBlocked() {
+  while (!blocked.empty()) {
+    Conn* c = blocked.front();
+    c->phase = Phase::Body;
+    if (!Produce(c)) {
+      c->phase = Phase::Waiting;
+      return;
+    }
+    blocked.pop_front();
+    if (!c->dead && c->phase == Phase::Head) Feed(c);
+    Interest(c);
+  }
+}
+
+void Front::Delivered(const Report& r) {
+  auto it = waiters.find(r.waiter);
+  if (it == waiters.end()) return;  // its client went away
+  Conn* c = it->second;
+  waiters.erase(it);
+  c->waiter = 0;
+  c->phase = Phase::Body;
+  if (r.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Answer(c, 200, "{\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) + "}");
+  } else {
+    int status;
+    std::string message;
+    ProduceErrorAnswer(opt, r.err, c->topic, r.size, false, &status, &message);
+    if (status >= 500) Emit(new Event{2, status, message, c->url});
+    Answer(c, status, ErrorBody(message));
+  }
+  if (!c->dead && c->phase == Phase::Head) Feed(c);
+  Interest(c);
+}
+
+
+void Front::ServeKafka() {
+  uint64_t v;
+  while (read(kafka_fd, &v, sizeof v) > 0) {
+  }
+  std::deque<Report> reports;
+  {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    reports.swap(sink->reports);
+  }
+  for (const Report& r : reports) Delivered(r);
+}
+
+// Timeouts, checked a few times a second: a request's head or whole within its time (408), an
+// idle keep-alive connection closed after http.keepalive.timeout.ms.
+void Front::Scan(int64_t now) {
+  if (accept_paused && listen_fd >= 0) {
+    accept_paused = false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listen_fd;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+  }
+  std::vector<Conn*> late, idle;
+  for (auto& [fd, c] : conns) {
+    if (c->phase == Phase::Closing || c->phase == Phase::Waiting) continue;
+    if (c->idle) {
+      if (now - c->since >= opt.keep_alive_timeout_ms) idle.push_back(c);
+    } else if ((c->phase == Phase::Head && now - c->since >= opt.headers_timeout_ms) ||
+               (c->phase == Phase::Body && now - c->since >= opt.request_timeout_ms)) {
+      late.push_back(c);
+    }
+  }
+  for (Conn* c : idle) Close(c);
+  for (Conn* c : late) {
+    ClientError(c, 408, "The request did not arrive in time: its headers must arrive within http.headers.timeout.ms (" +
+                            std::to_string(opt.headers_timeout_ms) + " ms), all of it within http.request.timeout.ms (" +
+                            std::to_string(opt.request_timeout_ms) + " ms)");
+  }
+}
+
+void Front::Run() {
+  epoll_event evs[256];
+  for (;;) {
+    if (stop_requested && !stopping) {
+      stopping = true;
+      epoll_ctl(epfd, EPOLL_CTL_DEL, listen_fd, nullptr);
+      close(listen_fd);
+      listen_fd = -1;
+      // Idle connections close now; those mid-request finish, answered with Connection: close.
+      std::vector<Conn*> idle;
+      for (auto& [fd, c] : conns) {
+        if (c->idle || (c->phase == Phase::Head && c->in.size() == c->fed && c->fed == 0)) idle.push_back(c);
+      }
+      for (Conn* c : idle) Close(c);
+    }
+    if (stopping && conns.empty()) break;
+    int n = epoll_wait(epfd, evs, 256, blocked.empty() ? 250 : 5);
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (fd == listen_fd) {
+        Accept();
+      } else if (fd == wake_fd) {
+        uint64_t v;
+        if (read(wake_fd, &v, sizeof v) < 0) {
+        }
+      } else if (fd == kafka_fd) {
+        ServeKafka();
+      } else {
+        auto it = conns.find(fd);
+        if (it == conns.end()) continue;
+        Conn* c = it->second;
+        // Reset, or closed both ways: nobody is left to answer.
+        if (evs[i].events & (EPOLLHUP | EPOLLERR)) {
+          Close(c);
+          continue;
+        }
+        if (evs[i].events & EPOLLOUT) Flush(c);
+        if (!c->dead && (evs[i].events & (EPOLLIN | EPOLLRDHUP))) OnReadable(c);
+        Interest(c);
+      }
+    }
+    RetryBlocked();
+    for (Conn* c : graveyard) delete c;
+    graveyard.clear();
+    int64_t now = NowMs();
+    if (now - last_scan >= 200) {
+      last_scan = now;
+      Scan(now);
+    }
+  }
+  for (Conn* c : graveyard) delete c;
+  graveyard.clear();
+  // Every request answered; the proxy's producer.close() then flushes what was accepted.
+  for (auto& [name, rkt] : topics) rd_kafka_topic_destroy(rkt);
+  topics.clear();
+  {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    sink->fd = -1;
+    sink->reports.clear();
+  }
+  close(kafka_fd);
+  close(epfd);
+  Emit(new Event{1, -1, "", ""});
+  events.Release();
+}
+
+// --- JavaScript functions ---
+
+std::string GetString(Napi::Object o, const char* name) { return o.Get(name).As<Napi::String>().Utf8Value(); }
+int64_t GetInt(Napi::Object o, const char* name, int64_t fallback) {
+  Napi::Value v = o.Get(name);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+}
+
+using FrontRef = std::shared_ptr<Front>;
+
+Front* Unwrap(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) ThrowExpected(info.Env(), "a native front end", "front", info[0]);
+  return info[0].As<Napi::External<FrontRef>>().Data()->get();
+}
+
+// The name Node gives a listen error's code (its message then reads as Node's would).
+const char* ErrnoName(int e) {
+  switch (e) {
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EACCES: return "EACCES";
+    default: return "EINVAL";
+  }
+}
+
+// Binds host:port, or says why not (`code`: Node's name for it).
+int Listen(const std::string& host, int port, std::string* error, std::string* code) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0) {
+    *error = std::string("cannot resolve ") + host + ": " + gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) break;
+    int e = errno;
+    *code = ErrnoName(e);
+    std::string text = strerror(e);
+    if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
+    *error = "listen " + *code + ": " + text + " " + host + ":" + service;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+// HttpFrontStart(options, onEvent, producer) -> [front, port]. Throws when the producer's configuration or
+// the listener fails. onEvent('connection', fd, bytes) hands a connection to Node;
+// onEvent('stopped') follows HttpFrontStop once every request is answered and the producer flushed.
+Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) ThrowExpected(env, "(options, onEvent)", "arguments", info[0]);
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto front = std::make_shared<Front>();
+  Options& opt = front->opt;
+  opt.host = GetString(o, "host");
+  opt.port = static_cast<int>(GetInt(o, "port", 0));
+  opt.cluster_name = GetString(o, "clusterName");
+  opt.message_max_bytes = GetInt(o, "messageMaxBytes", opt.message_max_bytes);
+  opt.max_request_bytes = GetInt(o, "maxRequestBytes", opt.max_request_bytes);
+  opt.max_header_bytes = GetInt(o, "maxHeaderBytes", opt.max_header_bytes);
+  opt.headers_timeout_ms = GetInt(o, "headersTimeoutMs", opt.headers_timeout_ms);
+  opt.request_timeout_ms = GetInt(o, "requestTimeoutMs", opt.request_timeout_ms);
+  opt.keep_alive_timeout_ms = GetInt(o, "keepAliveTimeoutMs", opt.keep_alive_timeout_ms);
+  opt.max_connections = GetInt(o, "maxConnections", opt.max_connections);
+  opt.auto_create = o.Get("autoCreate").ToBoolean();
+  Napi::Array retriable = o.Get("retriable").As<Napi::Array>();
+  for (uint32_t i = 0; i < retriable.Length(); i++) opt.retriable.insert(retriable.Get(i).As<Napi::Number>().Int32Value());
+  Napi::Array buckets = o.Get("buckets").As<Napi::Array>();
+  for (uint32_t i = 0; i < buckets.Length(); i++) opt.buckets.push_back(buckets.Get(i).As<Napi::Number>().DoubleValue());
+  for (int r = 0; r < 2; r++) {
+    front->stats.buckets.emplace_back(new std::atomic<double>[opt.buckets.size() + 1]);
+    for (size_t b = 0; b <= opt.buckets.size(); b++) front->stats.buckets[r][b] = 0;
+    front->stats.duration_sum[r] = 0;
+    for (int s = 0; s < kStatusCount; s++) front->stats.counts[r][s] = 0;
+  }
+
+  // The proxy's producer, started now on this thread as its first send would start it.
+  front->producer = UnwrapHandle(info, 2);
+  std::string start_error;
+  if (front->producer->Start(KafkaHandle::Kind::Producer, &start_error) != 0) throw Napi::Error::New(env, "producer: " + start_error);
+  front->rk = front->producer->rk();
+  std::string error, code;
+  front->listen_fd = Listen(opt.host, opt.port, &error, &code);
+  if (front->listen_fd < 0) {
+    Napi::Error e = Napi::Error::New(env, error);
+    if (!code.empty()) e.Set("code", Napi::String::New(env, code));
+    throw e;
+  }
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  getsockname(front->listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+
+  front->epfd = epoll_create1(EPOLL_CLOEXEC);
+  front->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  front->kafka_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  front->sink->fd = front->kafka_fd;
+  for (int fd : {front->listen_fd, front->wake_fd, front->kafka_fd}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(front->epfd, EPOLL_CTL_ADD, fd, &ev);
+  }
+  llhttp_settings_init(&front->settings);
+  front->settings.on_message_begin = OnMessageBegin;
+  front->settings.on_url = OnUrl;
+  front->settings.on_header_field = OnField;
+  front->settings.on_header_value = OnValue;
+  front->settings.on_header_value_complete = OnValueComplete;
+  front->settings.on_headers_complete = OnHeadersComplete;
+  front->settings.on_body = OnBody;
+  front->settings.on_message_complete = OnMessageComplete;
+  front->events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "rdkafka-napi:http-front", 0, 1);
+  Front* raw = front.get();
+  front->thread = std::thread([raw]() {
+    pthread_setname_np(pthread_self(), "rdk:http-front");  // apart from Node's threads in /proc and top
+    raw->Run();
+  });
+  auto* ref = new FrontRef(front);
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::External<FrontRef>::New(env, ref, [](Napi::Env, FrontRef* r) { delete r; }));
+  result.Set(1u, Napi::Number::New(env, port));
+  return result;
+}
+
+// HttpFrontStop(front): stop accepting, answer what is in flight, flush; 'stopped' follows.
+Napi::Value HttpFrontStop(const Napi::CallbackInfo& info) {
+  Front* f = Unwrap(info);
+  f->stop_requested = true;
+  uint64_t one = 1;
+  if (write(f->wake_fd, &one, sizeof one) < 0) {
+  }
+  return info.Env().Undefined();
+}
+
+// HttpFrontJoin(front): after 'stopped', waits for the thread's last steps.
+Napi::Value HttpFrontJoin(const Napi::CallbackInfo& info) {
+  Front* f = Unwrap(info);
+  if (f->thread.joinable()) f->thread.join();
+  return info.Env().Undefined();
+}
+
+// HttpFrontReleased(front): a connection handed to Node has closed (it no longer counts).
+Napi::Value HttpFrontReleased(const Napi::CallbackInfo& info) {
+  Unwrap(info)->handed_off_alive--;
+  return info.Env().Undefined();
+}
+
+// HttpFrontKnowTopic(front, topic): the JS route made sure the topic exists (autoCreate).
+Napi::Value HttpFrontKnowTopic(const Napi::CallbackInfo& info) {
+  Front* f = Unwrap(info);
+  std::string topic = ExpectString(info, 1, "topic");
+  std::lock_guard<std::mutex> lock(f->known_mutex);
+  f->known.insert(topic);
+  return info.Env().Undefined();
+}
+
+// HttpFrontStats(front) -> { routes: [[route, status, count], ...], durations: [[route, sum, buckets[]]],
+// produced, producedBytes, handedOff }
+Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Front* f = Unwrap(info);
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array routes = Napi::Array::New(env);
+  uint32_t k = 0;
+  for (int r = 0; r < 2; r++) {
+    Napi::Array statuses = Napi::Array::New(env);
+    uint32_t j = 0;
+    for (int s = 0; s < kStatusCount; s++) {
+      double count = f->stats.counts[r][s].load();
+      if (count == 0) continue;
+      Napi::Array row = Napi::Array::New(env, 2);
+      row.Set(0u, Napi::Number::New(env, kStatuses[s]));
+      row.Set(1u, Napi::Number::New(env, count));
+      statuses.Set(j++, row);
+    }
+    Napi::Array buckets = Napi::Array::New(env, f->opt.buckets.size() + 1);
+    for (size_t b = 0; b <= f->opt.buckets.size(); b++) buckets.Set(static_cast<uint32_t>(b), Napi::Number::New(env, f->stats.buckets[r][b].load()));
+    Napi::Object route = Napi::Object::New(env);
+    route.Set("route", Napi::String::New(env, kRoutes[r]));
+    route.Set("statuses", statuses);
+    route.Set("sum", Napi::Number::New(env, f->stats.duration_sum[r].load()));
+    route.Set("buckets", buckets);
+    routes.Set(k++, route);
+  }
+  result.Set("routes", routes);
+  result.Set("produced", Napi::Number::New(env, f->sink->produced.load()));
+  result.Set("producedBytes", Napi::Number::New(env, f->sink->produced_bytes.load()));
+  result.Set("handedOff", Napi::Number::New(env, f->stats.handed_off.load()));
+  return result;
+}
+
+}  // namespace
+
+void FrontDelivered(const rd_kafka_message_t* m) {
+  uintptr_t opaque = reinterpret_cast<uintptr_t>(m->_private) & ~kFrontMessageTag;
+  Sink* sink;
+  uint64_t waiter = 0;
+  if ((opaque & kSyncTag) != 0) {
+    auto* message = reinterpret_cast<SyncMessage*>(opaque & ~kSyncTag);
+    sink = message->sink;
+    waiter = message->waiter;
+    delete message;
+  } else {
+    sink = reinterpret_cast<Sink*>(opaque);
+  }
+  size_t size = m->len + m->key_len;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    AddDouble(sink->produced, 1);
+    AddDouble(sink->produced_bytes, static_cast<double>(size));
+  }
+  if (waiter != 0) {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    if (sink->fd >= 0) {
+      sink->reports.push_back({waiter, static_cast<int>(m->err), m->partition, m->offset, size});
+      uint64_t one = 1;
+      if (write(sink->fd, &one, sizeof one) < 0) {
+      }
+    }
+  }
+  sink->Release();
+}
+
+void InitHttpFront(Napi::Env env, Napi::Object exports) {
+  exports.Set("HttpFrontStart", Napi::Function::New(env, HttpFrontStart, "HttpFrontStart"));
+  exports.Set("HttpFrontStop", Napi::Function::New(env, HttpFrontStop, "HttpFrontStop"));
+  exports.Set("HttpFrontJoin", Napi::Function::New(env, HttpFrontJoin, "HttpFrontJoin"));
+  exports.Set("HttpFrontReleased", Napi::Function::New(env, HttpFrontReleased, "HttpFrontReleased"));
+  exports.Set("HttpFrontKnowTopic", Napi::Function::New(env, HttpFrontKnowTopic, "HttpFrontKnowTopic"));
+  exports.Set("HttpFrontStats", Napi::Function::New(env, HttpFrontStats, "HttpFrontStats"));
+}
+
+#else
+
+void InitHttpFront(Napi::Env, Napi::Object) {}  // HttpFrontStart absent: Node listens
+void FrontDelivered(const rd_kafka_message_t*) {}
+
+#endif
+
+}  // namespace rdk

@@ -1,0 +1,28 @@
+// Sends that wait for room in a full librdkafka queue are part of what flush() and close() wait
+// for: none of them is dropped by a close that follows at once. Both brokers.
+import { describe, expect, it } from 'vitest';
+import { Admin, Producer } from '../lib';
+import { testBrokers, useBroker } from './brokers';
+import { uniqueTopic } from './helpers';
+
+describe.each(testBrokers())('$name broker', (broker) => {
+  useBroker(broker);
+
+  it('close() right after sends that waited for room in a full queue delivers every one of them', async () => {
+    const topic = uniqueTopic('full-queue');
+    await broker.createTopic(topic, 1);
+    // A queue of one message held for 500 ms: every send after the first waits for room.
+    const producer = new Producer({ 'bootstrap.servers': broker.bootstrapServers, 'queue.buffering.max.messages': '1', 'linger.ms': '500' });
+    await producer.send({ topic, payload: 'first' });
+    const sends = ['one', 'two', 'three', 'four'].map((payload) => producer.send({ topic, payload }));
+    await producer.close();
+    const delivered = await Promise.all(sends);
+    expect(delivered.map((d) => d.offset)).toEqual([1, 2, 3, 4]);
+    const admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
+    try {
+      expect((await admin.watermarkOffsets(topic, 0)).high).toBe(5);
+    } finally {
+      await admin.close();
+    }
+  });
+});
