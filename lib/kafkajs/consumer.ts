@@ -8,7 +8,7 @@ import { Consumer, type PackedRecords, type RebalanceEvent, type TopicPartition 
 import { log } from '../logger';
 import { topicNameProblem } from '../validate';
 import { capi, PACKED_FIELDS, type HeaderTuple, type KafkaHandle } from '../native';
-import { view } from '../record';
+import { viewsOf } from '../record';
 import type { ConsumerGroupState, GroupDescription } from './admin';
 import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
@@ -440,6 +440,7 @@ function kafkaJSMessage(key: Buffer | null, value: Buffer | null, timestamp: num
 function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessage[] {
   const messages: KafkaMessage[] = new Array<KafkaMessage>(rows.length);
   const [, , , fields, data, extras] = rest ?? [0, 0, [], new Float64Array(0), Buffer.alloc(0), null];
+  const view = viewsOf(data);
   for (let i = 0; i < rows.length; i++) {
     const f = rows[i];
     if (f < 0) {
@@ -452,8 +453,8 @@ function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessa
     const keyLength = fields[f + 6];
     const headers = fields[f + 7];
     messages[i] = kafkaJSMessage(
-      keyLength < 0 ? null : view(data, valueLength > 0 ? start + valueLength : start, keyLength),
-      valueLength < 0 ? null : view(data, start, valueLength),
+      keyLength < 0 ? null : view(valueLength > 0 ? start + valueLength : start, keyLength),
+      valueLength < 0 ? null : view(start, valueLength),
       fields[f + 3],
       fields[f + 2],
       headers < 0 ? {} : headersOf(extras![headers] as HeaderTuple[]),
