@@ -414,6 +414,20 @@ function countOf({ rest }: PackedRecords): number {
   return 1 + (rest === undefined ? 0 : rest[1]);
 }
 
+/**
+ * The records still on the broker behind a read's partitions, by librdkafka's cached high
+ * watermarks (no request). A read comes short also while librdkafka waits for the next partition's
+ * fetch response: with a read's worth or more still behind, that is a backlog, not caught up.
+ */
+function backlogOf(consumer: Consumer, rounds: PartitionRound[]): number {
+  let backlog = 0;
+  for (const { topic, partition, offsets } of rounds) {
+    const [code, , high] = capi.GetWatermarkOffsets(consumer.handle, topic, partition);
+    if (code === 0 && high > 0) backlog += Math.max(0, high - (offsets[offsets.length - 1] + 1));
+  }
+  return backlog;
+}
+
 /** The payload and key bytes of a read. */
 function bytesOf({ first, rest }: PackedRecords): number {
   return (first.payload?.length ?? 0) + (first.key?.length ?? 0) + (rest === undefined ? 0 : rest[4].length);
@@ -948,9 +962,11 @@ export class KafkaJSConsumer {
         this.#round.clear();
       }
       readBytes += read === undefined ? 0 : bytesOf(read);
-      // While reads come full (a backlog), a commit per fetch's worth of bytes: a commit per read
-      // (64 partitions each) cost the broker and librdkafka a third of the throughput.
-      const due = failure !== undefined || this.#rebalanced || read === undefined || countOf(read) < READ_MAX || readBytes >= fetchBytes;
+      // During a backlog (reads come full, or short with a read's worth still behind them), a
+      // commit per fetch's worth of bytes: a commit per read (64 partitions each) cost the broker
+      // and librdkafka a third of the throughput.
+      const caughtUp = read === undefined || (countOf(read) < READ_MAX && backlogOf(consumer, rounds) < READ_MAX);
+      const due = failure !== undefined || this.#rebalanced || caughtUp || readBytes >= fetchBytes;
       if (run.autoCommit && due) {
         readBytes = 0;
         // The commit goes out before the next read (which may rebalance), and runs while it waits.
