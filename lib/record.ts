@@ -36,6 +36,7 @@ export class Record<V = unknown, K = unknown> {
   static fromPacked(batch: PackedBatch, into: Record[], onError: (code: number, message: string) => void): Record[] {
     // A view per payload and key is most of this loop's cost: see `view`.
     const [, count, topics, fields, data, extras] = batch;
+    const view = viewsOf(data);
     for (let i = 0, f = 0; i < count; i++, f += PACKED_FIELDS) {
       const topic = fields[f];
       if (topic < 0) {
@@ -51,8 +52,8 @@ export class Record<V = unknown, K = unknown> {
       into.push(
         new Record(
           topics[topic],
-          payloadLength < 0 ? null : view(data, start, payloadLength),
-          keyLength < 0 ? null : view(data, keyStart, keyLength),
+          payloadLength < 0 ? null : view(start, payloadLength),
+          keyLength < 0 ? null : view(keyStart, keyLength),
           fields[f + 1],
           fields[f + 2],
           headers,
@@ -94,3 +95,13 @@ const fastViews = (() => {
 export const view: (data: Buffer, start: number, length: number) => Buffer = fastViews
   ? (data, start, length) => new FastBuffer(data.buffer, data.byteOffset + start, length)
   : (data, start, length) => data.subarray(start, start + length);
+
+/**
+ * `view` for many ranges of one Buffer: its ArrayBuffer and offset are read once (`.buffer` is a
+ * call into V8 each time, about a tenth of a batch's views).
+ */
+export function viewsOf(data: Buffer): (start: number, length: number) => Buffer {
+  if (!fastViews) return (start, length) => data.subarray(start, start + length);
+  const { buffer, byteOffset } = data;
+  return (start, length) => new FastBuffer(buffer, byteOffset + start, length);
+}

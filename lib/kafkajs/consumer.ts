@@ -8,7 +8,7 @@ import { Consumer, type PackedRecords, type RebalanceEvent, type TopicPartition 
 import { log } from '../logger';
 import { topicNameProblem } from '../validate';
 import { capi, PACKED_FIELDS, type HeaderTuple, type KafkaHandle } from '../native';
-import { view } from '../record';
+import { viewsOf } from '../record';
 import type { ConsumerGroupState, GroupDescription } from './admin';
 import { connectConfig, type BrokersFunction } from './config';
 import type { ClientContext, RetryOptions } from './context';
@@ -414,6 +414,20 @@ function countOf({ rest }: PackedRecords): number {
   return 1 + (rest === undefined ? 0 : rest[1]);
 }
 
+/**
+ * The records still on the broker behind a read's partitions, by librdkafka's cached high
+ * watermarks (no request). A read comes short also while librdkafka waits for the next partition's
+ * fetch response: with a read's worth or more still behind, that is a backlog, not caught up.
+ */
+function backlogOf(consumer: Consumer, rounds: PartitionRound[]): number {
+  let backlog = 0;
+  for (const { topic, partition, offsets } of rounds) {
+    const [code, , high] = capi.GetWatermarkOffsets(consumer.handle, topic, partition);
+    if (code === 0 && high > 0) backlog += Math.max(0, high - (offsets[offsets.length - 1] + 1));
+  }
+  return backlog;
+}
+
 /** The payload and key bytes of a read. */
 function bytesOf({ first, rest }: PackedRecords): number {
   return (first.payload?.length ?? 0) + (first.key?.length ?? 0) + (rest === undefined ? 0 : rest[4].length);
@@ -440,6 +454,7 @@ function kafkaJSMessage(key: Buffer | null, value: Buffer | null, timestamp: num
 function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessage[] {
   const messages: KafkaMessage[] = new Array<KafkaMessage>(rows.length);
   const [, , , fields, data, extras] = rest ?? [0, 0, [], new Float64Array(0), Buffer.alloc(0), null];
+  const view = viewsOf(data);
   for (let i = 0; i < rows.length; i++) {
     const f = rows[i];
     if (f < 0) {
@@ -452,8 +467,8 @@ function messagesOf({ read: { first, rest }, rows }: PartitionRound): KafkaMessa
     const keyLength = fields[f + 6];
     const headers = fields[f + 7];
     messages[i] = kafkaJSMessage(
-      keyLength < 0 ? null : view(data, valueLength > 0 ? start + valueLength : start, keyLength),
-      valueLength < 0 ? null : view(data, start, valueLength),
+      keyLength < 0 ? null : view(valueLength > 0 ? start + valueLength : start, keyLength),
+      valueLength < 0 ? null : view(start, valueLength),
       fields[f + 3],
       fields[f + 2],
       headers < 0 ? {} : headersOf(extras![headers] as HeaderTuple[]),
@@ -947,9 +962,11 @@ export class KafkaJSConsumer {
         this.#round.clear();
       }
       readBytes += read === undefined ? 0 : bytesOf(read);
-      // While reads come full (a backlog), a commit per fetch's worth of bytes: a commit per read
-      // (64 partitions each) cost the broker and librdkafka a third of the throughput.
-      const due = failure !== undefined || this.#rebalanced || read === undefined || countOf(read) < READ_MAX || readBytes >= fetchBytes;
+      // During a backlog (reads come full, or short with a read's worth still behind them), a
+      // commit per fetch's worth of bytes: a commit per read (64 partitions each) cost the broker
+      // and librdkafka a third of the throughput.
+      const caughtUp = read === undefined || (countOf(read) < READ_MAX && backlogOf(consumer, rounds) < READ_MAX);
+      const due = failure !== undefined || this.#rebalanced || caughtUp || readBytes >= fetchBytes;
       if (run.autoCommit && due) {
         readBytes = 0;
         // The commit goes out before the next read (which may rebalance), and runs while it waits.
