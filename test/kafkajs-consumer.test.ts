@@ -680,7 +680,10 @@ describe.each(testBrokers())('$name broker', (broker) => {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, uncommittedOffsets, commitOffsetsIfNecessary }) => {
-          resolveOffset(batch.messages[2].offset);
+          // The six records may come in more than one batch (as in kafkajs): act on the one with offset 2.
+          const third = batch.messages.find((message) => message.offset === '2');
+          if (third === undefined) return;
+          resolveOffset(third.offset);
           uncommitted = uncommittedOffsets();
           await commitOffsetsIfNecessary(uncommittedOffsets());
           after = uncommittedOffsets();
