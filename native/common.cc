@@ -9,6 +9,7 @@ namespace rdk {
 const napi_type_tag kKafkaHandleTag = {0x8c1d6a50e1f24a07ULL, 0x9b3fa5c27e0d4d61ULL};
 const napi_type_tag kTopicPartitionListTag = {0x2f7e91c4b8a3452dULL, 0xa6c0d94e13f87b22ULL};
 const napi_type_tag kMockClusterTag = {0x54b2e8f01c6d4e93ULL, 0x8d17c3a9f2b05e48ULL};
+const napi_type_tag kHttpFrontTag = {0xd3a4c1f07b2e4e58ULL, 0x91e6b02a5c7f4d13ULL};
 
 std::string DescribeValue(const Napi::Value& value) {
   switch (value.Type()) {

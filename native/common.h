@@ -58,6 +58,7 @@ Bytes ExpectBytes(const Napi::Value& value, const char* parameter);
 extern const napi_type_tag kKafkaHandleTag;
 extern const napi_type_tag kTopicPartitionListTag;
 extern const napi_type_tag kMockClusterTag;
+extern const napi_type_tag kHttpFrontTag;
 
 // Wraps `owned` in an external tagged with `tag`; `finalize` runs when it is collected.
 template <typename T>

@@ -912,8 +912,7 @@ int64_t GetInt(Napi::Object o, const char* name, int64_t fallback) {
 using FrontRef = std::shared_ptr<Front>;
 
 Front* Unwrap(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) ThrowExpected(info.Env(), "a native front end", "front", info[0]);
-  return info[0].As<Napi::External<FrontRef>>().Data()->get();
+  return UnwrapTagged<FrontRef>(info, 0, &kHttpFrontTag, "a native front end", "front")->get();
 }
 
 // The name Node gives a listen error's code (its message then reads as Node's would).
@@ -1033,7 +1032,7 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   });
   auto* ref = new FrontRef(front);
   Napi::Array result = Napi::Array::New(env, 2);
-  result.Set(0u, Napi::External<FrontRef>::New(env, ref, [](Napi::Env, FrontRef* r) { delete r; }));
+  result.Set(0u, MakeTaggedExternal<FrontRef>(env, ref, &kHttpFrontTag, [](Napi::Env, FrontRef* r) { delete r; }));
   result.Set(1u, Napi::Number::New(env, port));
   return result;
 }

@@ -434,6 +434,18 @@ describe.each(testBrokers())('$name broker', (broker) => {
       capi.UninitProducer(h);
     });
 
+    it("a client handle or list passed where the native HTTP front end is expected is a TypeError, not the front end's memory", () => {
+      const front = capi as unknown as { [name: string]: (...args: unknown[]) => unknown };
+      const names = Object.keys(capi).filter((name) => name.startsWith('HttpFront') && name !== 'HttpFrontStart');
+      expect(names.length).toBeGreaterThan(0); // Linux: the front end is built
+      const h = capi.InitKafka();
+      const list = capi.NewTopicPartitionList();
+      for (const name of names) {
+        for (const value of [h, list]) expect(() => front[name](value, 't')).toThrow(/Expected a native front end for front/);
+      }
+      capi.UninitProducer(h);
+    });
+
     it('use after Uninit is a clear error, and Uninit is safe to call twice', () => {
       const h = capi.InitKafka();
       capi.SetKafkaConf(h, 'bootstrap.servers', broker.bootstrapServers);
