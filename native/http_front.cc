@@ -40,6 +40,8 @@ namespace rdk {
 #ifdef __linux__
 namespace {
 
+thread_local bool on_front_thread = false;
+
 int64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -247,6 +249,7 @@ struct Front {
   Options opt;
   std::shared_ptr<KafkaHandle> producer;  // the proxy's Producer: its client is ours to produce on
   rd_kafka_t* rk = nullptr;
+  rd_kafka_queue_t* main_queue = nullptr;  // the producer's: its delivery reports
   Sink* sink = new Sink();
   int epfd = -1, listen_fd = -1, wake_fd = -1, kafka_fd = -1;
   std::thread thread;
@@ -795,9 +798,21 @@ void Front::Delivered(const Report& r) {
 }
 
 
+// The producer's main queue has events (its queue events come here while the front end runs):
+// serving them on this thread spares the JS thread a wake-up for every batch of delivery reports,
+// which for async requests only count. Reports of the JS side wake the JS thread (handle.cc).
 void Front::ServeKafka() {
   uint64_t v;
-  while (read(kafka_fd, &v, sizeof v) > 0) {
+  if (read(kafka_fd, &v, sizeof v) < 0) {
+  }
+  // rd_kafka_poll serves what is queued when called; a few rounds catch what arrives meanwhile.
+  for (int round = 0; round < 4 && rd_kafka_poll(rk, 0) > 0; round++) {
+  }
+  // The queue event fires only as the queue becomes non-empty: look again if events remain.
+  if (rd_kafka_queue_length(main_queue) > 0) {
+    uint64_t one = 1;
+    if (write(kafka_fd, &one, sizeof one) < 0) {
+    }
   }
   std::deque<Report> reports;
   {
@@ -895,6 +910,8 @@ void Front::Run() {
     sink->fd = -1;
     sink->reports.clear();
   }
+  producer->ServeOnFront(-1);  // the JS thread serves the queue again (the producer's flush on close)
+  rd_kafka_queue_destroy(main_queue);
   close(kafka_fd);
   close(epfd);
   Emit(new Event{1, -1, "", ""});
@@ -1026,9 +1043,12 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   front->settings.on_body = OnBody;
   front->settings.on_message_complete = OnMessageComplete;
   front->events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "rdkafka-napi:http-front", 0, 1);
+  front->main_queue = rd_kafka_queue_get_main(front->rk);
   Front* raw = front.get();
   front->thread = std::thread([raw]() {
     pthread_setname_np(pthread_self(), "rdk:http-front");  // apart from Node's threads in /proc and top
+    on_front_thread = true;
+    raw->producer->ServeOnFront(raw->kafka_fd);
     raw->Run();
   });
   auto* ref = new FrontRef(front);
@@ -1129,7 +1149,8 @@ void FrontDelivered(const rd_kafka_message_t* m) {
     if (sink->fd >= 0) {
       sink->reports.push_back({waiter, static_cast<int>(m->err), m->partition, m->offset, size});
       uint64_t one = 1;
-      if (write(sink->fd, &one, sizeof one) < 0) {
+      // On the front end's own thread ServeKafka takes it right after its poll.
+      if (!on_front_thread && write(sink->fd, &one, sizeof one) < 0) {
       }
     }
   }
