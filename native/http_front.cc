@@ -182,6 +182,7 @@ struct Conn {
   uint64_t waiter = 0;     // the sync produce waiting for its delivery report
   int route = 0;
   bool dead = false;       // closed or handed over; freed at the end of the loop's turn
+  bool queued = false;     // in Front::answered: its answer goes out at the end of the loop's turn
 
   // The request being parsed.
   std::string url, field, value;
@@ -259,6 +260,7 @@ struct Front {
   std::atomic<int64_t> handed_off_alive{0};
   std::unordered_map<int, Conn*> conns;
   std::vector<Conn*> graveyard;
+  std::vector<Conn*> answered;  // answers written together once the turn's requests are read
   std::deque<Conn*> blocked;  // waiting for room in librdkafka's queue
   std::unordered_map<uint64_t, Conn*> waiters;
   uint64_t next_waiter = 1;
@@ -285,6 +287,8 @@ struct Front {
   void Answer(Conn* c, int status, const std::string& body);
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
+  void Queue(Conn* c);
+  void FlushAnswered();
   void Interest(Conn* c);
   void Close(Conn* c);
   void Delivered(const Report& r);
@@ -515,6 +519,17 @@ void Front::Feed(Conn* c) {
 }
 
 void Front::HandOff(Conn* c) {
+  // Answers to the requests before it go out first, as they did before Node takes over.
+  while (c->out_off < c->out.size()) {
+    ssize_t n = write(c->fd, c->out.data() + c->out_off, c->out.size() - c->out_off);
+    if (n > 0) {
+      c->out_off += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
   epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
   conns.erase(c->fd);
   handed_off_alive++;
@@ -534,6 +549,23 @@ void Front::Close(Conn* c) {
   if (at != blocked.end()) blocked.erase(at);
   c->dead = true;
   graveyard.push_back(c);
+}
+
+// The answers of one epoll turn are written one after the other at its end: the clients' side is
+// then woken for several answers at once rather than between every two of our reads.
+void Front::Queue(Conn* c) {
+  if (c->queued) return;
+  c->queued = true;
+  answered.push_back(c);
+}
+
+void Front::FlushAnswered() {
+  for (size_t i = 0; i < answered.size(); i++) {
+    Conn* c = answered[i];
+    c->queued = false;
+    if (!c->dead) Flush(c);
+  }
+  answered.clear();
 }
 
 void Front::Flush(Conn* c) {
@@ -559,7 +591,7 @@ void Front::Flush(Conn* c) {
 // Reads only while the connection can take a request (no answer pending, no sync request
 // waiting, within kReadAhead); writes while an answer is pending.
 void Front::Interest(Conn* c) {
-  if (c->dead) return;
+  if (c->dead || c->queued) return;
   bool pending = c->out_off < c->out.size();
   bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
   uint32_t events = (read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
@@ -611,7 +643,7 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
   } else {
     c->phase = Phase::Closing;
   }
-  Flush(c);
+  Queue(c);
 }
 
 void Front::ClientError(Conn* c, int status, const std::string& message) {
@@ -623,7 +655,7 @@ void Front::ClientError(Conn* c, int status, const std::string& message) {
             "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
             "\r\nConnection: close\r\n\r\n" + body;
   c->phase = Phase::Closing;
-  Flush(c);
+  Queue(c);
 }
 
 std::string ErrorBody(const std::string& message) {
@@ -892,13 +924,14 @@ void Front::Run() {
       }
     }
     RetryBlocked();
-    for (Conn* c : graveyard) delete c;
-    graveyard.clear();
     int64_t now = NowMs();
     if (now - last_scan >= 200) {
       last_scan = now;
       Scan(now);
     }
+    FlushAnswered();
+    for (Conn* c : graveyard) delete c;
+    graveyard.clear();
   }
   for (Conn* c : graveyard) delete c;
   graveyard.clear();
