@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 namespace rdk {
 
 namespace {
@@ -169,7 +171,34 @@ int KafkaHandle::Start(Kind kind, std::string* message) {
 
 void KafkaHandle::OnQueueEvent(rd_kafka_t*, void* opaque) {
   // Called with librdkafka's queue lock held: only signal, never call back into librdkafka.
-  uv_async_send(static_cast<KafkaHandle*>(opaque)->async_);
+  auto* self = static_cast<KafkaHandle*>(opaque);
+  std::lock_guard<std::mutex> lock(self->front_mutex_);
+  if (self->front_fd_ >= 0) {
+    uint64_t one = 1;
+    if (write(self->front_fd_, &one, sizeof one) < 0) {
+    }
+  } else if (self->async_ != nullptr) {
+    uv_async_send(self->async_);
+  }
+}
+
+void KafkaHandle::ServeOnFront(int fd) {
+  std::lock_guard<std::mutex> lock(front_mutex_);
+  front_fd_ = fd;
+  // Whoever serves the queue now looks once: events queued before gave their edge to the other.
+  if (fd >= 0) {
+    uint64_t one = 1;
+    if (write(fd, &one, sizeof one) < 0) {
+    }
+  } else if (async_ != nullptr) {
+    uv_async_send(async_);
+  }
+}
+
+// The front end's thread served a report or error of the JS side: the JS thread takes it.
+void KafkaHandle::WakeJsIfFrontServes() {
+  std::lock_guard<std::mutex> lock(front_mutex_);
+  if (front_fd_ >= 0 && async_ != nullptr) uv_async_send(async_);
 }
 
 void KafkaHandle::OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
@@ -182,6 +211,7 @@ void KafkaHandle::OnError(rd_kafka_t* rk, int err, const char* reason, void* opa
   // A consumer's errors come out of Consume and its class logs them; a producer's (or an admin
   // client's) may never be taken, so they are logged here, as librdkafka logs them by default.
   if (self->kind_ != Kind::Consumer) self->log_.Push(3, "ERROR", reason, rd_kafka_name(rk));
+  if (self->kind_ == Kind::Producer) self->WakeJsIfFrontServes();
   std::lock_guard<std::mutex> lock(self->client_errors_mutex_);
   if (IsSecurityFailure(err, reason)) {
     self->security_failure_code_ = err;
@@ -228,6 +258,7 @@ void KafkaHandle::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, voi
   self->reports_.push_back({msgid, static_cast<int32_t>(message->err), message->partition, message->offset});
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR && msgid > self->last_delivered_msgid_.load()) self->last_delivered_msgid_.store(msgid);
   self->outstanding_.fetch_sub(1);
+  if (self->reports_.size() == 1) self->WakeJsIfFrontServes();
 }
 
 int KafkaHandle::OnStatistics(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
@@ -371,6 +402,7 @@ void KafkaHandle::Detach() {
   if (wake_queue_ != nullptr) rd_kafka_queue_cb_event_enable(wake_queue_, nullptr, nullptr);
   if (commit_replies_ != nullptr) rd_kafka_queue_cb_event_enable(commit_replies_, nullptr, nullptr);
   if (async_ != nullptr) {
+    std::lock_guard<std::mutex> lock(front_mutex_);
     uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
     async_ = nullptr;
   }

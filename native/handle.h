@@ -58,6 +58,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // thread leaves the main queue to it: a delivery report the JS thread took would leave that
   // flush asleep for up to 10 ms in its poll. Both on the JS thread; Resume looks at the queue again.
   void PauseServing() { serving_paused_++; }
+  // A producer whose main queue the native HTTP front end's thread serves (its reports then wake
+  // the JS thread only when they are the JS side's): librdkafka's queue events go to `fd`, an
+  // eventfd, instead of waking the JS thread; -1 gives the queue back. Any thread.
+  void ServeOnFront(int fd);
   void ResumeServing();
   // Takes up to `max` reports, oldest first.
   std::deque<DeliveryReportEntry> TakeReports(size_t max);
@@ -152,6 +156,7 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   static void OnLog(const rd_kafka_t* rk, int level, const char* facility, const char* message);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   static void OnWake(uv_async_t* async);
+  void WakeJsIfFrontServes();
   void UpdateLoopReference();
   // Takes the commits' answers off the reply queue (any thread); `wait`: until none is under way.
   void TakeCommitAnswers(bool wait);
@@ -182,6 +187,8 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   std::string statistics_;
 
   uv_async_t* async_ = nullptr;  // freed by its close callback
+  std::mutex front_mutex_;  // guards front_fd_, and async_ against sends from the front end's thread
+  int front_fd_ = -1;       // see ServeOnFront
   napi_async_context async_context_ = nullptr;
   Napi::FunctionReference wake_callback_;
 

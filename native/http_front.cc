@@ -40,6 +40,8 @@ namespace rdk {
 #ifdef __linux__
 namespace {
 
+thread_local bool on_front_thread = false;
+
 int64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -180,6 +182,7 @@ struct Conn {
   uint64_t waiter = 0;     // the sync produce waiting for its delivery report
   int route = 0;
   bool dead = false;       // closed or handed over; freed at the end of the loop's turn
+  bool queued = false;     // in Front::answered: its answer goes out at the end of the loop's turn
 
   // The request being parsed.
   std::string url, field, value;
@@ -247,6 +250,7 @@ struct Front {
   Options opt;
   std::shared_ptr<KafkaHandle> producer;  // the proxy's Producer: its client is ours to produce on
   rd_kafka_t* rk = nullptr;
+  rd_kafka_queue_t* main_queue = nullptr;  // the producer's: its delivery reports
   Sink* sink = new Sink();
   int epfd = -1, listen_fd = -1, wake_fd = -1, kafka_fd = -1;
   std::thread thread;
@@ -256,6 +260,7 @@ struct Front {
   std::atomic<int64_t> handed_off_alive{0};
   std::unordered_map<int, Conn*> conns;
   std::vector<Conn*> graveyard;
+  std::vector<Conn*> answered;  // answers written together once the turn's requests are read
   std::deque<Conn*> blocked;  // waiting for room in librdkafka's queue
   std::unordered_map<uint64_t, Conn*> waiters;
   uint64_t next_waiter = 1;
@@ -282,6 +287,8 @@ struct Front {
   void Answer(Conn* c, int status, const std::string& body);
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
+  void Queue(Conn* c);
+  void FlushAnswered();
   void Interest(Conn* c);
   void Close(Conn* c);
   void Delivered(const Report& r);
@@ -512,6 +519,17 @@ void Front::Feed(Conn* c) {
 }
 
 void Front::HandOff(Conn* c) {
+  // Answers to the requests before it go out first, as they did before Node takes over.
+  while (c->out_off < c->out.size()) {
+    ssize_t n = write(c->fd, c->out.data() + c->out_off, c->out.size() - c->out_off);
+    if (n > 0) {
+      c->out_off += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
   epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
   conns.erase(c->fd);
   handed_off_alive++;
@@ -531,6 +549,23 @@ void Front::Close(Conn* c) {
   if (at != blocked.end()) blocked.erase(at);
   c->dead = true;
   graveyard.push_back(c);
+}
+
+// The answers of one epoll turn are written one after the other at its end: the clients' side is
+// then woken for several answers at once rather than between every two of our reads.
+void Front::Queue(Conn* c) {
+  if (c->queued) return;
+  c->queued = true;
+  answered.push_back(c);
+}
+
+void Front::FlushAnswered() {
+  for (size_t i = 0; i < answered.size(); i++) {
+    Conn* c = answered[i];
+    c->queued = false;
+    if (!c->dead) Flush(c);
+  }
+  answered.clear();
 }
 
 void Front::Flush(Conn* c) {
@@ -556,7 +591,7 @@ void Front::Flush(Conn* c) {
 // Reads only while the connection can take a request (no answer pending, no sync request
 // waiting, within kReadAhead); writes while an answer is pending.
 void Front::Interest(Conn* c) {
-  if (c->dead) return;
+  if (c->dead || c->queued) return;
   bool pending = c->out_off < c->out.size();
   bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
   uint32_t events = (read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
@@ -608,7 +643,7 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
   } else {
     c->phase = Phase::Closing;
   }
-  Flush(c);
+  Queue(c);
 }
 
 void Front::ClientError(Conn* c, int status, const std::string& message) {
@@ -620,7 +655,7 @@ void Front::ClientError(Conn* c, int status, const std::string& message) {
             "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
             "\r\nConnection: close\r\n\r\n" + body;
   c->phase = Phase::Closing;
-  Flush(c);
+  Queue(c);
 }
 
 std::string ErrorBody(const std::string& message) {
@@ -795,9 +830,21 @@ void Front::Delivered(const Report& r) {
 }
 
 
+// The producer's main queue has events (its queue events come here while the front end runs):
+// serving them on this thread spares the JS thread a wake-up for every batch of delivery reports,
+// which for async requests only count. Reports of the JS side wake the JS thread (handle.cc).
 void Front::ServeKafka() {
   uint64_t v;
-  while (read(kafka_fd, &v, sizeof v) > 0) {
+  if (read(kafka_fd, &v, sizeof v) < 0) {
+  }
+  // rd_kafka_poll serves what is queued when called; a few rounds catch what arrives meanwhile.
+  for (int round = 0; round < 4 && rd_kafka_poll(rk, 0) > 0; round++) {
+  }
+  // The queue event fires only as the queue becomes non-empty: look again if events remain.
+  if (rd_kafka_queue_length(main_queue) > 0) {
+    uint64_t one = 1;
+    if (write(kafka_fd, &one, sizeof one) < 0) {
+    }
   }
   std::deque<Report> reports;
   {
@@ -877,13 +924,14 @@ void Front::Run() {
       }
     }
     RetryBlocked();
-    for (Conn* c : graveyard) delete c;
-    graveyard.clear();
     int64_t now = NowMs();
     if (now - last_scan >= 200) {
       last_scan = now;
       Scan(now);
     }
+    FlushAnswered();
+    for (Conn* c : graveyard) delete c;
+    graveyard.clear();
   }
   for (Conn* c : graveyard) delete c;
   graveyard.clear();
@@ -895,6 +943,8 @@ void Front::Run() {
     sink->fd = -1;
     sink->reports.clear();
   }
+  producer->ServeOnFront(-1);  // the JS thread serves the queue again (the producer's flush on close)
+  rd_kafka_queue_destroy(main_queue);
   close(kafka_fd);
   close(epfd);
   Emit(new Event{1, -1, "", ""});
@@ -1025,9 +1075,12 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   front->settings.on_body = OnBody;
   front->settings.on_message_complete = OnMessageComplete;
   front->events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "rdkafka-napi:http-front", 0, 1);
+  front->main_queue = rd_kafka_queue_get_main(front->rk);
   Front* raw = front.get();
   front->thread = std::thread([raw]() {
     pthread_setname_np(pthread_self(), "rdk:http-front");  // apart from Node's threads in /proc and top
+    on_front_thread = true;
+    raw->producer->ServeOnFront(raw->kafka_fd);
     raw->Run();
   });
   auto* ref = new FrontRef(front);
@@ -1128,7 +1181,8 @@ void FrontDelivered(const rd_kafka_message_t* m) {
     if (sink->fd >= 0) {
       sink->reports.push_back({waiter, static_cast<int>(m->err), m->partition, m->offset, size});
       uint64_t one = 1;
-      if (write(sink->fd, &one, sizeof one) < 0) {
+      // On the front end's own thread ServeKafka takes it right after its poll.
+      if (!on_front_thread && write(sink->fd, &one, sizeof one) < 0) {
       }
     }
   }
