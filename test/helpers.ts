@@ -27,7 +27,7 @@ export async function consumeCount(consumer: Consumer, count: number, deadlineMs
   const records: Record[] = [];
   const deadline = performance.now() + deadlineMs; // monotonic: immune to wall-clock steps
   while (records.length < count && performance.now() < deadline) {
-    const record = await consumer.consumeRecord(Math.max(1, Math.min(500, deadline - performance.now())));
+    const record = await consumer.consumeRecord(Math.ceil(Math.max(1, Math.min(500, deadline - performance.now()))));
     if (record) records.push(record);
   }
   return records;
