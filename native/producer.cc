@@ -204,7 +204,13 @@ struct BatchScratch {
 
 class ScratchLease {
  public:
-  ScratchLease() : scratch_(spare_ ? std::move(spare_) : std::make_unique<BatchScratch>()) {}
+  // Payload and key arrays sized for `count` records (empty ones; no keys: none).
+  ScratchLease(uint32_t count, bool has_keys) : scratch_(spare_ ? std::move(spare_) : std::make_unique<BatchScratch>()) {
+    scratch_->values.clear();
+    scratch_->values.resize(count);
+    scratch_->keys.clear();
+    if (has_keys) scratch_->keys.resize(count);
+  }
   ~ScratchLease() {
     scratch_->values.clear();  // frees string payloads' copies; keeps the capacity
     scratch_->keys.clear();
@@ -223,14 +229,6 @@ class ScratchLease {
 };
 
 thread_local std::unique_ptr<BatchScratch> ScratchLease::spare_;
-
-// Sizes `scratch`'s payload and key arrays for `count` records (empty ones; no keys: none).
-void PrepareScratch(BatchScratch& scratch, uint32_t count, bool has_keys) {
-  scratch.values.clear();
-  scratch.values.resize(count);
-  scratch.keys.clear();
-  if (has_keys) scratch.keys.resize(count);
-}
 
 Napi::Value QueueBatch(Napi::Env env, KafkaHandle* handle, const std::string& topic, int32_t partition,
                        BatchScratch& scratch, bool has_keys);
@@ -273,9 +271,8 @@ Napi::Value ProduceBatch(const Napi::CallbackInfo& info) {
   uint32_t count = payloads.Length();
   bool has_keys = ReadBatchKeys(info, 4, count, "payloads");
   // Check every element before queueing any, so a bad one leaves nothing half-sent.
-  ScratchLease lease;
+  ScratchLease lease(count, has_keys);
   BatchScratch& scratch = *lease;
-  PrepareScratch(scratch, count, has_keys);
   std::vector<Bytes>& values = scratch.values;
   std::vector<Bytes>& keys = scratch.keys;
   auto bytes_at = [env](Napi::Array array, uint32_t i, const char* name) {
@@ -320,9 +317,8 @@ Napi::Value ProduceBatchPacked(const Napi::CallbackInfo& info) {
   uint32_t count = static_cast<uint32_t>(lengths.ElementLength());
   bool has_keys = ReadBatchKeys(info, 5, count, "lengths");
   // Check every length before queueing any, so bad ones leave nothing half-sent.
-  ScratchLease lease;
+  ScratchLease lease(count, has_keys);
   BatchScratch& scratch = *lease;
-  PrepareScratch(scratch, count, has_keys);
   std::vector<Bytes>& values = scratch.values;
   std::vector<Bytes>& keys = scratch.keys;
   const char* base = data.ByteLength() ? reinterpret_cast<const char*>(data.Data()) : "";
