@@ -248,6 +248,76 @@ Napi::Value SubscribeConsumerTPList(const Napi::CallbackInfo& info) {
   return CodeAndMessage(info.Env(), err, err ? rd_kafka_err2str(err) : "");
 }
 
+// ---------------------------------------------------------------------------------------------
+// A lost OffsetFetch. When the OffsetFetch librdkafka sends for newly assigned partitions fails
+// with a coordinator or transport error (a coordinator that moved, one still loading its group
+// offsets), librdkafka reports "Failed to fetch committed offset(s)..." as a consumer error and
+// never asks again: those partitions are never fetched (librdkafka 2.0.2 and 2.15.1 alike; its
+// issue #5586). Consume and TakeReady assign them again when they see that error, which makes
+// librdkafka ask again once it knows the coordinator.
+// ---------------------------------------------------------------------------------------------
+
+bool IsLostOffsetFetch(rd_kafka_message_t* msg) {
+  switch (msg->err) {
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+      break;
+    default:
+      return false;
+  }
+  // librdkafka gives no other sign of this error than its text.
+  static constexpr char kPrefix[] = "Failed to fetch committed offset";
+  const char* text = rd_kafka_message_errstr(msg);
+  return text != nullptr && std::strncmp(text, kPrefix, sizeof kPrefix - 1) == 0;
+}
+
+// Assigns again the partitions that wait for their committed offset: those assigned without an
+// offset of their own (-1001 or -1000) from which nothing was consumed yet. With an eager or no
+// protocol the whole assignment is given again (rd_kafka_assign replaces it), each partition that
+// was read from at its position, so no record is read twice; cooperative ones move alone.
+void ReassignUnfetched(KafkaHandle* handle) {
+  rd_kafka_t* rk = handle->rk();
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  rd_kafka_topic_partition_list_t* positions = rd_kafka_topic_partition_list_copy(assigned);
+  rd_kafka_position(rk, positions);
+  rd_kafka_topic_partition_list_t* unfetched = rd_kafka_topic_partition_list_new(assigned->cnt);
+  for (int i = 0; i < assigned->cnt; i++) {
+    rd_kafka_topic_partition_t& tp = assigned->elems[i];
+    int64_t position = positions->elems[i].offset;
+    if (position >= 0) {
+      tp.offset = position;
+    } else if (tp.offset == RD_KAFKA_OFFSET_INVALID || tp.offset == RD_KAFKA_OFFSET_STORED) {
+      rd_kafka_topic_partition_list_add(unfetched, tp.topic, tp.partition)->offset = tp.offset;
+    }
+  }
+  if (unfetched->cnt > 0) {
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    int failure = 0;
+    if (protocol != nullptr && std::strcmp(protocol, "COOPERATIVE") == 0) {
+      rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, unfetched);
+      if (error == nullptr) error = rd_kafka_incremental_assign(rk, unfetched);
+      if (error != nullptr) {
+        failure = rd_kafka_error_code(error);
+        rd_kafka_error_destroy(error);
+      }
+    } else {
+      failure = rd_kafka_assign(rk, assigned);
+    }
+    std::string line = "Assigning " + std::to_string(unfetched->cnt) + " partition(s) again to fetch their committed offsets";
+    if (failure != 0) line += std::string(" failed: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(failure));
+    handle->Log(failure != 0 ? 3 : 5, "REASSIGN", line);
+  }
+  rd_kafka_topic_partition_list_destroy(unfetched);
+  rd_kafka_topic_partition_list_destroy(positions);
+  rd_kafka_topic_partition_list_destroy(assigned);
+}
+
 // Consume(h, timeoutMs = 0) -> [0, topic, payload, key, partition, offset, timestamp, headers]
 // | [1] nothing yet | [code, message]. Synchronous: a timeout above 0 waits on the calling thread.
 // Errors are the consumer's (e.g. a subscribed topic that does not exist) and the client's
@@ -266,6 +336,7 @@ Napi::Value Consume(const Napi::CallbackInfo& info) {
     nothing.Set(0u, Napi::Number::New(env, 1));
     return nothing;
   }
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR && IsLostOffsetFetch(msg)) ReassignUnfetched(handle.get());
   Napi::Array tuple = MessageTuple(env, msg);
   rd_kafka_message_destroy(msg);
   return tuple;
@@ -285,6 +356,12 @@ int TakeReady(const std::shared_ptr<KafkaHandle>& handle, size_t max, std::vecto
     return err;
   }
   msgs->resize(static_cast<size_t>(got));
+  for (rd_kafka_message_t* msg : *msgs) {
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR && IsLostOffsetFetch(msg)) {
+      ReassignUnfetched(handle.get());
+      break;
+    }
+  }
   return 0;
 }
 

@@ -88,6 +88,10 @@ class KafkaHandle : public std::enable_shared_from_this<KafkaHandle> {
   // JavaScript cannot run now: a finaliser, the environment's cleanup), then frees the logger.
   void FinishLog(bool deliver);
 
+  // --- Logging ---
+  // A line of our own through the client's logger, as librdkafka's lines go (any thread).
+  void Log(int level, const char* facility, const std::string& message) { log_.Push(level, facility, message.c_str(), rk_ ? rd_kafka_name(rk_) : ""); }
+
   // --- Client errors ---
   // librdkafka's error callback queues client-level errors (transport failures, all brokers down,
   // fatal errors): Consume and ConsumeBatch hand a consumer's out as error results, ClientErrors a

@@ -362,3 +362,73 @@ describe('every broker down, then back (embedded broker)', () => {
     mock.close();
   });
 });
+
+// A coordinator error on the OffsetFetch that follows an assignment (a coordinator that moved, or
+// one still loading the group's offsets) left the partitions unread for good: librdkafka reports it
+// and never asks again. Only the embedded broker can make the coordinator answer that on cue.
+describe('the committed offsets of a new assignment cannot be fetched once (embedded broker)', () => {
+  const OFFSET_FETCH = 9;
+  const NOT_COORDINATOR = 16;
+
+  /** A topic of two partitions holding p0-0, p0-1, p1-0, and a group that committed p0 up to offset 1. */
+  async function setUp(): Promise<{ mock: MockCluster; topic: string; group: string }> {
+    const mock = new MockCluster({ brokers: 1 });
+    const topic = uniqueTopic();
+    const group = uniqueTopic('g');
+    mock.createTopic(topic, 2);
+    const producer = new Producer({ 'bootstrap.servers': mock.bootstrapServers }, { logger: silentLogger });
+    await producer.sendBatch([{ topic, partition: 0, payload: 'p0-0' }, { topic, partition: 0, payload: 'p0-1' }, { topic, partition: 1, payload: 'p1-0' }]);
+    await producer.close();
+    const earlier = new Consumer(consumerConfig(mock.bootstrapServers, group), undefined, { logger: silentLogger });
+    earlier.assign([{ topic, partition: 0, offset: 0 }]);
+    await earlier.commit([{ topic, partition: 0, offset: 1 }]);
+    await earlier.close();
+    mock.pushRequestErrors(OFFSET_FETCH, [NOT_COORDINATOR]);
+    return { mock, topic, group };
+  }
+
+  function watched(): { logger: { error(): void; warn(f: object, m: string): void; info(f: object, m: string): void; debug(): void }; warnings: string[]; infos: string[] } {
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    return { warnings, infos, logger: { error: () => {}, warn: (_f, m) => warnings.push(m), info: (_f, m) => infos.push(m), debug: () => {} } };
+  }
+
+  it.each(['range', 'cooperative-sticky'])('a subscribed consumer (%s) reads every partition from its committed offset, and the error is reported', async (strategy) => {
+    const { mock, topic, group } = await setUp();
+    const { logger, warnings, infos } = watched();
+    const c = new Consumer(consumerConfig(mock.bootstrapServers, group, { 'partition.assignment.strategy': strategy }), [topic], { logger });
+    const errors: KafkaError[] = [];
+    c.on('error', (error) => errors.push(error));
+    const read = (await consumeCount(c, 2, 30_000)).map(text).sort();
+    expect(read).toEqual(['p0-1', 'p1-0']);
+    expect(errors.map((e) => e.code)).toContain(NOT_COORDINATOR);
+    expect(errors.every((e) => e.retriable && !e.fatal)).toBe(true);
+    expect(warnings.some((m) => m.startsWith('Failed to fetch committed offset'))).toBe(true);
+    expect(infos.some((m) => /^Assigning 2 partition\(s\) again/.test(m))).toBe(true);
+    await c.close();
+    mock.close();
+  });
+
+  it('consumeBatch() of a subscribed consumer reads them too', async () => {
+    const { mock, topic, group } = await setUp();
+    const c = new Consumer(consumerConfig(mock.bootstrapServers, group), [topic], { logger: silentLogger });
+    c.on('error', () => {});
+    const read: string[] = [];
+    const deadline = performance.now() + 30_000;
+    while (read.length < 2 && performance.now() < deadline) read.push(...(await c.consumeBatch(10, 1000)).map(text));
+    expect(read.sort()).toEqual(['p0-1', 'p1-0']);
+    await c.close();
+    mock.close();
+  });
+
+  it('a consumer assigned partitions without offsets reads them from the committed offset', async () => {
+    const { mock, topic, group } = await setUp();
+    const c = new Consumer(consumerConfig(mock.bootstrapServers, group), undefined, { logger: silentLogger });
+    c.on('error', () => {});
+    c.assign([{ topic, partition: 0 }, { topic, partition: 1 }]);
+    const read = (await consumeCount(c, 2, 30_000)).map(text).sort();
+    expect(read).toEqual(['p0-1', 'p1-0']);
+    await c.close();
+    mock.close();
+  });
+});
