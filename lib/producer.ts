@@ -60,6 +60,8 @@ interface PendingSend {
   topic: string;
   resolve: (result: DeliveryResult) => void;
   reject: (error: KafkaError) => void;
+  /** Called once librdkafka's queue holds the record (sendQueued). */
+  onQueued?: () => void;
 }
 
 /** One sendBatch call: per-record outcome in typed arrays, settled when nothing is pending. */
@@ -235,10 +237,23 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     return this.#sendRaw(record as ProducerRecord | Record);
   }
 
-  #sendRaw(record: ProducerRecord | Record): Promise<DeliveryResult> {
+  /**
+   * `send()`, also saying when librdkafka holds the record: `queued` resolves once it is in
+   * librdkafka's queue (at once unless the queue is full and the send waits for room), and rejects
+   * as `delivered` does if it never gets there. Lets a caller that answers before delivery (an
+   * async REST produce) wait for room instead of holding ever more waiting sends.
+   */
+  sendQueued(record: ProducerRecord<V, K> | Record): { queued: Promise<void>; delivered: Promise<DeliveryResult> } {
+    let onQueued!: () => void;
+    const queued = new Promise<void>((resolve) => (onQueued = resolve));
+    const delivered = this.#serializes(record) ? this.#serialize([record]).then(([raw]) => this.#sendRaw(raw, onQueued)) : this.#sendRaw(record as ProducerRecord | Record, onQueued);
+    return { queued: Promise.race([queued, delivered.then(() => undefined)]), delivered };
+  }
+
+  #sendRaw(record: ProducerRecord | Record, onQueued?: () => void): Promise<DeliveryResult> {
     try {
       this.#checkOpen();
-      return this.#sendChecked(this.#check(record));
+      return this.#sendChecked(this.#check(record), onQueued);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -264,9 +279,9 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     return out;
   }
 
-  #sendChecked(checked: Checked): Promise<DeliveryResult> {
+  #sendChecked(checked: Checked, onQueued?: () => void): Promise<DeliveryResult> {
     return new Promise<DeliveryResult>((resolve, reject) => {
-      const pending = { topic: checked.topic, resolve, reject };
+      const pending: PendingSend = { topic: checked.topic, resolve, reject, onQueued };
       // Behind earlier blocked sends, or when the queue is full: wait, in order.
       if (this.#blocked.length > 0 || this.#blockedBatches.length > 0 || !this.#trySend(checked, pending)) this.#blocked.push({ record: checked, pending });
     });
@@ -631,6 +646,7 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     if (typeof result === 'number') {
       this.#sends.set(result, pending);
       this.#accepted();
+      pending.onQueued?.();
       return true;
     }
     const [code, , message] = result;

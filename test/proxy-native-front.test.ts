@@ -310,6 +310,31 @@ describe.each(testBrokers())('$name broker, with a producer queue of one message
     for (const answer of answers.native) expect(answer).toMatch(/^HTTP\/1.1 200 OK[^]*\r\n\r\n\{\}$/);
     expect(answers.native).toEqual(answers.js);
   });
+
+  it.each([['native', true], ['js', false]] as const)('with a full librdkafka queue an async produce (%s route) is answered only once librdkafka holds its message, so waiting messages stay bounded', async (_name, native) => {
+    const settings = { ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers, producer: { 'queue.buffering.max.messages': '1', 'linger.ms': '300' } };
+    const topic = uniqueTopic('nf');
+    await broker.createTopic(topic, 1);
+    const proxy = await startProxy({ ...settings, pixyNativeFrontEnd: native });
+    const admin = new Admin({ 'bootstrap.servers': broker.bootstrapServers });
+    try {
+      await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'makes the topic known'), 1);
+      // Three clients at once: the queue holds one message for linger.ms, the others wait for room.
+      // Each answer may come only once the messages before it left the queue for the broker.
+      const highAtAnswer: number[] = [];
+      await Promise.all(['one', 'two', 'three'].map(async (m) => {
+        const { answers } = await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages`, m), 1);
+        expect(answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+        highAtAnswer.push((await admin.watermarkOffsets(topic, 0)).high);
+      }));
+      highAtAnswer.sort((a, b) => a - b);
+      expect(highAtAnswer[1]).toBeGreaterThanOrEqual(2);
+      expect(highAtAnswer[2]).toBeGreaterThanOrEqual(3);
+    } finally {
+      await proxy.close();
+      await admin.close();
+    }
+  });
 });
 
 describe.each(testBrokers().filter((b) => b.name === 'mock'))('$name broker refusing a produce request', (broker) => {

@@ -148,7 +148,7 @@ function produceError(error: unknown, topic: string, size: number, messageMaxByt
 
 const UNKNOWN_TOPIC = -188; // ERR__UNKNOWN_TOPIC: librdkafka knows the topic does not exist
 const INVALID_TOPIC = 17; // ERR_TOPIC_EXCEPTION: the broker refuses the name (or an internal topic)
-/** Resolved at once: a send still pending after it was raced against this was accepted by librdkafka. */
+/** Resolved at once: a send still pending after it was raced against this was not refused at once by librdkafka. */
 const ACCEPTED = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
 const ignore = (): void => undefined;
@@ -204,7 +204,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       const sync = flag(req, 'sync');
       await cluster.autoCreate(topic);
       options.onTopicReady?.(topic);
-      const sending = producer.send({ topic, payload, key, headers });
+      const { queued, delivered: sending } = producer.sendQueued({ topic, payload, key, headers });
       // librdkafka refuses some messages at once (too large, a topic it knows does not exist):
       // their promise is already rejected, and wins the race against one already resolved.
       try {
@@ -214,6 +214,13 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       }
       if (!sync) {
         sending.catch(ignore); // async: the client asked not to wait (at-most-once)
+        // A full queue holds the answer until librdkafka has the message, so the sends waiting for
+        // room stay bounded by the requests open.
+        try {
+          await queued;
+        } catch (error) {
+          throw produceError(error, topic, messageSize(payload, key, headers), options.messageMaxBytes, true);
+        }
         return reply.code(200).header('content-type', JSON_TYPE).send(EMPTY_OBJECT);
       }
       try {
