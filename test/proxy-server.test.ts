@@ -1,9 +1,10 @@
 // The proxy process: graceful shutdown on SIGTERM, basic auth, TLS; the Kafka-Pixy idle timeout.
 import { execFileSync, spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
@@ -42,6 +43,74 @@ describe('the proxy process (real broker)', () => {
     expect((await admin.watermarkOffsets(topic, 0)).high).toBe(1); // flushed, not lost
     expect((await admin.describeGroups(group))[0].members).toEqual([]); // left the group
     await admin.close();
+  });
+});
+
+describe('the proxy process out of file descriptors (real broker)', () => {
+  const kafka = useRealKafka();
+
+  /** A connected socket to `url`'s port, and its data as it arrives. */
+  function open(url: string): Promise<{ socket: Socket; received: () => string }> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      let data = '';
+      const socket = connect(Number(port), hostname, () => resolve({ socket, received: () => data }));
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+      socket.on('error', reject);
+    });
+  }
+
+  async function answered(received: () => string, count: number, timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (received().split('HTTP/1.1 ').length - 1 < count && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return received().split('HTTP/1.1 ').length - 1 >= count;
+  }
+
+  it.each([['native front end', true], ['Node', false]] as const)('the Kafka-Pixy listener (%s) out of descriptors neither spins nor stops: open connections are served, and new ones once descriptors are free', async (_name, native) => {
+    const bootstrap = kafka.bootstrapServers;
+    const admin = new Admin({ 'bootstrap.servers': bootstrap });
+    const topic = uniqueTopic('emfile');
+    await admin.createTopics({ name: topic, partitions: 1 });
+    // 256 descriptors for the whole process, and no connection cap of the proxy's own in the way.
+    const command = `ulimit -n 256 && exec "${process.execPath}" dist/cli.js proxy --json -b ${bootstrap} --listeners http://127.0.0.1:0 --pixy-listeners http://127.0.0.1:0 --set http.max.connections=100000 --set pixy.native.front.end=${native}`;
+    const child = spawn('bash', ['-c', command], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const sockets: Socket[] = [];
+    try {
+      const first = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+      const { pixyUrl } = JSON.parse(first) as { pixyUrl: string };
+      const produce = (body: string) => `POST /topics/${topic}/messages?sync HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+      const kept = await open(pixyUrl);
+      kept.socket.write(produce('before'));
+      expect(await answered(kept.received, 1, 30_000)).toBe(true);
+
+      // More connections than descriptors: the kernel completes them, the proxy cannot accept them all.
+      for (let i = 0; i < 400; i++) sockets.push((await open(pixyUrl)).socket);
+      const cpu = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((sum, ticks) => sum + Number(ticks), 0);
+      expect(readdirSync(`/proc/${child.pid}/fd`).length).toBeGreaterThan(250); // out of descriptors
+      const before = cpu();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(cpu() - before).toBeLessThan(50); // clock ticks (1/100 s): a listener spinning on its error would take the 2 s
+
+      kept.socket.write(produce('during'));
+      expect(await answered(kept.received, 2, 30_000)).toBe(true);
+      expect(kept.received()).toMatch(/^HTTP\/1.1 200 OK[^]*HTTP\/1.1 200 OK/);
+
+      for (const socket of sockets.splice(0)) socket.destroy();
+      const fresh = await open(pixyUrl);
+      fresh.socket.write(produce('after'));
+      expect(await answered(fresh.received, 1, 30_000)).toBe(true);
+      expect(fresh.received()).toMatch(/^HTTP\/1.1 200 OK/);
+      kept.socket.destroy();
+      fresh.socket.destroy();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect((await admin.watermarkOffsets(topic, 0)).high).toBe(3);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      child.kill('SIGKILL');
+      await admin.close();
+    }
   });
 });
 
