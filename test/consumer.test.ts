@@ -413,7 +413,7 @@ describe('the committed offsets of a new assignment cannot be fetched once (embe
     const { mock, topic, group } = await setUp();
     const c = new Consumer(consumerConfig(mock.bootstrapServers, group), [topic], { logger: silentLogger });
     c.on('error', () => {});
-    const read: string[] = [];
+    const read: Array<string | null> = [];
     const deadline = performance.now() + 30_000;
     while (read.length < 2 && performance.now() < deadline) read.push(...(await c.consumeBatch(10, 1000)).map(text));
     expect(read.sort()).toEqual(['p0-1', 'p1-0']);
