@@ -668,6 +668,27 @@ describe.each(testBrokers())('$name broker', (broker) => {
       for (let p = 0; p < 4; p++) expect(await committed(groupId, topic, p)).toBe(count / 4);
     });
 
+    it("a fetch brings at most kafkajs's maxBytes (10 MiB) by default, not librdkafka's 50 MB; maxBytes, fetch.max.bytes and a larger message.max.bytes change it", async () => {
+      // librdkafka's 'conf' debug lines list the properties its client was created with (by run()).
+      const topic = await topicWith(0);
+      const fetchMaxBytesOf = async (kafkaLevel: { [key: string]: unknown }, consumerLevel: { [key: string]: unknown }): Promise<string[]> => {
+        const lines: string[] = [];
+        const logCreator = () => (entry: { log: { message: string } }) => void lines.push(entry.log.message);
+        const debugKafka = new Kafka({ kafkaJS: { brokers: [broker.bootstrapServers], logLevel: logLevel.DEBUG, logCreator }, debug: 'conf', ...kafkaLevel });
+        const consumer = debugKafka.consumer({ kafkaJS: { groupId: uniqueTopic('g'), ...consumerLevel } });
+        await consumer.connect();
+        await consumer.subscribe({ topic });
+        await consumer.run({ eachBatch: async () => {} });
+        await consumer.disconnect();
+        return lines.flatMap((line) => /fetch\.max\.bytes = (\d+)/.exec(line)?.[1] ?? []);
+      };
+      expect(await fetchMaxBytesOf({}, {})).toEqual(['10485760']);
+      expect(await fetchMaxBytesOf({}, { maxBytes: 2_000_000 })).toEqual(['2000000']);
+      expect(await fetchMaxBytesOf({ 'fetch.max.bytes': 30_000_000 }, {})).toEqual(['30000000']);
+      // librdkafka refuses a fetch.max.bytes below message.max.bytes: the default follows it up.
+      expect(await fetchMaxBytesOf({ 'message.max.bytes': 20_000_000 }, {})).toEqual(['20000000']);
+    });
+
     it('eachBatch with autoCommit false: uncommittedOffsets shows what was resolved, commitOffsetsIfNecessary(offsets) commits it', async () => {
       const topic = await topicWith(6);
       const groupId = uniqueTopic('g');

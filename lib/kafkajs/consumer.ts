@@ -358,6 +358,10 @@ function settingsOf(context: ClientContext, given: unknown): Settings {
       `Consumer heartbeatInterval (${heartbeat}) must be lower than sessionTimeout (${session}). It is recommended to set heartbeatInterval to approximately a third of the sessionTimeout.`,
     );
   }
+  // kafkajs's maxBytes (10 MiB) when neither it nor fetch.max.bytes is given, not librdkafka's 50 MB:
+  // each fetch response is one allocation of its size, and at 50 MB every one is fresh memory (page
+  // faults on librdkafka's broker thread). librdkafka refuses one below message.max.bytes.
+  if (config['fetch.max.bytes'] === undefined) config['fetch.max.bytes'] = Math.max(KAFKAJS_MAX_BYTES, Number(config['message.max.bytes'] ?? 0) || 0);
   const userAutoCommit = config['enable.auto.commit'];
   config['enable.auto.commit'] = false; // the facade commits what the handlers resolved
   const retry = { ...context.retry, ...((options.retry as RetryOptions | undefined) ?? {}) };
