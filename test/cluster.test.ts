@@ -347,4 +347,69 @@ describe('faults on a three-node Kafka cluster', () => {
     },
     300_000,
   );
+
+  it(
+    "the group's coordinator SIGKILLed while two members read and commit: both go on through its move, a member joining after it gets its share, and no message is skipped",
+    async () => {
+      const topic = uniqueTopic('coordinator');
+      const group = uniqueTopic('coordinator');
+      const partitions = 6;
+      const perPartition = 2000;
+      await createTopic(topic, partitions);
+      const producer = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all' });
+      await producer.sendBatch(Array.from({ length: partitions * perPartition }, (_, i) => ({ topic, partition: i % partitions, payload: `m${i}` })));
+      await producer.close();
+      const config = consumerConfig(cluster.kafka.bootstrapServers, group, { 'enable.auto.commit': false });
+      const seen = new Set<string>();
+      const errors: KafkaError[] = [];
+      let running = true;
+      // What a service does: read a batch, process it (slowly), commit it; a failed commit only means reading again.
+      const member = (consumer: Consumer) => {
+        consumer.on('error', (error) => errors.push(error));
+        return (async () => {
+          while (running) {
+            const batch: Record[] = await consumer.consumeBatch(50, 100);
+            for (const r of batch) seen.add(`${r.partition}:${r.offset}`);
+            await sleep(5);
+            if (batch.length > 0) await consumer.commit(batch).catch(() => undefined);
+          }
+        })();
+      };
+      const first = new Consumer(config, [topic]);
+      const second = new Consumer(config, [topic]);
+      const third = new Consumer(config);
+      const loops = [member(first), member(second)];
+      let killed: number | undefined;
+      try {
+        const t0 = Date.now();
+        await until('both members to read', () => first.assignment().length > 0 && second.assignment().length > 0 && seen.size > 1000, 90_000);
+        const [described] = await cluster.admin.describeGroups(group);
+        expect(described.coordinator).not.toBeNull();
+        killed = described.coordinator!.id;
+        expect(cluster.kafka.kill(killed)).toBe(true);
+        const killedAt = Date.now();
+        const atKill = seen.size;
+        await until('both members to read on after the kill', () => seen.size > atKill + 1000, 90_000, () => `: ${seen.size} read`);
+        // A member joining now fetches its partitions' committed offsets from the moved coordinator.
+        third.subscribe(topic);
+        loops.push(member(third));
+        await until('the third member to get its share', () => third.assignment().length > 0, 90_000);
+        await until('every message to be read', () => seen.size === partitions * perPartition, 120_000, () => `: ${seen.size} of ${partitions * perPartition} read`);
+        const [after] = await cluster.admin.describeGroups(group);
+        expect(after.coordinator?.id).not.toBe(killed);
+        expect(after.members.length).toBe(3);
+        expect(errors.every((e) => !e.fatal)).toBe(true);
+        console.log(
+          `coordinator kill: node ${killed} killed ${((killedAt - t0) / 1000).toFixed(1)} s in, after ${atKill} records; coordinator now node ${after.coordinator?.id}; ` +
+            `${errors.length} retriable errors reported (${[...new Set(errors.map((e) => e.codeName))].join(', ')}); every record read after ${seconds(t0)}`,
+        );
+      } finally {
+        running = false;
+        await Promise.all(loops);
+        await Promise.all([first.close(), second.close(), third.close()]);
+        if (killed !== undefined) await cluster.kafka.restart(killed);
+      }
+    },
+    300_000,
+  );
 });
