@@ -563,22 +563,23 @@ export class KafkaJSProducer {
 
 /** A kafkajs message as our Producer's record; bad fields throw naming the message. */
 function prepare(topic: string, message: Message, index: number): Prepared {
-  const where = `message ${index} of topic "${topic}"`;
-  if (typeof message !== 'object' || message === null) throw bad(`Invalid ${where}: expected { key, value, headers, partition, timestamp } but received ${describe(message)}`);
+  // Named only in an error: a send of 1,000 messages would otherwise build 1,000 of these strings.
+  const where = () => `message ${index} of topic "${topic}"`;
+  if (typeof message !== 'object' || message === null) throw bad(`Invalid ${where()}: expected { key, value, headers, partition, timestamp } but received ${describe(message)}`);
   const { key, value, partition, headers, timestamp } = message;
   if (value === undefined) throw bad(`Invalid message without value for topic "${topic}": ${safeJson(message)}`);
-  if (value !== null && !isBytes(value)) throw bad(`Invalid value of ${where}: expected a Buffer, string or null but received ${describe(value)}`);
-  if (key !== undefined && key !== null && !isBytes(key)) throw bad(`Invalid key of ${where}: expected a Buffer, string or null but received ${describe(key)}`);
+  if (value !== null && !isBytes(value)) throw bad(`Invalid value of ${where()}: expected a Buffer, string or null but received ${describe(value)}`);
+  if (key !== undefined && key !== null && !isBytes(key)) throw bad(`Invalid key of ${where()}: expected a Buffer, string or null but received ${describe(key)}`);
   let chosen = -1;
   if (partition !== undefined && partition !== null) {
-    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 2147483647) throw bad(`Invalid partition of ${where}: expected an integer ≥ 0 but received ${describe(partition)}`);
+    if (typeof partition !== 'number' || !Number.isInteger(partition) || partition < 0 || partition > 2147483647) throw bad(`Invalid partition of ${where()}: expected an integer ≥ 0 but received ${describe(partition)}`);
     chosen = partition;
   }
   const record: Prepared = { topic, payload: value, key: key ?? null, partition: chosen };
-  if (headers !== undefined && headers !== null) record.headers = headerPairs(headers, where);
+  if (headers !== undefined && headers !== null) record.headers = headerPairs(headers, where());
   if (timestamp !== undefined && timestamp !== null) {
     const ms = typeof timestamp === 'number' ? timestamp : typeof timestamp === 'string' && /^\d+$/.test(timestamp) ? Number(timestamp) : NaN;
-    if (!Number.isSafeInteger(ms)) throw bad(`Invalid timestamp of ${where}: expected milliseconds since the epoch as a string but received ${describe(timestamp)}`);
+    if (!Number.isSafeInteger(ms)) throw bad(`Invalid timestamp of ${where()}: expected milliseconds since the epoch as a string but received ${describe(timestamp)}`);
     record.timestamp = ms;
   }
   return record;
@@ -611,10 +612,17 @@ type Run = DeliveredColumns & { topic: string };
 
 /** A run through our Producer: plain messages as columns (no object per message), others as records. */
 async function sendRun(producer: Producer, topic: string, group: Prepared[]): Promise<Run> {
-  if (group.every((r) => r.headers === undefined && r.timestamp === undefined)) {
-    const keys = group.some((r) => r.key !== null) ? group.map((r) => r.key as Buffer | string | null) : null;
-    return { topic, ...(await producer.sendColumns(topic, group[0].partition, group.map((r) => r.payload), keys)) };
+  // One pass over the run, as it may hold thousands of messages.
+  const payloads: Array<Buffer | string | null> = new Array(group.length);
+  let keys: Array<Buffer | string | null> | null = null;
+  let plain = true;
+  for (let i = 0; i < group.length && plain; i++) {
+    const r = group[i];
+    plain = r.headers === undefined && r.timestamp === undefined;
+    payloads[i] = r.payload as Buffer | string | null;
+    if (r.key !== null) (keys ??= new Array(group.length).fill(null))[i] = r.key as Buffer | string;
   }
+  if (plain) return { topic, ...(await producer.sendColumns(topic, group[0].partition, payloads, keys)) };
   const results: DeliveryResult[] = await producer.sendBatch(group);
   return { topic, partitions: Int32Array.from(results, (r) => r.partition), offsets: Float64Array.from(results, (r) => r.offset) };
 }
