@@ -2,9 +2,10 @@
 // after an idle period; acks decide what is committed. By default a message is acked as it is
 // handed out (at-most-once); with noAck the committed offset is the lowest unacked one, and a
 // message unacked past the ack timeout is offered again.
-import { Consumer } from '../consumer';
+import { Consumer, type RebalanceEvent } from '../consumer';
 import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
+import { Fifo } from '../fifo';
 import type { Record } from '../record';
 import { IdleClock } from './idle-clock';
 import { GROUP_HAS_MEMBERS, PixyError, type PixyClusterView } from './pixy';
@@ -33,6 +34,21 @@ interface Offered {
   offeredAt: number;
 }
 
+/** A consume request waiting for a record while none is buffered. */
+interface Waiter {
+  resolve: (record: Record | undefined) => void;
+  reject: (error: unknown) => void;
+  deadline: number;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+/**
+ * At most this many records are taken from the consumer in one native call and handed out one
+ * per request: a call and a promise per batch instead of per request.
+ */
+const BATCH = 64;
+
 export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
   /** Settles once the group's initial offsets are fixed and the consumer has subscribed. */
@@ -44,6 +60,15 @@ export class PixyGroupConsumer {
   readonly #position = new Map<number, number>();
   /** partition -> the initial offset, when Kafka would not store it (the group had members elsewhere). */
   readonly #startAt = new Map<number, number>();
+  /** Records taken from the consumer and not yet handed out, in order (at most BATCH). */
+  readonly #buffer = new Fifo<Record>();
+  /** Requests waiting while the buffer is empty, oldest first. */
+  readonly #waiting = new Fifo<Waiter>();
+  /** The latest deadline of a waiting request: the batch read waits no longer. */
+  #latestDeadline = 0;
+  #reading = false;
+  /** Partitions the group assigns to this consumer now (from its rebalance events). */
+  readonly #owned = new Set<number>();
   #committed = '';
   #closed = false;
   readonly #timer: NodeJS.Timeout;
@@ -91,7 +116,24 @@ export class PixyGroupConsumer {
       'auto.offset.reset': this.#startAt.size > 0 ? 'earliest' : 'latest',
       // Commits follow acks, not librdkafka's timer.
       'enable.auto.commit': false,
-    }, [this.topic], { logger: this.options.logger });
+    }, [this.topic], { logger: this.options.logger, onRebalance: (event) => this.#rebalanced(event) });
+  }
+
+  /** Buffered records of a revoked partition are dropped: its next owner reads them. */
+  #rebalanced(event: RebalanceEvent): void {
+    const partitions = event.partitions.filter((p) => p.topic === this.topic).map((p) => p.partition);
+    if (event.type === 'assign') {
+      for (const partition of partitions) this.#owned.add(partition);
+    } else if (event.type === 'revoke') {
+      for (const partition of partitions) {
+        this.#owned.delete(partition);
+        // Committed before the read that served this revoke; from now on its owner commits it.
+        this.#position.delete(partition);
+        this.#unacked.delete(partition);
+      }
+      const kept = this.#buffer.drain().filter((record) => this.#owned.has(record.partition));
+      for (const record of kept) this.#buffer.push(record);
+    }
   }
 
   /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */
@@ -101,23 +143,7 @@ export class PixyGroupConsumer {
     try {
       const deadline = Date.now() + timeoutMs;
       await this.ready;
-      record = this.#overdue();
-      while (record === undefined) {
-        record = await this.#take(Math.max(0, deadline - Date.now()));
-        if (record === undefined) break;
-        const start = this.#startAt.get(record.partition);
-        if (start === undefined || record.offset >= start) {
-          this.#startAt.delete(record.partition);
-          break;
-        }
-        // Older than the group's initial offset: skip to it (records read ahead are dropped).
-        try {
-          this.#consumer?.seek(this.topic, record.partition, start);
-        } catch {
-          // The partition was revoked meanwhile: its next owner reads it, and this record is not ours.
-        }
-        record = undefined;
-      }
+      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline));
     } finally {
       over();
     }
@@ -135,14 +161,95 @@ export class PixyGroupConsumer {
     return record;
   }
 
-  #take(timeoutMs: number): Promise<Record | undefined> {
-    if (this.#consumer === undefined) return Promise.resolve(undefined); // closed while starting
-    return this.#consumer.consumeRecord(timeoutMs);
+  /** Waits for the next batch read (or the deadline: undefined). */
+  #wait(deadline: number): Promise<Record | undefined> {
+    if (this.#consumer === undefined || this.#closed) return Promise.resolve(undefined); // closed while starting
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, deadline, done: false, timer: setTimeout(() => this.#settle(waiter, undefined), Math.max(0, deadline - Date.now())) };
+      this.#waiting.push(waiter);
+      this.#latestDeadline = Math.max(this.#latestDeadline, deadline);
+      void this.#read();
+    });
+  }
+
+  #settle(waiter: Waiter, outcome: Record | undefined, error?: unknown): void {
+    if (waiter.done) return;
+    waiter.done = true;
+    clearTimeout(waiter.timer);
+    if (error !== undefined) waiter.reject(error);
+    else waiter.resolve(outcome);
+  }
+
+  /** Reads batches while requests wait; one read at a time, so records stay in order. */
+  async #read(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      while (!this.#closed && this.#hasWaiters()) {
+        // Queued before the read, so before any revoke that read applies: librdkafka sends it
+        // before it rejoins, and the partition's next owner starts after what was handed out.
+        this.commit().catch(() => undefined);
+        let batch: Record[];
+        try {
+          batch = await this.#consumer!.consumeBatch(BATCH, Math.max(0, this.#latestDeadline - Date.now()));
+        } catch (error) {
+          for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined, error);
+          return;
+        }
+        if (this.#closed) return;
+        this.#accept(batch);
+        while (this.#hasWaiters() && this.#buffer.length > 0) this.#settle(this.#waiting.shift()!, this.#buffer.shift());
+        // A read that found nothing may end before the waiters' timers run: answer those due now,
+        // or this loop would spin on reads of 0 ms without letting the timers run.
+        if (batch.length === 0) {
+          const now = Date.now();
+          while (this.#waiting.peek() !== undefined && this.#waiting.peek()!.deadline <= now) this.#settle(this.#waiting.shift()!, undefined);
+        }
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #hasWaiters(): boolean {
+    for (let waiter = this.#waiting.peek(); waiter !== undefined; waiter = this.#waiting.peek()) {
+      if (!waiter.done) return true;
+      this.#waiting.shift();
+    }
+    return false;
+  }
+
+  /**
+   * Buffers a batch's records of partitions this consumer still owns. A partition's records
+   * older than the group's initial offset make it skip there: librdkafka then reads it again from
+   * that offset, so none of its records of this batch is kept.
+   */
+  #accept(batch: Record[]): void {
+    let sought: Set<number> | undefined;
+    for (const record of batch) {
+      const { partition } = record;
+      if (!this.#owned.has(partition) || sought?.has(partition)) continue;
+      const start = this.#startAt.get(partition);
+      if (start !== undefined) {
+        if (record.offset < start) {
+          (sought ??= new Set()).add(partition);
+          try {
+            this.#consumer?.seek(this.topic, partition, start);
+          } catch {
+            // The partition was revoked meanwhile: its next owner reads it, and this record is not ours.
+          }
+          continue;
+        }
+        this.#startAt.delete(partition);
+      }
+      this.#buffer.push(record);
+    }
   }
 
   /** Acks one message; false when this process never handed out that partition. */
   ack(partition: number, offset: number): boolean {
     if (!this.handedOut.has(partition)) return false;
+    if (!this.#owned.has(partition)) return true; // revoked: its new owner reads from the committed offset
     this.#unacked.get(partition)?.delete(offset);
     const unacked = this.#unacked.get(partition);
     const lowest = unacked !== undefined && unacked.size > 0 ? Math.min(...unacked.keys()) : undefined;
@@ -176,6 +283,9 @@ export class PixyGroupConsumer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    // Records read but not handed out are not committed: the group's next reader gets them.
+    this.#buffer.drain();
+    for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined);
     await this.ready.catch(() => undefined);
     if (this.#consumer === undefined) return;
     await this.commit().catch(() => undefined);
