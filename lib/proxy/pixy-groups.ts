@@ -155,6 +155,8 @@ export class PixyGroupConsumer {
     } else {
       let offered = this.#unacked.get(record.partition);
       if (offered === undefined) this.#unacked.set(record.partition, (offered = new Map()));
+      // Deleted first, so that each partition's map stays in the order offered (see #overdue).
+      offered.delete(record.offset);
       offered.set(record.offset, { record, offeredAt: Date.now() });
     }
     this.options.onConsumed?.([record]);
@@ -250,9 +252,10 @@ export class PixyGroupConsumer {
   ack(partition: number, offset: number): boolean {
     if (!this.handedOut.has(partition)) return false;
     if (!this.#owned.has(partition)) return true; // revoked: its new owner reads from the committed offset
-    this.#unacked.get(partition)?.delete(offset);
     const unacked = this.#unacked.get(partition);
-    const lowest = unacked !== undefined && unacked.size > 0 ? Math.min(...unacked.keys()) : undefined;
+    unacked?.delete(offset);
+    let lowest: number | undefined;
+    for (const unackedOffset of unacked?.keys() ?? []) if (lowest === undefined || unackedOffset < lowest) lowest = unackedOffset;
     const position = this.#position.get(partition) ?? 0;
     // Committed = the lowest unacked offset, or just past everything acked.
     this.#position.set(partition, lowest ?? Math.max(position, offset + 1));
@@ -262,11 +265,11 @@ export class PixyGroupConsumer {
   #overdue(): Record | undefined {
     const now = Date.now();
     for (const offered of this.#unacked.values()) {
-      for (const entry of offered.values()) {
-        if (now - entry.offeredAt >= this.options.ackTimeoutMs) {
-          entry.offeredAt = now;
-          return entry.record;
-        }
+      // The first entry was offered longest ago: the partition has nothing overdue unless it is.
+      const oldest = offered.values().next().value;
+      if (oldest !== undefined && now - oldest.offeredAt >= this.options.ackTimeoutMs) {
+        oldest.offeredAt = now;
+        return oldest.record;
       }
     }
     return undefined;
