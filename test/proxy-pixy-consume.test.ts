@@ -99,4 +99,25 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(resumed.status, resumed.text).toBe(200);
     expect(value(resumed)).toBe(`m${acked}`);
   });
+  it('explicit acks in any order: once every message handed out is acked, the group commits past the last one, and an ack of an offset never handed out commits nothing', async () => {
+    const topic = uniqueTopic('pixy');
+    const group = uniqueTopic('g');
+    await broker.createTopic(topic, 1);
+    await produce(first, topic, 6, 1);
+    await fromStart(first, topic, group, 1);
+    const closing = await startTestProxy(settings());
+    try {
+      const offsets: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await call(closing, 'GET', `/topics/${topic}/messages?group=${group}&noAck`);
+        expect(r.status, r.text).toBe(200);
+        offsets.push(r.body.offset);
+      }
+      expect(offsets).toEqual([0, 1, 2]);
+      for (const offset of [2, 1, 0, 5]) expect((await call(closing, 'POST', `/topics/${topic}/acks?group=${group}&partition=0&offset=${offset}`)).status).toBe(200);
+    } finally {
+      await closing.close();
+    }
+    expect((await call(second, 'GET', `/topics/${topic}/offsets?group=${group}`)).body[0].offset).toBe(3);
+  });
 });

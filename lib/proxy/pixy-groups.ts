@@ -58,6 +58,8 @@ export class PixyGroupConsumer {
   readonly #unacked = new Map<number, Map<number, Offered>>();
   /** partition -> the offset to commit (the next one not yet acked). */
   readonly #position = new Map<number, number>();
+  /** partition -> the offset after the highest one handed out. */
+  readonly #handedUpTo = new Map<number, number>();
   /** partition -> the initial offset, when Kafka would not store it (the group had members elsewhere). */
   readonly #startAt = new Map<number, number>();
   /** Records taken from the consumer and not yet handed out, in order (at most BATCH). */
@@ -129,6 +131,7 @@ export class PixyGroupConsumer {
         this.#owned.delete(partition);
         // Committed before the read that served this revoke; from now on its owner commits it.
         this.#position.delete(partition);
+        this.#handedUpTo.delete(partition);
         this.#unacked.delete(partition);
       }
       const kept = this.#buffer.drain().filter((record) => this.#owned.has(record.partition));
@@ -150,6 +153,7 @@ export class PixyGroupConsumer {
     if (record === undefined) return undefined;
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
+    if (record.offset >= (this.#handedUpTo.get(record.partition) ?? 0)) this.#handedUpTo.set(record.partition, record.offset + 1);
     if (autoAck) {
       this.ack(record.partition, record.offset);
     } else {
@@ -257,8 +261,9 @@ export class PixyGroupConsumer {
     let lowest: number | undefined;
     for (const unackedOffset of unacked?.keys() ?? []) if (lowest === undefined || unackedOffset < lowest) lowest = unackedOffset;
     const position = this.#position.get(partition) ?? 0;
-    // Committed = the lowest unacked offset, or just past everything acked.
-    this.#position.set(partition, lowest ?? Math.max(position, offset + 1));
+    // Committed = the lowest unacked offset, or, all acked, just past the last one handed out
+    // (not past the acked one: acks come in any order, and an offset never handed out commits nothing).
+    this.#position.set(partition, lowest ?? Math.max(position, this.#handedUpTo.get(partition) ?? position));
     return true;
   }
 
