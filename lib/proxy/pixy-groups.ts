@@ -45,9 +45,11 @@ interface Waiter {
 
 /**
  * At most this many records are taken from the consumer in one native call and handed out one
- * per request: a call and a promise per batch instead of per request.
+ * per request: a call, a promise and a commit per batch instead of per request.
  */
-const BATCH = 64;
+const BATCH = 256;
+/** ... and at most about this many bytes of them (keys and values), judged by the last batch. */
+const BATCH_BYTES = 1024 * 1024;
 
 export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
@@ -62,8 +64,9 @@ export class PixyGroupConsumer {
   readonly #handedUpTo = new Map<number, number>();
   /** partition -> the initial offset, when Kafka would not store it (the group had members elsewhere). */
   readonly #startAt = new Map<number, number>();
-  /** Records taken from the consumer and not yet handed out, in order (at most BATCH). */
+  /** Records taken from the consumer and not yet handed out, in order (at most #batchSize). */
   readonly #buffer = new Fifo<Record>();
+  #batchSize = BATCH;
   /** Requests waiting while the buffer is empty, oldest first. */
   readonly #waiting = new Fifo<Waiter>();
   /** The latest deadline of a waiting request: the batch read waits no longer. */
@@ -197,7 +200,7 @@ export class PixyGroupConsumer {
         this.commit().catch(() => undefined);
         let batch: Record[];
         try {
-          batch = await this.#consumer!.consumeBatch(BATCH, Math.max(0, this.#latestDeadline - Date.now()));
+          batch = await this.#consumer!.consumeBatch(this.#batchSize, Math.max(0, this.#latestDeadline - Date.now()));
         } catch (error) {
           for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined, error);
           return;
@@ -232,7 +235,9 @@ export class PixyGroupConsumer {
    */
   #accept(batch: Record[]): void {
     let sought: Set<number> | undefined;
+    let bytes = 0;
     for (const record of batch) {
+      bytes += (record.payload?.length ?? 0) + (record.key?.length ?? 0);
       const { partition } = record;
       if (!this.#owned.has(partition) || sought?.has(partition)) continue;
       const start = this.#startAt.get(partition);
@@ -250,6 +255,7 @@ export class PixyGroupConsumer {
       }
       this.#buffer.push(record);
     }
+    if (batch.length > 0) this.#batchSize = Math.max(1, Math.min(BATCH, Math.floor((BATCH_BYTES * batch.length) / Math.max(1, bytes))));
   }
 
   /** Acks one message; false when this process never handed out that partition. */
