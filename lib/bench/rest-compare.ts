@@ -2,7 +2,7 @@
 // ZooKeeper-mode Kafka 3.9.1 broker (Kafka-Pixy needs ZooKeeper), the same compiled load
 // generator (bench/loadgen, Go: closed loop, keep-alive), one server at a time. Each row has the
 // server's CPU per 1,000 requests (from /proc over the measured period) next to the generator's.
-// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST]`.
+// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST] [--before DIR]`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -165,7 +165,7 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 }
 
 /** Our proxy in its own process (lib/bench/drivers/proxy-server.ts), on the broker. */
-async function startOurs(root: string, bootstrapServers: string, jsOnly = false): Promise<Server> {
+async function startOurs(root: string, bootstrapServers: string, jsOnly = false, before = false): Promise<Server> {
   const properties = jsOnly ? { 'pixy.native.front.end': 'false' } : {};
   const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'drivers', 'proxy-server.js'), JSON.stringify({ bootstrapServers, producer: {}, properties })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
@@ -178,8 +178,8 @@ async function startOurs(root: string, bootstrapServers: string, jsOnly = false)
   });
   const { url, pixyUrl } = JSON.parse(line) as { url: string; pixyUrl: string };
   return {
-    id: jsOnly ? 'ours-js' : 'ours',
-    label: jsOnly ? 'ours, JS route only (pixy.native.front.end=false)' : 'ours (rdkafka-napi REST proxy)',
+    id: before ? 'ours-before' : jsOnly ? 'ours-js' : 'ours',
+    label: before ? `ours, the build at ${root}` : jsOnly ? 'ours, JS route only (pixy.native.front.end=false)' : 'ours (rdkafka-napi REST proxy)',
     pixyUrl,
     confluentUrl: url,
     pid: child.pid!,
@@ -262,6 +262,8 @@ export interface CompareOptions {
   clients?: number;
   /** Scenario ids to run (default: all). */
   only?: string[];
+  /** Another build of the project (its root, built): the consume scenarios run it too, first, for a before/after in one run. */
+  beforeRoot?: string;
   log?: (line: string) => void;
   /** The go command and the directory the tools are built into (default: go on PATH, ~/.cache/rdkafka-napi/go-tools). */
   go?: string;
@@ -326,7 +328,8 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
     for (const scenario of scenarios) {
       // One topic per scenario and run: the consume scenario reads what the async one wrote.
       const topic = scenario.id.startsWith('pixy-consume') ? `bench-${run}-pixy-async` : `bench-${run}-${scenario.id}`;
-      for (const serverId of scenario.servers) {
+      const servers = options.beforeRoot !== undefined && scenario.id.startsWith('pixy-consume') ? ['ours-before', ...scenario.servers] : scenario.servers;
+      for (const serverId of servers) {
         const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest };
         report.rows.push(row);
         if (!serverId.startsWith('ours') && kafkaPixy.path === undefined) {
@@ -337,7 +340,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
         try {
           server =
             serverId.startsWith('ours')
-              ? await startOurs(root, kafka.bootstrapServers, serverId === 'ours-js')
+              ? await startOurs(serverId === 'ours-before' ? options.beforeRoot! : root, kafka.bootstrapServers, serverId === 'ours-js', serverId === 'ours-before')
               : await startKafkaPixy(kafkaPixy.path!, kafka.bootstrapServers, kafka.zookeeperConnect, serverId === 'kafka-pixy' ? '500ms' : '1ms', dir);
           await scenario.prepare?.(server, topic);
           log(`${scenario.id}: ${server.label} ...`);
@@ -362,6 +365,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
 const SERVER_LABELS: { [id: string]: string } = {
   ours: 'ours',
   'ours-js': 'ours, JS route only (pixy.native.front.end=false)',
+  'ours-before': 'ours, before (--before)',
   'kafka-pixy': 'Kafka-Pixy 0.18.0 (flush 500 ms, its default)',
   'kafka-pixy-flush1ms': 'Kafka-Pixy 0.18.0 (flush 1 ms)',
 };
@@ -398,7 +402,7 @@ export function renderMarkdown(report: CompareReport): string {
 /** A bar chart: msgs/s per scenario and server, each scenario on its own scale (SVG, no dependencies). */
 export function renderChart(report: CompareReport): string {
   const rows = report.rows.filter((r) => r.result !== undefined);
-  const colors: { [id: string]: string } = { ours: '#2b6cb0', 'kafka-pixy': '#c05621', 'kafka-pixy-flush1ms': '#dd6b20' };
+  const colors: { [id: string]: string } = { ours: '#2b6cb0', 'ours-before': '#90cdf4', 'kafka-pixy': '#c05621', 'kafka-pixy-flush1ms': '#dd6b20' };
   const barH = 18;
   const labelW = 330;
   const width = 900;
@@ -448,11 +452,12 @@ async function main(argv: string[]): Promise<number> {
     else if (argv[i] === '--clients') options.clients = Number(v);
     else if (argv[i] === '--only') options.only = v.split(',');
     else if (argv[i] === '--out') out = v;
+    else if (argv[i] === '--before') options.beforeRoot = path.resolve(v);
     else if (argv[i] === '--docs') {
       docs = true;
       continue;
     } else {
-      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs\n`);
+      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs --before DIR\n`);
       return 2;
     }
     i++;

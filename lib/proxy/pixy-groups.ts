@@ -2,9 +2,10 @@
 // after an idle period; acks decide what is committed. By default a message is acked as it is
 // handed out (at-most-once); with noAck the committed offset is the lowest unacked one, and a
 // message unacked past the ack timeout is offered again.
-import { Consumer } from '../consumer';
+import { Consumer, type RebalanceEvent } from '../consumer';
 import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
+import { Fifo } from '../fifo';
 import type { Record } from '../record';
 import { IdleClock } from './idle-clock';
 import { GROUP_HAS_MEMBERS, PixyError, type PixyClusterView } from './pixy';
@@ -33,6 +34,23 @@ interface Offered {
   offeredAt: number;
 }
 
+/** A consume request waiting for a record while none is buffered. */
+interface Waiter {
+  resolve: (record: Record | undefined) => void;
+  reject: (error: unknown) => void;
+  deadline: number;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+/**
+ * At most this many records are taken from the consumer in one native call and handed out one
+ * per request: a call, a promise and a commit per batch instead of per request.
+ */
+const BATCH = 256;
+/** ... and at most about this many bytes of them (keys and values), judged by the last batch. */
+const BATCH_BYTES = 1024 * 1024;
+
 export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
   /** Settles once the group's initial offsets are fixed and the consumer has subscribed. */
@@ -42,8 +60,20 @@ export class PixyGroupConsumer {
   readonly #unacked = new Map<number, Map<number, Offered>>();
   /** partition -> the offset to commit (the next one not yet acked). */
   readonly #position = new Map<number, number>();
+  /** partition -> the offset after the highest one handed out. */
+  readonly #handedUpTo = new Map<number, number>();
   /** partition -> the initial offset, when Kafka would not store it (the group had members elsewhere). */
   readonly #startAt = new Map<number, number>();
+  /** Records taken from the consumer and not yet handed out, in order (at most #batchSize). */
+  readonly #buffer = new Fifo<Record>();
+  #batchSize = BATCH;
+  /** Requests waiting while the buffer is empty, oldest first. */
+  readonly #waiting = new Fifo<Waiter>();
+  /** The latest deadline of a waiting request: the batch read waits no longer. */
+  #latestDeadline = 0;
+  #reading = false;
+  /** Partitions the group assigns to this consumer now (from its rebalance events). */
+  readonly #owned = new Set<number>();
   #committed = '';
   #closed = false;
   readonly #timer: NodeJS.Timeout;
@@ -91,7 +121,25 @@ export class PixyGroupConsumer {
       'auto.offset.reset': this.#startAt.size > 0 ? 'earliest' : 'latest',
       // Commits follow acks, not librdkafka's timer.
       'enable.auto.commit': false,
-    }, [this.topic], { logger: this.options.logger });
+    }, [this.topic], { logger: this.options.logger, onRebalance: (event) => this.#rebalanced(event) });
+  }
+
+  /** Buffered records of a revoked partition are dropped: its next owner reads them. */
+  #rebalanced(event: RebalanceEvent): void {
+    const partitions = event.partitions.filter((p) => p.topic === this.topic).map((p) => p.partition);
+    if (event.type === 'assign') {
+      for (const partition of partitions) this.#owned.add(partition);
+    } else if (event.type === 'revoke') {
+      for (const partition of partitions) {
+        this.#owned.delete(partition);
+        // Committed before the read that served this revoke; from now on its owner commits it.
+        this.#position.delete(partition);
+        this.#handedUpTo.delete(partition);
+        this.#unacked.delete(partition);
+      }
+      const kept = this.#buffer.drain().filter((record) => this.#owned.has(record.partition));
+      for (const record of kept) this.#buffer.push(record);
+    }
   }
 
   /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */
@@ -101,65 +149,138 @@ export class PixyGroupConsumer {
     try {
       const deadline = Date.now() + timeoutMs;
       await this.ready;
-      record = this.#overdue();
-      while (record === undefined) {
-        record = await this.#take(Math.max(0, deadline - Date.now()));
-        if (record === undefined) break;
-        const start = this.#startAt.get(record.partition);
-        if (start === undefined || record.offset >= start) {
-          this.#startAt.delete(record.partition);
-          break;
-        }
-        // Older than the group's initial offset: skip to it (records read ahead are dropped).
-        try {
-          this.#consumer?.seek(this.topic, record.partition, start);
-        } catch {
-          // The partition was revoked meanwhile: its next owner reads it, and this record is not ours.
-        }
-        record = undefined;
-      }
+      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline));
     } finally {
       over();
     }
     if (record === undefined) return undefined;
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
+    if (record.offset >= (this.#handedUpTo.get(record.partition) ?? 0)) this.#handedUpTo.set(record.partition, record.offset + 1);
     if (autoAck) {
       this.ack(record.partition, record.offset);
     } else {
       let offered = this.#unacked.get(record.partition);
       if (offered === undefined) this.#unacked.set(record.partition, (offered = new Map()));
+      // Deleted first, so that each partition's map stays in the order offered (see #overdue).
+      offered.delete(record.offset);
       offered.set(record.offset, { record, offeredAt: Date.now() });
     }
     this.options.onConsumed?.([record]);
     return record;
   }
 
-  #take(timeoutMs: number): Promise<Record | undefined> {
-    if (this.#consumer === undefined) return Promise.resolve(undefined); // closed while starting
-    return this.#consumer.consumeRecord(timeoutMs);
+  /** Waits for the next batch read (or the deadline: undefined). */
+  #wait(deadline: number): Promise<Record | undefined> {
+    if (this.#consumer === undefined || this.#closed) return Promise.resolve(undefined); // closed while starting
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, deadline, done: false, timer: setTimeout(() => this.#settle(waiter, undefined), Math.max(0, deadline - Date.now())) };
+      this.#waiting.push(waiter);
+      this.#latestDeadline = Math.max(this.#latestDeadline, deadline);
+      void this.#read();
+    });
+  }
+
+  #settle(waiter: Waiter, outcome: Record | undefined, error?: unknown): void {
+    if (waiter.done) return;
+    waiter.done = true;
+    clearTimeout(waiter.timer);
+    if (error !== undefined) waiter.reject(error);
+    else waiter.resolve(outcome);
+  }
+
+  /** Reads batches while requests wait; one read at a time, so records stay in order. */
+  async #read(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      while (!this.#closed && this.#hasWaiters()) {
+        // Queued before the read, so before any revoke that read applies: librdkafka sends it
+        // before it rejoins, and the partition's next owner starts after what was handed out.
+        this.commit().catch(() => undefined);
+        let batch: Record[];
+        try {
+          batch = await this.#consumer!.consumeBatch(this.#batchSize, Math.max(0, this.#latestDeadline - Date.now()));
+        } catch (error) {
+          for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined, error);
+          return;
+        }
+        if (this.#closed) return;
+        this.#accept(batch);
+        while (this.#hasWaiters() && this.#buffer.length > 0) this.#settle(this.#waiting.shift()!, this.#buffer.shift());
+        // A read that found nothing may end before the waiters' timers run: answer those due now,
+        // or this loop would spin on reads of 0 ms without letting the timers run.
+        if (batch.length === 0) {
+          const now = Date.now();
+          while (this.#waiting.peek() !== undefined && this.#waiting.peek()!.deadline <= now) this.#settle(this.#waiting.shift()!, undefined);
+        }
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #hasWaiters(): boolean {
+    for (let waiter = this.#waiting.peek(); waiter !== undefined; waiter = this.#waiting.peek()) {
+      if (!waiter.done) return true;
+      this.#waiting.shift();
+    }
+    return false;
+  }
+
+  /**
+   * Buffers a batch's records of partitions this consumer still owns. A partition's records
+   * older than the group's initial offset make it skip there: librdkafka then reads it again from
+   * that offset, so none of its records of this batch is kept.
+   */
+  #accept(batch: Record[]): void {
+    let sought: Set<number> | undefined;
+    let bytes = 0;
+    for (const record of batch) {
+      bytes += (record.payload?.length ?? 0) + (record.key?.length ?? 0);
+      const { partition } = record;
+      if (!this.#owned.has(partition) || sought?.has(partition)) continue;
+      const start = this.#startAt.get(partition);
+      if (start !== undefined) {
+        if (record.offset < start) {
+          (sought ??= new Set()).add(partition);
+          try {
+            this.#consumer?.seek(this.topic, partition, start);
+          } catch {
+            // The partition was revoked meanwhile: its next owner reads it, and this record is not ours.
+          }
+          continue;
+        }
+        this.#startAt.delete(partition);
+      }
+      this.#buffer.push(record);
+    }
+    if (batch.length > 0) this.#batchSize = Math.max(1, Math.min(BATCH, Math.floor((BATCH_BYTES * batch.length) / Math.max(1, bytes))));
   }
 
   /** Acks one message; false when this process never handed out that partition. */
   ack(partition: number, offset: number): boolean {
     if (!this.handedOut.has(partition)) return false;
-    this.#unacked.get(partition)?.delete(offset);
+    if (!this.#owned.has(partition)) return true; // revoked: its new owner reads from the committed offset
     const unacked = this.#unacked.get(partition);
-    const lowest = unacked !== undefined && unacked.size > 0 ? Math.min(...unacked.keys()) : undefined;
+    unacked?.delete(offset);
+    let lowest: number | undefined;
+    for (const unackedOffset of unacked?.keys() ?? []) if (lowest === undefined || unackedOffset < lowest) lowest = unackedOffset;
     const position = this.#position.get(partition) ?? 0;
-    // Committed = the lowest unacked offset, or just past everything acked.
-    this.#position.set(partition, lowest ?? Math.max(position, offset + 1));
+    // Committed = the lowest unacked offset, or, all acked, just past the last one handed out
+    // (not past the acked one: acks come in any order, and an offset never handed out commits nothing).
+    this.#position.set(partition, lowest ?? Math.max(position, this.#handedUpTo.get(partition) ?? position));
     return true;
   }
 
   #overdue(): Record | undefined {
     const now = Date.now();
     for (const offered of this.#unacked.values()) {
-      for (const entry of offered.values()) {
-        if (now - entry.offeredAt >= this.options.ackTimeoutMs) {
-          entry.offeredAt = now;
-          return entry.record;
-        }
+      // The first entry was offered longest ago: the partition has nothing overdue unless it is.
+      const oldest = offered.values().next().value;
+      if (oldest !== undefined && now - oldest.offeredAt >= this.options.ackTimeoutMs) {
+        oldest.offeredAt = now;
+        return oldest.record;
       }
     }
     return undefined;
@@ -176,6 +297,9 @@ export class PixyGroupConsumer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    // Records read but not handed out are not committed: the group's next reader gets them.
+    this.#buffer.drain();
+    for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined);
     await this.ready.catch(() => undefined);
     if (this.#consumer === undefined) return;
     await this.commit().catch(() => undefined);
