@@ -29,6 +29,14 @@ describe('faults on a three-node Kafka cluster', () => {
 
   const createTopic = (name: string, partitions: number, configs: Array<[string, string]> = []) => createReplicatedTopic(cluster, name, partitions, Object.fromEntries(configs));
 
+  /** A replicated topic holding `perPartition` records "m<i>" in each partition (record i in partition i % partitions). */
+  async function createFilledTopic(topic: string, partitions: number, perPartition: number): Promise<void> {
+    await createTopic(topic, partitions);
+    const producer = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all' });
+    await producer.sendBatch(Array.from({ length: partitions * perPartition }, (_, i) => ({ topic, partition: i % partitions, payload: `m${i}` })));
+    await producer.close();
+  }
+
   /** The leader of each partition, from Kafka's own TopicCommand --describe ("Partition: 0 Leader: 2 ..."). */
   async function leaders(topic: string): Promise<Map<number, number>> {
     const { code, stdout, stderr } = await runKafkaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', cluster.kafka.bootstrapServers, '--describe', '--topic', topic]);
@@ -224,10 +232,7 @@ describe('faults on a three-node Kafka cluster', () => {
       const group = uniqueTopic('handover');
       const partitions = 4;
       const perPartition = 2500;
-      await createTopic(topic, partitions);
-      const producer = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all' });
-      await producer.sendBatch(Array.from({ length: partitions * perPartition }, (_, i) => ({ topic, partition: i % partitions, payload: `m${i}` })));
-      await producer.close();
+      await createFilledTopic(topic, partitions, perPartition);
       const config = consumerConfig(cluster.kafka.bootstrapServers, group, { 'enable.auto.commit': false });
       expect(existsSync(DIST), `the member to kill runs the built package: ${DIST} is missing (npm run build:ts)`).toBe(true);
 
@@ -355,10 +360,7 @@ describe('faults on a three-node Kafka cluster', () => {
       const group = uniqueTopic('coordinator');
       const partitions = 6;
       const perPartition = 2000;
-      await createTopic(topic, partitions);
-      const producer = new Producer({ 'bootstrap.servers': cluster.kafka.bootstrapServers, acks: 'all' });
-      await producer.sendBatch(Array.from({ length: partitions * perPartition }, (_, i) => ({ topic, partition: i % partitions, payload: `m${i}` })));
-      await producer.close();
+      await createFilledTopic(topic, partitions, perPartition);
       const config = consumerConfig(cluster.kafka.bootstrapServers, group, { 'enable.auto.commit': false });
       const seen = new Set<string>();
       const errors: KafkaError[] = [];
