@@ -247,7 +247,10 @@ export class Producer<V = Payload, K = Payload> extends EventEmitter<ProducerEve
     let onQueued!: () => void;
     const queued = new Promise<void>((resolve) => (onQueued = resolve));
     const delivered = this.#serializes(record) ? this.#serialize([record]).then(([raw]) => this.#sendRaw(raw, onQueued)) : this.#sendRaw(record as ProducerRecord | Record, onQueued);
-    return { queued: Promise.race([queued, delivered.then(() => undefined)]), delivered };
+    const queuedOrRefused = Promise.race([queued, delivered.then(() => undefined)]);
+    // A refusal is `delivered`'s to report: a caller that never awaits `queued` gets no unhandled rejection from it.
+    queuedOrRefused.catch(() => undefined);
+    return { queued: queuedOrRefused, delivered };
   }
 
   #sendRaw(record: ProducerRecord | Record, onQueued?: () => void): Promise<DeliveryResult> {
