@@ -60,9 +60,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
         got[name].push(value(r));
         seen.add(value(r));
         // The first worker takes its time until the second has joined and got a message, as a
-        // worker processing each message would: otherwise it could read everything alone. 50 ms
-        // a message leaves 14 s for the join, which took over 5.8 s (20 ms a message) in a loaded run.
-        if (pace()) await new Promise((resolve) => setTimeout(resolve, 50));
+        // worker processing each message would: otherwise it could read everything alone.
+        if (pace()) await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
     await worker('first', first, () => false, 10); // the first proxy has read ahead of these

@@ -69,8 +69,6 @@ export class PixyGroupConsumer {
   #batchSize = BATCH;
   /** Requests waiting while the buffer is empty, oldest first. */
   readonly #waiting = new Fifo<Waiter>();
-  /** How many of them are not answered yet. */
-  #waitingCount = 0;
   /** The latest deadline of a waiting request: the batch read waits no longer. */
   #latestDeadline = 0;
   #reading = false;
@@ -178,7 +176,6 @@ export class PixyGroupConsumer {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, deadline, done: false, timer: setTimeout(() => this.#settle(waiter, undefined), Math.max(0, deadline - Date.now())) };
       this.#waiting.push(waiter);
-      this.#waitingCount++;
       this.#latestDeadline = Math.max(this.#latestDeadline, deadline);
       void this.#read();
     });
@@ -187,7 +184,6 @@ export class PixyGroupConsumer {
   #settle(waiter: Waiter, outcome: Record | undefined, error?: unknown): void {
     if (waiter.done) return;
     waiter.done = true;
-    this.#waitingCount--;
     clearTimeout(waiter.timer);
     if (error !== undefined) waiter.reject(error);
     else waiter.resolve(outcome);
@@ -204,9 +200,7 @@ export class PixyGroupConsumer {
         this.commit().catch(() => undefined);
         let batch: Record[];
         try {
-          // No more records than requests wait for: records read ahead of requests would sit in the
-          // buffer with no read to serve the group's rebalances, which then wait for it to drain.
-          batch = await this.#consumer!.consumeBatch(Math.max(1, Math.min(this.#batchSize, this.#waitingCount)), Math.max(0, this.#latestDeadline - Date.now()));
+          batch = await this.#consumer!.consumeBatch(this.#batchSize, Math.max(0, this.#latestDeadline - Date.now()));
         } catch (error) {
           for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined, error);
           return;
