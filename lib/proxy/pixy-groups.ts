@@ -50,6 +50,12 @@ interface Waiter {
 const BATCH = 256;
 /** ... and at most about this many bytes of them (keys and values), judged by the last batch. */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * While requests are answered from the buffer, a read of what fits is made at least this often:
+ * the group's rebalances come with reads, and a member joining would otherwise wait for the
+ * buffer to drain.
+ */
+const POLL_MS = 50;
 
 export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
@@ -72,6 +78,7 @@ export class PixyGroupConsumer {
   /** The latest deadline of a waiting request: the batch read waits no longer. */
   #latestDeadline = 0;
   #reading = false;
+  #lastRead = 0;
   /** Partitions the group assigns to this consumer now (from its rebalance events). */
   readonly #owned = new Set<number>();
   #committed = '';
@@ -167,6 +174,7 @@ export class PixyGroupConsumer {
       offered.set(record.offset, { record, offeredAt: Date.now() });
     }
     this.options.onConsumed?.([record]);
+    this.#poll(); // after the record's position is set: the poll's commit must cover it
     return record;
   }
 
@@ -193,6 +201,7 @@ export class PixyGroupConsumer {
   async #read(): Promise<void> {
     if (this.#reading) return;
     this.#reading = true;
+    this.#lastRead = Date.now();
     try {
       while (!this.#closed && this.#hasWaiters()) {
         // Queued before the read, so before any revoke that read applies: librdkafka sends it
@@ -218,6 +227,23 @@ export class PixyGroupConsumer {
     } finally {
       this.#reading = false;
     }
+  }
+
+  /** A read of what fits in the buffer, without waiting, when none ran for POLL_MS (see there). */
+  #poll(): void {
+    if (this.#reading || this.#closed || this.#consumer === undefined || Date.now() - this.#lastRead < POLL_MS) return;
+    this.#reading = true;
+    this.#lastRead = Date.now();
+    this.commit().catch(() => undefined); // before any revoke this read applies, as in #read
+    this.#consumer
+      .consumeBatch(Math.max(1, this.#batchSize - this.#buffer.length), 0)
+      .then((batch) => {
+        if (!this.#closed) this.#accept(batch);
+      }, () => undefined) // a fatal error surfaces with the next read's requests
+      .finally(() => {
+        this.#reading = false;
+        if (this.#hasWaiters()) void this.#read();
+      });
   }
 
   #hasWaiters(): boolean {
