@@ -36,9 +36,11 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect((await call(proxy, 'POST', `/topics/${topic}/offsets?group=${group}`, body)).status).toBe(200);
   }
 
-  // The embedded broker is left out: there the second member started its partitions at the offsets
-  // set before the first member read, not at what the first had committed since.
-  it.skipIf(broker.name === 'mock')('a second proxy joining the group mid-read: every message is handed out once, by one of the two, and none is lost', async () => {
+  // On the embedded broker, none is lost but some may come twice: librdkafka's mock coordinator
+  // refuses OffsetCommit while the group is joining (REBALANCE_IN_PROGRESS), where Kafka takes it
+  // until the group completes its rebalance, so the first member's last commits before its revoke
+  // fail there and the second starts its partitions at older offsets.
+  it('a second proxy joining the group mid-read: every message is handed out once (at least once on the embedded broker), by one of the two, and none is lost', async () => {
     const topic = uniqueTopic('pixy');
     const group = uniqueTopic('g');
     const count = 300;
@@ -69,7 +71,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(got.second.length).toBeGreaterThan(0); // the group did rebalance
     const handedOut = [...got.first, ...got.second];
     const twice = handedOut.filter((v, i) => handedOut.indexOf(v) !== i);
-    expect(twice).toEqual([]);
+    if (broker.name !== 'mock') expect(twice).toEqual([]);
     expect(new Set(handedOut)).toEqual(new Set(Array.from({ length: count }, (_, i) => `m${i}`)));
   });
 
