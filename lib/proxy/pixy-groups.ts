@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
 import { Fifo } from '../fifo';
 import type { Record } from '../record';
+import type { Cancellation } from './cancellation';
 import { IdleClock } from './idle-clock';
 import { GROUP_HAS_MEMBERS, PixyError, type PixyClusterView } from './pixy';
 
@@ -149,14 +150,18 @@ export class PixyGroupConsumer {
     }
   }
 
-  /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */
-  async next(timeoutMs: number, autoAck: boolean): Promise<Record | undefined> {
+  /**
+   * The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`).
+   * Undefined once `cancel` fires (its client went away): no message is handed out then.
+   */
+  async next(timeoutMs: number, autoAck: boolean, cancel?: Cancellation): Promise<Record | undefined> {
     const over = this.idleClock.use();
     let record: Record | undefined;
     try {
       const deadline = Date.now() + timeoutMs;
       await this.ready;
-      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline));
+      if (cancel?.cancelled) return undefined;
+      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline, cancel));
     } finally {
       over();
     }
@@ -179,10 +184,12 @@ export class PixyGroupConsumer {
   }
 
   /** Waits for the next batch read (or the deadline: undefined). */
-  #wait(deadline: number): Promise<Record | undefined> {
+  #wait(deadline: number, cancel: Cancellation | undefined): Promise<Record | undefined> {
     if (this.#consumer === undefined || this.#closed) return Promise.resolve(undefined); // closed while starting
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, deadline, done: false, timer: setTimeout(() => this.#settle(waiter, undefined), Math.max(0, deadline - Date.now())) };
+      // A cancelled waiter is done: the reads skip it, and its record goes to the next one.
+      cancel?.onCancel(() => this.#settle(waiter, undefined));
       this.#waiting.push(waiter);
       this.#latestDeadline = Math.max(this.#latestDeadline, deadline);
       void this.#read();
