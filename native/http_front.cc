@@ -305,6 +305,7 @@ struct Front {
   std::unordered_map<uint64_t, Conn*> js_pending;  // requests JavaScript answers, by id
   std::mutex answers_mutex;
   std::vector<JsAnswer> answers;  // from HttpFrontAnswer, written by this thread
+  std::atomic<bool> asleep{false};  // in epoll_wait (or about to be): answers must wake it
   uint64_t next_js_id = 1;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics;
   std::mutex known_mutex;
@@ -721,8 +722,9 @@ void Front::Flush(Conn* c) {
 void Front::Interest(Conn* c) {
   if (c->dead || c->queued) return;
   bool pending = c->out_off < c->out.size();
-  bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
-  // While JavaScript serves its request, a client that goes away is noticed (and the request cancelled).
+  // While JavaScript serves its request the connection is still read (nothing is parsed): no
+  // epoll_ctl per request, and a client that goes away is noticed (its request cancelled).
+  bool read = !pending && (c->phase != Phase::Waiting || c->js_id != 0) && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
   bool hangup = read || c->js_id != 0;
   uint32_t events = (read ? uint32_t{EPOLLIN} : 0u) | (hangup ? uint32_t{EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
   if (events == c->events) return;
@@ -1084,7 +1086,16 @@ void Front::Run() {
       for (Conn* c : idle) Close(c);
     }
     if (stopping && conns.empty()) break;
-    int n = epoll_wait(epfd, evs, 256, blocked.empty() ? 250 : 5);
+    // HttpFrontAnswer wakes this thread only while it sleeps here; otherwise the answers are
+    // taken at the end of this turn.
+    asleep.store(true);
+    bool answers_waiting;
+    {
+      std::lock_guard<std::mutex> lock(answers_mutex);
+      answers_waiting = !answers.empty();
+    }
+    int n = epoll_wait(epfd, evs, 256, answers_waiting ? 0 : blocked.empty() ? 250 : 5);
+    asleep.store(false);
     for (int i = 0; i < n; i++) {
       int fd = evs[i].data.fd;
       if (fd == listen_fd) {
@@ -1120,6 +1131,7 @@ void Front::Run() {
       last_scan = now;
       Scan(now);
     }
+    ServeAnswers();
     FlushAnswered();
     for (Conn* c : graveyard) delete c;
     graveyard.clear();
@@ -1313,20 +1325,26 @@ Napi::Value HttpFrontKnowTopic(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// HttpFrontAnswer(front, [id, status, body, ...]): JavaScript's answers to the requests it was
-// given ('requests'), written by the front end's thread; one of a connection gone is dropped.
+// HttpFrontAnswer(front, answers): JavaScript's answers to the requests it was given
+// ('requests'), one line each, "<id> <status> <body>\n" (a JSON body has no raw newline): one
+// string per batch rather than three values per answer to read. Written by the front end's
+// thread; one of a connection gone is dropped.
 Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Front* f = Unwrap(info);
-  if (info.Length() < 2 || !info[1].IsArray()) ThrowExpected(env, "an array of [id, status, body, ...]", "answers", info[1]);
-  Napi::Array a = info[1].As<Napi::Array>();
-  uint32_t n = a.Length() / 3;
+  std::string text = ExpectString(info, 1, "answers");
   std::vector<JsAnswer> batch;
-  batch.reserve(n);
-  for (uint32_t i = 0; i < n; i++) {
-    Napi::Value id = a.Get(i * 3), status = a.Get(i * 3 + 1), body = a.Get(i * 3 + 2);
-    if (!id.IsNumber() || !status.IsNumber() || !body.IsString()) ThrowExpected(env, "[id, status, body, ...]", "answers", a);
-    batch.push_back({static_cast<uint64_t>(id.As<Napi::Number>().Int64Value()), status.As<Napi::Number>().Int32Value(), body.As<Napi::String>().Utf8Value()});
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    char* rest = nullptr;
+    uint64_t id = strtoull(text.c_str() + at, &rest, 10);
+    long status = *rest == ' ' ? strtol(rest + 1, &rest, 10) : 0;
+    size_t body = static_cast<size_t>(rest - text.c_str()) + 1;
+    if (end == std::string::npos || *rest != ' ' || status < 100 || status > 599 || body > end) {
+      ThrowExpected(env, "lines of \"<id> <status> <body>\"", "answers", info[1]);
+    }
+    batch.push_back({id, static_cast<int>(status), text.substr(body, end - body)});
+    at = end + 1;
   }
   bool wake;
   {
@@ -1334,8 +1352,10 @@ Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
     wake = f->answers.empty();
     for (JsAnswer& answer : batch) f->answers.push_back(std::move(answer));
   }
+  // Awake, the front end's thread takes them at the end of its turn; asleep, it checked the list
+  // before sleeping, and a write now wakes it.
   uint64_t one = 1;
-  if (wake && write(f->wake_fd, &one, sizeof one) < 0) {
+  if (wake && f->asleep.load() && write(f->wake_fd, &one, sizeof one) < 0) {
   }
   return env.Undefined();
 }

@@ -59,7 +59,8 @@ interface FrontBinding {
   HttpFrontReleased(front: FrontHandle): void;
   HttpFrontKnowTopic(front: FrontHandle, topic: string): void;
   HttpFrontStats(front: FrontHandle): NativeFrontStats;
-  HttpFrontAnswer(front: FrontHandle, answers: Array<number | string>): void;
+  /** Answers, one line each: "<id> <status> <body>\n" (JSON bodies have no raw newline). */
+  HttpFrontAnswer(front: FrontHandle, answers: string): void;
 }
 
 const binding = capi as unknown as FrontBinding;
@@ -139,15 +140,15 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   let handle: FrontHandle | undefined;
 
   // Answers of the requests served here, handed back in one call per turn of the event loop.
-  let answers: Array<number | string> = [];
+  let answers = '';
   const flush = () => {
     const batch = answers;
-    answers = [];
+    answers = '';
     binding.HttpFrontAnswer(handle!, batch);
   };
   const answer = (id: number, { status, body }: PixyAnswer) => {
-    if (answers.length === 0) process.nextTick(flush);
-    answers.push(id, status, body);
+    if (answers === '') process.nextTick(flush);
+    answers += `${id} ${status} ${body}\n`;
   };
   /** Consume requests waiting for a record, by id: cancelled if their client goes away. */
   const waiting = new Map<number, Cancellation>();

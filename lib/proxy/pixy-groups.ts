@@ -62,6 +62,8 @@ export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
   /** Settles once the group's initial offsets are fixed and the consumer has subscribed. */
   readonly ready: Promise<void>;
+  /** `ready` resolved: requests need not wait for it (a promise turn less per request). */
+  started = false;
   readonly idleClock = new IdleClock();
   /** partition -> offset -> the message handed out and not yet acked. */
   readonly #unacked = new Map<number, Map<number, Offered>>();
@@ -96,7 +98,7 @@ export class PixyGroupConsumer {
     // The first request waits for this: no message produced after its answer can precede the start.
     const over = this.idleClock.use();
     this.ready = this.#start().finally(over);
-    this.ready.catch(() => undefined); // the requests waiting on it report the failure
+    this.ready.then(() => (this.started = true), () => undefined); // the requests waiting on it report a failure
     this.#timer = setInterval(() => void this.commit().catch(() => undefined), 1000);
     this.#timer.unref();
   }
@@ -159,7 +161,7 @@ export class PixyGroupConsumer {
     let record: Record | undefined;
     try {
       const deadline = Date.now() + timeoutMs;
-      await this.ready;
+      if (!this.started) await this.ready;
       if (cancel?.cancelled) return undefined;
       record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline, cancel));
     } finally {
@@ -377,6 +379,12 @@ export class PixyGroups {
       throw new PixyError(error instanceof KafkaError && error.retriable ? 503 : 500, `Group ${group} could not start on ${topic}: ${(error as Error).message}`);
     }
     return consumer;
+  }
+
+  /** The (group, topic) consumer if it has started (get without waiting), else undefined. */
+  started(group: string, topic: string): PixyGroupConsumer | undefined {
+    const consumer = this.#consumers.get(`${group}\0${topic}`);
+    return consumer?.started ? consumer : undefined;
   }
 
   find(group: string, topic: string): PixyGroupConsumer | undefined {

@@ -205,7 +205,7 @@ export async function consumeMessage(options: PixyConsumeOptions, cluster: strin
   // As Kafka-Pixy: the returned message is acked only when the request acks nothing explicitly.
   const autoAck = param(query, 'noAck') === undefined && ack === undefined;
   const started = performance.now(); // the long poll counts from the request, a group's start included
-  const consumer = await options.groups.get(group, topic);
+  const consumer = options.groups.started(group, topic) ?? (await options.groups.get(group, topic));
   if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
     throw new PixyError(400, `Partition ${ack.partition} was never handed out by this process`);
   }
