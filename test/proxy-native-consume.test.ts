@@ -188,7 +188,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(rest.answers.map((a) => JSON.parse(bodyOf(a)).offset)).toEqual([3, 4, 5]);
   });
 
-  it.each([['native', true], ['js', false]] as const)('a consume whose client goes away while it waits hands out no record (%s route): the group\'s next request gets the message produced after', async (name) => {
+  it.each(['native', 'js'] as const)('a consume whose client goes away while it waits hands out no record (%s route): the group\'s next request gets the message produced after', async (name) => {
     const proxy = name === 'native' ? native : js;
     const { topic, group } = await filledTopic(proxy.pixyUrl!, []);
     const { hostname, port } = new URL(proxy.pixyUrl!);
