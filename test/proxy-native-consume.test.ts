@@ -109,7 +109,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const [nativeRequests, jsRequests] = [requests(flows.native), requests(flows.js)];
     const offsets: number[] = [];
     for (let i = 0; i < nativeRequests.length; i++) {
-      const [a, b] = [await exchange(native.pixyUrl!, nativeRequests[i], 1), await exchange(js.pixyUrl!, jsRequests[i], 1)];
+      const [a, b] = await Promise.all([exchange(native.pixyUrl!, nativeRequests[i], 1), exchange(js.pixyUrl!, jsRequests[i], 1)]);
       const expected = withoutDate(b.answers[0] ?? '').replaceAll(flows.js.topic, flows.native.topic).replaceAll(flows.js.group, flows.native.group);
       expect(withoutDate(a.answers[0] ?? ''), nativeRequests[i].slice(0, 100)).toBe(expected);
       expect(a.answers[0]).toMatch(/^HTTP\/1.1 200 OK\r\n/);
@@ -157,7 +157,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const [nativeRequests, jsRequests] = [requests(flows.native), requests(flows.js)];
     const statuses: string[] = [];
     for (let i = 0; i < nativeRequests.length; i++) {
-      const [a, b] = [await exchange(quick.native.pixyUrl!, nativeRequests[i], 1), await exchange(quick.js.pixyUrl!, jsRequests[i], 1)];
+      const [a, b] = await Promise.all([exchange(quick.native.pixyUrl!, nativeRequests[i], 1), exchange(quick.js.pixyUrl!, jsRequests[i], 1)]);
       const expected = withoutDate(b.answers[0] ?? '').replaceAll(flows.js.topic, flows.native.topic).replaceAll(flows.js.group, flows.native.group).replaceAll(flows.js.unknown, flows.native.unknown);
       expect(withoutDate(a.answers[0] ?? ''), nativeRequests[i].slice(0, 100)).toBe(expected);
       statuses.push(/^HTTP\/1.1 (\d+)/.exec(a.answers[0] ?? '')?.[1] ?? 'none');
@@ -213,18 +213,18 @@ describe.each(testBrokers())('$name broker', (broker) => {
 
   it('a proxy closing while consumes wait answers them as the JS route does, then closes', async () => {
     const answers: { [name: string]: string } = {};
-    for (const [name, front] of [['native', true], ['js', false]] as const) {
+    await Promise.all(([['native', true], ['js', false]] as const).map(async ([name, front]) => {
       const proxy = await startProxy({ ...DEFAULTS, listeners: 'http://127.0.0.1:0', pixyListeners: 'http://127.0.0.1:0', schemaRegistryListeners: '', ...settings(2000), pixyNativeFrontEnd: front });
       let waiting: Promise<{ answers: string[] }> | undefined;
       try {
         const { topic, group } = await filledTopic(proxy.pixyUrl!, []);
         waiting = exchange(proxy.pixyUrl!, get(`/topics/${topic}/messages?group=${group}`), 1);
-        await new Promise((r) => setTimeout(r, 300));
+        await new Promise((r) => setTimeout(r, 300)); // the consume waits when the proxy closes
       } finally {
         await proxy.close();
       }
       answers[name] = withoutDate((await waiting!).answers[0] ?? '');
-    }
+    }));
     expect(answers.native).toMatch(/^HTTP\/1.1 408 Request Timeout\r\n[^]*\{"error":"long polling timeout"\}$/);
     expect(answers.native).toBe(answers.js);
   });
