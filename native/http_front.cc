@@ -1,7 +1,8 @@
 // The Kafka-Pixy produce route served natively (see http_front.h). One thread runs an epoll loop
 // over the listener, the connections, a wake-up eventfd and the front end's own producer's main
-// queue (its delivery reports). llhttp (vendored, hidden) parses; a request that is not the hot
-// route's exact shape hands its connection, with the bytes read so far, to Node for good.
+// queue (its delivery reports). llhttp (vendored, hidden) parses; consume and ack requests go to
+// JavaScript in batches and their answers come back the same way; a request that is none of the
+// routes' exact shape hands its connection, with the bytes read so far, to Node for good.
 #include "http_front.h"
 #include "handle.h"
 
