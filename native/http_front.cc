@@ -1,7 +1,8 @@
 // The Kafka-Pixy produce route served natively (see http_front.h). One thread runs an epoll loop
 // over the listener, the connections, a wake-up eventfd and the front end's own producer's main
-// queue (its delivery reports). llhttp (vendored, hidden) parses; a request that is not the hot
-// route's exact shape hands its connection, with the bytes read so far, to Node for good.
+// queue (its delivery reports). llhttp (vendored, hidden) parses; consume and ack requests go to
+// JavaScript in batches and their answers come back the same way; a request that is none of the
+// routes' exact shape hands its connection, with the bytes read so far, to Node for good.
 #include "http_front.h"
 #include "handle.h"
 
@@ -55,7 +56,9 @@ const char* StatusText(int status) {
     case 404: return "Not Found";
     case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     default: return "Service Unavailable";
   }
 }
@@ -149,9 +152,15 @@ struct Options {
   std::vector<double> buckets;  // latency histogram upper bounds, seconds
 };
 
-// The two routes, by index: without and with the /clusters/{cluster} prefix.
-const char* const kRoutes[2] = {"/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages"};
-const int kStatuses[] = {200, 400, 404, 408, 413, 500, 503};
+// The routes, by index (kind * 2 + prefixed): produce, consume and ack, each without and with
+// the /clusters/{cluster} prefix. Consume and ack are answered by JavaScript (pixy.ts).
+enum Kind { kProduce = 0, kConsume = 1, kAck = 2 };
+constexpr int kRouteCount = 6;
+const char* const kRoutes[kRouteCount] = {"/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages",
+                                          "/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages",
+                                          "/topics/:topic/acks",     "/clusters/:cluster/topics/:topic/acks"};
+const char* const kMethods[kRouteCount] = {"POST", "POST", "GET", "GET", "POST", "POST"};
+const int kStatuses[] = {200, 400, 404, 408, 413, 429, 500, 501, 503};
 constexpr int kStatusCount = sizeof kStatuses / sizeof kStatuses[0];
 
 int StatusIndex(int status) {
@@ -180,7 +189,10 @@ struct Conn {
   bool close_after = false;
   uint32_t events = 0;     // what epoll watches for it
   uint64_t waiter = 0;     // the sync produce waiting for its delivery report
-  int route = 0;
+  uint64_t js_id = 0;      // the request JavaScript answers (consume, ack), while it does
+  int route = 0;           // index in kRoutes
+  int kind = kProduce;
+  bool prefixed = false;
   bool dead = false;       // closed or handed over; freed at the end of the loop's turn
   bool queued = false;     // in Front::answered: its answer goes out at the end of the loop's turn
 
@@ -188,6 +200,7 @@ struct Conn {
   std::string url, field, value;
   std::string content_type;
   int content_types = 0, content_lengths = 0, hosts = 0;
+  int64_t head_bytes = 0;  // of the target, header names and values, as Node counts them against its limit
   bool odd = false;        // something only Node's app does: hand the connection over
   std::string body;
   bool keep_alive = true;
@@ -195,11 +208,14 @@ struct Conn {
   // What Route read from its target.
   std::string topic, cluster, key;
   bool has_key = false, sync = false;
+  // consume: group, ackPartition, ackOffset, noAck; ack: group, partition, offset.
+  std::string group, first, second;
+  bool has_group = false, has_first = false, has_second = false, no_ack = false;
 };
 
 struct Stats {
-  std::atomic<double> counts[2][kStatusCount];
-  std::atomic<double> duration_sum[2];
+  std::atomic<double> counts[kRouteCount][kStatusCount];
+  std::atomic<double> duration_sum[kRouteCount];
   std::vector<std::unique_ptr<std::atomic<double>[]>> buckets;  // [route][bucket + 1]
   std::atomic<double> handed_off{0};
 };
@@ -239,6 +255,28 @@ struct SyncMessage {
 };
 constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
 
+// A request for JavaScript (op 1 consume, 2 ack), or a cancel (3): its connection went away.
+struct JsItem {
+  JsItem(int op_, uint64_t id_) : op(op_), id(id_) {}
+  int op;
+  uint64_t id;
+  bool prefixed = false, has_group = false, has_first = false, has_second = false, no_ack = false;
+  std::string cluster, topic, group, first, second, url;
+};
+
+// What the front end queues for JavaScript, drained by one call for all that came since the last.
+struct JsQueue {
+  std::mutex mutex;
+  std::vector<JsItem> items;
+  bool scheduled = false;  // a call to drain it is on its way
+};
+
+struct JsAnswer {
+  uint64_t id;
+  int status;
+  std::string body;
+};
+
 struct Event {
   int kind;  // 0: a connection for Node (fd, bytes); 1: stopped; 2: a 5xx answer to log (fd: status, bytes: its message)
   int fd;
@@ -264,6 +302,12 @@ struct Front {
   std::deque<Conn*> blocked;  // waiting for room in librdkafka's queue
   std::unordered_map<uint64_t, Conn*> waiters;
   uint64_t next_waiter = 1;
+  std::shared_ptr<JsQueue> to_js = std::make_shared<JsQueue>();
+  std::unordered_map<uint64_t, Conn*> js_pending;  // requests JavaScript answers, by id
+  std::mutex answers_mutex;
+  std::vector<JsAnswer> answers;  // from HttpFrontAnswer, written by this thread
+  std::atomic<bool> asleep{false};  // in epoll_wait (or about to be): answers must wake it
+  uint64_t next_js_id = 1;
   std::unordered_map<std::string, rd_kafka_topic_t*> topics;
   std::mutex known_mutex;
   std::unordered_set<std::string> known;  // auto_create: topics the JS side made sure of
@@ -296,6 +340,8 @@ struct Front {
   void Scan(int64_t now);
   const std::string& Date();
   void Emit(Event* e);
+  void ToJs(JsItem item);
+  void ServeAnswers();
 };
 
 void Front::Emit(Event* e) {
@@ -314,6 +360,71 @@ void Front::Emit(Event* e) {
   if (status != napi_ok) {
     if (e->kind == 0) close(e->fd);
     delete e;
+  }
+}
+
+// Slots per item of the 'requests' event's array (see native-front.ts).
+constexpr uint32_t kJsSlots = 9;
+
+void Front::ToJs(JsItem item) {
+  bool schedule;
+  {
+    std::lock_guard<std::mutex> lock(to_js->mutex);
+    to_js->items.push_back(std::move(item));
+    schedule = !to_js->scheduled;
+    to_js->scheduled = true;
+  }
+  if (!schedule) return;
+  // One call drains everything queued until it runs: under load, one JS wake-up for many requests.
+  auto* queue = new std::shared_ptr<JsQueue>(to_js);
+  napi_status status = events.BlockingCall(queue, [](Napi::Env env, Napi::Function fn, std::shared_ptr<JsQueue>* q) {
+    std::unique_ptr<std::shared_ptr<JsQueue>> owned(q);
+    std::vector<JsItem> items;
+    {
+      std::lock_guard<std::mutex> lock((*q)->mutex);
+      items.swap((*q)->items);
+      (*q)->scheduled = false;
+    }
+    Napi::Array a = Napi::Array::New(env, items.size() * kJsSlots);
+    Napi::Value none = env.Undefined();
+    uint32_t k = 0;
+    for (const JsItem& it : items) {
+      a.Set(k++, Napi::Number::New(env, it.op));
+      a.Set(k++, Napi::Number::New(env, static_cast<double>(it.id)));
+      if (it.op == 3) {
+        k += kJsSlots - 2;
+        continue;
+      }
+      a.Set(k++, it.prefixed ? Napi::String::New(env, it.cluster) : none);
+      a.Set(k++, Napi::String::New(env, it.topic));
+      a.Set(k++, it.has_group ? Napi::String::New(env, it.group) : none);
+      a.Set(k++, it.has_first ? Napi::String::New(env, it.first) : none);
+      a.Set(k++, it.has_second ? Napi::String::New(env, it.second) : none);
+      a.Set(k++, Napi::Boolean::New(env, it.no_ack));
+      a.Set(k++, Napi::String::New(env, it.url));
+    }
+    fn.Call({Napi::String::New(env, "requests"), a});
+  });
+  if (status != napi_ok) delete queue;
+}
+
+// Answers JavaScript gave (HttpFrontAnswer): written to connections still waiting for them.
+void Front::ServeAnswers() {
+  std::vector<JsAnswer> batch;
+  {
+    std::lock_guard<std::mutex> lock(answers_mutex);
+    batch.swap(answers);
+  }
+  for (JsAnswer& a : batch) {
+    auto it = js_pending.find(a.id);
+    if (it == js_pending.end()) continue;  // its client went away (JS was told)
+    Conn* c = it->second;
+    js_pending.erase(it);
+    c->js_id = 0;
+    c->phase = Phase::Body;
+    Answer(c, a.status, a.body);
+    if (!c->dead && c->phase == Phase::Head) Feed(c);
+    Interest(c);
   }
 }
 
@@ -352,20 +463,24 @@ int OnMessageBegin(llhttp_t* p) {
   c->value.clear();
   c->content_type.clear();
   c->content_types = c->content_lengths = c->hosts = 0;
+  c->head_bytes = 0;
   c->odd = false;
   c->body.clear();
   return 0;
 }
 int OnUrl(llhttp_t* p, const char* at, size_t n) {
   Of(p)->url.append(at, n);
+  Of(p)->head_bytes += n;
   return 0;
 }
 int OnField(llhttp_t* p, const char* at, size_t n) {
   Of(p)->field.append(at, n);
+  Of(p)->head_bytes += n;
   return 0;
 }
 int OnValue(llhttp_t* p, const char* at, size_t n) {
   Of(p)->value.append(at, n);
+  Of(p)->head_bytes += n;
   return 0;
 }
 bool Named(const std::string& s, const char* lower) {
@@ -398,11 +513,19 @@ int OnHeadersComplete(llhttp_t* p) {
   Conn* c = Of(p);
   Front* f = c->front;
   c->http10 = p->http_major == 1 && p->http_minor == 0;
-  bool odd = c->odd || p->method != HTTP_POST || p->upgrade || (p->flags & F_CHUNKED) != 0 || c->content_types != 1 ||
+  bool plain_type = c->content_type == "text/plain" || c->content_type == "application/json";
+  bool has_length = (p->flags & F_CONTENT_LENGTH) != 0;
+  bool odd = c->odd || (p->method != HTTP_POST && p->method != HTTP_GET) || p->upgrade || (p->flags & F_CHUNKED) != 0 ||
              c->content_lengths > 1 || (!c->http10 && c->hosts != 1) || (p->http_major != 1) ||
-             (c->content_type != "text/plain" && c->content_type != "application/json") ||
-             ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes)) ||
-             !f->Route(c);
+             // A head near Node's limit (in one read): Node decides (431 or served), with a margin for its count.
+             c->head_bytes + 1024 >= f->opt.max_header_bytes || !f->Route(c);
+  if (!odd && c->kind == kProduce) {
+    odd = c->content_types != 1 || !plain_type || (has_length && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes));
+  } else if (!odd && c->kind == kConsume) {
+    odd = c->content_types != 0 || c->content_lengths != 0;  // Fastify reads no GET body; none is expected
+  } else if (!odd) {
+    odd = c->content_types > 1 || (c->content_types == 1 && !plain_type) || (has_length && p->content_length != 0);  // acks have no body
+  }
   if (odd) {
     c->odd = true;
     return -1;  // stops the parser: the connection goes to Node
@@ -471,7 +594,8 @@ void Front::OnReadable(Conn* c) {
       continue;
     }
     if (n == 0) {  // the client is done sending: what it sent is still answered, then closed
-      if (c->in.size() == c->fed && c->phase != Phase::Waiting && c->out.size() == c->out_off) {
+      // ... but as Node (no http half-open), not a request JavaScript serves: it is cancelled.
+      if (c->js_id != 0 || (c->in.size() == c->fed && c->phase != Phase::Waiting && c->out.size() == c->out_off)) {
         Close(c);
         return;
       }
@@ -545,6 +669,12 @@ void Front::Close(Conn* c) {
   conns.erase(c->fd);
   if (c->waiter != 0) waiters.erase(c->waiter);
   c->waiter = 0;
+  if (c->js_id != 0) {
+    // JavaScript stops waiting for a record for it (a record goes to the group's next request).
+    js_pending.erase(c->js_id);
+    ToJs(JsItem{3, c->js_id});
+    c->js_id = 0;
+  }
   auto at = std::find(blocked.begin(), blocked.end(), c);
   if (at != blocked.end()) blocked.erase(at);
   c->dead = true;
@@ -593,8 +723,11 @@ void Front::Flush(Conn* c) {
 void Front::Interest(Conn* c) {
   if (c->dead || c->queued) return;
   bool pending = c->out_off < c->out.size();
-  bool read = !pending && c->phase != Phase::Waiting && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
-  uint32_t events = (read ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
+  // While JavaScript serves its request the connection is still read (nothing is parsed): no
+  // epoll_ctl per request, and a client that goes away is noticed (its request cancelled).
+  bool read = !pending && (c->phase != Phase::Waiting || c->js_id != 0) && c->phase != Phase::Closing && c->in.size() - c->fed < kReadAhead;
+  bool hangup = read || c->js_id != 0;
+  uint32_t events = (read ? uint32_t{EPOLLIN} : 0u) | (hangup ? uint32_t{EPOLLRDHUP} : 0u) | (pending ? uint32_t{EPOLLOUT} : 0u);
   if (events == c->events) return;
   c->events = events;
   epoll_event ev{};
@@ -615,6 +748,8 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
   AddDouble(stats.buckets[c->route][b], 1);
 
   bool keep = c->keep_alive && !stopping;
+  // A JS-served answer while stopping says what Node's says (keep-alive); the connection closes after it.
+  bool advertise = c->keep_alive && (!stopping || c->kind != kProduce);
   std::string& o = c->out;
   o += "HTTP/1.1 ";
   o += std::to_string(status);
@@ -624,7 +759,7 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
   o += std::to_string(body.size());
   o += "\r\nDate: ";
   o += Date();
-  if (keep) {
+  if (advertise) {
     o += "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=";
     o += std::to_string(opt.keep_alive_timeout_ms / 1000);
   } else {
@@ -685,11 +820,10 @@ void ProduceErrorAnswer(const Options& opt, int err, const std::string& topic, s
   }
 }
 
-// A complete request of the hot route's shape: its path and query are checked here; anything the
-// JS route would read differently goes to Node.
-// Whether the request's target is the hot route's exact shape, read into the connection: the
-// path's cluster and topic, the key and sync parameters (each at most once). Anything else (a
-// name the router or topicNameProblem would read otherwise, other parameters) is Node's.
+// Whether the request's target is one of the routes' exact shape, read into the connection: the
+// path's cluster and topic, the route's parameters (each at most once). Anything else (a name the
+// router or topicNameProblem would read otherwise, other parameters, an escape the query parser
+// might read otherwise) is Node's.
 bool Front::Route(Conn* c) {
   const std::string& url = c->url;
   size_t q = url.find('?');
@@ -697,10 +831,10 @@ bool Front::Route(Conn* c) {
   size_t topic_at;
   c->cluster.clear();
   if (url.compare(0, 8, "/topics/") == 0) {
-    c->route = 0;
+    c->prefixed = false;
     topic_at = 8;
   } else if (url.compare(0, 10, "/clusters/") == 0) {
-    c->route = 1;
+    c->prefixed = true;
     size_t e = url.find('/', 10);
     if (e == std::string::npos || e >= path_end || url.compare(e, 8, "/topics/") != 0) return false;
     c->cluster = url.substr(10, e - 10);
@@ -710,11 +844,27 @@ bool Front::Route(Conn* c) {
     return false;
   }
   size_t te = url.find('/', topic_at);
-  if (te == std::string::npos || te >= path_end || url.compare(te, path_end - te, "/messages") != 0 || path_end - te != 9) return false;
+  if (te == std::string::npos || te >= path_end) return false;
+  bool messages = path_end - te == 9 && url.compare(te, 9, "/messages") == 0;
+  bool acks = path_end - te == 5 && url.compare(te, 5, "/acks") == 0;
+  int method = c->parser.method;
+  if (messages && method == HTTP_POST) {
+    c->kind = kProduce;
+  } else if (messages && method == HTTP_GET) {
+    c->kind = kConsume;
+  } else if (acks && method == HTTP_POST) {
+    c->kind = kAck;
+  } else {
+    return false;
+  }
+  c->route = c->kind * 2 + (c->prefixed ? 1 : 0);
   if (!PlainTopicName(url.data() + topic_at, te - topic_at)) return false;
   c->topic = url.substr(topic_at, te - topic_at);
-  c->has_key = c->sync = false;
+  c->has_key = c->sync = c->has_group = c->has_first = c->has_second = c->no_ack = false;
   c->key.clear();
+  // The route's parameters: consume group, ackPartition, ackOffset, noAck; ack group, partition, offset.
+  const char* first_name = c->kind == kConsume ? "ackPartition" : "partition";
+  const char* second_name = c->kind == kConsume ? "ackOffset" : "offset";
   if (q != std::string::npos) {
     if (url.find('#', q) != std::string::npos) return false;
     for (size_t i = q + 1; i <= url.size();) {
@@ -724,18 +874,37 @@ bool Front::Route(Conn* c) {
       size_t eq = url.find('=', i);
       bool has_value = eq < amp;
       std::string name = url.substr(i, (has_value ? eq : amp) - i);
-      if (name == "key" && !c->has_key) {
-        c->has_key = true;
-        if (!DecodeQueryValue(url.data() + (has_value ? eq + 1 : amp), has_value ? amp - eq - 1 : 0, &c->key)) return false;
-      } else if (name == "sync" && !c->sync) {
-        c->sync = true;
+      const char* value = url.data() + (has_value ? eq + 1 : amp);
+      size_t value_size = has_value ? amp - eq - 1 : 0;
+      std::string ignored;
+      if (c->kind == kProduce) {
+        if (name == "key" && !c->has_key) {
+          c->has_key = true;
+          if (!DecodeQueryValue(value, value_size, &c->key)) return false;
+        } else if (name == "sync" && !c->sync) {
+          c->sync = true;
+        } else {
+          return false;
+        }
+      } else if (name == "group" && !c->has_group) {
+        c->has_group = true;
+        if (!DecodeQueryValue(value, value_size, &c->group)) return false;
+      } else if (name == first_name && !c->has_first) {
+        c->has_first = true;
+        if (!DecodeQueryValue(value, value_size, &c->first)) return false;
+      } else if (name == second_name && !c->has_second) {
+        c->has_second = true;
+        if (!DecodeQueryValue(value, value_size, &c->second)) return false;
+      } else if (c->kind == kConsume && name == "noAck" && !c->no_ack) {
+        c->no_ack = true;
+        if (!DecodeQueryValue(value, value_size, &ignored)) return false;
       } else {
         return false;
       }
       i = amp + 1;
     }
   }
-  if (opt.auto_create) {
+  if (c->kind == kProduce && opt.auto_create) {
     std::lock_guard<std::mutex> lock(known_mutex);
     if (known.count(c->topic) == 0) return false;  // the JS route creates it on the embedded broker
   }
@@ -745,7 +914,27 @@ bool Front::Route(Conn* c) {
 // A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
 void Front::Process(Conn* c) {
   c->request_start = c->since;
-  if (c->route == 1 && c->cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + c->cluster));
+  if (c->kind != kProduce) {
+    // JavaScript answers it (pixy.ts, the JS route's own logic); the connection reads no further meanwhile.
+    JsItem item{c->kind == kConsume ? 1 : 2, next_js_id++};
+    item.prefixed = c->prefixed;
+    item.has_group = c->has_group;
+    item.has_first = c->has_first;
+    item.has_second = c->has_second;
+    item.no_ack = c->no_ack;
+    item.cluster = c->cluster;
+    item.topic = c->topic;
+    item.group = c->group;
+    item.first = c->first;
+    item.second = c->second;
+    item.url = c->url;
+    c->js_id = item.id;
+    c->phase = Phase::Waiting;
+    js_pending[item.id] = c;
+    ToJs(std::move(item));
+    return;
+  }
+  if (c->prefixed && c->cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + c->cluster));
   if (InternalTopic(c->topic)) return Answer(c, 400, ErrorBody(c->topic + " is an internal Kafka topic: it takes no messages from clients"));
   if (stopping) return Answer(c, 503, ErrorBody("The proxy is stopping"));
   if (!Produce(c)) {
@@ -898,7 +1087,16 @@ void Front::Run() {
       for (Conn* c : idle) Close(c);
     }
     if (stopping && conns.empty()) break;
-    int n = epoll_wait(epfd, evs, 256, blocked.empty() ? 250 : 5);
+    // HttpFrontAnswer wakes this thread only while it sleeps here; otherwise the answers are
+    // taken at the end of this turn.
+    asleep.store(true);
+    bool answers_waiting;
+    {
+      std::lock_guard<std::mutex> lock(answers_mutex);
+      answers_waiting = !answers.empty();
+    }
+    int n = epoll_wait(epfd, evs, 256, answers_waiting ? 0 : blocked.empty() ? 250 : 5);
+    asleep.store(false);
     for (int i = 0; i < n; i++) {
       int fd = evs[i].data.fd;
       if (fd == listen_fd) {
@@ -907,6 +1105,7 @@ void Front::Run() {
         uint64_t v;
         if (read(wake_fd, &v, sizeof v) < 0) {
         }
+        ServeAnswers();
       } else if (fd == kafka_fd) {
         ServeKafka();
       } else {
@@ -919,6 +1118,10 @@ void Front::Run() {
           continue;
         }
         if (evs[i].events & EPOLLOUT) Flush(c);
+        if (!c->dead && c->js_id != 0 && (evs[i].events & EPOLLRDHUP)) {
+          Close(c);  // gone while JavaScript serves its request (Node, not half-open, aborts it too)
+          continue;
+        }
         if (!c->dead && (evs[i].events & (EPOLLIN | EPOLLRDHUP))) OnReadable(c);
         Interest(c);
       }
@@ -929,6 +1132,7 @@ void Front::Run() {
       last_scan = now;
       Scan(now);
     }
+    ServeAnswers();
     FlushAnswered();
     for (Conn* c : graveyard) delete c;
     graveyard.clear();
@@ -1031,7 +1235,7 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < retriable.Length(); i++) opt.retriable.insert(retriable.Get(i).As<Napi::Number>().Int32Value());
   Napi::Array buckets = o.Get("buckets").As<Napi::Array>();
   for (uint32_t i = 0; i < buckets.Length(); i++) opt.buckets.push_back(buckets.Get(i).As<Napi::Number>().DoubleValue());
-  for (int r = 0; r < 2; r++) {
+  for (int r = 0; r < kRouteCount; r++) {
     front->stats.buckets.emplace_back(new std::atomic<double>[opt.buckets.size() + 1]);
     for (size_t b = 0; b <= opt.buckets.size(); b++) front->stats.buckets[r][b] = 0;
     front->stats.duration_sum[r] = 0;
@@ -1122,6 +1326,41 @@ Napi::Value HttpFrontKnowTopic(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// HttpFrontAnswer(front, answers): JavaScript's answers to the requests it was given
+// ('requests'), one line each, "<id> <status> <body>\n" (a JSON body has no raw newline): one
+// string per batch rather than three values per answer to read. Written by the front end's
+// thread; one of a connection gone is dropped.
+Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Front* f = Unwrap(info);
+  std::string text = ExpectString(info, 1, "answers");
+  std::vector<JsAnswer> batch;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    char* rest = nullptr;
+    uint64_t id = strtoull(text.c_str() + at, &rest, 10);
+    long status = *rest == ' ' ? strtol(rest + 1, &rest, 10) : 0;
+    size_t body = static_cast<size_t>(rest - text.c_str()) + 1;
+    if (end == std::string::npos || *rest != ' ' || status < 100 || status > 599 || body > end) {
+      ThrowExpected(env, "lines of \"<id> <status> <body>\"", "answers", info[1]);
+    }
+    batch.push_back({id, static_cast<int>(status), text.substr(body, end - body)});
+    at = end + 1;
+  }
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(f->answers_mutex);
+    wake = f->answers.empty();
+    for (JsAnswer& answer : batch) f->answers.push_back(std::move(answer));
+  }
+  // Awake, the front end's thread takes them at the end of its turn; asleep, it checked the list
+  // before sleeping, and a write now wakes it.
+  uint64_t one = 1;
+  if (wake && f->asleep.load() && write(f->wake_fd, &one, sizeof one) < 0) {
+  }
+  return env.Undefined();
+}
+
 // HttpFrontStats(front) -> { routes: [[route, status, count], ...], durations: [[route, sum, buckets[]]],
 // produced, producedBytes, handedOff }
 Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
@@ -1130,7 +1369,7 @@ Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   Napi::Array routes = Napi::Array::New(env);
   uint32_t k = 0;
-  for (int r = 0; r < 2; r++) {
+  for (int r = 0; r < kRouteCount; r++) {
     Napi::Array statuses = Napi::Array::New(env);
     uint32_t j = 0;
     for (int s = 0; s < kStatusCount; s++) {
@@ -1145,6 +1384,7 @@ Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
     for (size_t b = 0; b <= f->opt.buckets.size(); b++) buckets.Set(static_cast<uint32_t>(b), Napi::Number::New(env, f->stats.buckets[r][b].load()));
     Napi::Object route = Napi::Object::New(env);
     route.Set("route", Napi::String::New(env, kRoutes[r]));
+    route.Set("method", Napi::String::New(env, kMethods[r]));
     route.Set("statuses", statuses);
     route.Set("sum", Napi::Number::New(env, f->stats.duration_sum[r].load()));
     route.Set("buckets", buckets);
@@ -1196,6 +1436,7 @@ void InitHttpFront(Napi::Env env, Napi::Object exports) {
   exports.Set("HttpFrontReleased", Napi::Function::New(env, HttpFrontReleased, "HttpFrontReleased"));
   exports.Set("HttpFrontKnowTopic", Napi::Function::New(env, HttpFrontKnowTopic, "HttpFrontKnowTopic"));
   exports.Set("HttpFrontStats", Napi::Function::New(env, HttpFrontStats, "HttpFrontStats"));
+  exports.Set("HttpFrontAnswer", Napi::Function::New(env, HttpFrontAnswer, "HttpFrontAnswer"));
 }
 
 #else

@@ -189,9 +189,9 @@ export class ProxyMetrics {
       const now = source.read();
       now.routes.forEach((r, i) => {
         const before = source.seen.routes[i];
-        const key = `${source.api} POST ${r.route}`;
+        const key = `${source.api} ${r.method} ${r.route}`;
         let stats = this.#routes.get(key);
-        if (stats === undefined) this.#routes.set(key, (stats = { api: source.api, method: 'POST', route: r.route, statuses: new Map(), buckets: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+        if (stats === undefined) this.#routes.set(key, (stats = { api: source.api, method: r.method, route: r.route, statuses: new Map(), buckets: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
         for (const [status, count] of r.statuses) {
           const delta = count - (before?.statuses.find(([s]) => s === status)?.[1] ?? 0);
           stats.statuses.set(status, (stats.statuses.get(status) ?? 0) + delta);

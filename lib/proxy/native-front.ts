@@ -1,6 +1,8 @@
 // The Kafka-Pixy listener's native front end (native/http_front.cc): the addon listens and
-// answers POST …/topics/{topic}/messages on a thread of its own; every connection whose request
-// is anything else is handed to this Fastify app, with the bytes already read, for good.
+// answers POST …/topics/{topic}/messages on a thread of its own; consume (GET …/messages) and
+// ack (POST …/acks) requests stay on its connections and are answered here by the routes' own
+// logic (pixy.ts), in batches; every connection whose request is anything else is handed to this
+// Fastify app, with the bytes already read, for good.
 import { Socket } from 'node:net';
 import { maxHeaderSize } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -8,11 +10,13 @@ import { KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
 import { capi, type KafkaHandle } from '../native';
 import type { Producer } from '../producer';
+import { Cancellation } from './cancellation';
 import type { ProxyConfig } from './config';
+import { ackMessage, consumeMessage, errorAnswer, type PixyAnswer, type PixyConsumeOptions } from './pixy';
 
 /** What the front end counted: per route, answers by status and a latency histogram. */
 export interface NativeFrontStats {
-  routes: Array<{ route: string; statuses: Array<[number, number]>; sum: number; buckets: number[] }>;
+  routes: Array<{ route: string; method: string; statuses: Array<[number, number]>; sum: number; buckets: number[] }>;
   /** Messages (and their key and value bytes) delivered to Kafka. */
   produced: number;
   producedBytes: number;
@@ -21,8 +25,16 @@ export interface NativeFrontStats {
 }
 
 type FrontHandle = { readonly __front: unique symbol };
-/** 'connection' (fd, bytes read), 'stopped', or 'error' (status, message, url) for a 5xx answer. */
-type OnEvent = (kind: 'connection' | 'stopped' | 'error', fd?: number, bytes?: Buffer | string, url?: string) => void;
+/**
+ * 'connection' (fd, bytes read), 'stopped', 'error' (status, message, url) for a 5xx answer, or
+ * 'requests' (REQUEST_SLOTS values per request or cancel, see serve below).
+ */
+type OnEvent = (kind: 'connection' | 'stopped' | 'error' | 'requests', fd?: number | RequestSlots, bytes?: Buffer | string, url?: string) => void;
+type RequestSlots = Array<number | string | boolean | undefined>;
+const REQUEST_SLOTS = 9;
+const CONSUME = 1;
+const ACK = 2;
+const CANCEL = 3;
 
 interface FrontOptions {
   host: string;
@@ -47,6 +59,8 @@ interface FrontBinding {
   HttpFrontReleased(front: FrontHandle): void;
   HttpFrontKnowTopic(front: FrontHandle, topic: string): void;
   HttpFrontStats(front: FrontHandle): NativeFrontStats;
+  /** Answers, one line each: "<id> <status> <body>\n" (JSON bodies have no raw newline). */
+  HttpFrontAnswer(front: FrontHandle, answers: string): void;
 }
 
 const binding = capi as unknown as FrontBinding;
@@ -109,6 +123,8 @@ export interface NativeFrontOptions {
   buckets: number[];
   /** Where 5xx answers are logged (as the JS route logs them). */
   logger: Logger;
+  /** The consume and ack routes' options (their logic is pixy.ts's, shared with the JS routes). */
+  consume: PixyConsumeOptions;
 }
 
 /** Starts the front end listening for `app` (ready, not listening). Throws as a listen would. */
@@ -122,10 +138,66 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   let stopped: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   let handle: FrontHandle | undefined;
+
+  // Answers of the requests served here, handed back in one call per turn of the event loop.
+  let answers = '';
+  const flush = () => {
+    const batch = answers;
+    answers = '';
+    binding.HttpFrontAnswer(handle!, batch);
+  };
+  const answer = (id: number, { status, body }: PixyAnswer) => {
+    if (answers === '') process.nextTick(flush);
+    answers += `${id} ${status} ${body}\n`;
+  };
+  /** Consume requests waiting for a record, by id: cancelled if their client goes away. */
+  const waiting = new Map<number, Cancellation>();
+  // Each request: [op, id, cluster (undefined without the prefix), topic, group, ackPartition or
+  // partition, ackOffset or offset, noAck, url]; a cancel: [CANCEL, id, ...].
+  const serve = (slots: RequestSlots) => {
+    for (let i = 0; i < slots.length; i += REQUEST_SLOTS) {
+      const op = slots[i] as number;
+      const id = slots[i + 1] as number;
+      if (op === CANCEL) {
+        waiting.get(id)?.cancel();
+        waiting.delete(id);
+        continue;
+      }
+      const cluster = slots[i + 2] as string | undefined;
+      const topic = slots[i + 3] as string;
+      const group = slots[i + 4] as string | undefined;
+      const first = slots[i + 5] as string | undefined;
+      const second = slots[i + 6] as string | undefined;
+      const url = slots[i + 8] as string;
+      if (op === ACK) {
+        try {
+          answer(id, ackMessage(options.consume, cluster, topic, { group, partition: first, offset: second }));
+        } catch (error) {
+          answer(id, errorAnswer(error, options.consume, 'POST', url));
+        }
+      } else if (op === CONSUME) {
+        const cancel = new Cancellation();
+        waiting.set(id, cancel);
+        const query = { group, ackPartition: first, ackOffset: second, noAck: slots[i + 7] === true ? '' : undefined };
+        consumeMessage(options.consume, cluster, topic, query, cancel).then(
+          (a) => {
+            waiting.delete(id);
+            answer(id, a);
+          },
+          (error: unknown) => {
+            waiting.delete(id);
+            answer(id, errorAnswer(error, options.consume, 'GET', url));
+          },
+        );
+      }
+    }
+  };
+
   const onEvent: OnEvent = (kind, fd, bytes, url) => {
     if (kind === 'stopped') return stopped();
+    if (kind === 'requests') return serve(fd as RequestSlots);
     if (kind === 'error') return log(options.logger, 'error', { method: 'POST', url, status: fd }, String(bytes));
-    const socket = new HandedSocket(fd!, () => handle !== undefined && binding.HttpFrontReleased(handle));
+    const socket = new HandedSocket(fd as number, () => handle !== undefined && binding.HttpFrontReleased(handle));
     // The bytes the front end read come first: Node's parser reads them before any new ones.
     if (bytes instanceof Buffer && bytes.length > 0) socket.unshift(bytes);
     app.server.emit('connection', socket);

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
 import { Fifo } from '../fifo';
 import type { Record } from '../record';
+import type { Cancellation } from './cancellation';
 import { IdleClock } from './idle-clock';
 import { GROUP_HAS_MEMBERS, PixyError, type PixyClusterView } from './pixy';
 
@@ -61,6 +62,8 @@ export class PixyGroupConsumer {
   #consumer: Consumer | undefined;
   /** Settles once the group's initial offsets are fixed and the consumer has subscribed. */
   readonly ready: Promise<void>;
+  /** `ready` resolved: requests need not wait for it (a promise turn less per request). */
+  started = false;
   readonly idleClock = new IdleClock();
   /** partition -> offset -> the message handed out and not yet acked. */
   readonly #unacked = new Map<number, Map<number, Offered>>();
@@ -95,7 +98,7 @@ export class PixyGroupConsumer {
     // The first request waits for this: no message produced after its answer can precede the start.
     const over = this.idleClock.use();
     this.ready = this.#start().finally(over);
-    this.ready.catch(() => undefined); // the requests waiting on it report the failure
+    this.ready.then(() => (this.started = true), () => undefined); // the requests waiting on it report a failure
     this.#timer = setInterval(() => void this.commit().catch(() => undefined), 1000);
     this.#timer.unref();
   }
@@ -149,14 +152,18 @@ export class PixyGroupConsumer {
     }
   }
 
-  /** The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`). */
-  async next(timeoutMs: number, autoAck: boolean): Promise<Record | undefined> {
+  /**
+   * The next message: one whose ack timed out, or a new one (waits up to `timeoutMs`).
+   * Undefined once `cancel` fires (its client went away): no message is handed out then.
+   */
+  async next(timeoutMs: number, autoAck: boolean, cancel?: Cancellation): Promise<Record | undefined> {
     const over = this.idleClock.use();
     let record: Record | undefined;
     try {
       const deadline = Date.now() + timeoutMs;
-      await this.ready;
-      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline));
+      if (!this.started) await this.ready;
+      if (cancel?.cancelled) return undefined;
+      record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline, cancel));
     } finally {
       over();
     }
@@ -179,10 +186,12 @@ export class PixyGroupConsumer {
   }
 
   /** Waits for the next batch read (or the deadline: undefined). */
-  #wait(deadline: number): Promise<Record | undefined> {
+  #wait(deadline: number, cancel: Cancellation | undefined): Promise<Record | undefined> {
     if (this.#consumer === undefined || this.#closed) return Promise.resolve(undefined); // closed while starting
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, deadline, done: false, timer: setTimeout(() => this.#settle(waiter, undefined), Math.max(0, deadline - Date.now())) };
+      // A cancelled waiter is done: the reads skip it, and its record goes to the next one.
+      cancel?.onCancel(() => this.#settle(waiter, undefined));
       this.#waiting.push(waiter);
       this.#latestDeadline = Math.max(this.#latestDeadline, deadline);
       void this.#read();
@@ -370,6 +379,12 @@ export class PixyGroups {
       throw new PixyError(error instanceof KafkaError && error.retriable ? 503 : 500, `Group ${group} could not start on ${topic}: ${(error as Error).message}`);
     }
     return consumer;
+  }
+
+  /** The (group, topic) consumer if it has started (get without waiting), else undefined. */
+  started(group: string, topic: string): PixyGroupConsumer | undefined {
+    const consumer = this.#consumers.get(`${group}\0${topic}`);
+    return consumer?.started ? consumer : undefined;
   }
 
   find(group: string, topic: string): PixyGroupConsumer | undefined {

@@ -7,6 +7,7 @@ import type { Producer } from '../producer';
 import type { Record } from '../record';
 import { INT32_MAX, topicNameProblem } from '../validate';
 import type { ClusterView } from './confluent';
+import { Cancellation } from './cancellation';
 import type { PixyGroups } from './pixy-groups';
 
 export class PixyError extends Error {
@@ -45,19 +46,21 @@ export interface PixyOptions {
   onTopicReady?: (topic: string) => void;
 }
 
-type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: { [key: string]: string | string[] | undefined } }>;
+/** A request's query parameters as the query parser reads them (a parameter given twice: an array). */
+export type PixyQuery = { [key: string]: string | string[] | undefined };
+type Req = FastifyRequest<{ Params: { [key: string]: string }; Querystring: PixyQuery }>;
 
 /** A query parameter's value; a parameter given twice is refused rather than one of them picked. */
-function param(req: Req, name: string): string | undefined {
-  const value = req.query[name];
+function param(query: PixyQuery, name: string): string | undefined {
+  const value = query[name];
   if (Array.isArray(value)) throw new PixyError(400, `The ${name} parameter is given ${value.length} times: give it once`);
   return value;
 }
 
-const flag = (req: Req, name: string) => param(req, name) !== undefined;
+const flag = (req: Req, name: string) => param(req.query, name) !== undefined;
 
-function requireParam(req: Req, name: string): string {
-  const value = param(req, name);
+function requireParam(query: PixyQuery, name: string): string {
+  const value = param(query, name);
   if (value === undefined || value === '') throw new PixyError(400, `${name} parameter is required`);
   if (value.includes('\0')) throw new PixyError(400, `The ${name} parameter cannot contain a NUL character`);
   return value;
@@ -153,20 +156,103 @@ const ACCEPTED = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
 const ignore = (): void => undefined;
 
+/** What an error thrown by a route answers (as the error handler below answers it). */
+export function errorStatus(error: Error & { statusCode?: number; code?: string }): number {
+  if (error instanceof PixyError) return error.status;
+  if (error instanceof KafkaError && error.code === -165) return 501; // what the embedded broker cannot do
+  if (error instanceof TypeError && error.message.startsWith('Expected ')) return 400; // a request's value the client classes refuse
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 413;
+  if (error.statusCode !== undefined && error.statusCode < 500) return error.statusCode;
+  return 500;
+}
+
+/** An answer of the consume and ack routes: its status and JSON body (content-type JSON_TYPE). */
+export interface PixyAnswer {
+  status: number;
+  body: string;
+}
+
+/** What the consume and ack routes need: the Fastify routes and the native front end share them. */
+export type PixyConsumeOptions = Pick<PixyOptions, 'groups' | 'clusterName' | 'longPollTimeoutMs' | 'logger'>;
+
+/** An error as the routes answer it, logged when it is a 5xx (as the error handler does). */
+export function errorAnswer(error: unknown, options: Pick<PixyOptions, 'logger'>, method: string, url: string): PixyAnswer {
+  const e = error as Error;
+  const status = errorStatus(e);
+  if (status >= 500) log(options.logger, 'error', { method, url, status }, e.message);
+  return { status, body: JSON.stringify({ error: e.message }) };
+}
+
+/** The cluster (undefined: the path has no /clusters prefix) and topic of a path: 400 unless this cluster and a name Kafka would take. */
+function checkPathOf(clusterName: string, cluster: string | undefined, topic: string | undefined): void {
+  if (cluster !== undefined && cluster !== clusterName) throw new PixyError(400, `Unknown cluster ${cluster}`);
+  const problem = topic === undefined ? undefined : topicNameProblem(topic);
+  if (problem !== undefined) throw new PixyError(400, `Invalid topic name ${JSON.stringify(topic)}: ${problem}`);
+}
+
+/**
+ * GET …/topics/{topic}/messages: the group's next message, after the ack the request carries
+ * (long poll: 408 when none comes in time). Throws what errorAnswer answers. `cancel`: the client
+ * went away; the wait ends without taking a record.
+ */
+export async function consumeMessage(options: PixyConsumeOptions, cluster: string | undefined, topic: string, query: PixyQuery, cancel?: Cancellation): Promise<PixyAnswer> {
+  checkPathOf(options.clusterName, cluster, topic);
+  const group = requireParam(query, 'group');
+  const ackPartition = param(query, 'ackPartition');
+  const ackOffset = param(query, 'ackOffset');
+  if ((ackPartition === undefined) !== (ackOffset === undefined)) throw new PixyError(400, 'ackPartition and ackOffset go together');
+  const ack = ackPartition === undefined ? undefined : { partition: integer(ackPartition, 'ackPartition', LIMIT.partition), offset: integer(ackOffset, 'ackOffset', LIMIT.offset) };
+  // As Kafka-Pixy: the returned message is acked only when the request acks nothing explicitly.
+  const autoAck = param(query, 'noAck') === undefined && ack === undefined;
+  const started = performance.now(); // the long poll counts from the request, a group's start included
+  const consumer = options.groups.started(group, topic) ?? (await options.groups.get(group, topic));
+  if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
+    throw new PixyError(400, `Partition ${ack.partition} was never handed out by this process`);
+  }
+  let record;
+  try {
+    record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), autoAck, cancel);
+  } catch (error) {
+    if (error instanceof KafkaError && error.code === 3) throw new PixyError(404, error.message); // a topic the broker does not have
+    throw new PixyError(500, (error as Error).message);
+  }
+  if (record === undefined) return LONG_POLL_TIMEOUT;
+  return { status: 200, body: recordBody(record) };
+}
+
+const LONG_POLL_TIMEOUT: PixyAnswer = { status: 408, body: JSON.stringify({ error: 'long polling timeout' }) };
+
+/** POST …/topics/{topic}/acks: acks a message the group handed out. Throws what errorAnswer answers. */
+export function ackMessage(options: PixyConsumeOptions, cluster: string | undefined, topic: string, query: PixyQuery): PixyAnswer {
+  checkPathOf(options.clusterName, cluster, topic);
+  const group = requireParam(query, 'group');
+  const partition = integer(param(query, 'partition'), 'partition', LIMIT.partition);
+  const offset = integer(param(query, 'offset'), 'offset', LIMIT.offset);
+  const consumer = options.groups.find(group, topic);
+  if (consumer === undefined || !consumer.ack(partition, offset)) throw new PixyError(500, `Partition ${partition} of ${topic} was never handed out to group ${group} by this process`);
+  return ACKED;
+}
+
+const ACKED: PixyAnswer = { status: 200, body: EMPTY_OBJECT };
+
+/** A cancellation that fires when the client of `reply` goes away before its answer is written. */
+function cancelOnClose(reply: FastifyReply): Cancellation {
+  const cancel = new Cancellation();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) cancel.cancel();
+  });
+  return cancel;
+}
+
 export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): void {
-  const { producer, groups, cluster } = options;
+  const { producer, cluster } = options;
 
   // The raw body is the message (text/plain, application/json), or the form field "msg".
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, req, reply) => {
-    let status = 500;
-    if (error instanceof PixyError) status = error.status;
-    else if (error instanceof KafkaError && error.code === -165) status = 501; // what the embedded broker cannot do
-    else if (error instanceof TypeError && error.message.startsWith('Expected ')) status = 400; // a request's value the client classes refuse
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
-    else if (error.statusCode !== undefined && error.statusCode < 500) status = error.statusCode;
+    const status = errorStatus(error);
     if (status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status }, error.message);
     void reply.code(status).send({ error: error.message });
   });
@@ -174,12 +260,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
 
   const routes = (prefix: string) => {
     /** The cluster and topic of the path: 400 unless this cluster and a name Kafka would take. */
-    const checkPath = (req: Req) => {
-      if (prefix !== '' && req.params.cluster !== options.clusterName) throw new PixyError(400, `Unknown cluster ${req.params.cluster}`);
-      const { topic } = req.params;
-      const problem = topic === undefined ? undefined : topicNameProblem(topic);
-      if (problem !== undefined) throw new PixyError(400, `Invalid topic name ${JSON.stringify(topic)}: ${problem}`);
-    };
+    const clusterOf = (req: Req) => (prefix === '' ? undefined : req.params.cluster);
+    const checkPath = (req: Req) => checkPathOf(options.clusterName, clusterOf(req), req.params.topic);
 
     app.post(`${prefix}/topics/:topic/messages`, async (req: Req, reply: FastifyReply) => {
       checkPath(req);
@@ -200,7 +282,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
       }
       const headers = recordHeaders(req);
       // An absent key spreads messages; an empty one is a real key.
-      const key = param(req, 'key') ?? null;
+      const key = param(req.query, 'key') ?? null;
       const sync = flag(req, 'sync');
       await cluster.autoCreate(topic);
       options.onTopicReady?.(topic);
@@ -232,43 +314,18 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
     });
 
     app.get(`${prefix}/topics/:topic/messages`, async (req: Req, reply: FastifyReply) => {
-      checkPath(req);
-      const group = requireParam(req, 'group');
-      const ackPartition = param(req, 'ackPartition');
-      const ackOffset = param(req, 'ackOffset');
-      if ((ackPartition === undefined) !== (ackOffset === undefined)) throw new PixyError(400, 'ackPartition and ackOffset go together');
-      const ack = ackPartition === undefined ? undefined : { partition: integer(ackPartition, 'ackPartition', LIMIT.partition), offset: integer(ackOffset, 'ackOffset', LIMIT.offset) };
-      // As Kafka-Pixy: the returned message is acked only when the request acks nothing explicitly.
-      const autoAck = !flag(req, 'noAck') && ack === undefined;
-      const started = performance.now(); // the long poll counts from the request, a group's start included
-      const consumer = await groups.get(group, req.params.topic);
-      if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
-        throw new PixyError(400, `Partition ${ack.partition} was never handed out by this process`);
-      }
-      let record;
-      try {
-        record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), autoAck);
-      } catch (error) {
-        if (error instanceof KafkaError && error.code === 3) throw new PixyError(404, error.message); // a topic the broker does not have
-        throw new PixyError(500, (error as Error).message);
-      }
-      if (record === undefined) return reply.code(408).send({ error: 'long polling timeout' });
-      return reply.code(200).header('content-type', JSON_TYPE).send(recordBody(record));
+      const { status, body } = await consumeMessage(options, clusterOf(req), req.params.topic, req.query, cancelOnClose(reply));
+      return reply.code(status).header('content-type', JSON_TYPE).send(body);
     });
 
     app.post(`${prefix}/topics/:topic/acks`, async (req: Req, reply: FastifyReply) => {
-      checkPath(req);
-      const group = requireParam(req, 'group');
-      const partition = integer(param(req, 'partition'), 'partition', LIMIT.partition);
-      const offset = integer(param(req, 'offset'), 'offset', LIMIT.offset);
-      const consumer = groups.find(group, req.params.topic);
-      if (consumer === undefined || !consumer.ack(partition, offset)) throw new PixyError(500, `Partition ${partition} of ${req.params.topic} was never handed out to group ${group} by this process`);
-      return reply.code(200).send({});
+      const { status, body } = ackMessage(options, clusterOf(req), req.params.topic, req.query);
+      return reply.code(status).header('content-type', JSON_TYPE).send(body);
     });
 
     app.get(`${prefix}/topics/:topic/offsets`, async (req: Req, reply: FastifyReply) => {
       checkPath(req);
-      const group = requireParam(req, 'group');
+      const group = requireParam(req.query, 'group');
       const { topic } = req.params;
       const partitions = await cluster.partitions(topic);
       if (partitions === undefined) throw new PixyError(404, `Unknown topic ${topic}`);
@@ -285,7 +342,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
 
     app.post(`${prefix}/topics/:topic/offsets`, async (req: Req, reply: FastifyReply) => {
       checkPath(req);
-      const group = requireParam(req, 'group');
+      const group = requireParam(req.query, 'group');
       const { topic } = req.params;
       const shape = 'The body must be a JSON array of {partition, offset, metadata?}';
       let body: unknown;
@@ -321,7 +378,7 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
 
     app.get(`${prefix}/topics/:topic/consumers`, async (req: Req, reply: FastifyReply) => {
       checkPath(req);
-      const group = param(req, 'group');
+      const group = param(req.query, 'group');
       return reply.code(200).send(await cluster.members(req.params.topic, group));
     });
 

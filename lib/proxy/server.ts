@@ -297,7 +297,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     // The produce route served by the addon where the listener needs nothing it does not do.
     const unfit = nativeFrontUnfit(config, pixyAddress.https);
     if (unfit === undefined) {
-      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producer, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: BUCKETS, logger });
+      const running = await startNativeFront(app, config, { host: pixyAddress.host, port: pixyAddress.port, producer, clusterName: config.id, messageMaxBytes, autoCreate: mock !== undefined, buckets: BUCKETS, logger, consume: pixyOptions });
       front = running;
       metrics.addNative('pixy', () => running.stats());
       started.push(() => running.close());
