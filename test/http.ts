@@ -1,5 +1,6 @@
 // One HTTP request over real sockets, as curl or any HTTP client sends it: a GET may carry a
 // body, the body can go chunked, the target can be a Unix socket, and https:// URLs go over TLS.
+import { connect } from 'node:net';
 import { request, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
@@ -50,5 +51,35 @@ export function httpRequest(url: string, options: HttpOptions = {}): Promise<Htt
       req.write(body.slice(0, 10));
       req.end(body.slice(10));
     } else req.end(body);
+  });
+}
+
+/** Sends `bytes` on a fresh connection and reads `answers` HTTP answers (or until it closes). */
+export function exchange(url: string, bytes: string | Buffer, answers: number): Promise<{ answers: string[]; closed: boolean }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = Buffer.alloc(0);
+    const out: string[] = [];
+    const finish = (closed: boolean) => {
+      socket.destroy();
+      resolve({ answers: out, closed });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = data.subarray(0, end).toString('latin1');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (data.length < end + 4 + length) return;
+        out.push(data.subarray(0, end + 4 + length).toString('utf8'));
+        data = data.subarray(end + 4 + length);
+        if (out.length === answers) return finish(false);
+      }
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? finish(true) : reject(error)));
+    socket.write(bytes);
   });
 }

@@ -8,37 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
 import { DEFAULTS, startProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
+import { exchange } from './http';
 import { uniqueTopic, useProxy } from './helpers';
 
-/** Sends `bytes` on a fresh connection and reads `answers` HTTP answers (or until it closes). */
-function exchange(url: string, bytes: string | Buffer, answers: number): Promise<{ answers: string[]; closed: boolean }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let data = Buffer.alloc(0);
-    const out: string[] = [];
-    const finish = (closed: boolean) => {
-      socket.destroy();
-      resolve({ answers: out, closed });
-    };
-    socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      for (;;) {
-        const end = data.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const head = data.subarray(0, end).toString('latin1');
-        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-        if (data.length < end + 4 + length) return;
-        out.push(data.subarray(0, end + 4 + length).toString('utf8'));
-        data = data.subarray(end + 4 + length);
-        if (out.length === answers) return finish(false);
-      }
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? finish(true) : reject(error)));
-    socket.write(bytes);
-  });
-}
 
 const post = (path: string, body: string, extra = '', type = 'text/plain') =>
   `POST ${path} HTTP/1.1\r\nHost: proxy\r\nContent-Type: ${type}\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
