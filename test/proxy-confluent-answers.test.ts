@@ -105,6 +105,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
       [`/topics/${topic}`, 'text/plain', { records: [{ value: b64('a') }] }, 415, errorText(415, 'Unsupported Content-Type "text/plain": use application/vnd.kafka.{binary,json,avro,jsonschema,protobuf}.v2+json')],
       [`/topics/${topic}`, BINARY, { records: [] }, 422, errorText(422, 'records must be a non-empty array')],
       [`/topics/${topic}`, BINARY, { records: [{ value: b64('a'), partition: -2 }] }, 422, errorText(422, 'records[0].partition must be a partition number')],
+      // An integer past Kafka's partition numbers: the producer's own check, worded for the record.
+      [`/topics/${topic}`, BINARY, { records: [{ value: b64('a'), partition: 2 ** 40 }] }, 422, errorText(422, 'records[0]: Expected an integer between -1 and 2147483647 for partition but received 1099511627776 of type number')],
       ['/topics/__consumer_offsets', BINARY, { records: [{ value: b64('a') }] }, 400, errorText(40002, "Topic '__consumer_offsets' is internal to Kafka: records cannot be produced to it")],
       [
         `/topics/${topic}`,
