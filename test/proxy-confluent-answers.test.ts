@@ -134,3 +134,23 @@ function jsonError(text: string): string {
   }
   throw new Error(`${text} is valid JSON`);
 }
+
+describe.each(testBrokers())('$name broker, with a producer queue of one message', (broker) => {
+  useBroker(broker);
+  const proxy = useProxy(() => ({ pixyListeners: '', schemaRegistryListeners: '', bootstrapServers: broker.bootstrapServers, producer: { 'queue.buffering.max.messages': '1', 'linger.ms': '50' } }));
+
+  it('concurrent single-record produces wait for room in the full queue: every one is answered 200 with its own offset, and every record lands', async () => {
+    const topic = uniqueTopic('answers-full');
+    await broker.createTopic(topic, 1);
+    const count = 20;
+    const replies = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        httpRequest(`${proxy.url}/topics/${topic}`, { method: 'POST', headers: { 'content-type': BINARY }, body: JSON.stringify({ records: [{ value: Buffer.from(`m${i}`).toString('base64') }] }) }),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(count).fill(200));
+    const offsets = replies.map((r) => (r.body as { offsets: Array<{ offset: number; error_code: null }> }).offsets[0].offset).sort((a, b) => a - b);
+    expect(offsets).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect((await httpRequest(`${proxy.url}/topics/${topic}/partitions/0/offsets`)).body).toEqual({ beginning_offset: 0, end_offset: count });
+  });
+});
