@@ -52,27 +52,6 @@ interface RouteStats {
   count: number;
 }
 
-/** Adds one answered request to a route's stats. */
-function count(stats: RouteStats, reply: FastifyReply): void {
-  stats.statuses.set(reply.statusCode, (stats.statuses.get(reply.statusCode) ?? 0) + 1);
-  const seconds = reply.elapsedTime / 1000;
-  let bucket = 0;
-  while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
-  stats.buckets[bucket]++;
-  stats.sum += seconds;
-  stats.count++;
-}
-
-/** Zeroes the routes' stats in place: the routes' hooks hold them. */
-function zero(routes: Map<string, RouteStats>): void {
-  for (const r of routes.values()) {
-    r.statuses.clear();
-    r.buckets.fill(0);
-    r.sum = 0;
-    r.count = 0;
-  }
-}
-
 type Sample = { value: number; labels: { [name: string]: string | number }; metricName?: string };
 
 /** rest_proxy_requests_total{api, method, route, status}, read from the routes' stats. */
@@ -90,7 +69,7 @@ function requestsMetric(routes: Map<string, RouteStats>, refresh: () => void) {
       for (const r of routes.values()) for (const [status, count] of r.statuses) values.push({ value: count, labels: { api: r.api, method: r.method, route: r.route, status } });
       return { name, help, type: 'counter', aggregator: 'sum', values };
     },
-    reset: () => zero(routes),
+    reset: () => routes.clear(),
   };
 }
 
@@ -117,7 +96,7 @@ function latencyMetric(routes: Map<string, RouteStats>, refresh: () => void) {
       }
       return { name, help, type: 'histogram', aggregator: 'sum', values };
     },
-    reset: () => zero(routes),
+    reset: () => routes.clear(),
   };
 }
 
@@ -167,29 +146,19 @@ export class ProxyMetrics {
 
   /** Counts requests of `app` as `api`, and serves /metrics, /health and /ready on it. */
   install(app: FastifyInstance, api: 'confluent' | 'pixy'): void {
-    const statsOf = (method: string, route: string): RouteStats => {
-      const key = `${api} ${method} ${route}`;
+    app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      const key = `${api} ${req.method} ${route}`;
       let stats = this.#routes.get(key);
       // Routes are a fixed set and unmatched paths share one entry, so this stays small.
-      if (stats === undefined) this.#routes.set(key, (stats = { api, method, route, statuses: new Map(), buckets: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
-      return stats;
-    };
-    // Each route counts its requests in a hook of its own, made with the route and holding its
-    // stats: nothing is looked up per request (Fastify's req.routeOptions builds an object on every read).
-    app.addHook('onRoute', (route) => {
-      const url = route.url;
-      const byMethod = new Map<string, RouteStats>();
-      const counted = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        let stats = byMethod.get(req.method);
-        if (stats === undefined) byMethod.set(req.method, (stats = statsOf(req.method, url)));
-        count(stats, reply);
-        done();
-      };
-      route.onResponse = route.onResponse === undefined ? counted : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), counted];
-    });
-    // What no route matched (404s).
-    app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      if (req.is404) count(statsOf(req.method, 'unmatched'), reply);
+      if (stats === undefined) this.#routes.set(key, (stats = { api, method: req.method, route, statuses: new Map(), buckets: new Array<number>(BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+      stats.statuses.set(reply.statusCode, (stats.statuses.get(reply.statusCode) ?? 0) + 1);
+      const seconds = reply.elapsedTime / 1000;
+      let bucket = 0;
+      while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
+      stats.buckets[bucket]++;
+      stats.sum += seconds;
+      stats.count++;
       done();
     });
     app.get('/metrics', async (_req, reply) => reply.code(200).type(this.registry.contentType).send(await this.registry.metrics()));
