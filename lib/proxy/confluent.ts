@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Admin, ClusterMetadata } from '../admin';
 import { ErrorCode, KafkaError } from '../errors';
 import { log, type Logger } from '../logger';
-import type { Producer, ProducerRecord } from '../producer';
+import type { DeliveryOutcome, Producer, ProducerRecord } from '../producer';
 import type { Record } from '../record';
 import { topicNameProblem } from '../validate';
 import { parseAccept, parseMediaType, produceFormat, type EmbeddedFormat } from './content-type';
@@ -183,6 +183,25 @@ export function produceFailure(error: KafkaError, record: ProducerRecord): RestE
   return fromKafka(error);
 }
 
+/**
+ * ProduceResp's text: what JSON.stringify writes for {offsets: [{partition, offset, error_code,
+ * error}], key_schema_id, value_schema_id} (a test compares the two), in the order Confluent's
+ * proxy writes the fields (clients have compared the text). A template, not JSON.stringify of
+ * objects built for it: this is every produce request's answer.
+ */
+export function produceAnswer(outcomes: ReadonlyArray<DeliveryOutcome>, failures: ReadonlyArray<RestError | undefined>, keySchemaId: number | null, valueSchemaId: number | null): string {
+  let offsets = '';
+  for (let i = 0; i < outcomes.length; i++) {
+    const failure = failures[i];
+    if (i > 0) offsets += ',';
+    offsets +=
+      failure === undefined
+        ? `{"partition":${outcomes[i].partition},"offset":${outcomes[i].offset},"error_code":null,"error":null}`
+        : `{"partition":null,"offset":null,"error_code":${failure.errorCode},"error":${JSON.stringify(failure.message)}}`;
+  }
+  return `{"offsets":[${offsets}],"key_schema_id":${keySchemaId},"value_schema_id":${valueSchemaId}}`;
+}
+
 /** RFC 3339 date-time, as the v3 API documents timestamps: 2024-05-01T12:00:00.5Z, ...+02:00 */
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
@@ -305,7 +324,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   // Every body is read as text and parsed here, so that malformed JSON is a 400 in our wording
   // whatever the (Kafka) media type; routes check the content type they need.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     try {
@@ -313,7 +332,11 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     } catch (error) {
       done(new RestError(400, 400, `Malformed JSON: ${(error as Error).message}`), undefined);
     }
-  });
+  };
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+  // The same parser under a pattern every media type matches: Fastify remembers which parser a
+  // pattern gave a Content-Type, but looks for the catch-all anew on every request (parsing the header again).
+  app.addContentTypeParser(/^/, { parseAs: 'string' }, parseJson);
 
   app.setErrorHandler((error: FastifyError | RestError | Error, req, reply) => {
     let rest: RestError;
@@ -423,20 +446,25 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       records = items.map(({ record, partition, headers }, i) => ({ topic, key: decode(record.key, format, `records[${i}].key`), payload: decode(record.value, format, `records[${i}].value`), partition, headers }));
     }
     await cluster.autoCreate(topic);
-    const outcomes = await producer.sendBatchSettled(records);
+    const outcomes = records.length === 1 ? [await sendOne(records[0])] : await producer.sendBatchSettled(records);
     const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
     // Nothing went through, each record for the client's own mistake: the request fails as a whole.
     if (failures.every((f) => f !== undefined && f.status < 500)) throw failures[0];
-    // The fields in the order Confluent's proxy writes them (clients have compared the text).
-    return send(reply, 200, {
-      offsets: outcomes.map((o, i) =>
-        failures[i] === undefined
-          ? { partition: o.partition, offset: o.offset, error_code: null, error: null }
-          : { partition: null, offset: null, error_code: failures[i].errorCode, error: failures[i].message },
-      ),
-      key_schema_id: keySchemaId,
-      value_schema_id: valueSchemaId,
-    });
+    reply.code(200).header('content-type', V2);
+    return reply.send(produceAnswer(outcomes, failures, keySchemaId, valueSchemaId));
+  };
+
+  /**
+   * One record's outcome as sendBatchSettled gives it, through send: a batch of one costs about
+   * 1.7 µs more per message (its typed arrays and run bookkeeping), a tenth of the route's own work.
+   */
+  const sendOne = async (record: ProducerRecord): Promise<DeliveryOutcome> => {
+    try {
+      return await producer.send(record);
+    } catch (error) {
+      if (!(error instanceof KafkaError)) throw error instanceof TypeError ? new TypeError(`records[0]: ${error.message}`) : error; // as sendBatchSettled words it
+      return { msgid: 0, topic: record.topic, partition: -1, offset: -1, error };
+    }
   };
 
   const schemasOrRefuse = (format: SchemaFormat): ProxySchemas => {
@@ -444,8 +472,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     return options.schemas;
   };
 
-  app.post('/topics/:topic', async (req: Req, reply) => produce(req, reply, undefined));
-  app.post('/topics/:topic/partitions/:partition', async (req: Req, reply) => produce(req, reply, integerParam(req.params.partition, 'partition')));
+  // Not async wrappers: produce's own promise is the handler's (one promise per request, not two).
+  app.post('/topics/:topic', (req: Req, reply) => produce(req, reply, undefined));
+  app.post('/topics/:topic/partitions/:partition', (req: Req, reply) => produce(req, reply, integerParam(req.params.partition, 'partition')));
 
   // ------------------------------------------------------------------ consumers
   /** The request's instance, in use until the response is over (so idle time counts from its end). */

@@ -33,8 +33,22 @@ export function parseAccept(header: string | undefined): MediaType | undefined {
   return undefined;
 }
 
+/** Content-Type values already read by produceFormat: clients send the same few on every request. */
+const knownFormats = new Map<string, EmbeddedFormat>();
+const KNOWN_FORMATS_MAX = 64;
+
 /** The embedded format of a produce request, or a clear 4xx. */
 export function produceFormat(contentType: string | undefined): EmbeddedFormat {
+  if (contentType === undefined || contentType.length > 100) return readProduceFormat(contentType);
+  const known = knownFormats.get(contentType);
+  if (known !== undefined) return known;
+  const format = readProduceFormat(contentType);
+  if (knownFormats.size >= KNOWN_FORMATS_MAX) knownFormats.clear(); // a client varying its header gains nothing but a re-read
+  knownFormats.set(contentType, format);
+  return format;
+}
+
+function readProduceFormat(contentType: string | undefined): EmbeddedFormat {
   const media = parseMediaType(contentType);
   if (media === undefined) throw new RestError(415, 415, `Unsupported Content-Type ${JSON.stringify(contentType ?? '')}: use application/vnd.kafka.{binary,json,avro,jsonschema,protobuf}.v2+json`);
   if (media.format === 'jsonschema' || media.format === 'protobuf') {

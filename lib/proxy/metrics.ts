@@ -222,6 +222,12 @@ export class ProxyMetrics {
     }
   }
 
+  /** `produced` for one record that was delivered (no arrays for the common single send). */
+  producedOne(record: ProducerRecord): void {
+    this.#recordsIn.inc(1);
+    this.#bytesIn.inc(size(record.key) + size(record.payload));
+  }
+
   consumed(records: ReadonlyArray<Record>): void {
     if (records.length === 0) return;
     let bytes = 0;
@@ -244,24 +250,22 @@ export class ProxyMetrics {
  * per-user clients the routes get a stand-in that finds each request's own producer.
  */
 export function countingProducer(producer: Producer, metrics: ProxyMetrics): Producer {
+  // The producer's own promise is handed back (a refusal librdkafka makes at once stays already
+  // rejected: Kafka-Pixy's route tells it from an accepted send that way). Made once, not per call.
+  const sendBatchSettled = (records: ProducerRecord[]) => {
+    const outcomes = producer.sendBatchSettled(records);
+    outcomes.then((settled) => metrics.produced(records, settled), () => undefined);
+    return outcomes;
+  };
+  const send = (record: ProducerRecord) => {
+    const result = producer.send(record);
+    result.then(() => metrics.producedOne(record), () => undefined);
+    return result;
+  };
   return new Proxy(producer, {
     get(target, property) {
-      // The producer's own promise is handed back (a refusal librdkafka makes at once stays
-      // already rejected: Kafka-Pixy's route tells it from an accepted send that way).
-      if (property === 'sendBatchSettled') {
-        return (records: ProducerRecord[]) => {
-          const outcomes = target.sendBatchSettled(records);
-          outcomes.then((settled) => metrics.produced(records, settled), () => undefined);
-          return outcomes;
-        };
-      }
-      if (property === 'send') {
-        return (record: ProducerRecord) => {
-          const result = target.send(record);
-          result.then((delivered) => metrics.produced([record], [delivered]), () => undefined);
-          return result;
-        };
-      }
+      if (property === 'sendBatchSettled') return sendBatchSettled;
+      if (property === 'send') return send;
       const value = Reflect.get(target, property) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
