@@ -19,7 +19,7 @@ const records = (n: number) => JSON.stringify({ records: Array.from({ length: n 
 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
-  const settings = () => ({ bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '', maxRequestRecords: 5, maxRequestJsonValues: 40, maxRequestBytes: 64 * 1024 });
+  const settings = () => ({ bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '', maxRequestRecords: 5, maxRequestJsonValues: 40, maxRequestBytes: 64 * 1024, httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000 });
   const native = useProxy(() => settings());
   const js = useProxy(() => ({ ...settings(), confluentNativeFrontEnd: false }));
 
@@ -107,6 +107,37 @@ describe.each(testBrokers())('$name broker', (broker) => {
     } finally {
       await admin.close();
     }
+  });
+
+  it('a client too slow to send its head or body gets the same 408 in the Confluent shape, and the connection closes', async () => {
+    const topic = uniqueTopic('cn');
+    await broker.createTopic(topic, 1);
+    const whole = post(`/topics/${topic}`, '{"records":[{"value":"slow"}]}');
+    for (const cut of [whole.indexOf('Content-Type'), whole.length - 5]) {
+      const [a, b] = await Promise.all([exchange(native.url, whole.slice(0, cut), 1), exchange(js.url, whole.slice(0, cut), 1)]);
+      expect(a.answers[0], `cut at ${cut}`).toMatch(/^HTTP\/1.1 408 Request Timeout\r\n[^]*\{"error_code":408,"message":"The request did not arrive in time/);
+      expect(a.answers[0]).toBe(b.answers[0]);
+    }
+  });
+
+  it('every prefix of a produce request, ended there by its client, gets a 4xx or a close, never a hang, and the route keeps serving', async () => {
+    const topic = uniqueTopic('cn');
+    await broker.createTopic(topic, 1);
+    const whole = post(`/topics/${topic}/partitions/0`, '{"records":[{"key":"k","value":"cut anywhere"}]}');
+    const { connect } = await import('node:net');
+    const { hostname, port } = new URL(native.url);
+    for (let cut = 1; cut < whole.length; cut += 3) {
+      const text = await new Promise<string>((resolve) => {
+        const socket = connect(Number(port), hostname);
+        let received = '';
+        socket.on('data', (c: Buffer) => (received += c.toString()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(received));
+        socket.end(whole.slice(0, cut));
+      });
+      if (text !== '') expect(text, `cut at ${cut}`).toMatch(/^HTTP\/1.1 4\d\d /);
+    }
+    expect((await exchange(native.url, whole, 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK[^]*"offset":0,/);
   });
 
   it('/metrics counts the natively served requests under the Fastify routes, by status', async () => {
