@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
 import { testBrokers, useBroker } from './brokers';
 import { exchange } from './http';
-import { startTestProxy, uniqueTopic, useProxy } from './helpers';
+import { Consumer } from '../lib/consumer';
+import { consumeCount, consumerConfig, startTestProxy, uniqueTopic, useProxy } from './helpers';
 
 const BINARY = 'application/vnd.kafka.binary.v2+json';
 const JSON_V2 = 'application/vnd.kafka.json.v2+json';
@@ -138,6 +139,30 @@ describe.each(testBrokers())('$name broker', (broker) => {
       if (text !== '') expect(text, `cut at ${cut}`).toMatch(/^HTTP\/1.1 4\d\d /);
     }
     expect((await exchange(native.url, whole, 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK[^]*"offset":0,/);
+  });
+
+  it('a JSON body with bytes that are not UTF-8 produces the same record through both paths', async () => {
+    const base = uniqueTopic('cn');
+    const topics = [`${base}-n`, `${base}-j`];
+    for (const topic of topics) await broker.createTopic(topic, 1);
+    const body = Buffer.concat([Buffer.from('{"records":[{"value":"a'), Buffer.from([0xff, 0xfe, 0x20, 0xe2, 0x82, 0x20, 0xf0, 0x9f, 0x98, 0x41, 0xc3]), Buffer.from('é"}]}')]);
+    const request = (topic: string) => Buffer.concat([Buffer.from(`POST /topics/${topic} HTTP/1.1\r\nHost: proxy\r\nContent-Type: ${JSON_V2}\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const [a, b] = [await exchange(native.url, request(topics[0]), 1), await exchange(js.url, request(topics[1]), 1)];
+    expect(withoutDate(a.answers[0])).toBe(withoutDate(b.answers[0]));
+    expect(a.answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
+    const values: Array<string | undefined> = [];
+    for (const topic of topics) {
+      const consumer = new Consumer(consumerConfig(broker.bootstrapServers, uniqueTopic('g')));
+      try {
+        consumer.assign([{ topic, partition: 0, offset: 0 }]);
+        const [record] = await consumeCount(consumer, 1);
+        values.push(record.payload?.toString('hex'));
+      } finally {
+        await consumer.close();
+      }
+    }
+    expect(values[0]).toBeDefined();
+    expect(values[0]).toBe(values[1]);
   });
 
   it('/metrics counts the natively served requests under the Fastify routes, by status', async () => {
