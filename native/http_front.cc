@@ -1422,8 +1422,9 @@ Napi::Value HttpFrontKnowTopic(const Napi::CallbackInfo& info) {
 
 // HttpFrontAnswer(front, answers): JavaScript's answers to the requests it was given
 // ('requests'), one line each, "<id> <status> <body>\n" (a JSON body has no raw newline): one
-// string per batch rather than three values per answer to read. Written by the front end's
-// thread; one of a connection gone is dropped.
+// string per batch rather than three values per answer to read. A negative status ("<id> -400 …")
+// closes the connection after the answer, with the route's own "connection: close" header.
+// Written by the front end's thread; one of a connection gone is dropped.
 Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Front* f = Unwrap(info);
