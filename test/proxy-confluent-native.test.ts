@@ -42,6 +42,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
       post(`/topics/${topic}/partitions/0`, '{"records":[{"value":"to partition 0"}]}'),
       post(`/topics/${topic}`, '{"records":[{"partition":0,"value":1},{"partition":3,"value":2}]}'),
       post(`/topics/${topic}`, '{"records":[{"value":"closing"}]}', JSON_V2, 'Connection: close\r\n'),
+      post(`/topics/${topic}`, '{"records":[{"value":"eA=="}]}', BINARY, 'Accept: application/vnd.kafka.v2+json\r\n'),
+      post(`/topics/${topic}`, '{"records":[{"value":"eA=="}]}', BINARY, 'Accept: text/html\r\n'),
       `POST /topics/${topic} HTTP/1.0\r\nContent-Type: ${JSON_V2}\r\nContent-Length: 24\r\n\r\n{"records":[{"value":1}]}`.replace('24', String('{"records":[{"value":1}]}'.length)),
       // Refused by the route's own checks.
       post(`/topics/${topic}`, '{"records":[{"value":'),
@@ -84,8 +86,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
       if (native.confluentNativeFront!.stats().handedOff === before) kept++;
     }
     // The requests of the exact shape stayed on the front end; the others went to Node.
-    expect(kept).toBe(22);
-    expect(native.confluentNativeFront!.stats().handedOff - handedOff).toBe(nativeRequests.length - 22);
+    expect(kept).toBe(24);
+    expect(native.confluentNativeFront!.stats().handedOff - handedOff).toBe(nativeRequests.length - 24);
   });
 
   it('pipelined produce requests on one keep-alive connection are answered in order; a GET on it then goes to Node, and so does what follows', async () => {
@@ -168,16 +170,23 @@ describe.each(testBrokers())('$name broker', (broker) => {
   it('/metrics counts the natively served requests under the Fastify routes, by status', async () => {
     const topic = uniqueTopic('cn');
     await broker.createTopic(topic, 2);
+    const scrape = async () => (await exchange(native.url, `GET /metrics HTTP/1.1\r\nHost: proxy\r\n\r\n`, 1)).answers[0];
     const count = async (route: string, status: number) => {
-      const text = (await exchange(native.url, `GET /metrics HTTP/1.1\r\nHost: proxy\r\n\r\n`, 1)).answers[0];
-      const match = new RegExp(`^rest_proxy_requests_total\\{api="confluent",method="POST",route="${route}",status="${status}"\\} (\\d+)$`, 'm').exec(text);
+      const match = new RegExp(`^rest_proxy_requests_total\\{api="confluent",method="POST",route="${route}",status="${status}"\\} (\\d+)$`, 'm').exec(await scrape());
+      return Number(match?.[1] ?? 0);
+    };
+    const timed = async () => {
+      const match = /^rest_proxy_request_duration_seconds_count\{api="confluent",method="POST",route="\/topics\/:topic"\} (\d+)$/m.exec(await scrape());
       return Number(match?.[1] ?? 0);
     };
     const before = [await count('/topics/:topic', 200), await count('/topics/:topic/partitions/:partition', 200), await count('/topics/:topic', 400)];
+    const timedBefore = await timed();
     const handedOff = native.confluentNativeFront!.stats().handedOff;
     await exchange(native.url, post(`/topics/${topic}`, records(1)) + post(`/topics/${topic}`, records(2)) + post(`/topics/${topic}/partitions/1`, records(1)) + post(`/topics/${topic}`, '{'), 4);
     expect(native.confluentNativeFront!.stats().handedOff).toBe(handedOff);
     expect([await count('/topics/:topic', 200), await count('/topics/:topic/partitions/:partition', 200), await count('/topics/:topic', 400)]).toEqual([before[0] + 2, before[1] + 1, before[2] + 1]);
+    // Each also counts in the route's latency histogram.
+    expect(await timed()).toBe(timedBefore + 3);
   });
 });
 
