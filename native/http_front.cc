@@ -55,10 +55,17 @@ const char* StatusText(int status) {
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 408: return "Request Timeout";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 504: return "Gateway Timeout";
     default: return "Service Unavailable";
   }
 }
@@ -148,26 +155,36 @@ struct Options {
   int64_t keep_alive_timeout_ms = 30000;
   int64_t max_connections = 1000;
   bool auto_create = false;
+  bool confluent = false;  // the Confluent listener's routes (JavaScript answers), not Kafka-Pixy's
   std::unordered_set<int> retriable;
   std::vector<double> buckets;  // latency histogram upper bounds, seconds
 };
 
-// The routes, by index (kind * 2 + prefixed): produce, consume and ack, each without and with
-// the /clusters/{cluster} prefix. Consume and ack are answered by JavaScript (pixy.ts).
-enum Kind { kProduce = 0, kConsume = 1, kAck = 2 };
-constexpr int kRouteCount = 6;
+// The routes, by index (kind * 2 + prefixed): Kafka-Pixy's produce, consume and ack, each without
+// and with the /clusters/{cluster} prefix (consume and ack are answered by JavaScript, pixy.ts),
+// then the Confluent produce without and with the path's partition (answered by confluent.ts).
+enum Kind { kProduce = 0, kConsume = 1, kAck = 2, kConfluentProduce = 3 };
+constexpr int kRouteCount = 8;
+constexpr int kPixyRoutes = 6;  // a Kafka-Pixy instance serves routes [0, 6), a Confluent one [6, 8)
 const char* const kRoutes[kRouteCount] = {"/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages",
                                           "/topics/:topic/messages", "/clusters/:cluster/topics/:topic/messages",
-                                          "/topics/:topic/acks",     "/clusters/:cluster/topics/:topic/acks"};
-const char* const kMethods[kRouteCount] = {"POST", "POST", "GET", "GET", "POST", "POST"};
-const int kStatuses[] = {200, 400, 404, 408, 413, 429, 500, 501, 503};
+                                          "/topics/:topic/acks",     "/clusters/:cluster/topics/:topic/acks",
+                                          "/topics/:topic",          "/topics/:topic/partitions/:partition"};
+const char* const kMethods[kRouteCount] = {"POST", "POST", "GET", "GET", "POST", "POST", "POST", "POST"};
+// The non-schema v2 produce types (produceFormat in content-type.ts), as clients spell them; any
+// other spelling, a v1 or a schema type goes to Node.
+bool ConfluentProduceType(const std::string& t) {
+  return t == "application/vnd.kafka.binary.v2+json" || t == "application/vnd.kafka.json.v2+json" || t == "application/json";
+}
+// The statuses the routes answer (the Confluent route's JavaScript gives 401 to 504 as well).
+const int kStatuses[] = {200, 400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 501, 502, 503, 504};
 constexpr int kStatusCount = sizeof kStatuses / sizeof kStatuses[0];
 
 int StatusIndex(int status) {
   for (int i = 0; i < kStatusCount; i++) {
     if (kStatuses[i] == status) return i;
   }
-  return kStatusCount - 1;
+  return StatusIndex(status >= 500 ? 500 : 400);  // counted with its class rather than lost
 }
 
 struct Front;
@@ -211,6 +228,9 @@ struct Conn {
   // consume: group, ackPartition, ackOffset, noAck; ack: group, partition, offset.
   std::string group, first, second;
   bool has_group = false, has_first = false, has_second = false, no_ack = false;
+  // Confluent produce: the path's partition, when the route has one.
+  std::string partition;
+  bool has_partition = false;
 };
 
 struct Stats {
@@ -255,13 +275,16 @@ struct SyncMessage {
 };
 constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
 
-// A request for JavaScript (op 1 consume, 2 ack), or a cancel (3): its connection went away.
+// A request for JavaScript (op 1 consume, 2 ack, 4 Confluent produce), or a cancel (3): its
+// connection went away.
+constexpr int kOpConfluentProduce = 4;
 struct JsItem {
   JsItem(int op_, uint64_t id_) : op(op_), id(id_) {}
   int op;
   uint64_t id;
   bool prefixed = false, has_group = false, has_first = false, has_second = false, no_ack = false;
   std::string cluster, topic, group, first, second, url;
+  std::string content_type, body;  // Confluent produce (cluster unused; first: the path's partition)
 };
 
 // What the front end queues for JavaScript, drained by one call for all that came since the last.
@@ -275,6 +298,7 @@ struct JsAnswer {
   uint64_t id;
   int status;
   std::string body;
+  bool close;  // the connection closes after it (as Fastify after a body it could not parse)
 };
 
 struct Event {
@@ -324,11 +348,12 @@ struct Front {
   void OnReadable(Conn* c);
   void Feed(Conn* c);
   bool Route(Conn* c);
+  bool RouteConfluent(Conn* c);
   void Process(Conn* c);
   bool Produce(Conn* c);
   void RetryBlocked();
   void HandOff(Conn* c);
-  void Answer(Conn* c, int status, const std::string& body);
+  void Answer(Conn* c, int status, const std::string& body, bool close_after = false);
   void ClientError(Conn* c, int status, const std::string& message);
   void Flush(Conn* c);
   void Queue(Conn* c);
@@ -395,6 +420,17 @@ void Front::ToJs(JsItem item) {
         k += kJsSlots - 2;
         continue;
       }
+      if (it.op == kOpConfluentProduce) {
+        // [4, id, content type, topic, -, the path's partition or undefined, body, -, url]
+        a.Set(k++, Napi::String::New(env, it.content_type));
+        a.Set(k++, Napi::String::New(env, it.topic));
+        k++;
+        a.Set(k++, it.has_first ? Napi::String::New(env, it.first) : none);
+        a.Set(k++, Napi::String::New(env, it.body));
+        k++;
+        a.Set(k++, Napi::String::New(env, it.url));
+        continue;
+      }
       a.Set(k++, it.prefixed ? Napi::String::New(env, it.cluster) : none);
       a.Set(k++, Napi::String::New(env, it.topic));
       a.Set(k++, it.has_group ? Napi::String::New(env, it.group) : none);
@@ -422,7 +458,7 @@ void Front::ServeAnswers() {
     js_pending.erase(it);
     c->js_id = 0;
     c->phase = Phase::Body;
-    Answer(c, a.status, a.body);
+    Answer(c, a.status, a.body, a.close);
     if (!c->dead && c->phase == Phase::Head) Feed(c);
     Interest(c);
   }
@@ -519,7 +555,11 @@ int OnHeadersComplete(llhttp_t* p) {
              c->content_lengths > 1 || (!c->http10 && c->hosts != 1) || (p->http_major != 1) ||
              // A head near Node's limit (in one read): Node decides (431 or served), with a margin for its count.
              c->head_bytes + 1024 >= f->opt.max_header_bytes || !f->Route(c);
-  if (!odd && c->kind == kProduce) {
+  if (!odd && c->kind == kConfluentProduce) {
+    // A declared length (not chunked), within max.request.bytes (else Fastify's 413 is Node's to give).
+    odd = c->content_types != 1 || !ConfluentProduceType(c->content_type) || !has_length ||
+          p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes);
+  } else if (!odd && c->kind == kProduce) {
     odd = c->content_types != 1 || !plain_type || (has_length && p->content_length > static_cast<uint64_t>(f->opt.max_request_bytes));
   } else if (!odd && c->kind == kConsume) {
     odd = c->content_types != 0 || c->content_lengths != 0;  // Fastify reads no GET body; none is expected
@@ -737,7 +777,7 @@ void Front::Interest(Conn* c) {
 }
 
 // An answer as Fastify writes it: same headers, same order, same keep-alive rule.
-void Front::Answer(Conn* c, int status, const std::string& body) {
+void Front::Answer(Conn* c, int status, const std::string& body, bool close_after) {
   int64_t now = NowMs();
   double seconds = static_cast<double>(now - c->request_start) / 1000.0;
   int si = StatusIndex(status);
@@ -747,22 +787,26 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
   while (b < opt.buckets.size() && seconds > opt.buckets[b]) b++;
   AddDouble(stats.buckets[c->route][b], 1);
 
-  bool keep = c->keep_alive && !stopping;
+  bool keep = c->keep_alive && !stopping && !close_after;
   // A JS-served answer while stopping says what Node's says (keep-alive); the connection closes after it.
-  bool advertise = c->keep_alive && (!stopping || c->kind != kProduce);
+  bool advertise = c->keep_alive && (!stopping || c->kind != kProduce) && !close_after;
   std::string& o = c->out;
   o += "HTTP/1.1 ";
   o += std::to_string(status);
   o += ' ';
   o += StatusText(status);
-  o += "\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ";
+  if (close_after) o += "\r\nconnection: close";  // the route's own header, first, as Fastify sets it
+  // The Confluent routes answer in their v2 media type (errors too: errorMediaType in confluent.ts),
+  // with the charset Fastify adds to it.
+  o += c->kind == kConfluentProduce ? "\r\ncontent-type: application/vnd.kafka.v2+json; charset=utf-8\r\ncontent-length: "
+                                    : "\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ";
   o += std::to_string(body.size());
   o += "\r\nDate: ";
   o += Date();
   if (advertise) {
     o += "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=";
     o += std::to_string(opt.keep_alive_timeout_ms / 1000);
-  } else {
+  } else if (!close_after) {
     o += "\r\nConnection: close";
   }
   o += "\r\n\r\n";
@@ -782,8 +826,9 @@ void Front::Answer(Conn* c, int status, const std::string& body) {
 }
 
 void Front::ClientError(Conn* c, int status, const std::string& message) {
-  // clientErrorHandler in server.ts: capitalised headers, no Date, then the connection closes.
-  std::string body = "{\"error\":";
+  // clientErrorHandler in server.ts: capitalised headers, no Date, then the connection closes; the
+  // body in the listener's API's shape (confluentErrorBody or pixyErrorBody).
+  std::string body = opt.confluent ? "{\"error_code\":" + std::to_string(status) + ",\"message\":" : "{\"error\":";
   JsonString(&body, message);
   body += "}";
   c->out += "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
@@ -825,6 +870,7 @@ void ProduceErrorAnswer(const Options& opt, int err, const std::string& topic, s
 // router or topicNameProblem would read otherwise, other parameters, an escape the query parser
 // might read otherwise) is Node's.
 bool Front::Route(Conn* c) {
+  if (opt.confluent) return RouteConfluent(c);
   const std::string& url = c->url;
   size_t q = url.find('?');
   size_t path_end = q == std::string::npos ? url.size() : q;
@@ -911,9 +957,50 @@ bool Front::Route(Conn* c) {
   return true;
 }
 
+// The Confluent produce routes: POST /topics/{topic} and POST /topics/{topic}/partitions/{partition},
+// a plain topic name, a partition of digits, no query string (anything else is Node's).
+bool Front::RouteConfluent(Conn* c) {
+  const std::string& url = c->url;
+  if (c->parser.method != HTTP_POST || url.compare(0, 8, "/topics/") != 0) return false;
+  size_t te = url.find('/', 8);
+  size_t topic_end = te == std::string::npos ? url.size() : te;
+  if (!PlainTopicName(url.data() + 8, topic_end - 8)) return false;
+  c->kind = kConfluentProduce;
+  c->prefixed = false;
+  c->topic = url.substr(8, topic_end - 8);
+  c->partition.clear();
+  c->has_partition = te != std::string::npos;
+  if (c->has_partition) {
+    if (url.compare(te, 12, "/partitions/") != 0) return false;
+    c->partition = url.substr(te + 12);
+    // Digits only, of a length integerParam reads exactly; the route's own check words the rest.
+    if (c->partition.empty() || c->partition.size() > 15) return false;
+    for (char d : c->partition) {
+      if (d < '0' || d > '9') return false;
+    }
+  }
+  c->route = kPixyRoutes + (c->has_partition ? 1 : 0);
+  return true;
+}
+
 // A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
 void Front::Process(Conn* c) {
   c->request_start = c->since;
+  if (c->kind == kConfluentProduce) {
+    // confluent.ts answers it, as its Fastify route would; the connection reads no further meanwhile.
+    JsItem item{kOpConfluentProduce, next_js_id++};
+    item.topic = c->topic;
+    item.has_first = c->has_partition;
+    item.first = c->partition;
+    item.content_type = c->content_type;
+    item.body = std::move(c->body);
+    item.url = c->url;
+    c->js_id = item.id;
+    c->phase = Phase::Waiting;
+    js_pending[item.id] = c;
+    ToJs(std::move(item));
+    return;
+  }
   if (c->kind != kProduce) {
     // JavaScript answers it (pixy.ts, the JS route's own logic); the connection reads no further meanwhile.
     JsItem item{c->kind == kConsume ? 1 : 2, next_js_id++};
@@ -1147,9 +1234,11 @@ void Front::Run() {
     sink->fd = -1;
     sink->reports.clear();
   }
-  producer->ServeOnFront(-1);  // the JS thread serves the queue again (the producer's flush on close)
-  rd_kafka_queue_destroy(main_queue);
-  close(kafka_fd);
+  if (producer) {
+    producer->ServeOnFront(-1);  // the JS thread serves the queue again (the producer's flush on close)
+    rd_kafka_queue_destroy(main_queue);
+    close(kafka_fd);
+  }
   close(epfd);
   Emit(new Event{1, -1, "", ""});
   events.Release();
@@ -1231,6 +1320,7 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   opt.keep_alive_timeout_ms = GetInt(o, "keepAliveTimeoutMs", opt.keep_alive_timeout_ms);
   opt.max_connections = GetInt(o, "maxConnections", opt.max_connections);
   opt.auto_create = o.Get("autoCreate").ToBoolean();
+  opt.confluent = o.Get("routes").IsString() && o.Get("routes").As<Napi::String>().Utf8Value() == "confluent";
   Napi::Array retriable = o.Get("retriable").As<Napi::Array>();
   for (uint32_t i = 0; i < retriable.Length(); i++) opt.retriable.insert(retriable.Get(i).As<Napi::Number>().Int32Value());
   Napi::Array buckets = o.Get("buckets").As<Napi::Array>();
@@ -1242,11 +1332,14 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
     for (int s = 0; s < kStatusCount; s++) front->stats.counts[r][s] = 0;
   }
 
-  // The proxy's producer, started now on this thread as its first send would start it.
-  front->producer = UnwrapHandle(info, 2);
-  std::string start_error;
-  if (front->producer->Start(KafkaHandle::Kind::Producer, &start_error) != 0) throw Napi::Error::New(env, "producer: " + start_error);
-  front->rk = front->producer->rk();
+  // The proxy's producer, started now on this thread as its first send would start it. The
+  // Confluent routes produce in JavaScript: that instance takes none.
+  if (!opt.confluent) {
+    front->producer = UnwrapHandle(info, 2);
+    std::string start_error;
+    if (front->producer->Start(KafkaHandle::Kind::Producer, &start_error) != 0) throw Napi::Error::New(env, "producer: " + start_error);
+    front->rk = front->producer->rk();
+  }
   std::string error, code;
   front->listen_fd = Listen(opt.host, opt.port, &error, &code);
   if (front->listen_fd < 0) {
@@ -1261,9 +1354,10 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
 
   front->epfd = epoll_create1(EPOLL_CLOEXEC);
   front->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  front->kafka_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (front->producer) front->kafka_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   front->sink->fd = front->kafka_fd;
   for (int fd : {front->listen_fd, front->wake_fd, front->kafka_fd}) {
+    if (fd < 0) continue;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -1279,12 +1373,12 @@ Napi::Value HttpFrontStart(const Napi::CallbackInfo& info) {
   front->settings.on_body = OnBody;
   front->settings.on_message_complete = OnMessageComplete;
   front->events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "rdkafka-napi:http-front", 0, 1);
-  front->main_queue = rd_kafka_queue_get_main(front->rk);
+  if (front->producer) front->main_queue = rd_kafka_queue_get_main(front->rk);
   Front* raw = front.get();
   front->thread = std::thread([raw]() {
     pthread_setname_np(pthread_self(), "rdk:http-front");  // apart from Node's threads in /proc and top
     on_front_thread = true;
-    raw->producer->ServeOnFront(raw->kafka_fd);
+    if (raw->producer) raw->producer->ServeOnFront(raw->kafka_fd);
     raw->Run();
   });
   auto* ref = new FrontRef(front);
@@ -1328,8 +1422,9 @@ Napi::Value HttpFrontKnowTopic(const Napi::CallbackInfo& info) {
 
 // HttpFrontAnswer(front, answers): JavaScript's answers to the requests it was given
 // ('requests'), one line each, "<id> <status> <body>\n" (a JSON body has no raw newline): one
-// string per batch rather than three values per answer to read. Written by the front end's
-// thread; one of a connection gone is dropped.
+// string per batch rather than three values per answer to read. A negative status ("<id> -400 …")
+// closes the connection after the answer, with the route's own "connection: close" header.
+// Written by the front end's thread; one of a connection gone is dropped.
 Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Front* f = Unwrap(info);
@@ -1340,11 +1435,13 @@ Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
     char* rest = nullptr;
     uint64_t id = strtoull(text.c_str() + at, &rest, 10);
     long status = *rest == ' ' ? strtol(rest + 1, &rest, 10) : 0;
+    bool close_after = status < 0;
+    if (close_after) status = -status;
     size_t body = static_cast<size_t>(rest - text.c_str()) + 1;
     if (end == std::string::npos || *rest != ' ' || status < 100 || status > 599 || body > end) {
       ThrowExpected(env, "lines of \"<id> <status> <body>\"", "answers", info[1]);
     }
-    batch.push_back({id, static_cast<int>(status), text.substr(body, end - body)});
+    batch.push_back({id, static_cast<int>(status), text.substr(body, end - body), close_after});
     at = end + 1;
   }
   bool wake;
@@ -1369,7 +1466,7 @@ Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   Napi::Array routes = Napi::Array::New(env);
   uint32_t k = 0;
-  for (int r = 0; r < kRouteCount; r++) {
+  for (int r = f->opt.confluent ? kPixyRoutes : 0; r < (f->opt.confluent ? kRouteCount : kPixyRoutes); r++) {
     Napi::Array statuses = Napi::Array::New(env);
     uint32_t j = 0;
     for (int s = 0; s < kStatusCount; s++) {

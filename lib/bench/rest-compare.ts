@@ -2,7 +2,7 @@
 // ZooKeeper-mode Kafka 3.9.1 broker (Kafka-Pixy needs ZooKeeper), the same compiled load
 // generator (bench/loadgen, Go: closed loop, keep-alive), one server at a time. Each row has the
 // server's CPU per 1,000 requests (from /proc over the measured period) next to the generator's.
-// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST] [--before DIR]`.
+// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST] [--before DIR] [--set KEY=VALUE]`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -165,8 +165,8 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
 }
 
 /** Our proxy in its own process (lib/bench/drivers/proxy-server.ts), on the broker. */
-async function startOurs(root: string, bootstrapServers: string, jsOnly = false, before = false): Promise<Server> {
-  const properties = jsOnly ? { 'pixy.native.front.end': 'false' } : {};
+async function startOurs(root: string, bootstrapServers: string, jsOnly = false, before = false, extra: { [key: string]: string } = {}): Promise<Server> {
+  const properties = { ...extra, ...(jsOnly ? { 'pixy.native.front.end': 'false' } : {}) };
   const child = spawn(process.execPath, [path.join(root, 'dist', 'bench', 'drivers', 'proxy-server.js'), JSON.stringify({ bootstrapServers, producer: {}, properties })], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
@@ -264,6 +264,8 @@ export interface CompareOptions {
   only?: string[];
   /** Another build of the project (its root, built): the consume scenarios run it too, first, for a before/after in one run. */
   beforeRoot?: string;
+  /** Proxy properties for our servers (--set KEY=VALUE), e.g. producer.linger.ms. */
+  properties?: { [key: string]: string };
   log?: (line: string) => void;
   /** The go command and the directory the tools are built into (default: go on PATH, ~/.cache/rdkafka-napi/go-tools). */
   go?: string;
@@ -328,7 +330,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
     for (const scenario of scenarios) {
       // One topic per scenario and run: the consume scenario reads what the async one wrote.
       const topic = scenario.id.startsWith('pixy-consume') ? `bench-${run}-pixy-async` : `bench-${run}-${scenario.id}`;
-      const servers = options.beforeRoot !== undefined && scenario.id.startsWith('pixy-consume') ? ['ours-before', ...scenario.servers] : scenario.servers;
+      const servers = options.beforeRoot !== undefined && (scenario.id.startsWith('pixy-consume') || scenario.id.startsWith('confluent-')) ? ['ours-before', ...scenario.servers] : scenario.servers;
       for (const serverId of servers) {
         const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest };
         report.rows.push(row);
@@ -340,7 +342,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
         try {
           server =
             serverId.startsWith('ours')
-              ? await startOurs(serverId === 'ours-before' ? options.beforeRoot! : root, kafka.bootstrapServers, serverId === 'ours-js', serverId === 'ours-before')
+              ? await startOurs(serverId === 'ours-before' ? options.beforeRoot! : root, kafka.bootstrapServers, serverId === 'ours-js', serverId === 'ours-before', options.properties)
               : await startKafkaPixy(kafkaPixy.path!, kafka.bootstrapServers, kafka.zookeeperConnect, serverId === 'kafka-pixy' ? '500ms' : '1ms', dir);
           await scenario.prepare?.(server, topic);
           log(`${scenario.id}: ${server.label} ...`);
@@ -453,11 +455,12 @@ async function main(argv: string[]): Promise<number> {
     else if (argv[i] === '--only') options.only = v.split(',');
     else if (argv[i] === '--out') out = v;
     else if (argv[i] === '--before') options.beforeRoot = path.resolve(v);
+    else if (argv[i] === '--set') options.properties = { ...options.properties, [v.slice(0, v.indexOf('='))]: v.slice(v.indexOf('=') + 1) };
     else if (argv[i] === '--docs') {
       docs = true;
       continue;
     } else {
-      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs --before DIR\n`);
+      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs --before DIR --set KEY=VALUE\n`);
       return 2;
     }
     i++;

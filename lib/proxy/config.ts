@@ -30,6 +30,8 @@ export interface ProxyConfig {
   pixyMaxConsumers: number;
   /** pixy.native.front.end: the produce route served by the addon's HTTP front end where the listener allows it. */
   pixyNativeFrontEnd: boolean;
+  /** confluent.native.front.end: the produce routes kept on the addon's HTTP front end where the listener allows it. */
+  confluentNativeFrontEnd: boolean;
   /** Kafka; empty: an embedded broker is started. */
   bootstrapServers: string;
   id: string;
@@ -102,6 +104,7 @@ export const DEFAULTS: ProxyConfig = {
   pixyIdleTimeoutMs: 15_000,
   pixyMaxConsumers: 100,
   pixyNativeFrontEnd: true,
+  confluentNativeFrontEnd: true,
   bootstrapServers: '',
   id: 'rdkafka-napi-proxy',
   consumerInstanceTimeoutMs: 300_000,
@@ -189,6 +192,7 @@ export function applyProperties(config: ProxyConfig, properties: Map<string, str
     else if (key === 'pixy.consumer.idle.timeout.ms') next.pixyIdleTimeoutMs = integer(value, key);
     else if (key === 'pixy.max.consumers') next.pixyMaxConsumers = integer(value, key);
     else if (key === 'pixy.native.front.end') next.pixyNativeFrontEnd = flag(value, key);
+    else if (key === 'confluent.native.front.end') next.confluentNativeFrontEnd = flag(value, key);
     else if (key === 'bootstrap.servers') next.bootstrapServers = value;
     else if (key === 'id') next.id = value;
     else if (key === 'max.request.bytes') next.maxRequestBytes = integer(value, key);

@@ -14,6 +14,7 @@ import { RestError, fromKafka, invalid, invalidTopicName, notFoundPartition, not
 import { registerV3GroupRoutes } from './v3-groups';
 import { registerV3RecordRoutes } from './v3-records';
 import { registerV3AdminRoutes } from './v3-admin';
+import { JsonValueCounter, tooManyValues } from './json-values';
 
 /** What the metadata endpoints need from the cluster. */
 export interface PartitionView {
@@ -65,6 +66,26 @@ export interface ConfluentOptions {
   schemas?: ProxySchemas;
   /** Who a request counts against, for consumer.max.instances.per.user. */
   clientOf?: (req: FastifyRequest) => string;
+  /** max.request.json.values: the native front end's requests are counted here (limitJsonValues counts Fastify's). */
+  maxRequestJsonValues?: number;
+}
+
+/** An answer of the produce routes: what the Fastify route sends, and the native front end writes. */
+export interface ConfluentAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+  /** The connection closes after it: Fastify closes it after a body it could not parse. */
+  close?: boolean;
+}
+
+/** The Confluent routes' logic the native front end calls for the requests it keeps. */
+export interface ConfluentRoutes {
+  /**
+   * POST /topics/{topic}[/partitions/{partition}] with the body as text: every check and answer
+   * of the Fastify route (topic name, JSON values, JSON, partition, records, Kafka's outcome).
+   */
+  produce(contentType: string, bodyText: string, topic: string, pathPartition: string | undefined, url: string): Promise<ConfluentAnswer>;
 }
 
 type Params = { [key: string]: string };
@@ -318,34 +339,49 @@ export function v3SchemaChoice(fields: { [key: string]: unknown }, which: string
   return choice;
 }
 
-export function registerConfluentRoutes(app: FastifyInstance, options: ConfluentOptions): void {
+/** A request body as the routes read it: undefined when blank, else JSON (a 400 when it is not). */
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new RestError(400, 400, `Malformed JSON: ${(error as Error).message}`);
+  }
+}
+
+export function registerConfluentRoutes(app: FastifyInstance, options: ConfluentOptions): ConfluentRoutes {
   const { producer, instances, cluster } = options;
 
   // Every body is read as text and parsed here, so that malformed JSON is a 400 in our wording
   // whatever the (Kafka) media type; routes check the content type they need.
   app.removeAllContentTypeParsers();
   const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = parseBody(body as string);
     } catch (error) {
-      done(new RestError(400, 400, `Malformed JSON: ${(error as Error).message}`), undefined);
+      return done(error as Error, undefined);
     }
+    done(null, parsed);
   };
   app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
   // The same parser under a pattern every media type matches: Fastify remembers which parser a
   // pattern gave a Content-Type, but looks for the catch-all anew on every request (parsing the header again).
   app.addContentTypeParser(/^/, { parseAs: 'string' }, parseJson);
 
-  app.setErrorHandler((error: FastifyError | RestError | Error, req, reply) => {
+  /** Any failure as the REST error it answers; a 5xx is logged. */
+  const restErrorOf = (error: FastifyError | RestError | Error, method: string, url: string): RestError => {
     let rest: RestError;
     if (error instanceof RestError) rest = error;
     else if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') rest = new RestError(413, 413, `Request body larger than ${options.maxRequestBytes} bytes`);
     else if ((error as FastifyError).statusCode !== undefined && (error as FastifyError).statusCode! < 500) {
       rest = new RestError((error as FastifyError).statusCode!, (error as FastifyError).statusCode!, error.message);
     } else rest = fromKafka(error);
-    if (rest.status >= 500) log(options.logger, 'error', { method: req.method, url: req.url, status: rest.status, errorCode: rest.errorCode }, rest.message);
+    if (rest.status >= 500) log(options.logger, 'error', { method, url, status: rest.status, errorCode: rest.errorCode }, rest.message);
+    return rest;
+  };
+  app.setErrorHandler((error: FastifyError | RestError | Error, req, reply) => {
+    const rest = restErrorOf(error, req.method, req.url);
     void reply.code(rest.status).header('content-type', errorMediaType(req.url)).send({ error_code: rest.errorCode, message: rest.message });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -410,13 +446,19 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
 
   // ------------------------------------------------------------------ produce
   const produce = async (req: Req, reply: FastifyReply, pathPartition: number | undefined) => {
-    const format = produceFormat(req.headers['content-type']);
-    const body = asObject(req.body, 'produce request');
+    const answer = await produceRecords(produceFormat(req.headers['content-type']), req.body, req.params.topic, pathPartition);
+    reply.code(200).header('content-type', V2);
+    return reply.send(answer);
+  };
+
+  /** The produce answer's text (200), or the RestError the request fails with. */
+  const produceRecords = async (format: EmbeddedFormat, requestBody: unknown, topicParam: string, pathPartition: number | undefined): Promise<string> => {
+    const body = asObject(requestBody, 'produce request');
     if (!Array.isArray(body.records) || body.records.length === 0) throw invalid('records must be a non-empty array');
     if (body.records.length > options.maxRequestRecords) {
       throw new RestError(413, 413, `A produce request may carry at most ${options.maxRequestRecords} records (max.request.records); this one has ${body.records.length}`);
     }
-    const topic = producibleTopic(req.params.topic);
+    const topic = producibleTopic(topicParam);
     const items = body.records.map((item: unknown, i: number) => {
       const record = asObject(item, `records[${i}]`);
       const partition = record.partition ?? pathPartition ?? -1;
@@ -450,8 +492,29 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const failures = outcomes.map((o, i) => (o.error === undefined ? undefined : produceFailure(o.error, records[i])));
     // Nothing went through, each record for the client's own mistake: the request fails as a whole.
     if (failures.every((f) => f !== undefined && f.status < 500)) throw failures[0];
-    reply.code(200).header('content-type', V2);
-    return reply.send(produceAnswer(outcomes, failures, keySchemaId, valueSchemaId));
+    return produceAnswer(outcomes, failures, keySchemaId, valueSchemaId);
+  };
+
+  // A request the native front end kept, checked in the order the Fastify route's hooks check it:
+  // the path's topic (onRequest), the JSON values (preParsing), the JSON, the path's partition.
+  const valuesLimit = options.maxRequestJsonValues;
+  const nativeProduce = async (contentType: string, bodyText: string, topicParam: string, pathPartition: string | undefined, url: string): Promise<ConfluentAnswer> => {
+    let parsing = false;
+    try {
+      checkTopicName(topicParam);
+      parsing = true;
+      // As limitJsonValues: a body of at most twice the limit in bytes cannot hold more values.
+      if (valuesLimit !== undefined && bodyText.length > valuesLimit && Buffer.byteLength(bodyText) > 2 * valuesLimit && new JsonValueCounter().add(Buffer.from(bodyText)) > valuesLimit) {
+        throw tooManyValues(valuesLimit);
+      }
+      const body = parseBody(bodyText);
+      parsing = false;
+      const partition = pathPartition === undefined ? undefined : integerParam(pathPartition, 'partition');
+      return { status: 200, contentType: V2, body: await produceRecords(produceFormat(contentType), body, topicParam, partition) };
+    } catch (error) {
+      const rest = restErrorOf(error as Error, 'POST', url);
+      return { status: rest.status, contentType: errorMediaType(url), body: JSON.stringify({ error_code: rest.errorCode, message: rest.message }), close: parsing };
+    }
   };
 
   /**
@@ -637,6 +700,8 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
   void app.register(async (scope) => registerV3RecordRoutes(scope, { producer, cluster, schemas: options.schemas, maxRequestBytes: options.maxRequestBytes, maxRequestRecords: options.maxRequestRecords, logger: options.logger }));
 
   registerV3GroupRoutes(app, { cluster, advertisedUrl: () => options.advertisedUrl });
+
+  return { produce: nativeProduce };
 
   function subscribe(instance: ConsumerInstance, topics: string[], pattern: string | undefined): void {
     if (instance.consumer.assignment().length > 0 && !instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance has assigned partitions');

@@ -54,7 +54,7 @@ export class JsonValueCounter {
   }
 }
 
-const tooManyValues = (limit: number) =>
+export const tooManyValues = (limit: number) =>
   Object.assign(new RestError(413, 413, `The request body holds more than ${limit} JSON values (max.request.json.values)`), { statusCode: 413 });
 
 /**

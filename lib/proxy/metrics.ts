@@ -177,7 +177,7 @@ export class ProxyMetrics {
   }
 
   /** Counts what the native front end answered and produced as `api` requests (read at a scrape). */
-  addNative(api: 'pixy', read: () => NativeFrontStats): void {
+  addNative(api: 'pixy' | 'confluent', read: () => NativeFrontStats): void {
     this.#native.push({ api, read, seen: { routes: [], produced: 0, producedBytes: 0, handedOff: 0 } });
   }
 

@@ -2,7 +2,8 @@
 // answers POST …/topics/{topic}/messages on a thread of its own; consume (GET …/messages) and
 // ack (POST …/acks) requests stay on its connections and are answered here by the routes' own
 // logic (pixy.ts), in batches; every connection whose request is anything else is handed to this
-// Fastify app, with the bytes already read, for good.
+// Fastify app, with the bytes already read, for good. A second instance serves the Confluent
+// listener the same way: its v2 produce requests are answered by confluent.ts's own logic.
 import { Socket } from 'node:net';
 import { maxHeaderSize } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import { capi, type KafkaHandle } from '../native';
 import type { Producer } from '../producer';
 import { Cancellation } from './cancellation';
 import type { ProxyConfig } from './config';
+import type { ConfluentRoutes } from './confluent';
 import { ackMessage, consumeMessage, errorAnswer, type PixyAnswer, type PixyConsumeOptions } from './pixy';
 
 /** What the front end counted: per route, answers by status and a latency histogram. */
@@ -35,6 +37,7 @@ const REQUEST_SLOTS = 9;
 const CONSUME = 1;
 const ACK = 2;
 const CANCEL = 3;
+const CONFLUENT_PRODUCE = 4;
 
 interface FrontOptions {
   host: string;
@@ -50,16 +53,19 @@ interface FrontOptions {
   autoCreate: boolean;
   retriable: number[];
   buckets: number[];
+  /** Which listener's routes it serves. */
+  routes: 'pixy' | 'confluent';
 }
 
 interface FrontBinding {
-  HttpFrontStart?(options: FrontOptions, onEvent: OnEvent, producer: KafkaHandle): [FrontHandle, number];
+  /** `producer`: the client Kafka-Pixy's produce route produces on (the Confluent routes' JavaScript produces). */
+  HttpFrontStart?(options: FrontOptions, onEvent: OnEvent, producer: KafkaHandle | undefined): [FrontHandle, number];
   HttpFrontStop(front: FrontHandle): void;
   HttpFrontJoin(front: FrontHandle): void;
   HttpFrontReleased(front: FrontHandle): void;
   HttpFrontKnowTopic(front: FrontHandle, topic: string): void;
   HttpFrontStats(front: FrontHandle): NativeFrontStats;
-  /** Answers, one line each: "<id> <status> <body>\n" (JSON bodies have no raw newline). */
+  /** Answers, one line each: "<id> <status> <body>\n" (JSON bodies have no raw newline); "<id> -<status> …" closes the connection after it. */
   HttpFrontAnswer(front: FrontHandle, answers: string): void;
 }
 
@@ -104,6 +110,18 @@ export function nativeFrontUnfit(config: ProxyConfig, https: boolean): string | 
   return undefined;
 }
 
+/** Why the native front end cannot serve the Confluent listener (undefined: it can). */
+export function confluentNativeFrontUnfit(config: ProxyConfig, https: boolean): string | undefined {
+  if (!config.confluentNativeFrontEnd) return 'confluent.native.front.end=false';
+  if (binding.HttpFrontStart === undefined) return 'the addon has no native front end on this platform';
+  if (https) return 'TLS';
+  if (config.basicAuthUsers.length > 0) return 'basic.auth.users';
+  if (config.rateLimitRequestsPerSecond > 0) return 'a rate limit';
+  if (config.credentialsPassthrough) return 'kafka.credentials.passthrough';
+  if (config.peers.length > 0) return 'peers';
+  return undefined;
+}
+
 /** librdkafka codes that KafkaError calls retriable (a 503, not a 500, as the JS route answers). */
 function retriableCodes(): number[] {
   const codes: number[] = [];
@@ -116,6 +134,10 @@ export interface NativeFrontOptions {
   port: number;
   /** The proxy's producer: the front end produces on its client (delivery reports come back through it). */
   producer: Producer;
+  /** Which listener's routes it serves (Kafka-Pixy's by default). */
+  routes?: 'pixy' | 'confluent';
+  /** The Confluent produce routes' logic (confluent.ts), for routes 'confluent'. */
+  confluent?: ConfluentRoutes;
   clusterName: string;
   messageMaxBytes: number;
   /** The embedded broker: topics are created by the JS route, which then tells the front end. */
@@ -146,9 +168,10 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
     answers = '';
     binding.HttpFrontAnswer(handle!, batch);
   };
-  const answer = (id: number, { status, body }: PixyAnswer) => {
+  // A negative status: the connection closes after the answer.
+  const answer = (id: number, { status, body, close }: PixyAnswer & { close?: boolean }) => {
     if (answers === '') process.nextTick(flush);
-    answers += `${id} ${status} ${body}\n`;
+    answers += `${id} ${close === true ? -status : status} ${body}\n`;
   };
   /** Consume requests waiting for a record, by id: cancelled if their client goes away. */
   const waiting = new Map<number, Cancellation>();
@@ -158,6 +181,11 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
     for (let i = 0; i < slots.length; i += REQUEST_SLOTS) {
       const op = slots[i] as number;
       const id = slots[i + 1] as number;
+      if (op === CONFLUENT_PRODUCE) {
+        // [4, id, content type, topic, -, the path's partition, body, -, url]: never throws, answers its errors.
+        void options.confluent!.produce(slots[i + 2] as string, slots[i + 6] as string, slots[i + 3] as string, slots[i + 5] as string | undefined, slots[i + 8] as string).then((a) => answer(id, a));
+        continue;
+      }
       if (op === CANCEL) {
         waiting.get(id)?.cancel();
         waiting.delete(id);
@@ -217,9 +245,10 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
       autoCreate: options.autoCreate,
       retriable: retriableCodes(),
       buckets: options.buckets,
+      routes: options.routes ?? 'pixy',
     },
     onEvent,
-    options.producer.handle,
+    options.routes === 'confluent' ? undefined : options.producer.handle,
   );
   handle = front;
   let closing: Promise<void> | undefined;

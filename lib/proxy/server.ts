@@ -21,7 +21,7 @@ import { UserPool } from './credentials';
 import { ProxySchemas } from './schema-formats';
 import { registryClient, registryUrls, startEmbeddedRegistry } from '../schema';
 import { RestError } from './rest-error';
-import { nativeFrontUnfit, startNativeFront, type NativeFront } from './native-front';
+import { confluentNativeFrontUnfit, nativeFrontUnfit, startNativeFront, type NativeFront } from './native-front';
 import type { Record } from '../record';
 
 export interface RunningProxy {
@@ -33,6 +33,8 @@ export interface RunningProxy {
   pixySocket?: string;
   /** The Kafka-Pixy TCP listener's native front end, when it serves (pixy.native.front.end). */
   nativeFront?: NativeFront;
+  /** The Confluent listener's native front end, when it serves (confluent.native.front.end). */
+  confluentNativeFront?: NativeFront;
   config: ProxyConfig;
   bootstrapServers: string;
   confluent: FastifyInstance;
@@ -267,17 +269,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   installRateLimit(confluent, limiter, config, confluentErrorBody, () => metrics.rateLimited());
   peers?.install(confluent);
   const checked = usersChecked(config);
-  const routes = { clientOf: (req: FastifyRequest) => clientOf(req, checked), producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, logger, schemas };
+  const routes = { clientOf: (req: FastifyRequest) => clientOf(req, checked), producer, instances, cluster, advertisedUrl: '', maxRequestBytes: config.maxRequestBytes, maxRequestRecords: config.maxRequestRecords, maxRequestJsonValues: config.maxRequestJsonValues, logger, schemas };
   limitJsonValues(confluent, config.maxRequestJsonValues);
-  registerConfluentRoutes(confluent, routes);
+  const confluentRoutes = registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
-  await confluent.listen({ host: address.host, port: address.port });
-  const port = (confluent.server.address() as { port: number }).port;
-  const url = `${address.https ? 'https' : 'http'}://${address.host}:${port}`;
-  // base_uri points at this process (a consumer instance lives where it was created).
-  routes.advertisedUrl = (config.advertisedListeners ?? url).replace(/\/$/, '');
-
-  // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let stopping = false;
   const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
   sources.pixy = () => groups.all().length;
@@ -285,6 +280,24 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   let front: NativeFront | undefined;
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
   const pixyOptions = { logger, producer, groups, cluster, clusterName: config.id, longPollTimeoutMs: config.pixyLongPollTimeoutMs, messageMaxBytes, stopping: () => stopping };
+  // The produce routes served on the addon's front end where the listener needs nothing it does not do.
+  let confluentFront: NativeFront | undefined;
+  let port: number;
+  if (confluentNativeFrontUnfit(config, address.https) === undefined) {
+    const running = await startNativeFront(confluent, config, { host: address.host, port: address.port, producer, routes: 'confluent', confluent: confluentRoutes, clusterName: config.id, messageMaxBytes, autoCreate: false, buckets: BUCKETS, logger, consume: pixyOptions });
+    confluentFront = running;
+    metrics.addNative('confluent', () => running.stats());
+    started.push(() => running.close());
+    port = running.port;
+  } else {
+    await confluent.listen({ host: address.host, port: address.port });
+    port = (confluent.server.address() as { port: number }).port;
+  }
+  const url = `${address.https ? 'https' : 'http'}://${address.host}:${port}`;
+  // base_uri points at this process (a consumer instance lives where it was created).
+  routes.advertisedUrl = (config.advertisedListeners ?? url).replace(/\/$/, '');
+
+  // The Kafka-Pixy API: on TCP and/or a Unix socket, sharing the producer.
   let pixyUrl: string | undefined;
   if (config.pixyListeners !== '') {
     const pixyAddress = listenAddress(config.pixyListeners);
@@ -327,6 +340,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     pixyUrl,
     pixySocket: config.pixyUnixSocket,
     nativeFront: front,
+    confluentNativeFront: confluentFront,
     config,
     bootstrapServers,
     confluent,
@@ -335,7 +349,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     close: () =>
       (closing ??= (async () => {
         stopping = true;
-        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), front?.close(), embeddedRegistry?.close()]);
+        await Promise.all([confluent.close(), ...pixyApps.map((app) => app.close()), front?.close(), confluentFront?.close(), embeddedRegistry?.close()]);
         await Promise.all([instances.closeAll(), groups.closeAll()]);
         if (!config.credentialsPassthrough) {
           await producer.close();
