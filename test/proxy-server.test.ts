@@ -97,6 +97,11 @@ describe('the proxy process out of file descriptors (real broker)', () => {
       expect(kept.received()).toMatch(/^HTTP\/1.1 200 OK[^]*HTTP\/1.1 200 OK/);
 
       for (const socket of sockets.splice(0)) socket.destroy();
+      // The connection comes once the proxy has closed its side of those: while it is still out of
+      // descriptors, Node accepts a new connection only to close it (libuv's EMFILE rule).
+      const deadline = performance.now() + 30_000;
+      while (readdirSync(`/proc/${child.pid}/fd`).length > 200 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(readdirSync(`/proc/${child.pid}/fd`).length).toBeLessThanOrEqual(200);
       const fresh = await open(pixyUrl);
       fresh.socket.write(produce('after'));
       expect(await answered(fresh.received, 1, 30_000)).toBe(true);
