@@ -167,7 +167,23 @@ export class PixyGroupConsumer {
     } finally {
       over();
     }
+    return record === undefined ? undefined : this.#handOut(record, autoAck);
+  }
+
+  /**
+   * next() when a message is at hand (overdue or buffered) on a started consumer, without a
+   * promise: the consume route answers it in the same turn. Undefined: call next(), which waits.
+   */
+  nextAtHand(autoAck: boolean): Record | undefined {
+    if (!this.started) return undefined;
+    const record = this.#overdue() ?? this.#buffer.shift();
     if (record === undefined) return undefined;
+    this.idleClock.touch();
+    return this.#handOut(record, autoAck);
+  }
+
+  /** The bookkeeping of a message handed out to a request: its position, unacked entry, metrics. */
+  #handOut(record: Record, autoAck: boolean): Record {
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
     if (record.offset >= (this.#handedUpTo.get(record.partition) ?? 0)) this.#handedUpTo.set(record.partition, record.offset + 1);
