@@ -19,6 +19,11 @@ export class IdleClock {
     };
   }
 
+  /** A request used the consumer and is already over (use() and its end at once, without a closure). */
+  touch(): void {
+    this.#since = Date.now();
+  }
+
   /** No request is using it, and none has for longer than `timeoutMs`. */
   idle(now: number, timeoutMs: number): boolean {
     return this.#inUse === 0 && now - this.#since > timeoutMs;

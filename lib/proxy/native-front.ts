@@ -14,7 +14,7 @@ import type { Producer } from '../producer';
 import { Cancellation } from './cancellation';
 import type { ProxyConfig } from './config';
 import type { ConfluentRoutes } from './confluent';
-import { ackMessage, consumeMessage, errorAnswer, type PixyAnswer, type PixyConsumeOptions } from './pixy';
+import { ackMessage, consumeAtOnce, consumeMessage, errorAnswer, type PendingConsume, type PixyAnswer, type PixyConsumeOptions } from './pixy';
 
 /** What the front end counted: per route, answers by status and a latency histogram. */
 export interface NativeFrontStats {
@@ -204,10 +204,22 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
           answer(id, errorAnswer(error, options.consume, 'POST', url));
         }
       } else if (op === CONSUME) {
+        const query = { group, ackPartition: first, ackOffset: second, noAck: slots[i + 7] === true ? '' : undefined };
+        let atOnce: PixyAnswer | PendingConsume;
+        try {
+          atOnce = consumeAtOnce(options.consume, cluster, topic, query);
+        } catch (error) {
+          answer(id, errorAnswer(error, options.consume, 'GET', url));
+          continue;
+        }
+        // Answered from the group's buffer: no promise, and nothing left waiting that a cancel could end.
+        if ('status' in atOnce) {
+          answer(id, atOnce);
+          continue;
+        }
         const cancel = new Cancellation();
         waiting.set(id, cancel);
-        const query = { group, ackPartition: first, ackOffset: second, noAck: slots[i + 7] === true ? '' : undefined };
-        consumeMessage(options.consume, cluster, topic, query, cancel).then(
+        consumeMessage(options.consume, atOnce, cancel).then(
           (a) => {
             waiting.delete(id);
             answer(id, a);

@@ -82,6 +82,8 @@ export class PixyGroupConsumer {
   #latestDeadline = 0;
   #reading = false;
   #lastRead = 0;
+  /** The last read got all it asked for: the consumer likely has more records at hand. */
+  #moreAtHand = false;
   /** Partitions the group assigns to this consumer now (from its rebalance events). */
   readonly #owned = new Set<number>();
   #committed = '';
@@ -167,7 +169,23 @@ export class PixyGroupConsumer {
     } finally {
       over();
     }
+    return record === undefined ? undefined : this.#handOut(record, autoAck);
+  }
+
+  /**
+   * next() when a message is at hand (overdue or buffered) on a started consumer, without a
+   * promise: the consume route answers it in the same turn. Undefined: call next(), which waits.
+   */
+  nextAtHand(autoAck: boolean): Record | undefined {
+    if (!this.started) return undefined;
+    const record = this.#overdue() ?? this.#buffer.shift();
     if (record === undefined) return undefined;
+    this.idleClock.touch();
+    return this.#handOut(record, autoAck);
+  }
+
+  /** The bookkeeping of a message handed out to a request: its position, unacked entry, metrics. */
+  #handOut(record: Record, autoAck: boolean): Record {
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
     if (record.offset >= (this.#handedUpTo.get(record.partition) ?? 0)) this.#handedUpTo.set(record.partition, record.offset + 1);
@@ -219,6 +237,7 @@ export class PixyGroupConsumer {
         let batch: Record[];
         try {
           batch = await this.#consumer!.consumeBatch(this.#batchSize, Math.max(0, this.#latestDeadline - Date.now()));
+          this.#moreAtHand = batch.length === this.#batchSize;
         } catch (error) {
           for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined, error);
           return;
@@ -238,15 +257,23 @@ export class PixyGroupConsumer {
     }
   }
 
-  /** A read of what fits in the buffer, without waiting, when none ran for POLL_MS (see there). */
+  /**
+   * A read of what fits in the buffer, without waiting: once 3/4 of the buffer is handed out while
+   * the consumer has more at hand (requests then seldom find it empty and wait for a read), and
+   * when none ran for POLL_MS (see there).
+   */
   #poll(): void {
-    if (this.#reading || this.#closed || this.#consumer === undefined || Date.now() - this.#lastRead < POLL_MS) return;
+    if (this.#reading || this.#closed || this.#consumer === undefined) return;
+    const readAhead = this.#moreAtHand && this.#buffer.length <= this.#batchSize / 4;
+    if (!readAhead && Date.now() - this.#lastRead < POLL_MS) return;
     this.#reading = true;
     this.#lastRead = Date.now();
     this.commit().catch(() => undefined); // before any revoke this read applies, as in #read
+    const wanted = Math.max(1, this.#batchSize - this.#buffer.length);
     this.#consumer
-      .consumeBatch(Math.max(1, this.#batchSize - this.#buffer.length), 0)
+      .consumeBatch(wanted, 0)
       .then((batch) => {
+        this.#moreAtHand = batch.length === wanted;
         if (!this.#closed) this.#accept(batch);
       }, () => undefined) // a fatal error surfaces with the next read's requests
       .finally(() => {

@@ -8,7 +8,7 @@ import type { Record } from '../record';
 import { INT32_MAX, topicNameProblem } from '../validate';
 import type { ClusterView } from './confluent';
 import { Cancellation } from './cancellation';
-import type { PixyGroups } from './pixy-groups';
+import type { PixyGroupConsumer, PixyGroups } from './pixy-groups';
 
 export class PixyError extends Error {
   constructor(
@@ -190,12 +190,23 @@ function checkPathOf(clusterName: string, cluster: string | undefined, topic: st
   if (problem !== undefined) throw new PixyError(400, `Invalid topic name ${JSON.stringify(topic)}: ${problem}`);
 }
 
+/** A consume request that consumeAtOnce could not answer: what consumeMessage needs to wait for a record. */
+export interface PendingConsume {
+  group: string;
+  topic: string;
+  /** The ack the request carries, still to apply (the group had not started); undefined: none or applied. */
+  ack: { partition: number; offset: number } | undefined;
+  autoAck: boolean;
+  /** performance.now() of the request: the long poll counts from it, a group's start included. */
+  started: number;
+}
+
 /**
- * GET …/topics/{topic}/messages: the group's next message, after the ack the request carries
- * (long poll: 408 when none comes in time). Throws what errorAnswer answers. `cancel`: the client
- * went away; the wait ends without taking a record.
+ * GET …/topics/{topic}/messages, as far as it goes without waiting: checks the request, applies
+ * its ack and answers the message the started group has at hand, without a promise (most requests
+ * under load). Otherwise the request for consumeMessage. Throws what errorAnswer answers.
  */
-export async function consumeMessage(options: PixyConsumeOptions, cluster: string | undefined, topic: string, query: PixyQuery, cancel?: Cancellation): Promise<PixyAnswer> {
+export function consumeAtOnce(options: PixyConsumeOptions, cluster: string | undefined, topic: string, query: PixyQuery): PixyAnswer | PendingConsume {
   checkPathOf(options.clusterName, cluster, topic);
   const group = requireParam(query, 'group');
   const ackPartition = param(query, 'ackPartition');
@@ -204,14 +215,32 @@ export async function consumeMessage(options: PixyConsumeOptions, cluster: strin
   const ack = ackPartition === undefined ? undefined : { partition: integer(ackPartition, 'ackPartition', LIMIT.partition), offset: integer(ackOffset, 'ackOffset', LIMIT.offset) };
   // As Kafka-Pixy: the returned message is acked only when the request acks nothing explicitly.
   const autoAck = param(query, 'noAck') === undefined && ack === undefined;
-  const started = performance.now(); // the long poll counts from the request, a group's start included
-  const consumer = options.groups.started(group, topic) ?? (await options.groups.get(group, topic));
+  const consumer = options.groups.started(group, topic);
+  if (consumer === undefined) return { group, topic, ack, autoAck, started: performance.now() };
+  applyAck(consumer, ack);
+  const record = consumer.nextAtHand(autoAck);
+  if (record !== undefined) return { status: 200, body: recordBody(record) };
+  return { group, topic, ack: undefined, autoAck, started: performance.now() };
+}
+
+function applyAck(consumer: PixyGroupConsumer, ack: PendingConsume['ack']): void {
   if (ack !== undefined && !consumer.ack(ack.partition, ack.offset)) {
     throw new PixyError(400, `Partition ${ack.partition} was never handed out by this process`);
   }
+}
+
+/**
+ * The rest of a consume consumeAtOnce could not answer: the group's next message (long poll: 408
+ * when none comes in time). Throws what errorAnswer answers. `cancel`: the client went away; the
+ * wait ends without taking a record.
+ */
+export async function consumeMessage(options: PixyConsumeOptions, request: PendingConsume, cancel?: Cancellation): Promise<PixyAnswer> {
+  const { group, topic } = request;
+  const consumer = options.groups.started(group, topic) ?? (await options.groups.get(group, topic));
+  applyAck(consumer, request.ack);
   let record;
   try {
-    record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - started))), autoAck, cancel);
+    record = await consumer.next(Math.max(0, Math.ceil(options.longPollTimeoutMs - (performance.now() - request.started))), request.autoAck, cancel);
   } catch (error) {
     if (error instanceof KafkaError && error.code === 3) throw new PixyError(404, error.message); // a topic the broker does not have
     throw new PixyError(500, (error as Error).message);
@@ -314,7 +343,8 @@ export function registerPixyRoutes(app: FastifyInstance, options: PixyOptions): 
     });
 
     app.get(`${prefix}/topics/:topic/messages`, async (req: Req, reply: FastifyReply) => {
-      const { status, body } = await consumeMessage(options, clusterOf(req), req.params.topic, req.query, cancelOnClose(reply));
+      const atOnce = consumeAtOnce(options, clusterOf(req), req.params.topic, req.query);
+      const { status, body } = 'status' in atOnce ? atOnce : await consumeMessage(options, atOnce, cancelOnClose(reply));
       return reply.code(status).header('content-type', JSON_TYPE).send(body);
     });
 
