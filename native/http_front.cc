@@ -366,6 +366,7 @@ struct Front {
   const std::string& Date();
   void Emit(Event* e);
   void ToJs(JsItem item);
+  void ToJsFor(Conn* c, JsItem item);
   void ServeAnswers();
 };
 
@@ -983,6 +984,15 @@ bool Front::RouteConfluent(Conn* c) {
   return true;
 }
 
+// A request of `c` for JavaScript: the connection reads no further until its answer comes.
+void Front::ToJsFor(Conn* c, JsItem item) {
+  item.url = c->url;
+  c->js_id = item.id;
+  c->phase = Phase::Waiting;
+  js_pending[item.id] = c;
+  ToJs(std::move(item));
+}
+
 // A complete request of the hot route: answered at once, or (sync) when its delivery report comes.
 void Front::Process(Conn* c) {
   c->request_start = c->since;
@@ -994,12 +1004,7 @@ void Front::Process(Conn* c) {
     item.first = c->partition;
     item.content_type = c->content_type;
     item.body = std::move(c->body);
-    item.url = c->url;
-    c->js_id = item.id;
-    c->phase = Phase::Waiting;
-    js_pending[item.id] = c;
-    ToJs(std::move(item));
-    return;
+    return ToJsFor(c, std::move(item));
   }
   if (c->kind != kProduce) {
     // JavaScript answers it (pixy.ts, the JS route's own logic); the connection reads no further meanwhile.
@@ -1014,12 +1019,7 @@ void Front::Process(Conn* c) {
     item.group = c->group;
     item.first = c->first;
     item.second = c->second;
-    item.url = c->url;
-    c->js_id = item.id;
-    c->phase = Phase::Waiting;
-    js_pending[item.id] = c;
-    ToJs(std::move(item));
-    return;
+    return ToJsFor(c, std::move(item));
   }
   if (c->prefixed && c->cluster != opt.cluster_name) return Answer(c, 400, ErrorBody("Unknown cluster " + c->cluster));
   if (InternalTopic(c->topic)) return Answer(c, 400, ErrorBody(c->topic + " is an internal Kafka topic: it takes no messages from clients"));

@@ -83,3 +83,36 @@ export function exchange(url: string, bytes: string | Buffer, answers: number): 
     socket.write(bytes);
   });
 }
+
+/**
+ * Sends `request` on a fresh connection, waits `pauseMs` (the server is then serving it), and
+ * closes the connection as a client that goes away does. What the client received by then.
+ */
+export async function leaveWhileWaiting(url: string, request: string, pauseMs: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  socket.on('data', (c: Buffer) => (received += c.toString()));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  socket.write(request);
+  await new Promise((r) => setTimeout(r, pauseMs));
+  await new Promise<void>((resolve) => {
+    socket.on('close', () => resolve());
+    socket.destroy();
+  });
+  return received;
+}
+
+/** Sends the first `bytes` of `request` on a fresh connection, ends it there, and reads all the server writes until it closes. */
+export function sendCut(url: string, request: string, bytes: number): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (c: Buffer) => (received += c.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(received));
+    socket.end(request.slice(0, bytes));
+  });
+}

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
 import { testBrokers, useBroker } from './brokers';
-import { exchange } from './http';
+import { exchange, sendCut } from './http';
 import { Consumer } from '../lib/consumer';
 import { consumeCount, consumerConfig, startTestProxy, uniqueTopic, useProxy } from './helpers';
 
@@ -127,17 +127,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const topic = uniqueTopic('cn');
     await broker.createTopic(topic, 1);
     const whole = post(`/topics/${topic}/partitions/0`, '{"records":[{"key":"k","value":"cut anywhere"}]}');
-    const { connect } = await import('node:net');
-    const { hostname, port } = new URL(native.url);
     for (let cut = 1; cut < whole.length; cut += 3) {
-      const text = await new Promise<string>((resolve) => {
-        const socket = connect(Number(port), hostname);
-        let received = '';
-        socket.on('data', (c: Buffer) => (received += c.toString()));
-        socket.on('error', () => undefined);
-        socket.on('close', () => resolve(received));
-        socket.end(whole.slice(0, cut));
-      });
+      const text = await sendCut(native.url, whole, cut);
       if (text !== '') expect(text, `cut at ${cut}`).toMatch(/^HTTP\/1.1 4\d\d /);
     }
     expect((await exchange(native.url, whole, 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK[^]*"offset":0,/);

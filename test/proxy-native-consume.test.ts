@@ -1,11 +1,10 @@
 // The Kafka-Pixy consume and ack routes on the native front end's connections (answered by the
 // routes' own logic in JavaScript), over real sockets on both brokers: byte for byte what the JS
 // routes answer, in order on a pipelining connection, and no record handed to a client gone.
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, startProxy, type RunningProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { exchange } from './http';
+import { exchange, leaveWhileWaiting } from './http';
 import { uniqueTopic, useProxy } from './helpers';
 
 
@@ -163,20 +162,8 @@ describe.each(testBrokers())('$name broker', (broker) => {
   it.each(['native', 'js'] as const)('a consume whose client goes away while it waits hands out no record (%s route): the group\'s next request gets the message produced after', async (name) => {
     const proxy = name === 'native' ? native : js;
     const { topic, group } = await filledTopic(proxy.pixyUrl!, []);
-    const { hostname, port } = new URL(proxy.pixyUrl!);
-    const socket: Socket = connect(Number(port), hostname);
-    let received = '';
-    socket.on('data', (c: Buffer) => (received += c.toString()));
-    socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
-    socket.write(get(`/topics/${topic}/messages?group=${group}`));
     // The request waits for a record (10 s long poll) when its client leaves.
-    await new Promise((r) => setTimeout(r, 500));
-    await new Promise<void>((resolve) => {
-      socket.on('close', () => resolve());
-      socket.destroy();
-    });
-    expect(received).toBe('');
+    expect(await leaveWhileWaiting(proxy.pixyUrl!, get(`/topics/${topic}/messages?group=${group}`), 500)).toBe('');
     expect((await exchange(proxy.pixyUrl!, post(`/topics/${topic}/messages?sync`, 'after the client left'), 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
     const next = await exchange(proxy.pixyUrl!, get(`/topics/${topic}/messages?group=${group}`), 1);
     expect(next.answers[0]).toMatch(/^HTTP\/1.1 200 OK/);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Admin } from '../lib/admin';
 import { DEFAULTS, startProxy } from '../lib/proxy';
 import { testBrokers, useBroker } from './brokers';
-import { exchange } from './http';
+import { exchange, sendCut } from './http';
 import { uniqueTopic, useProxy } from './helpers';
 
 
@@ -93,15 +93,7 @@ describe.each(testBrokers())('$name broker', (broker) => {
     const topic = await readyTopic(native.pixyUrl!);
     const whole = post(`/topics/${topic}/messages?key=k&sync`, 'cut anywhere');
     for (let cut = 1; cut < whole.length; cut += 3) {
-      const { hostname, port } = new URL(native.pixyUrl!);
-      const text = await new Promise<string>((resolve) => {
-        const socket = connect(Number(port), hostname);
-        let received = '';
-        socket.on('data', (c: Buffer) => (received += c.toString()));
-        socket.on('error', () => undefined);
-        socket.on('close', () => resolve(received));
-        socket.end(whole.slice(0, cut));
-      });
+      const text = await sendCut(native.pixyUrl!, whole, cut);
       if (text !== '') expect(text, `cut at ${cut}`).toMatch(/^HTTP\/1.1 4\d\d /);
     }
     expect((await exchange(native.pixyUrl!, whole, 1)).answers[0]).toMatch(/^HTTP\/1.1 200 OK/);
