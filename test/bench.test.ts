@@ -200,6 +200,9 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
         expect(row.reason).toMatch(/^the load generator could not be built: go is not installed/);
       }
       expect(report.rows.map((r) => r.server)).toContain('kafka-pixy');
+      // A consume scenario alone brings the async one, whose topic it reads, before it.
+      const consumeOnly = await runRestCompare({ go: missing, toolsDir: dir, only: ['pixy-consume'], log: () => undefined });
+      expect([...new Set(consumeOnly.rows.map((r) => r.scenario))]).toEqual(['pixy-async', 'pixy-consume']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

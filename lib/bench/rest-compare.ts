@@ -291,7 +291,10 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
   const clients = options.clients ?? 64;
   const durationS = options.durationS ?? 15;
   const warmupS = options.warmupS ?? 2;
-  const scenarios = SCENARIOS.filter((s) => options.only === undefined || options.only.includes(s.id));
+  const wanted = new Set(options.only ?? SCENARIOS.map((s) => s.id));
+  // The consume scenarios read the topic the async one writes: it runs whenever they do.
+  if ([...wanted].some((id) => id.startsWith('pixy-consume'))) wanted.add('pixy-async');
+  const scenarios = SCENARIOS.filter((s) => wanted.has(s.id));
   const report: CompareReport = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}`,
