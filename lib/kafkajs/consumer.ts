@@ -419,15 +419,23 @@ function countOf({ rest }: PackedRecords): number {
 }
 
 /**
- * The records still on the broker behind a read's partitions, by librdkafka's cached high
- * watermarks (no request). A read comes short also while librdkafka waits for the next partition's
- * fetch response: with a read's worth or more still behind, that is a backlog, not caught up.
+ * The records still on the broker behind the consumer's position, by librdkafka's cached high
+ * watermarks (no request), over every assigned partition it has read from. A read comes short also
+ * while librdkafka waits for another partition's fetch response: with a read's worth or more still
+ * behind, that is a backlog, not caught up.
  */
-function backlogOf(consumer: Consumer, rounds: PartitionRound[]): number {
+function backlogOf(consumer: Consumer): number {
   let backlog = 0;
-  for (const { topic, partition, offsets } of rounds) {
+  for (const { topic, partition } of consumer.assignment()) {
     const [code, , high] = capi.GetWatermarkOffsets(consumer.handle, topic, partition);
-    if (code === 0 && high > 0) backlog += Math.max(0, high - (offsets[offsets.length - 1] + 1));
+    let position: number | undefined;
+    try {
+      position = consumer.position(topic, partition);
+    } catch {
+      position = undefined; // no longer assigned: nothing behind it for this consumer
+    }
+    if (code === 0 && position !== undefined) backlog += Math.max(0, high - position);
+    if (backlog >= READ_MAX) break;
   }
   return backlog;
 }
@@ -969,7 +977,7 @@ export class KafkaJSConsumer {
       // During a backlog (reads come full, or short with a read's worth still behind them), a
       // commit per fetch's worth of bytes: a commit per read (64 partitions each) cost the broker
       // and librdkafka a third of the throughput.
-      const caughtUp = read === undefined || (countOf(read) < READ_MAX && backlogOf(consumer, rounds) < READ_MAX);
+      const caughtUp = read === undefined || (countOf(read) < READ_MAX && backlogOf(consumer) < READ_MAX);
       const due = failure !== undefined || this.#rebalanced || caughtUp || readBytes >= fetchBytes;
       if (run.autoCommit && due) {
         readBytes = 0;
