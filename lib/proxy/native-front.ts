@@ -99,9 +99,8 @@ export interface NativeFront {
   close(): Promise<void>;
 }
 
-/** Why the native front end cannot serve this listener (undefined: it can). */
-export function nativeFrontUnfit(config: ProxyConfig, https: boolean): string | undefined {
-  if (!config.pixyNativeFrontEnd) return 'pixy.native.front.end=false';
+/** What a listener needs that the native front end does not do (undefined: nothing). */
+function listenerUnfit(config: ProxyConfig, https: boolean): string | undefined {
   if (binding.HttpFrontStart === undefined) return 'the addon has no native front end on this platform';
   if (https) return 'TLS';
   if (config.basicAuthUsers.length > 0) return 'basic.auth.users';
@@ -110,16 +109,16 @@ export function nativeFrontUnfit(config: ProxyConfig, https: boolean): string | 
   return undefined;
 }
 
+/** Why the native front end cannot serve this listener (undefined: it can). */
+export function nativeFrontUnfit(config: ProxyConfig, https: boolean): string | undefined {
+  if (!config.pixyNativeFrontEnd) return 'pixy.native.front.end=false';
+  return listenerUnfit(config, https);
+}
+
 /** Why the native front end cannot serve the Confluent listener (undefined: it can). */
 export function confluentNativeFrontUnfit(config: ProxyConfig, https: boolean): string | undefined {
   if (!config.confluentNativeFrontEnd) return 'confluent.native.front.end=false';
-  if (binding.HttpFrontStart === undefined) return 'the addon has no native front end on this platform';
-  if (https) return 'TLS';
-  if (config.basicAuthUsers.length > 0) return 'basic.auth.users';
-  if (config.rateLimitRequestsPerSecond > 0) return 'a rate limit';
-  if (config.credentialsPassthrough) return 'kafka.credentials.passthrough';
-  if (config.peers.length > 0) return 'peers';
-  return undefined;
+  return listenerUnfit(config, https) ?? (config.peers.length > 0 ? 'peers' : undefined);
 }
 
 /** librdkafka codes that KafkaError calls retriable (a 503, not a 500, as the JS route answers). */
