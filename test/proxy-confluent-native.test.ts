@@ -21,7 +21,7 @@ const records = (n: number) => JSON.stringify({ records: Array.from({ length: n 
 describe.each(testBrokers())('$name broker', (broker) => {
   useBroker(broker);
   const settings = () => ({ bootstrapServers: broker.bootstrapServers, schemaRegistryListeners: '', maxRequestRecords: 5, maxRequestJsonValues: 40, maxRequestBytes: 64 * 1024, httpHeadersTimeoutMs: 1000, httpRequestTimeoutMs: 2000 });
-  const native = useProxy(() => settings());
+  const native = useProxy(() => ({ ...settings(), confluentNativeFrontEnd: true }));
   const js = useProxy(() => ({ ...settings(), confluentNativeFrontEnd: false }));
 
   it('serves the produce routes natively, answering byte for byte what the Fastify route answers, good requests and bad', async () => {
