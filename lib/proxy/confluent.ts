@@ -561,9 +561,9 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
     const instance = instanceOf(req, reply);
     const body = asObject(req.body, 'subscription');
     if (Array.isArray(body.topics) && body.topics.length > 0 && body.topics.every((t) => typeof t === 'string' && t !== '')) {
-      subscribe(instance, (body.topics as string[]).map(checkTopicName), undefined);
+      await subscribe(instance, (body.topics as string[]).map(checkTopicName), undefined);
     } else if (typeof body.topic_pattern === 'string' && body.topic_pattern !== '') {
-      subscribe(instance, [], body.topic_pattern);
+      await subscribe(instance, [], body.topic_pattern);
     } else {
       throw invalid('The subscription needs a non-empty topics array or a topic_pattern');
     }
@@ -577,7 +577,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
 
   app.delete('/consumers/:group/instances/:name/subscription', async (req: Req, reply) => {
     const instance = instanceOf(req, reply);
-    instance.consumer.unsubscribe();
+    await instance.subscribe([]);
     instance.subscription = [];
     instance.pattern = undefined;
     instance.dropBuffered();
@@ -603,7 +603,7 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
       if (instance.subscription.length >= V1_MAX_TOPICS) {
         throw new RestError(409, 40903, `This consumer instance already reads ${instance.subscription.length} topics, the most one instance reads (${V1_MAX_TOPICS}): delete it (DELETE …/instances/{name}) and create another to read more`);
       }
-      subscribe(instance, [...instance.subscription, topic], undefined);
+      await subscribe(instance, [...instance.subscription, topic], undefined);
     }
     const rows = await readRecords(instance, req.query, (r, key, value) => `{"key":${key},"value":${value},"partition":${r.partition},"offset":${r.offset}${headersField(r)}}`, topic, options.schemas, cluster);
     reply.code(200).header('content-type', `application/vnd.kafka.${instance.format}.v1+json`);
@@ -703,11 +703,11 @@ export function registerConfluentRoutes(app: FastifyInstance, options: Confluent
 
   return { produce: nativeProduce };
 
-  function subscribe(instance: ConsumerInstance, topics: string[], pattern: string | undefined): void {
+  async function subscribe(instance: ConsumerInstance, topics: string[], pattern: string | undefined): Promise<void> {
     if (instance.consumer.assignment().length > 0 && !instance.subscribed) throw new RestError(409, 40903, 'Subscribe and assign cannot be mixed: this instance has assigned partitions');
     try {
       // librdkafka reads a topic name starting with ^ as a regular expression.
-      instance.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
+      await instance.subscribe(pattern === undefined ? topics : [pattern.startsWith('^') ? pattern : `^${pattern}`]);
     } catch (error) {
       // librdkafka compiles a pattern (POSIX extended regex) before it changes the subscription.
       if (pattern !== undefined && error instanceof KafkaError && error.code === ErrorCode._INVALID_ARG) {
@@ -762,8 +762,9 @@ async function readRecords(
   if (!Number.isFinite(requested) || requested < 0) throw invalid('timeout must be a number of milliseconds');
   if (!(maxBytes > 0)) throw invalid('max_bytes must be a positive number');
   // Auto-commit: each request first commits what the earlier ones returned, as a Kafka consumer
-  // commits at its next poll; a failed commit is tried again by the next request.
-  if (instance.autoCommit) await instance.commitReturned().catch(() => undefined);
+  // commits at its next poll; a failed commit is tried again by the next request. Not while the
+  // group has yet to answer a subscription change (see ConsumerInstance.subscribe).
+  if (instance.autoCommit && instance.mayCommit) await instance.commitReturned().catch(() => undefined);
   const out: Record[] = [];
   const rows: string[] = [];
   let bytes = 0;

@@ -70,10 +70,25 @@ export class ConsumerInstance {
     this.consumer = new Consumer(config, undefined, { ...clientOptions, logger });
   }
 
-  /** Subscribes (replacing the subscription); the next records request waits for the group's answer. */
-  subscribe(topics: string[]): void {
-    this.consumer.subscribe(topics);
+  /**
+   * Replaces the subscription (no topics: unsubscribes); the next records request waits for the
+   * group's answer. With auto-commit, what was returned is committed first, while this instance is
+   * still a member of the group's generation, as a Kafka consumer commits when its partitions are
+   * revoked: the change revokes them all, and their next owner (this instance too) reads from the
+   * committed offsets. A commit made after the change carries the old generation; the broker
+   * refuses it (unknown member), and librdkafka's rejoin on that refusal leaves the group waiting a
+   * whole session timeout for the member id it had just handed out.
+   */
+  async subscribe(topics: string[]): Promise<void> {
+    if (this.autoCommit && this.subscribed) await this.commitReturned().catch(() => undefined);
+    if (topics.length === 0) this.consumer.unsubscribe();
+    else this.consumer.subscribe(topics);
     this.joined = false;
+  }
+
+  /** Whether a commit now would be in the group's current generation (not between a subscription change and the group's answer). */
+  get mayCommit(): boolean {
+    return !this.subscribed || this.joined;
   }
 
   get subscribed(): boolean {
