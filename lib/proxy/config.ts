@@ -104,8 +104,7 @@ export const DEFAULTS: ProxyConfig = {
   pixyIdleTimeoutMs: 15_000,
   pixyMaxConsumers: 100,
   pixyNativeFrontEnd: true,
-  // Off until a request it keeps that goes unanswered now and then is found (the property test on the embedded broker).
-  confluentNativeFrontEnd: false,
+  confluentNativeFrontEnd: true,
   bootstrapServers: '',
   id: 'rdkafka-napi-proxy',
   consumerInstanceTimeoutMs: 300_000,
