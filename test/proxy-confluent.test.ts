@@ -174,6 +174,36 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(committed.body.offsets[0].offset).toBe(2); // a2 committed; a3 is committed by the next read
     await call('DELETE', path);
   });
+  it('max_bytes: each read returns records within it (always at least one), and the next reads go on from the first one left, in order, none twice', async () => {
+    const topic = uniqueTopic('maxbytes');
+    await broker.createTopic(topic, 1);
+    const values = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(98)}`); // 100 bytes each
+    const sent = await call('POST', `/topics/${topic}`, { records: values.map((v) => ({ value: b64(v) })) }, { 'content-type': BINARY });
+    expect(sent.status).toBe(200);
+    const path = await newConsumer(uniqueTopic('g'));
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    const got: string[] = [];
+    const sizes: number[] = [];
+    for (let i = 0; i < 25 && got.length < values.length; i++) {
+      const r = await call('GET', `${path}/records?timeout=3000&max_bytes=250`, undefined, { accept: BINARY });
+      expect(r.status).toBe(200);
+      if (r.body.length > 0) sizes.push(r.body.length);
+      got.push(...r.body.map((x: { value: string }) => Buffer.from(x.value, 'base64').toString()));
+    }
+    expect(got).toEqual(values);
+    expect(Math.max(...sizes)).toBe(2); // 2 × 100 bytes fit in 250; a third would not
+    const one = await call('GET', `${path}/records?timeout=100&max_bytes=1`, undefined, { accept: BINARY });
+    expect(one).toEqual({ status: 200, body: [] }); // nothing left
+    await call('POST', `/topics/${topic}`, { records: [{ value: b64(values[0]) }, { value: b64(values[1]) }] }, { 'content-type': BINARY });
+    const alone: number[] = [];
+    for (let i = 0; i < 20 && alone.reduce((a, b) => a + b, 0) < 2; i++) {
+      const r = await call('GET', `${path}/records?timeout=3000&max_bytes=1`, undefined, { accept: BINARY });
+      if (r.body.length > 0) alone.push(r.body.length);
+    }
+    expect(alone).toEqual([1, 1]);
+    await call('DELETE', path);
+  });
+
   it('GET / answers {}', async () => {
     expect(await call('GET', '/')).toEqual({ status: 200, body: {} });
   });

@@ -769,22 +769,40 @@ async function readRecords(
   const rows: string[] = [];
   let bytes = 0;
   const size = (r: Record) => (r.key?.length ?? 0) + (r.payload?.length ?? 0);
+  // Records are read from the consumer a batch at a time (one native call, not one per record),
+  // about as many as max_bytes leaves room for; what the request does not return goes back to the
+  // front of the instance's buffer, in order, for the next request.
+  const ahead: Record[] = [];
+  let at = 0;
+  let held: Record | undefined;
+  let lastSize = 1;
+  const next = async (wait: number): Promise<Record | undefined> => {
+    const buffered = instance.takeBuffered(topic);
+    if (buffered !== undefined) return buffered;
+    if (at === ahead.length) {
+      const room = Math.floor((maxBytes - bytes) / lastSize);
+      ahead.splice(0, ahead.length, ...(await instance.consumer.consumeBatch(Math.max(1, Math.min(READ_AHEAD, room)), wait)));
+      at = 0;
+    }
+    return at < ahead.length ? ahead[at++] : undefined;
+  };
   try {
     await joinGroup(instance, cluster);
     const deadline = Date.now() + Math.min(requested, instance.requestTimeoutMs);
     for (;;) {
       const wait = out.length === 0 || bytes <= instance.fetchMinBytes ? Math.max(0, deadline - Date.now()) : 0;
-      const record = instance.takeBuffered(topic) ?? (await instance.consumer.consumeRecord(wait));
+      const record = await next(wait);
       if (record === undefined) {
         if (Date.now() >= deadline || (out.length > 0 && bytes > instance.fetchMinBytes)) break;
         continue;
       }
+      lastSize = Math.max(1, size(record));
       if (topic !== undefined && record.topic !== topic) {
         instance.setAside(record); // v1: a record of another topic waits for a read of that topic
         continue;
       }
       if (out.length > 0 && bytes + size(record) > maxBytes) {
-        instance.buffered.unshift(record); // kept for the next request
+        held = record; // kept for the next request
         break;
       }
       let key: string | undefined;
@@ -793,12 +811,12 @@ async function readRecords(
         key = await textOf(record.key);
         value = key === undefined ? undefined : await textOf(record.payload);
       } catch (error) {
-        instance.buffered.unshift(record); // kept: the next request reads it again
+        held = record; // kept: the next request reads it again
         if (out.length === 0) throw error;
         break;
       }
       if (key === undefined || value === undefined) {
-        instance.buffered.unshift(record);
+        held = record;
         if (out.length === 0) throw notJson(record, key === undefined ? 'key' : 'value', instance.format, unreadable);
         break;
       }
@@ -809,10 +827,15 @@ async function readRecords(
     }
   } catch (error) {
     if (out.length === 0) throw fromKafka(error);
+  } finally {
+    instance.buffered.unshift(...(held === undefined ? [] : [held]), ...ahead.slice(at));
   }
   instance.markReturned(out);
   return rows;
 }
+
+/** The most records one read of a records request takes from the consumer at once. */
+const READ_AHEAD = 500;
 
 /** The topics one instance reads through the v1 API (each read of a new one adds it to the subscription, a rebalance). */
 const V1_MAX_TOPICS = 100;
