@@ -181,8 +181,15 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
       const op = slots[i] as number;
       const id = slots[i + 1] as number;
       if (op === CONFLUENT_PRODUCE) {
-        // [4, id, content type, topic, -, the path's partition, body, -, url]: never throws, answers its errors.
-        void options.confluent!.produce(slots[i + 2] as string, slots[i + 6] as string, slots[i + 3] as string, slots[i + 5] as string | undefined, slots[i + 8] as string).then((a) => answer(id, a));
+        // [4, id, content type, topic, -, the path's partition, body, -, url]: answers its own errors;
+        // should it ever reject, the client still gets an answer rather than a connection left waiting.
+        options.confluent!.produce(slots[i + 2] as string, slots[i + 6] as string, slots[i + 3] as string, slots[i + 5] as string | undefined, slots[i + 8] as string).then(
+          (a) => answer(id, a),
+          (error: unknown) => {
+            log(options.logger, 'error', { method: 'POST', url: slots[i + 8] as string, status: 500 }, String(error));
+            answer(id, { status: 500, body: JSON.stringify({ error_code: 500, message: `Internal error: ${String(error)}` }), close: true });
+          },
+        );
         continue;
       }
       if (op === CANCEL) {
