@@ -613,3 +613,30 @@ describe.each(testBrokers())('$name broker', (broker) => {
     });
   });
 });
+
+// The proxy on its own embedded broker, as `npm start` runs it: no broker named, defaults only.
+describe('the embedded broker of npm start', () => {
+  const proxy = useProxy(() => ({ pixyListeners: '', bootstrapServers: '' }));
+  const call = async (method: string, path: string, body?: unknown, headers: { [k: string]: string } = {}): Promise<Reply> => {
+    const reply = await httpRequest(`${proxy.url}${path}`, { method, headers: body === undefined ? headers : { 'content-type': V2, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: reply.status, body: reply.text === '' ? undefined : JSON.parse(reply.text) };
+  };
+  const values = (r: Reply) => r.body.map((x: { value: string }) => Buffer.from(x.value, 'base64').toString());
+
+  // Before, the group kept the instance waiting 44 s (a default session timeout less a second) to
+  // join again, past the first read's 15 s wait for its partitions: that read answered [].
+  it('an instance subscribing again reads the new records on its first read, as after its first subscription', async () => {
+    const topic = uniqueTopic('embedded-resub');
+    const produce = async (value: string) => expect((await call('POST', `/topics/${topic}`, { records: [{ value: Buffer.from(value).toString('base64') }] }, { 'content-type': BINARY })).status).toBe(200);
+    await produce('a1');
+    const created = await call('POST', `/consumers/${uniqueTopic('g')}`, { format: 'binary', 'auto.offset.reset': 'earliest' });
+    const path = new URL(created.body.base_uri).pathname;
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    expect(values(await call('GET', `${path}/records`, undefined, { accept: BINARY }))).toEqual(['a1']);
+    expect((await call('DELETE', `${path}/subscription`)).status).toBe(204);
+    await produce('a2');
+    expect((await call('POST', `${path}/subscription`, { topics: [topic] })).status).toBe(204);
+    expect(values(await call('GET', `${path}/records`, undefined, { accept: BINARY }))).toEqual(['a2']);
+    await call('DELETE', path);
+  }, 60_000);
+});

@@ -178,6 +178,10 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   // Nagle's algorithm off (as the Java clients have it): every reply waits on a small Kafka
   // request, and Nagle would hold one back until the previous one is acknowledged.
   const client = { 'bootstrap.servers': bootstrapServers, 'socket.nagle.disable': true, ...config.client };
+  // The embedded broker keeps a member that joins after another left (a consumer instance that
+  // subscribes again, a Kafka-Pixy consumer started after an idle one closed) waiting a session
+  // timeout less a second; Kafka's shortest session (6 s) keeps that at 5 s rather than 44.
+  const consumerDefaults: { [key: string]: number } = mock === undefined ? {} : { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 1000 };
   // The schema formats: the configured registry only, else an embedded one in memory.
   let schemas: ProxySchemas | undefined;
   let schemaRegistryUrl: string | undefined;
@@ -248,7 +252,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
     instances = new ConsumerInstances({
       schemaFormats: schemas !== undefined,
       logger,
-      consumerConfig: { ...client, ...config.consumer },
+      consumerConfig: { ...client, ...consumerDefaults, ...config.consumer },
       instanceTimeoutMs: config.consumerInstanceTimeoutMs,
       requestTimeoutMs: config.consumerRequestTimeoutMs,
       maxInstances: config.consumerMaxInstances,
@@ -274,7 +278,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   const confluentRoutes = registerConfluentRoutes(confluent, routes);
   started.push(() => confluent.close());
   let stopping = false;
-  const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
+  const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...consumerDefaults, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
   sources.pixy = () => groups.all().length;
   const pixyApps: FastifyInstance[] = [];
   let front: NativeFront | undefined;
