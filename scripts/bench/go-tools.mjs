@@ -8,7 +8,8 @@
 //   const { loadgen, kafkaPixy } = buildGoTools();   // each { path } or { error: 'why not' }
 //   node scripts/bench/go-tools.mjs                   # prints that as JSON
 //
-// Plain Node ESM, no dependencies. Needs `go` on PATH (1.21+).
+// Plain Node ESM, no dependencies. Needs `go` on PATH (1.26+: fasthttp 1.78 asks for it; an older go
+// fetches that toolchain itself). The load generator's module, fasthttp, comes from the Go module proxy.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
