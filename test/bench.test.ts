@@ -188,6 +188,58 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     }
   }, 180_000);
 
+  it('takes the -url list in turn, sends each URL as given, and reconnects to a server that closes every connection', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    const seen: string[] = [];
+    const connections = new Set<unknown>();
+    const server = http.createServer((req, res) => {
+      seen.push(req.url!);
+      connections.add(req.socket);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { connection: 'close' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const args = ['-url', `${base}/topics/t/messages?key=a ${base}/topics/t/messages?sync`, '-c', '2', '-warmup', '100ms', '-duration', '1s'];
+      const result = JSON.parse(await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))))) as LoadResult;
+      expect(result.errors).toBe(0);
+      expect(result.statuses).toEqual({ 200: result.requests });
+      expect(new Set(seen)).toEqual(new Set(['/topics/t/messages?key=a', '/topics/t/messages?sync']));
+      // Alternating per client: each URL gets about half (a client may stop between the two).
+      const keyed = seen.filter((u) => u.endsWith('key=a')).length;
+      expect(Math.abs(2 * keyed - seen.length)).toBeLessThanOrEqual(2);
+      expect(connections.size).toBe(seen.length); // a new connection after each Connection: close
+    } finally {
+      server.close();
+    }
+  }, 180_000);
+
+  it('connects through a Unix socket with -unix', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-loadgen-'));
+    const socket = path.join(dir, 'proxy.sock');
+    const methods = new Set<string>();
+    const server = http.createServer((req, res) => {
+      methods.add(`${req.method} ${req.headers.host} ${req.url}`);
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const args = ['-unix', socket, '-method', 'GET', '-url', 'http://proxy.local/topics', '-c', '2', '-warmup', '100ms', '-duration', '500ms'];
+      const result = JSON.parse(await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))))) as LoadResult;
+      expect(result.errors).toBe(0);
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.statuses).toEqual({ 204: result.requests });
+      expect([...methods]).toEqual(['GET proxy.local /topics']);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('reports every server of the comparison as skipped, with the reason, when the generator cannot be built', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
     try {
