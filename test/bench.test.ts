@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { runBench, type BenchOutcome } from '../lib/bench/run';
-import { runRestCompare, type LoadResult } from '../lib/bench/rest-compare';
+import { renderMarkdown, runRestCompare, type LoadResult } from '../lib/bench/rest-compare';
 
 describe('the benchmark harness', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-bench-test-'));
@@ -239,6 +239,21 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('runs the Confluent single-record produce at 64 and at 256 clients, and --clients sets every scenario\'s count', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
+    try {
+      const missing = path.join(dir, 'no-such-go'); // every row skipped: the scenario list, without a broker
+      const clientsOf = (report: { rows: { scenario: string; clients: number }[] }) => Object.fromEntries(report.rows.map((r) => [r.scenario, r.clients]));
+      const defaults = await runRestCompare({ go: missing, toolsDir: dir, only: ['confluent-1', 'confluent-1-256', 'pixy-async'], log: () => undefined });
+      expect(clientsOf(defaults)).toEqual({ 'pixy-async': 64, 'confluent-1': 64, 'confluent-1-256': 256 });
+      const eight = await runRestCompare({ go: missing, toolsDir: dir, clients: 8, only: ['confluent-1', 'confluent-1-256'], log: () => undefined });
+      expect(clientsOf(eight)).toEqual({ 'confluent-1': 8, 'confluent-1-256': 8 });
+      expect(renderMarkdown(defaults)).toMatch(/^#### Confluent API: single-record produce \(binary v2\), 100 B, 256 clients$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('reports every server of the comparison as skipped, with the reason, when the generator cannot be built', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
