@@ -141,7 +141,7 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/topics/t/messages`;
-      const args = ['-url', url, '-body-size', '100', '-H', 'Content-Type: text/plain', '-c', '4', '-warmup', '200ms', '-duration', '1s', '-pid', String(process.pid)];
+      const args = ['-url', url, '-body-size', '100', '-H', 'Content-Type: text/plain', '-c', '4', '-warmup', '200ms', '-duration', '1s', '-pid', String(process.pid), '-broker-pid', String(process.pid)];
       const out = await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
       const result = JSON.parse(out) as LoadResult;
       expect(result.requests).toBeGreaterThan(0);
@@ -152,6 +152,8 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       expect(result.p99Ms).toBeLessThanOrEqual(result.maxMs);
       expect(result.serverCpuMs).toBeGreaterThan(0);
       expect(result.clientCpuMs).toBeGreaterThan(0);
+      expect(result.brokerCpuMs).toBeGreaterThan(0); // -broker-pid: here the same process
+      expect(result.brokerCpuMsPer1000).toBeCloseTo((result.brokerCpuMs! * 1000) / result.requests, 6);
       expect(bodies.every((size) => size === 100)).toBe(true);
     } finally {
       server.close();
@@ -286,6 +288,8 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       expect(oursJs).toMatchObject({ server: 'ours-js', status: 'ok' }); // pixy.native.front.end=false
       expect(ours.result!.statuses['200']).toBe(ours.result!.requests);
       expect(ours.result!.serverCpuMsPer1000).toBeGreaterThan(0);
+      expect(ours.result!.brokerCpuMsPer1000).toBeGreaterThan(0); // the broker's CPU over the same period
+      expect(report.load).toMatch(/^load average at start .*, at end /);
       expect(pixy).toMatchObject({ server: 'kafka-pixy', status: 'skipped' });
       expect(pixy.reason).toMatch(/^Kafka-Pixy 0\.18\.0 could not be downloaded: go is not installed/);
     } finally {

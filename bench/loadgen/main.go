@@ -53,6 +53,8 @@ type Result struct {
 	ServerCPUMs   *float64         `json:"serverCpuMs,omitempty"`
 	ServerCPUPerK *float64         `json:"serverCpuMsPer1000,omitempty"`
 	ClientCPUPerK float64          `json:"clientCpuMsPer1000"`
+	BrokerCPUMs   *float64         `json:"brokerCpuMs,omitempty"`
+	BrokerCPUPerK *float64         `json:"brokerCpuMsPer1000,omitempty"`
 }
 
 // processCPUMs is a process's user+system CPU from /proc/<pid>/stat, in ms.
@@ -134,6 +136,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "measured period")
 	warmup := flag.Duration("warmup", 2*time.Second, "warm-up before measuring")
 	pid := flag.Int("pid", 0, "the server's pid, for its CPU")
+	brokerPid := flag.Int("broker-pid", 0, "the Kafka broker's pid, for its CPU over the same period (brokerCpuMs)")
 	unix := flag.String("unix", "", "connect to this Unix socket instead of the URL's host")
 	pixyAck := flag.Bool("pixy-ack", false, "Kafka-Pixy explicit acks: a client's first request (and one after a non-200) adds &noAck, each later one acks the message the previous one got (&ackPartition=P&ackOffset=O), which Kafka-Pixy takes as explicit-ack mode for the message it answers")
 	var hdrs headers
@@ -240,9 +243,12 @@ func main() {
 		}(c)
 	}
 	time.Sleep(*warmup)
-	serverStart := 0.0
+	serverStart, brokerStart := 0.0, 0.0
 	if *pid != 0 {
 		serverStart, _ = processCPUMs(*pid)
+	}
+	if *brokerPid != 0 {
+		brokerStart, _ = processCPUMs(*brokerPid)
 	}
 	clientStart := selfCPUMs()
 	started := time.Now()
@@ -256,6 +262,13 @@ func main() {
 		if end, err := processCPUMs(*pid); err == nil {
 			v := end - serverStart
 			serverCPU = &v
+		}
+	}
+	var brokerCPU *float64
+	if *brokerPid != 0 {
+		if end, err := processCPUMs(*brokerPid); err == nil {
+			v := end - brokerStart
+			brokerCPU = &v
 		}
 	}
 	stop.Store(true)
@@ -285,6 +298,13 @@ func main() {
 		if requests > 0 {
 			per := *serverCPU * 1000 / float64(requests)
 			r.ServerCPUPerK = &per
+		}
+	}
+	if brokerCPU != nil {
+		r.BrokerCPUMs = brokerCPU
+		if requests > 0 {
+			per := *brokerCPU * 1000 / float64(requests)
+			r.BrokerCPUPerK = &per
 		}
 	}
 	out, _ := json.Marshal(r)

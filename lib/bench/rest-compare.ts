@@ -27,6 +27,9 @@ export interface LoadResult {
   clientCpuMsPer1000: number;
   serverCpuMs?: number;
   serverCpuMsPer1000?: number;
+  /** With -broker-pid: the broker's CPU over the same period. */
+  brokerCpuMs?: number;
+  brokerCpuMsPer1000?: number;
 }
 
 export interface CompareRow {
@@ -334,7 +337,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
   }
 
   const broker = (await import(pathToFileURL(path.join(root, 'scripts', 'kafka', 'broker.mjs')).href)) as {
-    startKafka(o: { nodes: number; zookeeper: boolean }): Promise<{ bootstrapServers: string; zookeeperConnect: string; stop(): Promise<void> }>;
+    startKafka(o: { nodes: number; zookeeper: boolean }): Promise<{ bootstrapServers: string; zookeeperConnect: string; nodes: { pid: number | null }[]; stop(): Promise<void> }>;
   };
   log('starting ZooKeeper and a ZooKeeper-mode Kafka 3.9.1 broker (scripts/kafka/broker.mjs) ...');
   const kafka = await broker.startKafka({ nodes: 1, zookeeper: true });
@@ -361,9 +364,9 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
               : await startKafkaPixy(kafkaPixy.path!, kafka.bootstrapServers, kafka.zookeeperConnect, serverId === 'kafka-pixy' ? '500ms' : '1ms', dir);
           await scenario.prepare?.(server, topic);
           log(`${scenario.id}: ${server.label} ...`);
-          row.result = await runLoadgen(loadgen.path, [...scenario.args(server, topic), '-c', String(row.clients), '-duration', `${durationS}s`, '-warmup', `${warmupS}s`, '-pid', String(server.pid)]);
+          row.result = await runLoadgen(loadgen.path, [...scenario.args(server, topic), '-c', String(row.clients), '-duration', `${durationS}s`, '-warmup', `${warmupS}s`, '-pid', String(server.pid), '-broker-pid', String(kafka.nodes[0].pid ?? 0)]);
           const r = row.result;
-          log(`  ${((r.statuses['200'] ?? 0) * scenario.perRequest / r.seconds).toFixed(0)} msgs/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuMsPer1000?.toFixed(1)} ms / 1,000 requests, generator ${r.clientCpuMsPer1000.toFixed(1)}; ${JSON.stringify(r.statuses)}`);
+          log(`  ${((r.statuses['200'] ?? 0) * scenario.perRequest / r.seconds).toFixed(0)} msgs/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuMsPer1000?.toFixed(1)} ms / 1,000 requests, generator ${r.clientCpuMsPer1000.toFixed(1)}, broker ${r.brokerCpuMsPer1000?.toFixed(1)}; ${JSON.stringify(r.statuses)}`);
         } catch (error) {
           Object.assign(row, { status: 'failed', reason: (error as Error).message });
           log(`  failed: ${(error as Error).message}`);
@@ -373,6 +376,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
       }
     }
   } finally {
+    report.load += `, at end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`;
     await kafka.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -403,16 +407,16 @@ export function renderMarkdown(report: CompareReport): string {
     const rows = report.rows.filter((r) => r.scenario === scenario.id);
     if (rows.length === 0) continue;
     const pixy = rows.find((r) => r.server === 'kafka-pixy');
-    lines.push(`#### ${titleOf(scenario, rows[0])}`, '', '| server | msgs/s | requests/s | p50 ms | p99 ms | server CPU ms / 1,000 requests | generator CPU ms / 1,000 | msgs/s ÷ Kafka-Pixy | CPU/request ÷ Kafka-Pixy | statuses |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+    lines.push(`#### ${titleOf(scenario, rows[0])}`, '', '| server | msgs/s | requests/s | p50 ms | p99 ms | server CPU ms / 1,000 requests | generator CPU ms / 1,000 | broker CPU ms / 1,000 | msgs/s ÷ Kafka-Pixy | CPU/request ÷ Kafka-Pixy | statuses |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const row of rows) {
       const r = row.result;
       if (r === undefined) {
-        lines.push(`| ${SERVER_LABELS[row.server]} | ${row.status}: ${row.reason ?? ''} | | | | | | | | |`);
+        lines.push(`| ${SERVER_LABELS[row.server]} | ${row.status}: ${row.reason ?? ''} | | | | | | | | | |`);
         continue;
       }
       const ratio = pixy?.result !== undefined && row !== pixy ? `${(msgsPerSec(row)! / msgsPerSec(pixy)!).toFixed(2)}×` : '';
       const cpuRatio = pixy?.result?.serverCpuMsPer1000 !== undefined && row !== pixy && r.serverCpuMsPer1000 !== undefined ? `${(r.serverCpuMsPer1000 / pixy.result.serverCpuMsPer1000).toFixed(2)}×` : '';
-      lines.push(`| ${SERVER_LABELS[row.server]} | ${fmt(msgsPerSec(row))} | ${fmt(r.requestsPerSec)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.serverCpuMsPer1000, 1)} | ${fmt(r.clientCpuMsPer1000, 1)} | ${ratio} | ${cpuRatio} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}${r.errors > 0 ? `; ${r.errors} errors` : ''} |`);
+      lines.push(`| ${SERVER_LABELS[row.server]} | ${fmt(msgsPerSec(row))} | ${fmt(r.requestsPerSec)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.serverCpuMsPer1000, 1)} | ${fmt(r.clientCpuMsPer1000, 1)} | ${fmt(r.brokerCpuMsPer1000, 1)} | ${ratio} | ${cpuRatio} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}${r.errors > 0 ? `; ${r.errors} errors` : ''} |`);
     }
     lines.push('');
   }
