@@ -288,6 +288,8 @@ export interface CompareReport {
   date: string;
   machine: string;
   load: string;
+  /** The load generator that ran: bench/loadgen, or the --loadgen binary. */
+  generator: string;
   clients: number;
   durationS: number;
   warmupS: number;
@@ -312,6 +314,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
     date: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}`,
     load: `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+    generator: options.loadgen === undefined ? 'bench/loadgen (Go, fasthttp)' : `the load generator ${options.loadgen} (--loadgen)`,
     clients,
     durationS,
     warmupS,
@@ -400,7 +403,7 @@ const titleOf = (scenario: Scenario, row: CompareRow) => (scenario.clients === u
 /** One markdown table per scenario, with ours ÷ Kafka-Pixy where both ran. */
 export function renderMarkdown(report: CompareReport): string {
   const lines = [
-    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC: ${report.broker}; ${report.clients} keep-alive clients of bench/loadgen (Go, fasthttp) unless a scenario's title says otherwise, ${report.warmupS} s warm-up then ${report.durationS} s measured, one server at a time; ${report.machine}; ${report.load}.`,
+    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC: ${report.broker}; ${report.clients} keep-alive clients of ${report.generator} unless a scenario's title says otherwise, ${report.warmupS} s warm-up then ${report.durationS} s measured, one server at a time; ${report.machine}; ${report.load}.`,
     '',
   ];
   for (const scenario of SCENARIOS) {
