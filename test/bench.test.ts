@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import { execFile } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { runBench, type BenchOutcome } from '../lib/bench/run';
-import { runRestCompare, type LoadResult } from '../lib/bench/rest-compare';
+import { renderMarkdown, runRestCompare, type LoadResult } from '../lib/bench/rest-compare';
 
 describe('the benchmark harness', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-bench-test-'));
@@ -141,7 +141,7 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/topics/t/messages`;
-      const args = ['-url', url, '-body-size', '100', '-H', 'Content-Type: text/plain', '-c', '4', '-warmup', '200ms', '-duration', '1s', '-pid', String(process.pid)];
+      const args = ['-url', url, '-body-size', '100', '-H', 'Content-Type: text/plain', '-c', '4', '-warmup', '200ms', '-duration', '1s', '-pid', String(process.pid), '-broker-pid', String(process.pid)];
       const out = await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))));
       const result = JSON.parse(out) as LoadResult;
       expect(result.requests).toBeGreaterThan(0);
@@ -152,6 +152,8 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       expect(result.p99Ms).toBeLessThanOrEqual(result.maxMs);
       expect(result.serverCpuMs).toBeGreaterThan(0);
       expect(result.clientCpuMs).toBeGreaterThan(0);
+      expect(result.brokerCpuMs).toBeGreaterThan(0); // -broker-pid: here the same process
+      expect(result.brokerCpuMsPer1000).toBeCloseTo((result.brokerCpuMs! * 1000) / result.requests, 6);
       expect(bodies.every((size) => size === 100)).toBe(true);
     } finally {
       server.close();
@@ -188,6 +190,73 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
     }
   }, 180_000);
 
+  it('takes the -url list in turn, sends each URL as given, and reconnects to a server that closes every connection', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    const seen: string[] = [];
+    const connections = new Set<unknown>();
+    const server = http.createServer((req, res) => {
+      seen.push(req.url!);
+      connections.add(req.socket);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { connection: 'close' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const args = ['-url', `${base}/topics/t/messages?key=a ${base}/topics/t/messages?sync`, '-c', '2', '-warmup', '100ms', '-duration', '1s'];
+      const result = JSON.parse(await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))))) as LoadResult;
+      expect(result.errors).toBe(0);
+      expect(result.statuses).toEqual({ 200: result.requests });
+      expect(new Set(seen)).toEqual(new Set(['/topics/t/messages?key=a', '/topics/t/messages?sync']));
+      // Alternating per client: each URL gets about half (a client may stop between the two).
+      const keyed = seen.filter((u) => u.endsWith('key=a')).length;
+      expect(Math.abs(2 * keyed - seen.length)).toBeLessThanOrEqual(2);
+      expect(connections.size).toBe(seen.length); // a new connection after each Connection: close
+    } finally {
+      server.close();
+    }
+  }, 180_000);
+
+  it('connects through a Unix socket with -unix', async () => {
+    const built = (await goTools()).buildLoadgen();
+    expect(built.error).toBeUndefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-loadgen-'));
+    const socket = path.join(dir, 'proxy.sock');
+    const methods = new Set<string>();
+    const server = http.createServer((req, res) => {
+      methods.add(`${req.method} ${req.headers.host} ${req.url}`);
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      const args = ['-unix', socket, '-method', 'GET', '-url', 'http://proxy.local/topics', '-c', '2', '-warmup', '100ms', '-duration', '500ms'];
+      const result = JSON.parse(await new Promise<string>((resolve, reject) => execFile(built.path!, args, (error, stdout) => (error ? reject(error) : resolve(stdout))))) as LoadResult;
+      expect(result.errors).toBe(0);
+      expect(result.requests).toBeGreaterThan(0);
+      expect(result.statuses).toEqual({ 204: result.requests });
+      expect([...methods]).toEqual(['GET proxy.local /topics']);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('runs the Confluent single-record produce at 64 and at 256 clients, and --clients sets every scenario\'s count', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
+    try {
+      const missing = path.join(dir, 'no-such-go'); // every row skipped: the scenario list, without a broker
+      const clientsOf = (report: { rows: { scenario: string; clients: number }[] }) => Object.fromEntries(report.rows.map((r) => [r.scenario, r.clients]));
+      const defaults = await runRestCompare({ go: missing, toolsDir: dir, only: ['confluent-1', 'confluent-1-256', 'pixy-async'], log: () => undefined });
+      expect(clientsOf(defaults)).toEqual({ 'pixy-async': 64, 'confluent-1': 64, 'confluent-1-256': 256 });
+      const eight = await runRestCompare({ go: missing, toolsDir: dir, clients: 8, only: ['confluent-1', 'confluent-1-256'], log: () => undefined });
+      expect(clientsOf(eight)).toEqual({ 'confluent-1': 8, 'confluent-1-256': 8 });
+      expect(renderMarkdown(defaults)).toMatch(/^#### Confluent API: single-record produce \(binary v2\), 100 B, 256 clients$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('reports every server of the comparison as skipped, with the reason, when the generator cannot be built', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rdkafka-napi-go-tools-'));
     try {
@@ -219,6 +288,8 @@ describe('the Go load generator of the REST proxy comparison (bench/loadgen)', (
       expect(oursJs).toMatchObject({ server: 'ours-js', status: 'ok' }); // pixy.native.front.end=false
       expect(ours.result!.statuses['200']).toBe(ours.result!.requests);
       expect(ours.result!.serverCpuMsPer1000).toBeGreaterThan(0);
+      expect(ours.result!.brokerCpuMsPer1000).toBeGreaterThan(0); // the broker's CPU over the same period
+      expect(report.load).toMatch(/^load average at start .*, at end /);
       expect(pixy).toMatchObject({ server: 'kafka-pixy', status: 'skipped' });
       expect(pixy.reason).toMatch(/^Kafka-Pixy 0\.18\.0 could not be downloaded: go is not installed/);
     } finally {

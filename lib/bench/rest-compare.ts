@@ -2,7 +2,7 @@
 // ZooKeeper-mode Kafka 3.9.1 broker (Kafka-Pixy needs ZooKeeper), the same compiled load
 // generator (bench/loadgen, Go: closed loop, keep-alive), one server at a time. Each row has the
 // server's CPU per 1,000 requests (from /proc over the measured period) next to the generator's.
-// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST] [--before DIR] [--set KEY=VALUE]`.
+// `npm run bench:rest -- [--duration S] [--warmup S] [--clients N] [--out DIR] [--only LIST] [--before DIR] [--set KEY=VALUE] [--loadgen PATH]`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -27,6 +27,9 @@ export interface LoadResult {
   clientCpuMsPer1000: number;
   serverCpuMs?: number;
   serverCpuMsPer1000?: number;
+  /** With -broker-pid: the broker's CPU over the same period. */
+  brokerCpuMs?: number;
+  brokerCpuMsPer1000?: number;
 }
 
 export interface CompareRow {
@@ -36,6 +39,8 @@ export interface CompareRow {
   reason?: string;
   /** Messages per request (the Confluent 100-record scenario: 100). */
   perRequest: number;
+  /** Keep-alive clients of the generator (the scenario's own count, or --clients). */
+  clients: number;
   result?: LoadResult;
 }
 
@@ -54,6 +59,8 @@ interface Scenario {
   title: string;
   servers: string[];
   perRequest: number;
+  /** Its own client count (default: the run's, 64); --clients overrides it too. */
+  clients?: number;
   /** loadgen arguments for a server; `prepare` runs first (e.g. the consume scenarios' offsets). */
   args(server: Server, topic: string): string[];
   prepare?(server: Server, topic: string): Promise<void>;
@@ -137,6 +144,8 @@ const SCENARIOS: Scenario[] = [
     args: (s, t) => ['-method', 'GET', '-pixy-ack', '-url', `${s.pixyUrl}/topics/${t}/messages?group=bench-acks-${s.id}`],
   },
   { id: 'confluent-1', title: 'Confluent API: single-record produce (binary v2), 100 B', servers: ['ours'], perRequest: 1, args: (s, t) => confluentProduce(`${s.confluentUrl}/topics/${t}`, 1) },
+  // A closed loop of 64 clients on a route that answers after Kafka's ack is bounded by 64 ÷ latency.
+  { id: 'confluent-1-256', title: 'Confluent API: single-record produce (binary v2), 100 B', clients: 256, servers: ['ours'], perRequest: 1, args: (s, t) => confluentProduce(`${s.confluentUrl}/topics/${t}`, 1) },
   { id: 'confluent-100', title: 'Confluent API: 100-record produce (binary v2), 100 B each', servers: ['ours'], perRequest: 100, args: (s, t) => confluentProduce(`${s.confluentUrl}/topics/${t}`, 100) },
 ];
 
@@ -259,6 +268,7 @@ export interface CompareOptions {
   root?: string;
   durationS?: number;
   warmupS?: number;
+  /** Clients for every scenario (default: 64, or a scenario's own count). */
   clients?: number;
   /** Scenario ids to run (default: all). */
   only?: string[];
@@ -270,12 +280,16 @@ export interface CompareOptions {
   /** The go command and the directory the tools are built into (default: go on PATH, ~/.cache/rdkafka-napi/go-tools). */
   go?: string;
   toolsDir?: string;
+  /** A load generator binary to run instead of building bench/loadgen (e.g. an older build, for a before/after of the generator). */
+  loadgen?: string;
 }
 
 export interface CompareReport {
   date: string;
   machine: string;
   load: string;
+  /** The load generator that ran: bench/loadgen, or the --loadgen binary. */
+  generator: string;
   clients: number;
   durationS: number;
   warmupS: number;
@@ -289,6 +303,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
   const root = options.root ?? path.resolve(__dirname, '..', '..');
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clients = options.clients ?? 64;
+  const clientsOf = (s: Scenario) => options.clients ?? s.clients ?? clients;
   const durationS = options.durationS ?? 15;
   const warmupS = options.warmupS ?? 2;
   const wanted = new Set(options.only ?? SCENARIOS.map((s) => s.id));
@@ -299,6 +314,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
     date: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}`,
     load: `load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+    generator: options.loadgen === undefined ? 'bench/loadgen (Go, fasthttp)' : `the load generator ${options.loadgen} (--loadgen)`,
     clients,
     durationS,
     warmupS,
@@ -310,9 +326,11 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
     buildGoTools(options: { go?: string; dir?: string }): { loadgen: { path?: string; error?: string }; kafkaPixy: { path?: string; error?: string } };
   };
   log('building the load generator and Kafka-Pixy (scripts/bench/go-tools.mjs) ...');
-  const { loadgen, kafkaPixy } = tools.buildGoTools({ go: options.go, dir: options.toolsDir });
+  const built = tools.buildGoTools({ go: options.go, dir: options.toolsDir });
+  const kafkaPixy = built.kafkaPixy;
+  const loadgen = options.loadgen !== undefined ? { path: options.loadgen } : built.loadgen;
   if (loadgen.path === undefined) {
-    for (const s of scenarios) for (const server of s.servers) report.rows.push({ scenario: s.id, server, status: 'skipped', reason: loadgen.error, perRequest: s.perRequest });
+    for (const s of scenarios) for (const server of s.servers) report.rows.push({ scenario: s.id, server, status: 'skipped', reason: loadgen.error, perRequest: s.perRequest, clients: clientsOf(s) });
     report.skipped.loadgen = loadgen.error ?? '';
     return report;
   }
@@ -322,7 +340,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
   }
 
   const broker = (await import(pathToFileURL(path.join(root, 'scripts', 'kafka', 'broker.mjs')).href)) as {
-    startKafka(o: { nodes: number; zookeeper: boolean }): Promise<{ bootstrapServers: string; zookeeperConnect: string; stop(): Promise<void> }>;
+    startKafka(o: { nodes: number; zookeeper: boolean }): Promise<{ bootstrapServers: string; zookeeperConnect: string; nodes: { pid: number | null }[]; stop(): Promise<void> }>;
   };
   log('starting ZooKeeper and a ZooKeeper-mode Kafka 3.9.1 broker (scripts/kafka/broker.mjs) ...');
   const kafka = await broker.startKafka({ nodes: 1, zookeeper: true });
@@ -335,7 +353,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
       const topic = scenario.id.startsWith('pixy-consume') ? `bench-${run}-pixy-async` : `bench-${run}-${scenario.id}`;
       const servers = options.beforeRoot !== undefined && (scenario.id.startsWith('pixy-consume') || scenario.id.startsWith('confluent-')) ? ['ours-before', ...scenario.servers] : scenario.servers;
       for (const serverId of servers) {
-        const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest };
+        const row: CompareRow = { scenario: scenario.id, server: serverId, status: 'ok', perRequest: scenario.perRequest, clients: clientsOf(scenario) };
         report.rows.push(row);
         if (!serverId.startsWith('ours') && kafkaPixy.path === undefined) {
           Object.assign(row, { status: 'skipped', reason: kafkaPixy.error });
@@ -349,9 +367,9 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
               : await startKafkaPixy(kafkaPixy.path!, kafka.bootstrapServers, kafka.zookeeperConnect, serverId === 'kafka-pixy' ? '500ms' : '1ms', dir);
           await scenario.prepare?.(server, topic);
           log(`${scenario.id}: ${server.label} ...`);
-          row.result = await runLoadgen(loadgen.path, [...scenario.args(server, topic), '-c', String(clients), '-duration', `${durationS}s`, '-warmup', `${warmupS}s`, '-pid', String(server.pid)]);
+          row.result = await runLoadgen(loadgen.path, [...scenario.args(server, topic), '-c', String(row.clients), '-duration', `${durationS}s`, '-warmup', `${warmupS}s`, '-pid', String(server.pid), '-broker-pid', String(kafka.nodes[0].pid ?? 0)]);
           const r = row.result;
-          log(`  ${((r.statuses['200'] ?? 0) * scenario.perRequest / r.seconds).toFixed(0)} msgs/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuMsPer1000?.toFixed(1)} ms / 1,000 requests, generator ${r.clientCpuMsPer1000.toFixed(1)}; ${JSON.stringify(r.statuses)}`);
+          log(`  ${((r.statuses['200'] ?? 0) * scenario.perRequest / r.seconds).toFixed(0)} msgs/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, server CPU ${r.serverCpuMsPer1000?.toFixed(1)} ms / 1,000 requests, generator ${r.clientCpuMsPer1000.toFixed(1)}, broker ${r.brokerCpuMsPer1000?.toFixed(1)}; ${JSON.stringify(r.statuses)}`);
         } catch (error) {
           Object.assign(row, { status: 'failed', reason: (error as Error).message });
           log(`  failed: ${(error as Error).message}`);
@@ -361,6 +379,7 @@ export async function runRestCompare(options: CompareOptions = {}): Promise<Comp
       }
     }
   } finally {
+    report.load += `, at end ${os.loadavg().map((l) => l.toFixed(2)).join(', ')}`;
     await kafka.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -378,26 +397,29 @@ const SERVER_LABELS: { [id: string]: string } = {
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const msgsPerSec = (row: CompareRow) => (row.result === undefined ? undefined : ((row.result.statuses['200'] ?? 0) * row.perRequest) / row.result.seconds);
 
+/** A scenario's title, with its client count when it has its own. */
+const titleOf = (scenario: Scenario, row: CompareRow) => (scenario.clients === undefined ? scenario.title : `${scenario.title}, ${row.clients} clients`);
+
 /** One markdown table per scenario, with ours ÷ Kafka-Pixy where both ran. */
 export function renderMarkdown(report: CompareReport): string {
   const lines = [
-    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC: ${report.broker}; ${report.clients} keep-alive clients of bench/loadgen (Go), ${report.warmupS} s warm-up then ${report.durationS} s measured, one server at a time; ${report.machine}; ${report.load}.`,
+    `Run of ${report.date.slice(0, 16).replace('T', ' ')} UTC: ${report.broker}; ${report.clients} keep-alive clients of ${report.generator} unless a scenario's title says otherwise, ${report.warmupS} s warm-up then ${report.durationS} s measured, one server at a time; ${report.machine}; ${report.load}.`,
     '',
   ];
   for (const scenario of SCENARIOS) {
     const rows = report.rows.filter((r) => r.scenario === scenario.id);
     if (rows.length === 0) continue;
     const pixy = rows.find((r) => r.server === 'kafka-pixy');
-    lines.push(`#### ${scenario.title}`, '', '| server | msgs/s | requests/s | p50 ms | p99 ms | server CPU ms / 1,000 requests | generator CPU ms / 1,000 | msgs/s ÷ Kafka-Pixy | CPU/request ÷ Kafka-Pixy | statuses |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+    lines.push(`#### ${titleOf(scenario, rows[0])}`, '', '| server | msgs/s | requests/s | p50 ms | p99 ms | server CPU ms / 1,000 requests | generator CPU ms / 1,000 | broker CPU ms / 1,000 | msgs/s ÷ Kafka-Pixy | CPU/request ÷ Kafka-Pixy | statuses |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const row of rows) {
       const r = row.result;
       if (r === undefined) {
-        lines.push(`| ${SERVER_LABELS[row.server]} | ${row.status}: ${row.reason ?? ''} | | | | | | | | |`);
+        lines.push(`| ${SERVER_LABELS[row.server]} | ${row.status}: ${row.reason ?? ''} | | | | | | | | | |`);
         continue;
       }
       const ratio = pixy?.result !== undefined && row !== pixy ? `${(msgsPerSec(row)! / msgsPerSec(pixy)!).toFixed(2)}×` : '';
       const cpuRatio = pixy?.result?.serverCpuMsPer1000 !== undefined && row !== pixy && r.serverCpuMsPer1000 !== undefined ? `${(r.serverCpuMsPer1000 / pixy.result.serverCpuMsPer1000).toFixed(2)}×` : '';
-      lines.push(`| ${SERVER_LABELS[row.server]} | ${fmt(msgsPerSec(row))} | ${fmt(r.requestsPerSec)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.serverCpuMsPer1000, 1)} | ${fmt(r.clientCpuMsPer1000, 1)} | ${ratio} | ${cpuRatio} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}${r.errors > 0 ? `; ${r.errors} errors` : ''} |`);
+      lines.push(`| ${SERVER_LABELS[row.server]} | ${fmt(msgsPerSec(row))} | ${fmt(r.requestsPerSec)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.serverCpuMsPer1000, 1)} | ${fmt(r.clientCpuMsPer1000, 1)} | ${fmt(r.brokerCpuMsPer1000, 1)} | ${ratio} | ${cpuRatio} | ${Object.entries(r.statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}${r.errors > 0 ? `; ${r.errors} errors` : ''} |`);
     }
     lines.push('');
   }
@@ -416,7 +438,7 @@ export function renderChart(report: CompareReport): string {
   for (const scenario of SCENARIOS) {
     const these = rows.filter((r) => r.scenario === scenario.id);
     if (these.length === 0) continue;
-    parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${scenario.title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
+    parts.push(`<text x="10" y="${y + 12}" font-weight="bold">${titleOf(scenario, these[0]).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`);
     y += 20;
     // Each scenario on its own scale: 100-record requests would flatten the others.
     const max = Math.max(1, ...these.map((r) => msgsPerSec(r)!));
@@ -429,7 +451,7 @@ export function renderChart(report: CompareReport): string {
     }
     y += 10;
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 100}" height="${y + 10}" font-family="sans-serif" font-size="12">\n<text x="10" y="20" font-size="14" font-weight="bold">REST proxies, msgs/s (64 clients, one Kafka 3.9.1 broker): ours vs Kafka-Pixy 0.18.0</text>\n${parts.join('\n')}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 100}" height="${y + 10}" font-family="sans-serif" font-size="12">\n<text x="10" y="20" font-size="14" font-weight="bold">REST proxies, msgs/s (${report.clients} clients unless a scenario says otherwise, one Kafka 3.9.1 broker): ours vs Kafka-Pixy 0.18.0</text>\n${parts.join('\n')}\n</svg>\n`;
 }
 
 const DOCS_START = '<!-- rest-compare:start -->';
@@ -458,12 +480,13 @@ async function main(argv: string[]): Promise<number> {
     else if (argv[i] === '--only') options.only = v.split(',');
     else if (argv[i] === '--out') out = v;
     else if (argv[i] === '--before') options.beforeRoot = path.resolve(v);
+    else if (argv[i] === '--loadgen') options.loadgen = path.resolve(v);
     else if (argv[i] === '--set') options.properties = { ...options.properties, [v.slice(0, v.indexOf('='))]: v.slice(v.indexOf('=') + 1) };
     else if (argv[i] === '--docs') {
       docs = true;
       continue;
     } else {
-      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs --before DIR --set KEY=VALUE\n`);
+      process.stderr.write(`unknown option ${argv[i]}: --duration S --warmup S --clients N --only ${SCENARIOS.map((s) => s.id).join(',')} --out DIR --docs --before DIR --set KEY=VALUE --loadgen PATH\n`);
       return 2;
     }
     i++;

@@ -2,15 +2,18 @@
 // Builds the Go tools of the REST proxy benchmarks into ~/.cache/rdkafka-napi/go-tools: the load
 // generator (bench/loadgen in this repo) and the real Kafka-Pixy v0.18.0 (from the Go module
 // proxy: `go mod download`, then `go build` in the module; ~40 s to 3 min on 2 cores). Each is
-// built once and kept; the load generator again when its source is newer than the binary.
+// built once and kept; the load generator under a name with its source's hash, so that worktrees
+// or checkouts with different sources never run each other's build.
 //
 //   import { buildGoTools } from './scripts/bench/go-tools.mjs';
 //   const { loadgen, kafkaPixy } = buildGoTools();   // each { path } or { error: 'why not' }
 //   node scripts/bench/go-tools.mjs                   # prints that as JSON
 //
-// Plain Node ESM, no dependencies. Needs `go` on PATH (1.21+).
+// Plain Node ESM, no dependencies. Needs `go` on PATH (1.26+: fasthttp 1.78 asks for it; an older go
+// fetches that toolchain itself). The load generator's module, fasthttp, comes from the Go module proxy.
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,15 +32,24 @@ function go(args, options = {}) {
   return undefined;
 }
 
-const newest = (dir) => Math.max(...fs.readdirSync(dir).map((name) => fs.statSync(path.join(dir, name)).mtimeMs));
+/** A short hash of the load generator's source files (main.go, go.mod, go.sum). */
+function sourceHash(dir) {
+  const hash = createHash('sha256');
+  for (const name of fs.readdirSync(dir).sort()) hash.update(name).update(fs.readFileSync(path.join(dir, name)));
+  return hash.digest('hex').slice(0, 12);
+}
 
-/** The load generator, built when missing or older than its source. */
+/** The load generator, built when no build of its current source is there. */
 export function buildLoadgen(options = {}) {
-  const out = path.join(options.dir ?? GO_TOOLS_DIR, 'loadgen');
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= newest(LOADGEN_SRC)) return { path: out };
+  const out = path.join(options.dir ?? GO_TOOLS_DIR, `loadgen-${sourceHash(LOADGEN_SRC)}`);
+  if (fs.existsSync(out)) return { path: out };
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const error = go(['build', '-o', out, '.'], { ...options, cwd: LOADGEN_SRC });
-  return error === undefined ? { path: out } : { error: `the load generator could not be built: ${error}` };
+  // The tmp name makes the write atomic: a concurrent run never starts a half-written binary.
+  const tmp = `${out}.${process.pid}.tmp`;
+  const error = go(['build', '-o', tmp, '.'], { ...options, cwd: LOADGEN_SRC });
+  if (error !== undefined) return { error: `the load generator could not be built: ${error}` };
+  fs.renameSync(tmp, out);
+  return { path: out };
 }
 
 /** The real Kafka-Pixy, downloaded from the Go module proxy and built once. */
