@@ -7,8 +7,8 @@
 // ERR__UNSUPPORTED_FEATURE and a message saying the embedded broker does not support it.
 import { bindingOf, bindingTuple, filterTuple, type AclBinding, type AclFilter } from './acls';
 import { newClientHandle } from './client-handle';
-import { type Config } from './config';
-import { expectLogger, type ClientOptions } from './logger';
+import { setConfig, type Config } from './config';
+import { expectLogger, type ClientOptions, type Logger } from './logger';
 import type { TopicPartition } from './consumer';
 import { ErrorCode, KafkaError } from './errors';
 import {
@@ -304,13 +304,23 @@ function sortPartitions<T extends TopicPartition>(rows: T[]): T[] {
   return rows.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
+/** The group of the handle that reads groups' committed offsets (see Admin's #offsetsHandle); it never joins it. */
+const OFFSETS_LOOKUP_GROUP = 'rdkafka-napi-offsets-lookup';
+
 export class Admin {
   readonly #handle: KafkaHandle;
+  readonly #config: Config | undefined;
+  readonly #options: ClientOptions;
+  readonly #logger: Logger | undefined;
+  #offsets: KafkaHandle | undefined;
   #closed = false;
 
   /** `config`: librdkafka properties, at least `bootstrap.servers`. `options.logger` receives librdkafka's log lines. */
   constructor(config?: Config, options: ClientOptions = {}) {
-    this.#handle = newClientHandle(config, options, options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger'));
+    this.#logger = options.logger === undefined ? undefined : expectLogger(options.logger, 'options.logger');
+    this.#handle = newClientHandle(config, options, this.#logger);
+    this.#config = config;
+    this.#options = options;
   }
 
   /** The C-style handle, for the `capi` functions. */
@@ -686,8 +696,16 @@ export class Admin {
     const list = partitions === undefined ? undefined : new TopicPartitionList();
     try {
       partitions?.forEach((p) => list!.add(p.topic, p.partition));
-      const result = await capi.ListConsumerGroupOffsets(this.#handle, groupId, list?.handle ?? null, this.#timeout(options, DEFAULT_TIMEOUT_MS));
-      if (failed(result)) throw requestError('ListConsumerGroupOffsets', result);
+      const deadline = Date.now() + this.#timeout(options, DEFAULT_TIMEOUT_MS);
+      let result: Awaited<ReturnType<typeof capi.ListConsumerGroupOffsets>>;
+      // A coordinator that is moving or still loading the group is asked again within the timeout.
+      for (let backoffMs = 50; ; backoffMs = Math.min(1000, backoffMs * 2)) {
+        result = await capi.ListConsumerGroupOffsets(this.#offsetsHandle(), groupId, list?.handle ?? null, Math.max(1, deadline - Date.now()));
+        if (!failed(result)) break;
+        const error = requestError('ListConsumerGroupOffsets', result);
+        if (!(error instanceof KafkaError && error.retriable) || Date.now() + backoffMs >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
       const [[name, code, message, entries]] = result;
       checkItems('Group', [{ name, code, message }]);
       checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
@@ -815,7 +833,28 @@ export class Admin {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#offsets !== undefined) await capi.UninitConsumerAsync(this.#offsets);
     await capi.UninitProducerAsync(this.#handle, 0);
+  }
+
+  /**
+   * The handle groups' committed offsets are read on: a consumer's, in a group of its own that it
+   * never joins. When a group coordinator answers that request "not coordinator" or "coordinator
+   * not available", librdkafka asks the client's own consumer group to look for the coordinator
+   * again; an admin handle has none, and librdkafka dereferences a null pointer: the process dies
+   * (librdkafka issue 5040, in 2.0.2 as in 2.4.0). On a consumer's handle the request fails with
+   * that error instead, and is asked again.
+   */
+  #offsetsHandle(): KafkaHandle {
+    if (this.#offsets === undefined) {
+      const handle = newClientHandle(this.#config, this.#options, this.#logger);
+      setConfig(handle, 'group.id', OFFSETS_LOOKUP_GROUP);
+      setConfig(handle, 'enable.auto.commit', false);
+      const [code, message] = capi.Assign(handle, null); // starts it as a consumer, reading nothing
+      if (code !== 0) throw new KafkaError(code, message);
+      this.#offsets = handle;
+    }
+    return this.#offsets;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

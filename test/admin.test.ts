@@ -2,7 +2,7 @@
 // pause, resume, rebalance events). Every test runs against the embedded broker and a real Kafka
 // broker; what the embedded broker cannot do must fail saying so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin, capi, Consumer, KafkaError, Producer, SpecialOffset, type RebalanceEvent, type Record } from '../lib';
+import { Admin, ApiKey, capi, Consumer, KafkaError, Producer, SpecialOffset, type RebalanceEvent, type Record } from '../lib';
 import { testBrokers, useBroker } from './brokers';
 import { consumeAll, consumeCount, consumerConfig, uniqueTopic } from './helpers';
 
@@ -132,6 +132,19 @@ describe.each(testBrokers())('$name broker', (broker) => {
 
     it('a group that never committed has no committed offsets', async () => {
       expect(await admin.groupOffsets(uniqueTopic('nobody'))).toEqual([]);
+    });
+
+    // Before, "not coordinator" and "coordinator not available" killed the process (a null
+    // pointer in librdkafka's answer handling), and "loading" failed the call.
+    it.runIf(broker.name === 'mock')('a group coordinator that is moving or still loading: groupOffsets asks again and answers', async () => {
+      const topic = uniqueTopic('coord');
+      await broker.createTopic(topic, 1);
+      const group = uniqueTopic('g');
+      await admin.alterGroupOffsets(group, [{ topic, partition: 0, offset: 3 }]);
+      for (const code of [16, 15, 14]) { // NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS
+        broker.mock!.pushRequestErrors(ApiKey.OffsetFetch, [code, code]);
+        expect(await admin.groupOffsets(group, [{ topic, partition: 0 }])).toEqual([{ topic, partition: 0, offset: 3 }]);
+      }
     });
   });
 
