@@ -696,16 +696,11 @@ export class Admin {
     const list = partitions === undefined ? undefined : new TopicPartitionList();
     try {
       partitions?.forEach((p) => list!.add(p.topic, p.partition));
-      const deadline = Date.now() + this.#timeout(options, DEFAULT_TIMEOUT_MS);
-      let result: Awaited<ReturnType<typeof capi.ListConsumerGroupOffsets>>;
-      // A coordinator that is moving or still loading the group is asked again within the timeout.
-      for (let backoffMs = 50; ; backoffMs = Math.min(1000, backoffMs * 2)) {
-        result = await capi.ListConsumerGroupOffsets(this.#offsetsHandle(), groupId, list?.handle ?? null, Math.max(1, deadline - Date.now()));
-        if (!failed(result)) break;
-        const error = requestError('ListConsumerGroupOffsets', result);
-        if (!(error instanceof KafkaError && error.retriable) || Date.now() + backoffMs >= deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-      }
+      const result = await this.#retrying(this.#timeout(options, DEFAULT_TIMEOUT_MS), async (leftMs) => {
+        const answer = await capi.ListConsumerGroupOffsets(this.#offsetsHandle(), groupId, list?.handle ?? null, leftMs);
+        if (failed(answer)) throw requestError('ListConsumerGroupOffsets', answer);
+        return answer;
+      });
       const [[name, code, message, entries]] = result;
       checkItems('Group', [{ name, code, message }]);
       checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
@@ -789,11 +784,13 @@ export class Admin {
     const list = new TopicPartitionList();
     try {
       items.forEach((p, i) => list.add(p.topic, p.partition).setOffset(p.topic, p.partition, expectInteger(p.offset, `offsets[${i}].offset`, 0, Number.MAX_SAFE_INTEGER)));
-      const result = await capi.AlterConsumerGroupOffsets(this.#handle, groupId, list.handle, this.#timeout(options, DEFAULT_TIMEOUT_MS));
-      if (failed(result)) throw requestError(`AlterConsumerGroupOffsets of group '${groupId}'`, result);
-      const [[name, code, message, entries]] = result;
-      checkItems('Group', [{ name, code, message }]);
-      checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      await this.#retrying(this.#timeout(options, DEFAULT_TIMEOUT_MS), async (leftMs) => {
+        const result = await capi.AlterConsumerGroupOffsets(this.#handle, groupId, list.handle, leftMs);
+        if (failed(result)) throw requestError(`AlterConsumerGroupOffsets of group '${groupId}'`, result);
+        const [[name, code, message, entries]] = result;
+        checkItems('Group', [{ name, code, message }]);
+        checkItems('Partition', entries.map(([topic, partition, , error]) => ({ name: `${topic} [${partition}]`, code: error, message: '' })));
+      });
     } finally {
       list.destroy();
     }
@@ -859,6 +856,19 @@ export class Admin {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** `attempt` (given the time left) again after a retriable failure, such as a group coordinator moving or loading, until `timeoutMs` is over. */
+  async #retrying<T>(timeoutMs: number, attempt: (leftMs: number) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (let backoffMs = 50; ; backoffMs = Math.min(1000, backoffMs * 2)) {
+      try {
+        return await attempt(Math.max(1, deadline - Date.now()));
+      } catch (error) {
+        if (!(error instanceof KafkaError && error.retriable) || Date.now() + backoffMs >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
   }
 
   #checkOpen(): void {
