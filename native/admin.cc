@@ -885,6 +885,23 @@ Napi::Array GroupResults(Napi::Env env, const rd_kafka_group_result_t** results,
   return out;
 }
 
+// librdkafka handles a group coordinator's "not coordinator" or "coordinator not available" answer
+// to ListConsumerGroupOffsets through the client's own consumer group: on a handle without one it
+// dereferences a null pointer and the process dies (librdkafka issue 5040). Refused there instead.
+AdminGuard NeedsConsumerGroup(AdminGuard next) {
+  return [next](rd_kafka_t* rk, std::string* message) -> int {
+    char group[512] = "";
+    size_t size = sizeof group;
+    if (rd_kafka_type(rk) != RD_KAFKA_CONSUMER || rd_kafka_conf_get(rd_kafka_conf(rk), "group.id", group, &size) != RD_KAFKA_CONF_OK ||
+        group[0] == '\0') {
+      *message = "ListConsumerGroupOffsets runs on a consumer's handle with a group.id (Admin.groupOffsets makes one): on any other, "
+                 "librdkafka crashes when a group coordinator answers \"not coordinator\"";
+      return RD_KAFKA_RESP_ERR__INVALID_ARG;
+    }
+    return next ? next(rk, message) : 0;
+  };
+}
+
 // ListConsumerGroupOffsets(h, groupId, list | null, timeoutMs = 30000, requireStable = false) ->
 // Promise<[[groupId, code, message, [[topic, partition, offset, error], ...]]] | [code, message]>:
 // the group's committed offsets for the list's partitions, or for every partition it committed
@@ -913,7 +930,7 @@ Napi::Value ListConsumerGroupOffsets(const Napi::CallbackInfo& info) {
     const rd_kafka_group_result_t** results =
         rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(event), &count);
     return GroupResults(env, results, count, true);
-  }, partitions ? AdminGuard() : RefuseEmbeddedBroker("listing all of a group's committed offsets (name the partitions)", timeout_ms));
+  }, NeedsConsumerGroup(partitions ? AdminGuard() : RefuseEmbeddedBroker("listing all of a group's committed offsets (name the partitions)", timeout_ms)));
 }
 
 // DeleteGroups(h, [groupId, ...], timeoutMs = 30000) -> Promise<[[groupId, code, message], ...] |

@@ -464,4 +464,13 @@ describe('C-style argument checks', () => {
     capi.UninitProducer(h, 0);
     capi.UninitConsumer(fresh);
   });
+
+  it('ListConsumerGroupOffsets on a handle without a consumer group is refused, not sent (librdkafka would crash on a "not coordinator" answer)', async () => {
+    const h = capi.InitKafka();
+    capi.SetKafkaConf(h, 'bootstrap.servers', '127.0.0.1:1');
+    const list = capi.NewTopicPartitionList();
+    capi.SetTopicPartitionList(list, 't', 0);
+    expect(await capi.ListConsumerGroupOffsets(h, 'g', list, 1000)).toEqual([-186, expect.stringMatching(/runs on a consumer's handle with a group\.id/)]);
+    capi.UninitProducer(h, 0);
+  });
 });
