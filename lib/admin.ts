@@ -503,16 +503,13 @@ export class Admin {
     this.#checkOpen();
     expectString(topic, 'topic');
     expectInteger(partition, 'partition', 0, INT32_MAX);
-    const deadline = Date.now() + this.#timeout(options, QUERY_TIMEOUT_MS);
     // A retriable refusal (a leader that has just been elected, e.g. right after createTopics) is
     // asked again within the timeout, as Kafka's own admin client does.
-    for (let backoffMs = 50; ; backoffMs = Math.min(1000, backoffMs * 2)) {
-      const [code, low, high] = await capi.QueryWatermarkOffsets(this.#handle, topic, partition, Math.max(1, deadline - Date.now()));
-      if (code === 0) return { low, high };
-      const error = new KafkaError(code, `Watermark offsets of ${topic} [${partition}]: ${capi.DRMessageError(code)}`);
-      if (!error.retriable || Date.now() + backoffMs >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, backoffMs));
-    }
+    return this.#retrying(this.#timeout(options, QUERY_TIMEOUT_MS), async (leftMs) => {
+      const [code, low, high] = await capi.QueryWatermarkOffsets(this.#handle, topic, partition, leftMs);
+      if (code !== 0) throw new KafkaError(code, `Watermark offsets of ${topic} [${partition}]: ${capi.DRMessageError(code)}`);
+      return { low, high };
+    });
   }
 
   /**
