@@ -27,6 +27,13 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Puts `items` back at the front, in their order (ahead of everything queued). */
+  unshift(items: T[]): void {
+    if (items.length === 0) return;
+    this.#items = [...items, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
+
   /** Removes and returns up to `max` items, oldest first. */
   take(max: number): T[] {
     const end = Math.min(this.#items.length, this.#head + max);

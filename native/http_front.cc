@@ -1,6 +1,7 @@
 // The Kafka-Pixy produce route served natively (see http_front.h). One thread runs an epoll loop
 // over the listener, the connections, a wake-up eventfd and the front end's own producer's main
-// queue (its delivery reports). llhttp (vendored, hidden) parses; consume and ack requests go to
+// queue (its delivery reports). llhttp (vendored, hidden) parses; consume requests are answered
+// here from the records their group leased to this thread (Lease), others and ack requests go to
 // JavaScript in batches and their answers come back the same way; a request that is none of the
 // routes' exact shape hands its connection, with the bytes read so far, to Node for good.
 #include "http_front.h"
@@ -47,6 +48,26 @@ int64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Date.now(): the clock JavaScript's ack timeouts count on.
+double WallMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) * 1000 + static_cast<double>(ts.tv_nsec / 1000000);
+}
+
+// A decimal as integer() in pixy.ts reads one: 1 to 16 digits, at most `max`.
+bool Decimal(const std::string& s, int64_t max, int64_t* out) {
+  if (s.empty() || s.size() > 16) return false;
+  int64_t v = 0;
+  for (char d : s) {
+    if (d < '0' || d > '9') return false;
+    v = v * 10 + (d - '0');
+  }
+  if (v > max) return false;
+  *out = v;
+  return true;
 }
 
 const char* StatusText(int status) {
@@ -275,9 +296,10 @@ struct SyncMessage {
 };
 constexpr uintptr_t kSyncTag = uintptr_t{1} << 62;
 
-// A request for JavaScript (op 1 consume, 2 ack, 4 Confluent produce), or a cancel (3): its
-// connection went away.
+// A request for JavaScript (op 1 consume, 2 ack, 4 Confluent produce), a cancel (3): its
+// connection went away, or (5) a group's lease running low: JavaScript leases more.
 constexpr int kOpConfluentProduce = 4;
+constexpr int kOpLeaseLow = 5;
 struct JsItem {
   JsItem(int op_, uint64_t id_) : op(op_), id(id_) {}
   int op;
@@ -300,6 +322,20 @@ struct JsAnswer {
   std::string body;
   bool close;  // the connection closes after it (as Fastify after a body it could not parse)
 };
+
+// The records a Kafka-Pixy group consumer leased to this thread (HttpFrontLease): consume
+// requests of its (group, topic) are answered from them here, in order, while they last and until
+// `until`. JavaScript takes the log of what was handed out and acked (HttpFrontTake) and does the
+// group's bookkeeping (commits, ack timeouts, metrics) as if it had answered them itself.
+struct Lease {
+  std::deque<std::pair<int32_t, std::string>> records;  // partition, the answer's body
+  std::unordered_set<int64_t> handed_out;  // partitions an ack may name (as PixyGroupConsumer.ack checks)
+  double until = 0;  // Date.now() ms: past it, JavaScript answers (a message's ack timed out, its reads are due)
+  size_t low = 0;    // JavaScript is told once the records are down to this many
+  bool told = true;
+  std::vector<double> log;  // [kind, partition, offset, Date.now()]: 0 handed out (acked), 1 handed out unacked, 2 an ack
+};
+constexpr double kHandedOutAcked = 0, kHandedOutUnacked = 1, kAcked = 2;
 
 struct Event {
   int kind;  // 0: a connection for Node (fd, bytes); 1: stopped; 2: a 5xx answer to log (fd: status, bytes: its message)
@@ -335,6 +371,8 @@ struct Front {
   std::unordered_map<std::string, rd_kafka_topic_t*> topics;
   std::mutex known_mutex;
   std::unordered_set<std::string> known;  // auto_create: topics the JS side made sure of
+  std::mutex leases_mutex;
+  std::unordered_map<std::string, Lease> leases;  // by "group\0topic"
   llhttp_settings_t settings;
   Stats stats;
   std::string date;
@@ -350,6 +388,7 @@ struct Front {
   bool Route(Conn* c);
   bool RouteConfluent(Conn* c);
   void Process(Conn* c);
+  bool ServeLeased(Conn* c);
   bool Produce(Conn* c);
   void RetryBlocked();
   void HandOff(Conn* c);
@@ -1006,6 +1045,7 @@ void Front::Process(Conn* c) {
     item.body = std::move(c->body);
     return ToJsFor(c, std::move(item));
   }
+  if (c->kind == kConsume && ServeLeased(c)) return;
   if (c->kind != kProduce) {
     // JavaScript answers it (pixy.ts, the JS route's own logic); the connection reads no further meanwhile.
     JsItem item{c->kind == kConsume ? 1 : 2, next_js_id++};
@@ -1028,6 +1068,42 @@ void Front::Process(Conn* c) {
     c->phase = Phase::Waiting;
     blocked.push_back(c);
   }
+}
+
+// A consume request answered from its group's lease, as consumeAtOnce in pixy.ts would answer it
+// from the group's buffer: false leaves it to JavaScript (no lease, none left, past its time, an
+// ack this thread cannot vouch for, anything the route's checks would refuse).
+bool Front::ServeLeased(Conn* c) {
+  if (!c->has_group || c->group.empty() || (c->prefixed && c->cluster != opt.cluster_name) || c->has_first != c->has_second) return false;
+  int64_t ack_partition = 0, ack_offset = 0;
+  if (c->has_first && (!Decimal(c->first, INT32_MAX, &ack_partition) || !Decimal(c->second, (int64_t{1} << 53) - 1, &ack_offset))) return false;
+  std::string body;
+  bool tell = false;
+  {
+    std::lock_guard<std::mutex> lock(leases_mutex);
+    auto it = leases.find(c->group + '\0' + c->topic);
+    if (it == leases.end()) return false;
+    Lease& lease = it->second;
+    double now = WallMs();
+    if (lease.records.empty() || now >= lease.until || (c->has_first && lease.handed_out.count(ack_partition) == 0)) return false;
+    // As Kafka-Pixy: the message is acked as it is handed out unless the request acks one or says noAck.
+    if (c->has_first) lease.log.insert(lease.log.end(), {kAcked, static_cast<double>(ack_partition), static_cast<double>(ack_offset), now});
+    int32_t partition = lease.records.front().first;
+    lease.log.insert(lease.log.end(), {c->has_first || c->no_ack ? kHandedOutUnacked : kHandedOutAcked, static_cast<double>(partition), 0, now});
+    lease.handed_out.insert(partition);
+    body = std::move(lease.records.front().second);
+    lease.records.pop_front();
+    if (!lease.told && lease.records.size() <= lease.low) tell = lease.told = true;
+  }
+  Answer(c, 200, body);
+  if (tell) {
+    JsItem item{kOpLeaseLow, 0};
+    item.topic = c->topic;
+    item.group = c->group;
+    item.has_group = true;
+    ToJs(std::move(item));
+  }
+  return true;
 }
 
 // Hands the request's message to librdkafka and answers (async) or waits for its delivery (sync).
@@ -1458,6 +1534,67 @@ Napi::Value HttpFrontAnswer(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+std::string LeaseKey(const Napi::CallbackInfo& info) {
+  return ExpectString(info, 1, "group") + '\0' + ExpectString(info, 2, "topic");
+}
+
+// HttpFrontLease(front, group, topic, partitions, bodies, handedOut, until): records of the
+// (group, topic) consumer for this thread to hand out after those it holds, `partitions` an
+// Int32Array of theirs and `bodies` their answers' bodies, one line each (JSON has no raw newline);
+// `handedOut` the partitions the consumer handed out so far (an Int32Array), `until` the Date.now()
+// after which the consumer answers its requests itself.
+Napi::Value HttpFrontLease(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Front* f = Unwrap(info);
+  std::string key = LeaseKey(info);
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) ThrowExpected(env, "an Int32Array", "partitions", info[3]);
+  std::string bodies = ExpectString(info, 4, "bodies");
+  if (!info[5].IsTypedArray() || info[5].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) ThrowExpected(env, "an Int32Array", "handedOut", info[5]);
+  if (!info[6].IsNumber()) ThrowExpected(env, "a number", "until", info[6]);
+  Napi::Int32Array partitions = info[3].As<Napi::Int32Array>();
+  Napi::Int32Array handed_out = info[5].As<Napi::Int32Array>();
+  std::vector<std::pair<int32_t, std::string>> records;
+  size_t at = 0;
+  for (size_t i = 0; i < partitions.ElementLength(); i++) {
+    size_t end = bodies.find('\n', at);
+    if (end == std::string::npos) ThrowExpected(env, "one line per partition", "bodies", info[4]);
+    records.emplace_back(partitions[i], bodies.substr(at, end - at));
+    at = end + 1;
+  }
+  if (at != bodies.size()) ThrowExpected(env, "one line per partition", "bodies", info[4]);
+  std::lock_guard<std::mutex> lock(f->leases_mutex);
+  Lease& lease = f->leases[key];
+  for (auto& record : records) lease.records.push_back(std::move(record));
+  for (size_t i = 0; i < handed_out.ElementLength(); i++) lease.handed_out.insert(handed_out[i]);
+  lease.until = info[6].As<Napi::Number>().DoubleValue();
+  lease.low = lease.records.size() / 2;
+  lease.told = false;
+  return env.Undefined();
+}
+
+// HttpFrontTake(front, group, topic, reclaim) -> Float64Array: what this thread did with the
+// (group, topic) lease since the last call, [kind, partition, offset, Date.now()] each (kind 0: a
+// record handed out and acked, 1: handed out unacked, in the lease's order; 2: an ack). With
+// `reclaim` the lease ends: the records not handed out are the consumer's again.
+Napi::Value HttpFrontTake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Front* f = Unwrap(info);
+  std::string key = LeaseKey(info);
+  bool reclaim = info[3].ToBoolean();
+  std::vector<double> log;
+  {
+    std::lock_guard<std::mutex> lock(f->leases_mutex);
+    auto it = f->leases.find(key);
+    if (it != f->leases.end()) {
+      log.swap(it->second.log);
+      if (reclaim) f->leases.erase(it);
+    }
+  }
+  Napi::Float64Array out = Napi::Float64Array::New(env, log.size());
+  if (!log.empty()) std::memcpy(out.Data(), log.data(), log.size() * sizeof(double));
+  return out;
+}
+
 // HttpFrontStats(front) -> { routes: [[route, status, count], ...], durations: [[route, sum, buckets[]]],
 // produced, producedBytes, handedOff }
 Napi::Value HttpFrontStats(const Napi::CallbackInfo& info) {
@@ -1534,6 +1671,8 @@ void InitHttpFront(Napi::Env env, Napi::Object exports) {
   exports.Set("HttpFrontKnowTopic", Napi::Function::New(env, HttpFrontKnowTopic, "HttpFrontKnowTopic"));
   exports.Set("HttpFrontStats", Napi::Function::New(env, HttpFrontStats, "HttpFrontStats"));
   exports.Set("HttpFrontAnswer", Napi::Function::New(env, HttpFrontAnswer, "HttpFrontAnswer"));
+  exports.Set("HttpFrontLease", Napi::Function::New(env, HttpFrontLease, "HttpFrontLease"));
+  exports.Set("HttpFrontTake", Napi::Function::New(env, HttpFrontTake, "HttpFrontTake"));
 }
 
 #else

@@ -1,6 +1,7 @@
 // The Kafka-Pixy produce route served natively: an HTTP/1.1 server on a thread of its own that
-// answers POST …/topics/{topic}/messages itself, keeps consume and ack requests on its connections
-// while JavaScript answers them (HttpFrontAnswer), and hands every other connection to Node
+// answers POST …/topics/{topic}/messages itself, answers consume requests from the records a group
+// leased to it (HttpFrontLease, HttpFrontTake), keeps other consume and ack requests on its
+// connections while JavaScript answers them (HttpFrontAnswer), and hands every other connection to Node
 // (lib/proxy/native-front.ts). A second instance (routes "confluent") keeps the Confluent v2
 // produce requests on its connections while confluent.ts answers them. Linux only (epoll);
 // elsewhere HttpFrontStart reports it is absent.

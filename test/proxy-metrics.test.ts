@@ -36,6 +36,9 @@ describe.each(testBrokers())('$name broker', (broker) => {
     bootstrapServers: broker.bootstrapServers,
     producer: { 'statistics.interval.ms': '100' },
     consumer: { 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '500' },
+    // A new group's first consume waits out its join (3 s on the embedded broker, as Kafka's
+    // group.initial.rebalance.delay.ms), longer than Kafka-Pixy's 3 s long poll.
+    pixyLongPollTimeoutMs: 8000,
   }));
 
   it('after N produce requests the request counter has grown by exactly N, the records by their count and the bytes by their sizes', async () => {
@@ -93,6 +96,33 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(sample(consumed, 'rest_proxy_consumed_bytes_total') - sample(before, 'rest_proxy_consumed_bytes_total')).toBe(messages.join('').length);
     expect((await httpRequest(base, { method: 'DELETE', headers: V2 })).status).toBe(204);
     expect(sample(await scrape(proxy), 'rest_proxy_consumer_instances')).toBe(sample(before, 'rest_proxy_consumer_instances'));
+  });
+
+  it("Kafka-Pixy consumes count as consumed records and bytes, those the native front end hands out from a group's lease included", async () => {
+    expect(proxy.nativeFront).toBeDefined();
+    const topic = uniqueTopic('metrics-pixy-out');
+    const group = uniqueTopic('g');
+    await broker.createTopic(topic, 1);
+    const messages = ['one', 'two!', 'three..', 'four....'];
+    for (const m of messages) {
+      expect((await httpRequest(`${proxy.pixyUrl}/topics/${topic}/messages?sync`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: m })).status).toBe(200);
+    }
+    // On a connection of its own: the front end hands a connection with a request it does not
+    // serve to Node for good, and the consumes below are to stay on the front end's.
+    expect((await httpRequest(`${proxy.pixyUrl}/topics/${topic}/offsets?group=${group}`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: '[{"partition":0,"offset":0}]' })).status).toBe(200);
+    const before = await scrape(proxy);
+    const values: string[] = [];
+    for (const _ of messages) {
+      const answer = await httpRequest(`${proxy.pixyUrl}/topics/${topic}/messages?group=${group}`);
+      expect(answer.status).toBe(200);
+      values.push(Buffer.from(answer.body.value, 'base64').toString());
+    }
+    expect(values).toEqual(messages);
+    const after = await scrape(proxy);
+    expect(sample(after, 'rest_proxy_records_consumed_total') - sample(before, 'rest_proxy_records_consumed_total')).toBe(4);
+    expect(sample(after, 'rest_proxy_consumed_bytes_total') - sample(before, 'rest_proxy_consumed_bytes_total')).toBe(messages.join('').length);
+    const route = { api: 'pixy', method: 'GET', route: '/topics/:topic/messages', status: '200' };
+    expect(sample(after, 'rest_proxy_requests_total', route) - sample(before, 'rest_proxy_requests_total', route)).toBe(4);
   });
 
   it("librdkafka's statistics: the producer's queue depth and each broker's round-trip times, errors and state", async () => {

@@ -1,8 +1,10 @@
-// Kafka-Pixy consume answered at once from the group's buffer (no promise, no wait) and consume
-// that waits for a read or a long poll: the same answers, byte for byte, on the native front end
-// and on the JS route, with every ack (explicit, carried by a consume, or none with noAck) kept.
+// Kafka-Pixy consume answered at once from the group's buffer (no promise, no wait; on the native
+// front end, by the front end itself from the records the group leased to it) and consume that
+// waits for a read or a long poll: the same answers, byte for byte, on the native front end and on
+// the JS route, with every ack (explicit, carried by a consume, or none with noAck) kept.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningProxy } from '../lib/proxy';
+import { capi } from '../lib/native';
 import { PixyGroupConsumer } from '../lib/proxy/pixy-groups';
 import { testBrokers, useBroker } from './brokers';
 import { uniqueTopic, useProxy } from './helpers';
@@ -45,10 +47,24 @@ describe.each(testBrokers())('$name broker', (broker) => {
     return atOnce;
   }
 
+  /** How many records each group's lease handed out on the native front end (from the logs the groups take). */
+  function recordsHandedOutByFrontEnd(): { [group: string]: number } {
+    const handed: { [group: string]: number } = {};
+    const binding = capi as unknown as { HttpFrontTake(front: unknown, group: string, topic: string, reclaim: boolean): Float64Array };
+    const original = binding.HttpFrontTake.bind(binding);
+    vi.spyOn(binding, 'HttpFrontTake').mockImplementation((front, group, topic, reclaim) => {
+      const log = original(front, group, topic, reclaim);
+      for (let i = 0; i < log.length; i += 4) if (log[i] !== 2) handed[group] = (handed[group] ?? 0) + 1;
+      return log;
+    });
+    return handed;
+  }
+
   it('records from the buffer and records waited for, auto-acked, noAck and acked either way, answer byte for byte alike on both routes', async () => {
     expect(proxies.native.nativeFront).toBeDefined();
     expect(proxies.js.nativeFront).toBeUndefined();
     const atOnce = recordsAnsweredAtOnce();
+    const byFrontEnd = recordsHandedOutByFrontEnd();
     const flows: { [name: string]: { topic: string; group: string } } = {};
     const answers: { [name: string]: string[] } = {};
     await Promise.all(['native', 'js'].map(async (name) => {
@@ -79,11 +95,13 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect([0, 1, 2, 4, 5, 6].map((i) => Buffer.from(JSON.parse(bodies[i]).value, 'base64').toString())).toEqual(['zero', 'one', 'two', 'three', 'four', 'five']);
     expect(bodies[3]).toBe('{}');
     // Both routes took the first record by waiting for the group's first read, and from the buffer
-    // what that read brought beyond it (all of the rest, unless the broker's fetch split them).
-    for (const { group } of [native, js]) {
-      expect(atOnce[group]?.length).toBeGreaterThan(0);
-      expect(atOnce[group].every((offset, i) => offset >= 1 && offset <= 5 && (i === 0 || offset > atOnce[group][i - 1]))).toBe(true);
-    }
+    // what that read brought beyond it (all of the rest, unless the broker's fetch split them): the
+    // JS route in the same turn, the native front end from the group's lease, without JavaScript.
+    expect(atOnce[js.group]?.length).toBeGreaterThan(0);
+    expect(atOnce[js.group].every((offset, i) => offset >= 1 && offset <= 5 && (i === 0 || offset > atOnce[js.group][i - 1]))).toBe(true);
+    expect(byFrontEnd[native.group]).toBeGreaterThan(0);
+    expect(byFrontEnd[js.group]).toBeUndefined();
+    expect(byFrontEnd[native.group] + (atOnce[native.group]?.length ?? 0)).toBeLessThanOrEqual(5);
     // Every message acked: the group's committed offset is past the last one.
     for (const name of ['native', 'js']) {
       const offsets = await exchange(proxies[name].pixyUrl!, get(`/topics/${flows[name].topic}/offsets?group=${flows[name].group}`), 1);
@@ -111,6 +129,29 @@ describe.each(testBrokers())('$name broker', (broker) => {
     expect(answers.native.map(bodyOf).filter((_, i) => i !== 1).map((b) => JSON.parse(b).offset)).toEqual([0, 0]);
     expect(atOnce[native.group]).toEqual([0]);
     expect(atOnce[js.group]).toEqual([0]);
+  }, 60_000);
+
+  it('a noAck message the front end handed out from its lease is offered again after the ack timeout, ahead of the records still leased, alike on both routes', async () => {
+    const byFrontEnd = recordsHandedOutByFrontEnd();
+    const flows: { [name: string]: { topic: string; group: string } } = {};
+    const answers: { [name: string]: string[] } = {};
+    await Promise.all(['native', 'js'].map(async (name) => {
+      const url = proxies[name].pixyUrl!;
+      const { topic, group } = (flows[name] = await filledTopic(url, ['zero', 'one', 'two', 'three']));
+      const consume = async (query: string) => answers[name].push(withoutDate((await exchange(url, get(`/topics/${topic}/messages?group=${group}${query}`), 1)).answers[0] ?? ''));
+      answers[name] = [];
+      await consume(''); // offset 0: the group starts; its first read brings the rest
+      await consume('&noAck'); // offset 1, never acked
+      await new Promise((resolve) => setTimeout(resolve, 3500)); // past the 3 s ack timeout
+      await consume(''); // offset 1 again, before offsets 2 and 3
+      await consume('');
+      await consume('');
+    }));
+    const { native, js } = flows;
+    expect(answers.native).toEqual(answers.js.map((a) => a.replaceAll(js.topic, native.topic).replaceAll(js.group, native.group)));
+    expect(answers.native.map(statusOf)).toEqual(['200', '200', '200', '200', '200']);
+    expect(answers.native.map((a) => JSON.parse(bodyOf(a)).offset)).toEqual([0, 1, 1, 2, 3]);
+    expect(byFrontEnd[native.group]).toBeGreaterThan(0);
   }, 60_000);
 
   it.each(['native', 'js'])('a consume of a started group whose client goes away while it waits hands out no record (%s route)', async (name) => {

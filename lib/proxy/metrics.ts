@@ -29,6 +29,8 @@ export interface MetricsSources {
   pixyConsumers(): number;
   /** Resolves when the cluster answers (a metadata request). */
   clusterReachable(): Promise<unknown>;
+  /** Brings counts kept outside JavaScript up to date before a scrape (what the native front end handed out). */
+  catchUp?(): void;
 }
 
 /** /health and /ready: a load balancer's checks, answered without credentials (they tell nothing about Kafka's data). */
@@ -161,7 +163,10 @@ export class ProxyMetrics {
       stats.count++;
       done();
     });
-    app.get('/metrics', async (_req, reply) => reply.code(200).type(this.registry.contentType).send(await this.registry.metrics()));
+    app.get('/metrics', async (_req, reply) => {
+      this.sources.catchUp?.();
+      return reply.code(200).type(this.registry.contentType).send(await this.registry.metrics());
+    });
     app.get('/health', async (_req, reply) => reply.code(200).type('application/json').send({ status: 'UP' }));
     app.get('/ready', async (_req, reply) => {
       let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,8 @@
 // The Kafka-Pixy listener's native front end (native/http_front.cc): the addon listens and
-// answers POST …/topics/{topic}/messages on a thread of its own; consume (GET …/messages) and
-// ack (POST …/acks) requests stay on its connections and are answered here by the routes' own
-// logic (pixy.ts), in batches; every connection whose request is anything else is handed to this
+// answers POST …/topics/{topic}/messages on a thread of its own; consume requests (GET
+// …/messages) are answered there too from the records a group consumer leased to it
+// (pixy-groups.ts); other consume and ack (POST …/acks) requests stay on its connections and are
+// answered here by the routes' own logic (pixy.ts), in batches; every connection whose request is anything else is handed to this
 // Fastify app, with the bytes already read, for good. A second instance serves the Confluent
 // listener the same way: its v2 produce requests are answered by confluent.ts's own logic.
 import { Socket } from 'node:net';
@@ -38,6 +39,7 @@ const CONSUME = 1;
 const ACK = 2;
 const CANCEL = 3;
 const CONFLUENT_PRODUCE = 4;
+const LEASE_LOW = 5;
 
 interface FrontOptions {
   host: string;
@@ -67,6 +69,9 @@ interface FrontBinding {
   HttpFrontStats(front: FrontHandle): NativeFrontStats;
   /** Answers, one line each: "<id> <status> <body>\n" (JSON bodies have no raw newline); "<id> -<status> …" closes the connection after it. */
   HttpFrontAnswer(front: FrontHandle, answers: string): void;
+  /** HandOutDesk (pixy-groups.ts) of a Kafka-Pixy front end. */
+  HttpFrontLease(front: FrontHandle, group: string, topic: string, partitions: Int32Array, bodies: string, handedOut: Int32Array, until: number): void;
+  HttpFrontTake(front: FrontHandle, group: string, topic: string, reclaim: boolean): Float64Array;
 }
 
 const binding = capi as unknown as FrontBinding;
@@ -175,7 +180,8 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
   /** Consume requests waiting for a record, by id: cancelled if their client goes away. */
   const waiting = new Map<number, Cancellation>();
   // Each request: [op, id, cluster (undefined without the prefix), topic, group, ackPartition or
-  // partition, ackOffset or offset, noAck, url]; a cancel: [CANCEL, id, ...].
+  // partition, ackOffset or offset, noAck, url]; a cancel: [CANCEL, id, ...]; a lease running low:
+  // [LEASE_LOW, 0, -, topic, group, ...].
   const serve = (slots: RequestSlots) => {
     for (let i = 0; i < slots.length; i += REQUEST_SLOTS) {
       const op = slots[i] as number;
@@ -200,6 +206,10 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
       const cluster = slots[i + 2] as string | undefined;
       const topic = slots[i + 3] as string;
       const group = slots[i + 4] as string | undefined;
+      if (op === LEASE_LOW) {
+        options.consume.groups.find(group!, topic)?.refill();
+        continue;
+      }
       const first = slots[i + 5] as string | undefined;
       const second = slots[i + 6] as string | undefined;
       const url = slots[i + 8] as string;
@@ -269,6 +279,12 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
     options.routes === 'confluent' ? undefined : options.producer.handle,
   );
   handle = front;
+  if (options.routes !== 'confluent') {
+    options.consume.groups.useDesk({
+      lease: (group, topic, partitions, bodies, handedOut, until) => binding.HttpFrontLease(front, group, topic, partitions, bodies, handedOut, until),
+      take: (group, topic, reclaim) => binding.HttpFrontTake(front, group, topic, reclaim),
+    });
+  }
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -279,6 +295,7 @@ export async function startNativeFront(app: FastifyInstance, config: ProxyConfig
         binding.HttpFrontStop(front);
         await done;
         binding.HttpFrontJoin(front);
+        if (options.routes !== 'confluent') options.consume.groups.useDesk(undefined);
       })()),
   };
 }

@@ -1,7 +1,10 @@
 // Kafka-Pixy's consumer side: one core Consumer per (group, topic), joined on first use and left
 // after an idle period; acks decide what is committed. By default a message is acked as it is
 // handed out (at-most-once); with noAck the committed offset is the lowest unacked one, and a
-// message unacked past the ack timeout is offered again.
+// message unacked past the ack timeout is offered again. Where the native front end serves the
+// requests, a consumer leases its buffered records to it (HandOutDesk): the front end answers
+// consume requests from them without JavaScript, and the consumer does the bookkeeping of what it
+// handed out and acked, in order, as if it had answered those requests itself.
 import { Consumer, type RebalanceEvent } from '../consumer';
 import type { Logger } from '../logger';
 import { KafkaError } from '../errors';
@@ -9,10 +12,32 @@ import { Fifo } from '../fifo';
 import type { Record } from '../record';
 import type { Cancellation } from './cancellation';
 import { IdleClock } from './idle-clock';
-import { GROUP_HAS_MEMBERS, PixyError, type PixyClusterView } from './pixy';
+import { GROUP_HAS_MEMBERS, PixyError, recordBody, type PixyClusterView } from './pixy';
 
 /** What a (group, topic) consumer needs of the cluster before it joins the group. */
 export type GroupOffsetsView = Pick<PixyClusterView, 'partitions' | 'committedOffsets' | 'watermarks' | 'setOffsets'>;
+
+/**
+ * Where a consumer's records are handed out without JavaScript: the native front end
+ * (HttpFrontLease and HttpFrontTake in native/http_front.cc).
+ */
+export interface HandOutDesk {
+  /**
+   * Records for (group, topic)'s consume requests, after those the desk holds: `partitions` theirs,
+   * `bodies` their answers, a line each; `handedOut` the partitions an ack may name; from `until`
+   * (Date.now()) on, the desk leaves the requests to the consumer.
+   */
+  lease(group: string, topic: string, partitions: Int32Array, bodies: string, handedOut: Int32Array, until: number): void;
+  /**
+   * What the desk did since the last call, in order, DESK_ENTRY numbers each: [HANDED_OUT_ACKED or
+   * HANDED_OUT_UNACKED, partition, -, Date.now()] for the lease's next record, [ACKED, partition,
+   * offset, Date.now()] for an ack. `reclaim`: the desk hands out no more.
+   */
+  take(group: string, topic: string, reclaim: boolean): Float64Array;
+}
+const DESK_ENTRY = 4;
+const HANDED_OUT_ACKED = 0;
+const ACKED = 2;
 
 export interface PixyGroupOptions {
   consumerConfig: { [key: string]: string | number | boolean };
@@ -26,8 +51,10 @@ export interface PixyGroupOptions {
   maxConsumers: number;
   /** Where a new group's initial offsets are read and stored. */
   cluster: GroupOffsetsView;
-  /** Called with each message handed out (for /metrics). */
+  /** Called with the messages handed out (for /metrics). */
   onConsumed?: (records: Record[]) => void;
+  /** Where the consumers lease their records, while the native front end runs. */
+  desk?: HandOutDesk;
 }
 
 interface Offered {
@@ -89,6 +116,13 @@ export class PixyGroupConsumer {
   #committed = '';
   #closed = false;
   readonly #timer: NodeJS.Timeout;
+  /** Records leased to the desk that it has not reported handed out, in order (before the buffer's). */
+  readonly #leased = new Fifo<Record>();
+  /** The desk holds a lease of this consumer (possibly emptied). */
+  #leaseOpen = false;
+  #offerQueued = false;
+  /** While a lease is open: what the desk handed out is taken every POLL_MS (its reads come with it). */
+  #deskTimer: NodeJS.Timeout | undefined;
   /** Partitions this process has handed out messages from. */
   readonly handedOut = new Set<number>();
 
@@ -138,6 +172,7 @@ export class PixyGroupConsumer {
 
   /** Buffered records of a revoked partition are dropped: its next owner reads them. */
   #rebalanced(event: RebalanceEvent): void {
+    if (event.type === 'revoke') this.#fromDesk(true);
     const partitions = event.partitions.filter((p) => p.topic === this.topic).map((p) => p.partition);
     if (event.type === 'assign') {
       for (const partition of partitions) this.#owned.add(partition);
@@ -165,6 +200,7 @@ export class PixyGroupConsumer {
       const deadline = Date.now() + timeoutMs;
       if (!this.started) await this.ready;
       if (cancel?.cancelled) return undefined;
+      this.#fromDesk(true); // the desk's records come before the buffer's
       record = this.#overdue() ?? this.#buffer.shift() ?? (await this.#wait(deadline, cancel));
     } finally {
       over();
@@ -178,6 +214,7 @@ export class PixyGroupConsumer {
    */
   nextAtHand(autoAck: boolean): Record | undefined {
     if (!this.started) return undefined;
+    this.#fromDesk(true); // the desk's records come before the buffer's
     const record = this.#overdue() ?? this.#buffer.shift();
     if (record === undefined) return undefined;
     this.idleClock.touch();
@@ -186,21 +223,119 @@ export class PixyGroupConsumer {
 
   /** The bookkeeping of a message handed out to a request: its position, unacked entry, metrics. */
   #handOut(record: Record, autoAck: boolean): Record {
+    this.#handedOut(record, autoAck, Date.now());
+    this.options.onConsumed?.([record]);
+    this.#poll(); // after the record's position is set: the poll's commit must cover it
+    this.#offerSoon(); // what is left in the buffer
+    return record;
+  }
+
+  /** A message's position and unacked entry, `at` when it was handed out. */
+  #handedOut(record: Record, autoAck: boolean, at: number): void {
     this.handedOut.add(record.partition);
     if (!this.#position.has(record.partition)) this.#position.set(record.partition, record.offset);
     if (record.offset >= (this.#handedUpTo.get(record.partition) ?? 0)) this.#handedUpTo.set(record.partition, record.offset + 1);
     if (autoAck) {
-      this.ack(record.partition, record.offset);
+      this.#ack(record.partition, record.offset);
     } else {
       let offered = this.#unacked.get(record.partition);
       if (offered === undefined) this.#unacked.set(record.partition, (offered = new Map()));
       // Deleted first, so that each partition's map stays in the order offered (see #overdue).
       offered.delete(record.offset);
-      offered.set(record.offset, { record, offeredAt: Date.now() });
+      offered.set(record.offset, { record, offeredAt: at });
     }
-    this.options.onConsumed?.([record]);
-    this.#poll(); // after the record's position is set: the poll's commit must cover it
-    return record;
+  }
+
+  /**
+   * Leases the buffer's records to the desk once this turn's requests are served (the requests
+   * of one turn then take from the buffer, not from a lease each of them would take back).
+   */
+  #offerSoon(): void {
+    if (this.options.desk === undefined || this.#offerQueued) return;
+    this.#offerQueued = true;
+    queueMicrotask(() => {
+      this.#offerQueued = false;
+      this.#offer();
+    });
+  }
+
+  /** Leases buffered records to the desk, up to #batchSize records leased (requests waiting here take them first). */
+  #offer(): void {
+    const desk = this.options.desk;
+    if (desk === undefined || this.#closed || !this.started || this.#buffer.length === 0 || this.#hasWaiters()) return;
+    this.#fromDesk(false);
+    const records = this.#buffer.take(Math.max(0, this.#batchSize - this.#leased.length));
+    if (records.length === 0) return;
+    const partitions = new Int32Array(records.length);
+    let bodies = '';
+    for (let i = 0; i < records.length; i++) {
+      partitions[i] = records[i].partition;
+      bodies += `${recordBody(records[i])}\n`;
+      this.#leased.push(records[i]);
+    }
+    // The desk hands out nothing once a message's ack times out (#overdue goes first), nor once one
+    // it hands out unacked from now on could.
+    const now = Date.now();
+    let until = now + this.options.ackTimeoutMs;
+    for (const offered of this.#unacked.values()) {
+      const oldest = offered.values().next().value;
+      if (oldest !== undefined) until = Math.min(until, oldest.offeredAt + this.options.ackTimeoutMs);
+    }
+    desk.lease(this.group, this.topic, partitions, bodies, Int32Array.from(this.handedOut), until);
+    this.#leaseOpen = true;
+    this.#deskTimer ??= setInterval(() => {
+      if (this.#leased.length > 0 && this.#fromDesk(false) > 0) this.#poll();
+    }, POLL_MS).unref();
+  }
+
+  /**
+   * Does the bookkeeping of what the desk handed out and acked since the last call, in its order.
+   * `reclaim`: the lease ends, and the records the desk did not hand out go back to the buffer's
+   * front. Returns how many records the desk handed out.
+   */
+  #fromDesk(reclaim: boolean): number {
+    const desk = this.options.desk;
+    if (desk === undefined || this.#leased.length === 0) return 0;
+    const log = desk.take(this.group, this.topic, reclaim);
+    const handed: Record[] = [];
+    for (let i = 0; i < log.length; i += DESK_ENTRY) {
+      if (log[i] === ACKED) {
+        this.#ack(log[i + 1], log[i + 2]);
+      } else {
+        const record = this.#leased.shift()!;
+        this.#handedOut(record, log[i] === HANDED_OUT_ACKED, log[i + 3]);
+        handed.push(record);
+      }
+    }
+    if (handed.length > 0) {
+      this.idleClock.touch();
+      this.options.onConsumed?.(handed);
+    }
+    if (reclaim) {
+      this.#buffer.unshift(this.#leased.drain());
+      this.#leaseOpen = false;
+    }
+    return handed.length;
+  }
+
+  /** The desk's lease runs low: takes what it handed out (a read ahead may follow) and leases more. */
+  refill(): void {
+    if (this.#fromDesk(false) > 0) this.#poll();
+    this.#offer();
+  }
+
+  /** Brings the bookkeeping (commits, idle time, /metrics) up to what the desk handed out. */
+  catchUp(): void {
+    this.#fromDesk(false);
+  }
+
+  /** Takes back what is leased to the desk: it is going away. */
+  leaveDesk(): void {
+    this.#fromDesk(true);
+    if (this.#leaseOpen) this.options.desk?.take(this.group, this.topic, true);
+    this.#leaseOpen = false;
+    clearInterval(this.#deskTimer);
+    this.#deskTimer = undefined;
   }
 
   /** Waits for the next batch read (or the deadline: undefined). */
@@ -245,6 +380,7 @@ export class PixyGroupConsumer {
         if (this.#closed) return;
         this.#accept(batch);
         while (this.#hasWaiters() && this.#buffer.length > 0) this.#settle(this.#waiting.shift()!, this.#buffer.shift());
+        this.#offerSoon();
         // A read that found nothing may end before the waiters' timers run: answer those due now,
         // or this loop would spin on reads of 0 ms without letting the timers run.
         if (batch.length === 0) {
@@ -264,17 +400,19 @@ export class PixyGroupConsumer {
    */
   #poll(): void {
     if (this.#reading || this.#closed || this.#consumer === undefined) return;
-    const readAhead = this.#moreAtHand && this.#buffer.length <= this.#batchSize / 4;
+    const readAhead = this.#moreAtHand && this.#buffer.length + this.#leased.length <= this.#batchSize / 4;
     if (!readAhead && Date.now() - this.#lastRead < POLL_MS) return;
     this.#reading = true;
     this.#lastRead = Date.now();
     this.commit().catch(() => undefined); // before any revoke this read applies, as in #read
-    const wanted = Math.max(1, this.#batchSize - this.#buffer.length);
+    const wanted = Math.max(1, this.#batchSize - this.#buffer.length - this.#leased.length);
     this.#consumer
       .consumeBatch(wanted, 0)
       .then((batch) => {
         this.#moreAtHand = batch.length === wanted;
-        if (!this.#closed) this.#accept(batch);
+        if (this.#closed) return;
+        this.#accept(batch);
+        this.#offerSoon();
       }, () => undefined) // a fatal error surfaces with the next read's requests
       .finally(() => {
         this.#reading = false;
@@ -322,6 +460,11 @@ export class PixyGroupConsumer {
 
   /** Acks one message; false when this process never handed out that partition. */
   ack(partition: number, offset: number): boolean {
+    this.#fromDesk(false);
+    return this.#ack(partition, offset);
+  }
+
+  #ack(partition: number, offset: number): boolean {
     if (!this.handedOut.has(partition)) return false;
     if (!this.#owned.has(partition)) return true; // revoked: its new owner reads from the committed offset
     const unacked = this.#unacked.get(partition);
@@ -349,6 +492,7 @@ export class PixyGroupConsumer {
   }
 
   async commit(): Promise<void> {
+    this.#fromDesk(false);
     const offsets = [...this.#position].map(([partition, offset]) => ({ topic: this.topic, partition, offset }));
     const key = JSON.stringify(offsets);
     if (this.#consumer === undefined || offsets.length === 0 || key === this.#committed) return;
@@ -359,6 +503,7 @@ export class PixyGroupConsumer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    this.leaveDesk();
     // Records read but not handed out are not committed: the group's next reader gets them.
     this.#buffer.drain();
     for (const waiter of this.#waiting.drain()) this.#settle(waiter, undefined);
@@ -408,6 +553,20 @@ export class PixyGroups {
     return consumer;
   }
 
+  /**
+   * Where the consumers lease their records from now on (the native front end started), or, with
+   * undefined, no longer (it stops): what they leased comes back first.
+   */
+  useDesk(desk: HandOutDesk | undefined): void {
+    if (desk === undefined) for (const consumer of this.#consumers.values()) consumer.leaveDesk();
+    this.options.desk = desk;
+  }
+
+  /** Brings every consumer's bookkeeping up to what the desk handed out (for /metrics). */
+  catchUp(): void {
+    for (const consumer of this.#consumers.values()) consumer.catchUp();
+  }
+
   /** The (group, topic) consumer if it has started (get without waiting), else undefined. */
   started(group: string, topic: string): PixyGroupConsumer | undefined {
     const consumer = this.#consumers.get(`${group}\0${topic}`);
@@ -424,6 +583,7 @@ export class PixyGroups {
 
   /** Closes the consumers idle longer than the idle timeout (their slots are free at once). */
   async expire(now = Date.now()): Promise<void> {
+    this.catchUp(); // what the desk handed out counts as use
     const idle = [...this.#consumers].filter(([, c]) => c.idleClock.idle(now, this.options.idleTimeoutMs));
     for (const [key] of idle) this.#consumers.delete(key);
     await Promise.all(idle.map(([, c]) => c.close().catch(() => undefined)));

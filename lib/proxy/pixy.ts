@@ -119,7 +119,7 @@ function mediaType(header: string | undefined): string {
  * A consumed message as the JSON Kafka-Pixy answers, written directly: base64 text and integers
  * need no escaping, header names go through JSON.stringify.
  */
-function recordBody(record: Record): string {
+export function recordBody(record: Record): string {
   const key = record.key === null ? 'null' : `"${record.key.toString('base64')}"`;
   const value = record.payload === null ? 'null' : `"${record.payload.toString('base64')}"`;
   let headers = '';

@@ -211,12 +211,13 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   const address = listenAddress(config.listeners);
   const confluent = createApp(config, address.https);
   // What /metrics reads at a scrape; set as the clients below are made.
-  const sources = { statistics: undefined as Producer | undefined, instances: () => 0, pixy: () => 0, reachable: async (): Promise<unknown> => undefined };
+  const sources = { statistics: undefined as Producer | undefined, instances: () => 0, pixy: () => 0, catchUp: (): void => undefined, reachable: async (): Promise<unknown> => undefined };
   const metrics = new ProxyMetrics({
     producer: () => sources.statistics,
     consumerInstances: () => sources.instances(),
     pixyConsumers: () => sources.pixy(),
     clusterReachable: () => sources.reachable(),
+    catchUp: () => sources.catchUp(),
   });
   metrics.install(confluent, 'confluent');
   // Behind a load balancer: requests for another proxy's consumer instances go to that proxy.
@@ -280,6 +281,7 @@ async function start(config: ProxyConfig, clusterView: ClusterViewFactory, start
   let stopping = false;
   const groups = new PixyGroups({ logger, consumerConfig: { ...client, ...consumerDefaults, ...config.consumer }, idleTimeoutMs: config.pixyIdleTimeoutMs, ackTimeoutMs: config.pixyAckTimeoutMs, maxConsumers: config.pixyMaxConsumers, cluster, onConsumed: onReturned });
   sources.pixy = () => groups.all().length;
+  sources.catchUp = () => groups.catchUp();
   const pixyApps: FastifyInstance[] = [];
   let front: NativeFront | undefined;
   const messageMaxBytes = Number(config.producer['message.max.bytes'] ?? config.client['message.max.bytes'] ?? 1_000_000); // librdkafka's default
