@@ -62,6 +62,37 @@ interface Offered {
   offeredAt: number;
 }
 
+/** A partition's messages handed out and not yet acked, in the order offered (see #overdue). */
+class Unacked {
+  readonly offered = new Map<number, Offered>();
+  /** Offered in ascending offsets since the map was last empty: its first entry is the lowest. */
+  #ascending = true;
+  #last = -1;
+
+  add(record: Record, offeredAt: number): void {
+    // Deleted first, so that the map stays in the order offered.
+    this.offered.delete(record.offset);
+    if (record.offset <= this.#last) this.#ascending = false;
+    this.#last = record.offset;
+    this.offered.set(record.offset, { record, offeredAt });
+  }
+
+  delete(offset: number): void {
+    this.offered.delete(offset);
+    if (this.offered.size > 0) return;
+    this.#ascending = true;
+    this.#last = -1;
+  }
+
+  /** The lowest offset not acked: without a scan while they were offered in order (most acks). */
+  lowest(): number | undefined {
+    if (this.#ascending) return this.offered.keys().next().value;
+    let lowest: number | undefined;
+    for (const offset of this.offered.keys()) if (lowest === undefined || offset < lowest) lowest = offset;
+    return lowest;
+  }
+}
+
 /** A consume request waiting for a record while none is buffered. */
 interface Waiter {
   resolve: (record: Record | undefined) => void;
@@ -93,7 +124,7 @@ export class PixyGroupConsumer {
   started = false;
   readonly idleClock = new IdleClock();
   /** partition -> offset -> the message handed out and not yet acked. */
-  readonly #unacked = new Map<number, Map<number, Offered>>();
+  readonly #unacked = new Map<number, Unacked>();
   /** partition -> the offset to commit (the next one not yet acked). */
   readonly #position = new Map<number, number>();
   /** partition -> the offset after the highest one handed out. */
@@ -238,11 +269,9 @@ export class PixyGroupConsumer {
     if (autoAck) {
       this.#ack(record.partition, record.offset);
     } else {
-      let offered = this.#unacked.get(record.partition);
-      if (offered === undefined) this.#unacked.set(record.partition, (offered = new Map()));
-      // Deleted first, so that each partition's map stays in the order offered (see #overdue).
-      offered.delete(record.offset);
-      offered.set(record.offset, { record, offeredAt: at });
+      let unacked = this.#unacked.get(record.partition);
+      if (unacked === undefined) this.#unacked.set(record.partition, (unacked = new Unacked()));
+      unacked.add(record, at);
     }
   }
 
@@ -277,8 +306,8 @@ export class PixyGroupConsumer {
     // it hands out unacked from now on could.
     const now = Date.now();
     let until = now + this.options.ackTimeoutMs;
-    for (const offered of this.#unacked.values()) {
-      const oldest = offered.values().next().value;
+    for (const unacked of this.#unacked.values()) {
+      const oldest = unacked.offered.values().next().value;
       if (oldest !== undefined) until = Math.min(until, oldest.offeredAt + this.options.ackTimeoutMs);
     }
     desk.lease(this.group, this.topic, partitions, bodies, Int32Array.from(this.handedOut), until);
@@ -469,8 +498,7 @@ export class PixyGroupConsumer {
     if (!this.#owned.has(partition)) return true; // revoked: its new owner reads from the committed offset
     const unacked = this.#unacked.get(partition);
     unacked?.delete(offset);
-    let lowest: number | undefined;
-    for (const unackedOffset of unacked?.keys() ?? []) if (lowest === undefined || unackedOffset < lowest) lowest = unackedOffset;
+    const lowest = unacked?.lowest();
     const position = this.#position.get(partition) ?? 0;
     // Committed = the lowest unacked offset, or, all acked, just past the last one handed out
     // (not past the acked one: acks come in any order, and an offset never handed out commits nothing).
@@ -480,9 +508,9 @@ export class PixyGroupConsumer {
 
   #overdue(): Record | undefined {
     const now = Date.now();
-    for (const offered of this.#unacked.values()) {
+    for (const unacked of this.#unacked.values()) {
       // The first entry was offered longest ago: the partition has nothing overdue unless it is.
-      const oldest = offered.values().next().value;
+      const oldest = unacked.offered.values().next().value;
       if (oldest !== undefined && now - oldest.offeredAt >= this.options.ackTimeoutMs) {
         oldest.offeredAt = now;
         return oldest.record;
