@@ -30,8 +30,8 @@ export interface HandOutDesk {
   lease(group: string, topic: string, partitions: Int32Array, bodies: string, handedOut: Int32Array, until: number): void;
   /**
    * What the desk did since the last call, in order, DESK_ENTRY numbers each: [HANDED_OUT_ACKED or
-   * HANDED_OUT_UNACKED, partition, -, Date.now()] for the lease's next record, [ACKED, partition,
-   * offset, Date.now()] for an ack. `reclaim`: the desk hands out no more.
+   * 1 (handed out, not acked), partition, -, Date.now()] for the lease's next record, [ACKED,
+   * partition, offset, Date.now()] for an ack. `reclaim`: the desk hands out no more.
    */
   take(group: string, topic: string, reclaim: boolean): Float64Array;
 }
@@ -123,7 +123,7 @@ export class PixyGroupConsumer {
   /** `ready` resolved: requests need not wait for it (a promise turn less per request). */
   started = false;
   readonly idleClock = new IdleClock();
-  /** partition -> offset -> the message handed out and not yet acked. */
+  /** partition -> its messages handed out and not yet acked. */
   readonly #unacked = new Map<number, Unacked>();
   /** partition -> the offset to commit (the next one not yet acked). */
   readonly #position = new Map<number, number>();
