@@ -84,6 +84,11 @@ class Unacked {
     this.#last = -1;
   }
 
+  /** The message offered longest ago (the first: the map is in the order offered). */
+  oldest(): Offered | undefined {
+    return this.offered.values().next().value;
+  }
+
   /** The lowest offset not acked: without a scan while they were offered in order (most acks). */
   lowest(): number | undefined {
     if (this.#ascending) return this.offered.keys().next().value;
@@ -307,7 +312,7 @@ export class PixyGroupConsumer {
     const now = Date.now();
     let until = now + this.options.ackTimeoutMs;
     for (const unacked of this.#unacked.values()) {
-      const oldest = unacked.offered.values().next().value;
+      const oldest = unacked.oldest();
       if (oldest !== undefined) until = Math.min(until, oldest.offeredAt + this.options.ackTimeoutMs);
     }
     desk.lease(this.group, this.topic, partitions, bodies, Int32Array.from(this.handedOut), until);
@@ -509,8 +514,8 @@ export class PixyGroupConsumer {
   #overdue(): Record | undefined {
     const now = Date.now();
     for (const unacked of this.#unacked.values()) {
-      // The first entry was offered longest ago: the partition has nothing overdue unless it is.
-      const oldest = unacked.offered.values().next().value;
+      // The partition has nothing overdue unless the message offered longest ago is.
+      const oldest = unacked.oldest();
       if (oldest !== undefined && now - oldest.offeredAt >= this.options.ackTimeoutMs) {
         oldest.offeredAt = now;
         return oldest.record;
